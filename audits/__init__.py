@@ -1,0 +1,1 @@
+"""Quarterly audits: guideline rules, audit runs, working-time deadlines and exports. Headless."""

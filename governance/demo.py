@@ -1,0 +1,246 @@
+"""The demo register: Helsingborg's departments, the city-wide accounts and ~60 departmental ones.
+
+Handles, purposes and editors are plausible but fictional. The content is deterministic for a
+given build date, and includes accounts that break each rule the audit checks: no editors, a single
+editor, no purpose, a running and an ended project, a closed account without a reason, dormant and
+never-used accounts, slow replies, and platforms without API access (no stats). It lives in its own
+store under ``DATA_DIR/demo/`` and never touches the real register.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from governance.model import Person, utc_now
+from governance.register import AccountRow, Register
+from governance.store import Store
+
+DEMO_DIRNAME = "demo"
+
+DEPARTMENTS = (
+    "Stadsledningsförvaltningen",
+    "Skol- och fritidsförvaltningen",
+    "Socialförvaltningen",
+    "Vård- och omsorgsförvaltningen",
+    "Arbetsmarknadsförvaltningen",
+    "Kulturförvaltningen",
+    "Stadsbyggnadsförvaltningen",
+    "Miljöförvaltningen",
+    "Fastighetsförvaltningen",
+    "Överförmyndarförvaltningen",
+)
+
+_FIRST = ("Anna", "Erik", "Maria", "Johan", "Sara", "Lars", "Emma", "Karin", "Oskar", "Lena",
+          "Ahmed", "Fatima", "Nils", "Elin", "Mikael", "Sofia", "Jonas", "Ida", "Peter", "Hanna",
+          "Amir", "Linnea", "Gustav", "Maja", "Ali", "Ebba", "Henrik", "Klara", "Viktor", "Nora")
+_LAST = ("Andersson", "Berg", "Lindqvist", "Nilsson", "Persson", "Holm", "Svensson", "Ek",
+         "Jönsson", "Lund", "Sandberg", "Håkansson", "Ström", "Olsson", "Axelsson", "Malm",
+         "Nyberg", "Wallin", "Karimi", "Sjöberg", "Falk", "Dahl", "Engström", "Mattsson")
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """One demo account: its register fields, how many editors, and how active it is."""
+
+    platform: str
+    handle: str
+    department: str
+    purpose: str
+    audience: str = ""
+    goals: tuple[str, ...] = ("informera",)
+    editors: int = 2
+    visibility: str = "open"
+    closed_reason: str = ""
+    project: str = ""
+    project_end_days: int | None = None  # relative to the build date
+    status: str = "active"
+    shared: bool = False
+    kc: bool = False
+    activity: str = "active"  # active | quiet | dormant | never | slow-replies
+
+
+SLF, SKOL, SOC, VO, AMF, KULT, SBF, MF, FF, OFF = DEPARTMENTS
+
+# fmt: off
+CATALOGUE: tuple[DemoAccount, ...] = (
+    # The city-wide accounts that every department books (AKN runs them; KC answers messages).
+    DemoAccount("facebook", "helsingborgsstad", SLF, "Stadens gemensamma kanal för nyheter, service och dialog med invånarna.", "Invånare och besökare", ("informera", "aktivera", "engagera"), 4, shared=True, kc=True),
+    DemoAccount("instagram", "helsingborgsstad", SLF, "Bygga varumärket Helsingborg med bilder och berättelser från staden.", "Invånare 18–45 år", ("informera", "engagera"), 3, shared=True, kc=True),
+    DemoAccount("linkedin", "helsingborgs-stad", SLF, "Stärka Helsingborgs stad som arbetsgivare och berätta om stadens utveckling.", "Yrkesverksamma och framtida medarbetare", ("informera", "aktivera"), 3, shared=True),
+    DemoAccount("x", "helsingborg", SLF, "Pressmeddelanden publiceras automatiskt.", "Media och opinionsbildare", ("informera",), 2, shared=True, activity="quiet"),
+    DemoAccount("youtube", "helsingborgsstad", SLF, "Filmer om stadens verksamheter och direktsända kommunfullmäktige.", "Invånare", ("informera",), 2),
+    DemoAccount("facebook", "hbgkrisinfo", SLF, "Krisinformation och viktiga meddelanden vid störningar.", "Alla som bor och vistas i Helsingborg", ("informera",), 1),
+    DemoAccount("linkedin", "helsingborg-business", SLF, "Näringslivsnyheter och etableringar i Helsingborg.", "Företagare och investerare", ("informera", "aktivera"), 2),
+    # Skol- och fritidsförvaltningen
+    DemoAccount("instagram", "fritidhelsingborg", SKOL, "Tips om fritidsaktiviteter för barn och unga.", "Unga 13–19 år", ("informera", "aktivera"), 3),
+    DemoAccount("facebook", "fritidsgardarnahbg", SKOL, "Information om fritidsgårdarnas program och öppettider.", "Unga och vårdnadshavare", ("informera",), 2),
+    DemoAccount("instagram", "olympiaskolan", SKOL, "Visa elevernas vardag och skolans profil.", "Blivande elever och vårdnadshavare", ("engagera",), 2),
+    DemoAccount("instagram", "filbornaskolan", SKOL, "", "Elever och vårdnadshavare", ("informera",), 1),
+    DemoAccount("facebook", "tagaborgsskolan", SKOL, "Nyheter från skolan till vårdnadshavare.", "Vårdnadshavare", ("informera",), 2, visibility="closed", closed_reason="Gruppen innehåller information om enskilda klasser."),
+    DemoAccount("tiktok", "ungihelsingborg", SKOL, "Nå unga med information om sommarjobb och fritid.", "Unga 15–20 år", ("aktivera",), 2),
+    DemoAccount("instagram", "sommarlov.hbg", SKOL, "Sommarlovsaktiviteter för barn och unga.", "Barn och unga", ("aktivera",), 2, project="Sommarlov 2026", project_end_days=-120),
+    DemoAccount("youtube", "larande-hbg", SKOL, "Filmer för pedagoger om digitalt lärande.", "Pedagoger", ("informera",), 2, activity="dormant"),
+    DemoAccount("facebook", "vuxenutbildning.hbg", SKOL, "Information om kurser och ansökan till vuxenutbildningen.", "Vuxna som vill studera", ("informera", "aktivera"), 3),
+    DemoAccount("instagram", "nyhamnsskolan", SKOL, "Berätta om skolans arbete och evenemang.", "Elever och vårdnadshavare", ("engagera",), 0),
+    # Socialförvaltningen
+    DemoAccount("facebook", "familjecentral.hbg", SOC, "Stöd och träffpunkter för småbarnsfamiljer.", "Föräldrar med barn 0–6 år", ("informera", "aktivera"), 2),
+    DemoAccount("instagram", "ungdomsmottagningen.hbg", SOC, "Information om sex, hälsa och relationer.", "Unga 13–23 år", ("informera",), 2, activity="slow-replies"),
+    DemoAccount("facebook", "fosterhem.helsingborg", SOC, "Rekrytera familjehem och kontaktpersoner.", "Vuxna som kan bli familjehem", ("aktivera",), 2),
+    DemoAccount("facebook", "stodgruppen.hbg", SOC, "Slutet forum för deltagare i stödgrupper.", "Deltagare i stödgrupper", ("engagera",), 2, visibility="closed"),
+    DemoAccount("linkedin", "socialtjansten-hbg", SOC, "Rekrytera socionomer.", "Socionomer och studenter", ("aktivera",), 1),
+    DemoAccount("instagram", "fältassistenterna.hbg", SOC, "Synas för unga där de är och sprida trygghetsinformation.", "Unga 12–18 år", ("informera", "engagera"), 3),
+    # Vård- och omsorgsförvaltningen
+    DemoAccount("facebook", "vardochomsorg.hbg", VO, "Nyheter om äldreomsorg och stöd för anhöriga.", "Äldre och anhöriga", ("informera",), 2),
+    DemoAccount("instagram", "jobbaivarden.hbg", VO, "Visa yrken inom vård och omsorg för att rekrytera.", "Undersköterskor och studenter", ("aktivera", "engagera"), 2),
+    DemoAccount("facebook", "seniorsurf.hbg", VO, "Digitala träffar för seniorer.", "Seniorer", ("aktivera",), 1, project="Seniorsurf 2025", project_end_days=-400, activity="dormant"),
+    DemoAccount("youtube", "anhorigstod-hbg", VO, "Korta filmer med råd till anhöriga.", "Anhöriga", ("informera",), 2, activity="never"),
+    DemoAccount("facebook", "traffpunkter.hbg", VO, "Program för stadens träffpunkter.", "Seniorer", ("informera", "aktivera"), 2),
+    DemoAccount("instagram", "vardhunden.chili", VO, "Berätta om vårdhundarnas arbete.", "Invånare", ("engagera",), 2, status="retired"),
+    # Arbetsmarknadsförvaltningen
+    DemoAccount("facebook", "jobbhelsingborg", AMF, "Lediga jobb och vägar till arbete.", "Arbetssökande", ("informera", "aktivera"), 3),
+    DemoAccount("linkedin", "jobb-helsingborg", AMF, "Matcha arbetsgivare med arbetssökande.", "Arbetsgivare", ("aktivera",), 2),
+    DemoAccount("instagram", "sommarjobb.hbg", AMF, "Sommarjobb för unga.", "Unga 16–19 år", ("aktivera",), 2, project="Sommarjobb 2027", project_end_days=250),
+    DemoAccount("facebook", "svenskaforalla.hbg", AMF, "Information om språkkurser.", "Nyanlända", ("informera",), 1, activity="slow-replies"),
+    DemoAccount("instagram", "ungkraft.hbg", AMF, "Stöd till unga utan arbete eller studier.", "Unga 16–29 år", ("aktivera",), 2),
+    # Kulturförvaltningen
+    DemoAccount("facebook", "hbgbibliotek", KULT, "Evenemang, tips och service från stadens bibliotek.", "Låntagare och besökare", ("informera", "aktivera", "engagera"), 3),
+    DemoAccount("instagram", "hbgbibliotek", KULT, "Boktips och bibliotekets vardag.", "Bokintresserade", ("engagera",), 2),
+    DemoAccount("instagram", "fredriksdal.museum", KULT, "Locka besökare till friluftsmuseet.", "Familjer och turister", ("aktivera", "engagera"), 2),
+    DemoAccount("facebook", "kulturmagasinet.hbg", KULT, "Utställningar och visningar.", "Kulturintresserade", ("informera", "aktivera"), 2),
+    DemoAccount("instagram", "kulturnatten.hbg", KULT, "Program för Kulturnatten.", "Invånare och besökare", ("aktivera",), 2, project="Kulturnatten 2025", project_end_days=-430, activity="dormant"),
+    DemoAccount("youtube", "konserthuset-hbg", KULT, "Filmade konserter och intervjuer.", "Musikintresserade", ("engagera",), 2),
+    DemoAccount("tiktok", "bibblan.hbg", KULT, "Boktips för unga.", "Unga 12–18 år", ("engagera",), 2),
+    DemoAccount("facebook", "sofiero.slott", KULT, "Evenemang och säsongsnyheter på Sofiero.", "Besökare", ("informera", "aktivera"), 2),
+    DemoAccount("x", "hbgkultur", KULT, "Kulturnyheter.", "Media", ("informera",), 1, activity="never"),
+    DemoAccount("other", "hbgkultur.mastodon", KULT, "Testa Mastodon som kanal för kulturnyheter.", "Tidiga användare", ("informera",), 1),
+    # Stadsbyggnadsförvaltningen
+    DemoAccount("facebook", "stadsbyggnad.hbg", SBF, "Information om detaljplaner och samråd.", "Invånare och fastighetsägare", ("informera", "engagera"), 2),
+    DemoAccount("instagram", "h22.helsingborg", SBF, "Berätta om stadens innovationsarbete.", "Invånare och samarbetspartner", ("engagera",), 2, project="H22 efterarbete", project_end_days=None),
+    DemoAccount("linkedin", "stadsbyggnad-helsingborg", SBF, "Rekrytera arkitekter och planerare.", "Arkitekter och planerare", ("aktivera",), 1),
+    DemoAccount("facebook", "trafik.hbg", SBF, "Trafikinformation och vägarbeten.", "Trafikanter", ("informera",), 3),
+    DemoAccount("youtube", "oceanhamnen-hbg", SBF, "", "Invånare", ("informera",), 2, activity="quiet"),
+    # Miljöförvaltningen
+    DemoAccount("facebook", "miljo.hbg", MF, "Miljötips och information om tillsyn.", "Invånare och företag", ("informera",), 2),
+    DemoAccount("instagram", "hallbarthbg", MF, "Inspirera till hållbar livsstil.", "Invånare 20–40 år", ("engagera",), 2, visibility="closed"),
+    DemoAccount("facebook", "livsmedel.hbg", MF, "Råd till livsmedelsföretag.", "Livsmedelsföretagare", ("informera",), 1, activity="dormant"),
+    DemoAccount("instagram", "naturskolan.hbg", MF, "Visa naturskolans aktiviteter.", "Pedagoger och barn", ("engagera",), 2),
+    # Fastighetsförvaltningen
+    DemoAccount("facebook", "parker.hbg", FF, "Information om parker, lekplatser och stränder.", "Invånare och besökare", ("informera", "engagera"), 2),
+    DemoAccount("instagram", "lekplatser.hbg", FF, "Tips om lekplatser.", "Barnfamiljer", ("informera",), 2),
+    DemoAccount("linkedin", "fastighet-helsingborg", FF, "Rekrytera tekniker och förvaltare.", "Tekniker", ("aktivera",), 1),
+    DemoAccount("facebook", "stranderna.hbg", FF, "Badvattenprover och strandinformation.", "Badgäster", ("informera",), 2, activity="quiet"),
+    DemoAccount("instagram", "hamnen.hbg", FF, "Gästhamnens säsong.", "Båtgäster", ("informera",), 0, status="retired"),
+    # Överförmyndarförvaltningen
+    DemoAccount("facebook", "godman.hbg", OFF, "Rekrytera gode män och förvaltare.", "Vuxna som kan bli gode män", ("aktivera",), 2),
+    DemoAccount("linkedin", "overformyndare-helsingborg", OFF, "Berätta om förvaltningens uppdrag.", "Yrkesverksamma", ("informera",), 0),
+)
+# fmt: on
+
+#: Departments' communications contacts (fictional), who appoint the editors.
+CONTACT_COUNT = 2
+
+
+def demo_dir(data_dir: Path) -> Path:
+    """Where the demo register lives inside a data directory."""
+    return data_dir / DEMO_DIRNAME
+
+
+def demo_activity() -> dict[str, str]:
+    """``PLATFORM:HANDLE`` -> activity level, for the platform emulation."""
+    return {f"{a.platform}:{a.handle}": a.activity for a in CATALOGUE}
+
+
+def _people(rng: random.Random, count: int, used: set[str]) -> list[tuple[str, str]]:
+    people = []
+    while len(people) < count:
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        email = f"{first}.{last}@helsingborg.se".lower()
+        for swedish, plain in (("ö", "o"), ("ä", "a"), ("å", "a"), ("é", "e")):
+            email = email.replace(swedish, plain)
+        if email in used:
+            continue
+        used.add(email)
+        people.append((f"{first} {last}", email))
+    return people
+
+
+def _platform_id(rng: random.Random, platform: str) -> str:
+    if platform in ("facebook", "instagram"):
+        return str(rng.randrange(10**14, 10**15))
+    if platform == "linkedin":
+        return str(rng.randrange(10**6, 10**8))
+    if platform == "x":
+        return str(rng.randrange(10**17, 10**18))
+    if platform == "youtube":
+        alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+        return "UC" + "".join(rng.choice(alphabet) for _ in range(22))
+    return ""
+
+
+_URLS = {
+    "facebook": "https://www.facebook.com/{h}",
+    "instagram": "https://www.instagram.com/{h}/",
+    "linkedin": "https://www.linkedin.com/company/{h}/",
+    "x": "https://x.com/{h}",
+    "youtube": "https://www.youtube.com/@{h}",
+    "tiktok": "https://www.tiktok.com/@{h}",
+    "other": "https://mastodon.social/@{h}",
+}
+
+
+def demo_rows(today: date) -> list[AccountRow]:
+    """The demo accounts as import rows (deterministic for a given ``today``)."""
+    rng = random.Random(2035)  # Helsingborg's vision year
+    used: set[str] = set()
+    rows = []
+    for line, spec in enumerate(CATALOGUE, start=2):
+        project_end = (today + timedelta(days=spec.project_end_days)
+                       if spec.project_end_days is not None else None)
+        values: dict[str, Any] = {
+            "platform": spec.platform,
+            "handle": spec.handle,
+            "department": spec.department,
+            "purpose": spec.purpose,
+            "visibility": spec.visibility,
+            "closed_reason": spec.closed_reason,
+            "project": spec.project,
+            "project_end": project_end,
+            "url": _URLS[spec.platform].format(h=spec.handle),
+            "platform_id": _platform_id(rng, spec.platform),
+            "status": spec.status,
+            "shared": spec.shared,
+            "goals": spec.goals,
+            "audience": spec.audience,
+            "kc_handles_comments": spec.kc,
+        }
+        rows.append(AccountRow(line=line, values=values, editors=_people(rng, spec.editors, used)))
+    return rows
+
+
+def build_demo(data_dir: Path, *, now: datetime | None = None, rebuild: bool = False) -> Path:
+    """Create the demo register under ``data_dir/demo`` unless it exists; return its directory."""
+    directory = demo_dir(data_dir)
+    moment = now or utc_now()
+    if rebuild and directory.is_dir():
+        shutil.rmtree(directory)  # only ever the demo's own folder
+    store = Store(directory)
+    try:
+        ids = random.Random(48)
+        register = Register(store, clock=lambda: moment,
+                            id_token=lambda n: f"{ids.getrandbits(8 * n):0{2 * n}x}")
+        if register.accounts():
+            return directory
+        register.import_rows(demo_rows(moment.date()), "<demo>")
+        rng = random.Random(1624)  # Helsingborg's town charter... close enough for a seed
+        used = {e.email for a in register.accounts() for e in a.editors}
+        for name in DEPARTMENTS:
+            contacts = [Person(n, e) for n, e in _people(rng, CONTACT_COUNT, used)]
+            register.add_department(name, contacts)
+    finally:
+        store.close()
+    return directory

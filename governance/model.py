@@ -1,0 +1,189 @@
+"""The register's domain model: departments, accounts and their editors.
+
+Values are immutable dataclasses; services make changed copies with :func:`dataclasses.replace`.
+``to_doc``/``from_doc`` convert to and from the JSON kept in the store.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from governance.fields import format_person
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC (timestamps are stored in UTC, shown in Stockholm time)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def new_account_id(
+    taken: set[str] | None = None, token: Callable[[int], str] = secrets.token_hex
+) -> str:
+    """A short, stable, random account id (12 hex digits) that is not in ``taken``."""
+    while True:
+        candidate = str(token(6))
+        if not taken or candidate not in taken:
+            return candidate
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A named person with an e-mail address (a department's communications contact)."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return format_person(self.name, self.email)
+
+
+@dataclass(frozen=True, slots=True)
+class Editor:
+    """A person appointed by the department to run an account."""
+
+    name: str
+    email: str
+    appointed: date
+
+    def __str__(self) -> str:
+        return format_person(self.name, self.email)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"name": self.name, "email": self.email, "appointed": self.appointed.isoformat()}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Editor:
+        return cls(doc["name"], doc["email"], date.fromisoformat(doc["appointed"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    """A förvaltning, and the communications contacts who appoint its editors."""
+
+    name: str
+    contacts: tuple[Person, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Departments are matched by name regardless of letter case."""
+        return department_key(self.name)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "key": self.key,
+            "contacts": [[p.name, p.email] for p in self.contacts],
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Department:
+        return cls(doc["name"], tuple(Person(n, e) for n, e in doc.get("contacts", [])))
+
+
+def department_key(name: str) -> str:
+    """The case- and space-insensitive key a department name is matched by."""
+    return " ".join(name.split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One social media account the city runs."""
+
+    id: str
+    platform: str
+    handle: str
+    department: str
+    purpose: str = ""
+    goals: tuple[str, ...] = ()
+    audience: str = ""
+    visibility: str = "open"
+    closed_reason: str = ""
+    project: str = ""
+    project_end: date | None = None
+    status: str = "active"
+    shared: bool = False
+    kc_handles_comments: bool = False
+    platform_id: str = ""
+    url: str = ""
+    editors: tuple[Editor, ...] = ()
+    editors_confirmed_at: datetime | None = None
+    editors_confirmed_by: str = ""
+    created: datetime = field(default_factory=utc_now)
+    updated: datetime = field(default_factory=utc_now)
+
+    @property
+    def ref(self) -> str:
+        """How people name the account on the command line: ``PLATFORM:HANDLE``."""
+        return f"{self.platform}:{self.handle}"
+
+    def editor(self, email: str) -> Editor | None:
+        """The editor with this e-mail, if any."""
+        wanted = email.strip().lower()
+        return next((e for e in self.editors if e.email == wanted), None)
+
+    def with_changes(self, **changes: Any) -> Account:
+        """A copy with ``changes`` applied."""
+        return replace(self, **changes)
+
+    def to_doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "editors":
+                value = [e.to_doc() for e in value]
+            elif f.name == "goals":
+                value = list(value)
+            elif isinstance(value, datetime | date):
+                value = value.isoformat()
+            doc[f.name] = value
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Account:
+        values = {f.name: doc[f.name] for f in fields(cls) if f.name in doc}
+        values["editors"] = tuple(Editor.from_doc(e) for e in doc.get("editors", ()))
+        values["goals"] = tuple(doc.get("goals", ()))
+        if values.get("project_end"):
+            values["project_end"] = date.fromisoformat(values["project_end"])
+        for stamp in ("created", "updated", "editors_confirmed_at"):
+            if values.get(stamp):
+                values[stamp] = datetime.fromisoformat(values[stamp])
+        return cls(**values)
+
+
+#: Fields a person edits (in the CSV, the CLI and the TUI form), in CSV order.
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "platform", "handle", "department", "purpose", "visibility", "closed_reason", "project",
+    "project_end", "url", "platform_id", "status", "shared", "goals", "audience",
+    "kc_handles_comments",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEntry:
+    """One line of the change log: who changed which field of what, from what to what."""
+
+    at: datetime
+    user: str
+    action: str
+    account_id: str = ""
+    account: str = ""
+    field: str = ""
+    old: str | None = None
+    new: str | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"at": self.at.isoformat(), "user": self.user, "action": self.action,
+                "account_id": self.account_id, "account": self.account, "field": self.field,
+                "old": self.old, "new": self.new}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> ChangeEntry:
+        return cls(at=datetime.fromisoformat(doc["at"]), user=doc.get("user", ""),
+                   action=doc.get("action", ""), account_id=doc.get("account_id", ""),
+                   account=doc.get("account", ""), field=doc.get("field", ""),
+                   old=doc.get("old"), new=doc.get("new"))

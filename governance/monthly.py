@@ -1,0 +1,129 @@
+"""The monthly activity record: one per account and calendar month (Europe/Stockholm).
+
+This is the record the platform clients produce, the store keeps, the stats CSV carries and the
+audit rules read. ``None`` means *unknown* (the platform gives no such figure, or it could not be
+read); it is never the same as 0.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+#: The count columns of the record, in CSV order (``last_post_at`` sits after ``posts``).
+COUNT_FIELDS: tuple[str, ...] = (
+    "posts",
+    "followers",
+    "new_followers",
+    "reach",
+    "video_views",
+    "link_clicks",
+    "reactions",
+    "comments",
+    "shares",
+    "saves",
+    "replies_due",
+    "replies_on_time",
+)
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_month(text: str) -> str:
+    """Return ``YYYY-MM`` if ``text`` is one, else raise ValueError."""
+    text = text.strip()
+    if not _MONTH.match(text):
+        raise ValueError(text)
+    return text
+
+
+def month_of(moment: datetime) -> str:
+    """The Europe/Stockholm calendar month (``YYYY-MM``) that an aware moment falls in."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    local = moment.astimezone(STOCKHOLM)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def month_start(month: str) -> date:
+    """The first day of a ``YYYY-MM`` month."""
+    year, mon = month.split("-")
+    return date(int(year), int(mon), 1)
+
+
+def add_months(month: str, count: int) -> str:
+    """``month`` moved by ``count`` months (negative goes back)."""
+    year, mon = (int(part) for part in month.split("-"))
+    index = year * 12 + (mon - 1) + count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyStats:
+    """Activity of one account in one calendar month. ``None`` is unknown, not zero."""
+
+    account_id: str
+    month: str
+    posts: int | None = None
+    last_post_at: datetime | None = None
+    followers: int | None = None
+    new_followers: int | None = None
+    reach: int | None = None
+    video_views: int | None = None
+    link_clicks: int | None = None
+    reactions: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    replies_due: int | None = None
+    replies_on_time: int | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        """The JSON form kept in the store."""
+        doc = asdict(self)
+        doc["last_post_at"] = self.last_post_at.isoformat() if self.last_post_at else None
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> MonthlyStats:
+        """Rebuild a record from its stored JSON form."""
+        values = {f.name: doc.get(f.name) for f in fields(cls)}
+        raw = values["last_post_at"]
+        values["last_post_at"] = datetime.fromisoformat(raw) if raw else None
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    """How the last sync of one account ended: ``ok``, or failed with a reason.
+
+    ``cursor`` is the platform client's resume point (for example the newest post time seen),
+    so that the next sync fetches only what is new. It never holds tokens or content.
+    """
+
+    account_id: str
+    platform: str
+    ok: bool
+    reason: str
+    finished_at: datetime
+    requests: int = 0
+    cursor: dict[str, Any] | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        """The JSON form kept in the store."""
+        doc = asdict(self)
+        doc["finished_at"] = self.finished_at.isoformat()
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> SyncOutcome:
+        """Rebuild an outcome from its stored JSON form."""
+        values = {f.name: doc.get(f.name) for f in fields(cls)}
+        values["finished_at"] = datetime.fromisoformat(values["finished_at"])
+        values["requests"] = values["requests"] or 0
+        return cls(**values)

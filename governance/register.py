@@ -1,0 +1,411 @@
+"""The register's services: every read and change of departments, accounts and editors.
+
+The CLI and the TUI call these and nothing below them. Each public method is one transaction,
+validates like the CSV import does, and writes one change-log entry per changed field.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from governance.errors import FieldError, ImportRefused, RowProblem, UnknownAccount
+from governance.fields import ACCOUNT_FIELD_PARSERS, format_value, parse_handle, parse_person
+from governance.fields import parse_platform
+from governance.identity import current_login
+from governance.model import (
+    EDITABLE_FIELDS,
+    Account,
+    ChangeEntry,
+    Department,
+    Editor,
+    Person,
+    department_key,
+    new_account_id,
+    utc_now,
+)
+from governance.monthly import STOCKHOLM
+from governance.storage.database import ReadTransaction, WriteTransaction
+from governance.store import (
+    INDEX,
+    Store,
+    get_account,
+    handle_index,
+    load_accounts,
+    load_departments,
+    log_change,
+    put_account,
+    put_department,
+    read_change_log,
+)
+from tinydb.table import Document
+
+_ACCOUNT_ID = re.compile(r"^[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account as read from a file: the typed values of the columns it has, and its line."""
+
+    line: int
+    values: Mapping[str, Any]
+    editors: Sequence[tuple[str, str]] | None = None  # None: the file has no editors column
+
+
+@dataclass
+class ImportPlan:
+    """What an import changes: new accounts, changed accounts (before, after), unchanged ones."""
+
+    created: list[Account] = field(default_factory=list)
+    updated: list[tuple[Account, Account]] = field(default_factory=list)
+    unchanged: list[Account] = field(default_factory=list)
+    new_departments: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Whether applying the plan changes the register."""
+        return bool(self.created or self.updated)
+
+
+def changed_fields(before: Account, after: Account) -> list[str]:
+    """The editable fields (and ``editors``) whose values differ."""
+    names = [n for n in EDITABLE_FIELDS if getattr(before, n) != getattr(after, n)]
+    if before.editors != after.editors:
+        names.append("editors")
+    return names
+
+
+def check_account(account: Account) -> None:
+    """Rules across fields that no single field parser can check."""
+    if account.project_end is not None and not account.project:
+        raise FieldError("project_end", "field.end_without_project")
+    if not account.department.strip():
+        raise FieldError("department", "field.required")
+
+
+class Register:
+    """The register of departments, accounts and editors, as one user sees and changes it."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        user: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        id_token: Callable[[int], str] = secrets.token_hex,
+    ) -> None:
+        self.store = store
+        self.user = user or current_login()
+        self._clock = clock
+        self._id_token = id_token
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def accounts(self) -> list[Account]:
+        """Every account, ordered by platform and handle."""
+        with self.store.read() as txn:
+            accounts = load_accounts(txn)
+        return sorted(accounts, key=lambda a: (a.platform, a.handle))
+
+    def departments(self) -> list[Department]:
+        """Every department, in name order."""
+        with self.store.read() as txn:
+            return load_departments(txn)
+
+    def account(self, ref: str) -> Account:
+        """The account named by ``PLATFORM:HANDLE``, by its id, or by a handle used only once."""
+        with self.store.read() as txn:
+            return resolve(txn, ref)
+
+    def change_log(
+        self,
+        ref: str | None = None,
+        *,
+        user: str | None = None,
+        since: date | None = None,
+    ) -> list[ChangeEntry]:
+        """Change-log entries, oldest first, for one account, one user and/or since a date."""
+        with self.store.read() as txn:
+            account_id = resolve(txn, ref).id if ref else None
+            entries = read_change_log(txn)
+        return [
+            e
+            for e in entries
+            if (account_id is None or e.account_id == account_id)
+            and (user is None or e.user == user)
+            and (since is None or e.at.astimezone(STOCKHOLM).date() >= since)
+        ]
+
+    # --- changing ----------------------------------------------------------------------------
+
+    def create_account(
+        self,
+        values: Mapping[str, Any],
+        editors: Iterable[tuple[str, str]] = (),
+    ) -> Account:
+        """Add a new account; ``values`` are typed field values (see governance.fields)."""
+        with self.store.write() as txn:
+            now = self._clock()
+            department = self._department(txn, str(values.get("department", "")))
+            account = Account(
+                id=new_account_id(set(handle_index(txn).values()), self._id_token),
+                platform=values["platform"],
+                handle=values["handle"],
+                department=department,
+                created=now,
+                updated=now,
+            ).with_changes(**{k: v for k, v in values.items() if k not in ("department",)})
+            account = account.with_changes(
+                department=department,
+                editors=tuple(Editor(n, e, self._today()) for n, e in editors),
+            )
+            check_account(account)
+            self._ensure_unique(txn, account)
+            put_account(txn, account, None)
+            self._log(txn, "account-created", account, new=account.ref)
+        return account
+
+    def update_account(self, ref: str, **changes: Any) -> Account:
+        """Change fields of an account; values are typed (use :meth:`update_from_text` for text)."""
+        unknown = set(changes) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise FieldError(sorted(unknown)[0], "field.not_editable")
+        with self.store.write() as txn:
+            before = resolve(txn, ref)
+            if "department" in changes:
+                changes["department"] = self._department(txn, changes["department"])
+            after = before.with_changes(**changes)
+            if after == before:
+                return before
+            after = after.with_changes(updated=self._clock())
+            check_account(after)
+            self._ensure_unique(txn, after)
+            put_account(txn, after, before)
+            self._log_diff(txn, before, after)
+        return after
+
+    def update_from_text(self, ref: str, texts: Mapping[str, str]) -> Account:
+        """Parse typed-in texts field by field (as the CSV import does) and apply them."""
+        changes = {name: ACCOUNT_FIELD_PARSERS[name](text) for name, text in texts.items()
+                   if name in ACCOUNT_FIELD_PARSERS}
+        return self.update_account(ref, **changes)
+
+    def add_editor(self, ref: str, person: str, appointed: date | None = None) -> Editor:
+        """Appoint ``Name <email>`` as an editor of the account."""
+        name, email = parse_person(person, "editor")
+        with self.store.write() as txn:
+            before = resolve(txn, ref)
+            if before.editor(email):
+                raise FieldError("editor", "field.editor_exists", email=email, account=before.ref)
+            editor = Editor(name, email, appointed or self._today())
+            after = before.with_changes(editors=(*before.editors, editor), updated=self._clock())
+            put_account(txn, after, before)
+            self._log(txn, "editor-added", after, field="editors", new=str(editor))
+        return editor
+
+    def remove_editor(self, ref: str, email: str) -> Editor:
+        """Remove the editor with this e-mail from the account."""
+        with self.store.write() as txn:
+            before = resolve(txn, ref)
+            editor = before.editor(email)
+            if editor is None:
+                raise FieldError("email", "field.no_such_editor", email=email, account=before.ref)
+            kept = tuple(e for e in before.editors if e is not editor)
+            after = before.with_changes(editors=kept, updated=self._clock())
+            put_account(txn, after, before)
+            self._log(txn, "editor-removed", after, field="editors", old=str(editor))
+        return editor
+
+    def confirm_editors(self, ref: str) -> Account:
+        """Record that the account's editor list is current, by whom and when."""
+        with self.store.write() as txn:
+            before = resolve(txn, ref)
+            now = self._clock()
+            after = before.with_changes(editors_confirmed_at=now, editors_confirmed_by=self.user)
+            put_account(txn, after, before)
+            self._log(txn, "editors-confirmed", after, field="editors",
+                      new=", ".join(e.email for e in after.editors))
+        return after
+
+    def add_department(self, name: str, contacts: Iterable[Person] = ()) -> Department:
+        """Add a department, or add contacts to the one with this name (any letter case)."""
+        with self.store.write() as txn:
+            canonical = self._department(txn, name)
+            existing = next(d for d in load_departments(txn) if d.key == department_key(name))
+            known = {p.email for p in existing.contacts}
+            new = tuple(p for p in contacts if p.email not in known)
+            if new:
+                updated = Department(canonical, existing.contacts + new)
+                put_department(txn, updated)
+                for person in new:
+                    log_change(txn, self._entry("contact-added", field="department",
+                                                account=canonical, new=str(person)))
+                return updated
+            return existing
+
+    # --- import ------------------------------------------------------------------------------
+
+    def plan_import(self, rows: Sequence[AccountRow], path: str) -> ImportPlan:
+        """What importing ``rows`` would change, without changing anything."""
+        with self.store.read() as txn:
+            return self._plan(txn, rows, path)
+
+    def import_rows(self, rows: Sequence[AccountRow], path: str) -> ImportPlan:
+        """Upsert ``rows`` (by platform and handle), all or nothing, and return what changed."""
+        with self.store.write() as txn:
+            plan = self._plan(txn, rows, path)
+            if not plan.changed:
+                return plan
+            for name in plan.new_departments:
+                put_department(txn, Department(name))
+                log_change(txn, self._entry("department-created", account=name, new=name))
+            refs = dict(handle_index(txn))
+            for account in plan.created:
+                put_account(txn, account, None, update_index=False)
+                refs[account.ref] = account.id
+                self._log(txn, "account-created", account, new=account.ref)
+            for before, after in plan.updated:
+                put_account(txn, after, before, update_index=False)
+                refs.pop(before.ref, None)
+                refs[after.ref] = after.id
+                self._log_diff(txn, before, after)
+            txn.tinydb(INDEX).table("handles").upsert(Document({"refs": refs}, doc_id=1))
+        return plan
+
+    def _plan(self, txn: ReadTransaction, rows: Sequence[AccountRow], path: str) -> ImportPlan:
+        plan = ImportPlan()
+        problems: list[RowProblem] = []
+        index = handle_index(txn)
+        departments = {d.key: d.name for d in load_departments(txn)}
+        taken_ids = set(index.values())
+        seen: dict[str, int] = {}
+        now, today = self._clock(), self._today()
+        for row in rows:
+            values = dict(row.values)
+            ref = f"{values['platform']}:{values['handle']}"
+            if ref in seen:
+                problems.append(RowProblem(row.line, "handle", _t_duplicate(ref, seen[ref])))
+                continue
+            seen[ref] = row.line
+            if "department" in values:
+                key = department_key(values["department"])
+                if key not in departments:
+                    departments[key] = " ".join(values["department"].split())
+                    plan.new_departments.append(departments[key])
+                values["department"] = departments[key]
+            before = get_account(txn, index[ref]) if ref in index else None
+            if before is None:
+                account_id = new_account_id(taken_ids, self._id_token)
+                taken_ids.add(account_id)
+                base = Account(id=account_id, platform=values["platform"],
+                               handle=values["handle"], department="", created=now, updated=now)
+            else:
+                base = before
+            editors = base.editors
+            if row.editors is not None:
+                old = {e.email: e for e in base.editors}
+                editors = tuple(
+                    Editor(name, email, old[email].appointed if email in old else today)
+                    for name, email in row.editors
+                )
+            after = base.with_changes(**values, editors=editors)
+            try:
+                check_account(after)
+            except FieldError as error:
+                problems.append(RowProblem(row.line, error.field, error.reason))
+                continue
+            if before is None:
+                plan.created.append(after)
+            elif after == before:
+                plan.unchanged.append(before)
+            else:
+                plan.updated.append((before, after.with_changes(updated=now)))
+        if problems:
+            raise ImportRefused(path, problems)
+        return plan
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _today(self) -> date:
+        return self._clock().astimezone(STOCKHOLM).date()
+
+    def _department(self, txn: WriteTransaction, name: str) -> str:
+        """The canonical name of the department called ``name``, created if it is new."""
+        cleaned = " ".join(name.split())
+        if not cleaned:
+            raise FieldError("department", "field.required")
+        for department in load_departments(txn):
+            if department.key == department_key(cleaned):
+                return department.name
+        put_department(txn, Department(cleaned))
+        log_change(txn, self._entry("department-created", account=cleaned, new=cleaned))
+        return cleaned
+
+    def _ensure_unique(self, txn: ReadTransaction, account: Account) -> None:
+        owner = handle_index(txn).get(account.ref)
+        if owner is not None and owner != account.id:
+            raise FieldError("handle", "field.duplicate_account", ref=account.ref)
+
+    def _entry(self, action: str, **values: Any) -> ChangeEntry:
+        return ChangeEntry(at=self._clock(), user=self.user, action=action, **values)
+
+    def _log(self, txn: WriteTransaction, action: str, account: Account, **values: Any) -> None:
+        log_change(txn, self._entry(action, account_id=account.id, account=account.ref, **values))
+
+    def _log_diff(self, txn: WriteTransaction, before: Account, after: Account) -> None:
+        for name in changed_fields(before, after):
+            if name == "editors":
+                self._log_editor_diff(txn, before, after)
+                continue
+            self._log(txn, "account-changed", after, field=name,
+                      old=format_value(getattr(before, name)),
+                      new=format_value(getattr(after, name)))
+
+    def _log_editor_diff(self, txn: WriteTransaction, before: Account, after: Account) -> None:
+        old = {e.email: e for e in before.editors}
+        new = {e.email: e for e in after.editors}
+        for email, editor in old.items():
+            if email not in new:
+                self._log(txn, "editor-removed", after, field="editors", old=str(editor))
+        for email, editor in new.items():
+            if email not in old:
+                self._log(txn, "editor-added", after, field="editors", new=str(editor))
+            elif old[email].name != editor.name:
+                self._log(txn, "account-changed", after, field="editors",
+                          old=str(old[email]), new=str(editor))
+
+
+def _t_duplicate(ref: str, first_line: int) -> str:
+    from governance.i18n import t
+
+    return t("field.duplicate_in_file", ref=ref, line=first_line)
+
+
+def resolve(txn: ReadTransaction, ref: str) -> Account:
+    """The account named by ``PLATFORM:HANDLE``, by id, or by a handle that only one account has."""
+    text = ref.strip()
+    index = handle_index(txn)
+    account_id: str | None = None
+    if ":" in text:
+        platform_text, handle_text = text.split(":", 1)
+        try:
+            key = f"{parse_platform(platform_text)}:{parse_handle(handle_text)}"
+        except FieldError:
+            raise UnknownAccount(ref=text) from None
+        account_id = index.get(key)
+    elif _ACCOUNT_ID.match(text.lower()):
+        account_id = text.lower()
+    else:
+        handle = text.lstrip("@").lower()
+        matches = sorted(k for k in index if k.split(":", 1)[1] == handle)
+        if len(matches) > 1:
+            raise UnknownAccount("error.ambiguous_account", ref=text, matches=", ".join(matches))
+        account_id = index[matches[0]] if matches else None
+    account = get_account(txn, account_id) if account_id else None
+    if account is None:
+        raise UnknownAccount(ref=text)
+    return account

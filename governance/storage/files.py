@@ -1,0 +1,68 @@
+"""Atomic file writes and the permissions of everything Kontokoll creates.
+
+A file is never written in place: the new content goes to a temp file in the same directory, is
+fsynced, renamed over the old file (atomic on POSIX), and the directory is fsynced so the rename
+itself survives a power cut. A reader, or a process killed at any instant, sees either the old or
+the new file, never a mix.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+#: Owner-only by default: editors' names and e-mails are personal data.
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+TEMP_MARKER = ".tmp-"
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or unlink in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def ensure_directory(directory: Path, mode: int = PRIVATE_DIR_MODE) -> None:
+    """Create ``directory`` (and parents) with ``mode`` if it does not exist."""
+    if directory.is_dir():
+        return
+    directory.mkdir(parents=True, exist_ok=True, mode=mode)
+    os.chmod(directory, mode)  # mkdir's mode is filtered by the umask
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) -> None:
+    """Replace ``path`` with ``data`` so that no reader or crash ever sees a partial file."""
+    temp = path.with_name(f"{path.name}{TEMP_MARKER}{os.getpid()}-{secrets.token_hex(4)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+    try:
+        try:
+            os.fchmod(fd, mode)  # the umask must not widen or narrow what we chose
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    fsync_directory(path.parent)
+
+
+def remove_stale_temp_files(directory: Path) -> list[Path]:
+    """Delete temp files left by a writer that died; call only under the exclusive lock."""
+    removed = []
+    if not directory.is_dir():
+        return removed
+    for candidate in directory.rglob(f"*{TEMP_MARKER}*"):
+        if candidate.is_file():
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed

@@ -1,0 +1,229 @@
+"""The store: Kontokoll's data directory, laid out so that small edits stay small.
+
+    DATA_DIR/
+      .lock                     the inter-process lock
+      register/core.json        departments (and later users, revisions)
+      register/index.json       PLATFORM:HANDLE -> account id, for quick lookups and uniqueness
+      register/accounts/NN.json accounts with their editors, in SHARDS files by account id
+      stats/NN.json             monthly stats and sync outcomes, sharded the same way
+      log/changes.jsonl         the append-only change log
+      demo/                     the demo register, a whole store of its own
+
+The register lives apart from the bulky stats, and both are sharded, so one editor change rewrites
+one file of a few hundred kilobytes even with 10,000 accounts. Every change goes through a
+:class:`~governance.storage.database.WriteTransaction`, atomic across files.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query
+from tinydb.table import Document
+
+from governance.model import Account, ChangeEntry, Department
+from governance.monthly import MonthlyStats, SyncOutcome
+from governance.storage.database import Database, ReadTransaction, WriteTransaction
+
+SHARDS = 32
+CORE = "register/core.json"
+INDEX = "register/index.json"
+CHANGE_LOG = "log/changes.jsonl"
+
+
+def shard_of(account_id: str) -> str:
+    """The shard number (``00``..``31``) an account's register and stats rows live in."""
+    return f"{zlib.crc32(account_id.encode()) % SHARDS:02d}"
+
+
+def account_file(account_id: str) -> str:
+    return f"register/accounts/{shard_of(account_id)}.json"
+
+
+def stats_file(account_id: str) -> str:
+    return f"stats/{shard_of(account_id)}.json"
+
+
+class Store:
+    """One data directory. Open it, then read or change it in transactions."""
+
+    def __init__(self, data_dir: Path, *, lock_timeout_s: float | None = None) -> None:
+        self.data_dir = data_dir
+        self.db = Database(data_dir, lock_timeout_s=lock_timeout_s)
+        self.stats = StatsRepository(self)
+
+    @contextmanager
+    def read(self) -> Iterator[ReadTransaction]:
+        """A consistent, read-only view of the whole store."""
+        with self.db.read() as txn:
+            yield txn
+
+    @contextmanager
+    def write(self) -> Iterator[WriteTransaction]:
+        """A transaction: everything in the block lands together, or nothing does."""
+        with self.db.write() as txn:
+            yield txn
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# --- register tables, used inside a transaction --------------------------------------------------
+# Each file is a TinyDB database; an account's TinyDB doc id is its hex id read as a number, so a
+# lookup by id is a dictionary access, not a scan.
+
+ACCOUNT_ID_DIGITS = 12
+
+
+def doc_id(account_id: str) -> int:
+    """The TinyDB document id of an account (its 12 hex digits as an integer)."""
+    return int(account_id, 16)
+
+
+def load_accounts(txn: ReadTransaction) -> list[Account]:
+    """Every account in the register."""
+    accounts = []
+    for shard in range(SHARDS):
+        for doc in txn.tinydb(f"register/accounts/{shard:02d}.json").table("accounts"):
+            accounts.append(Account.from_doc(doc))
+    return accounts
+
+
+def get_account(txn: ReadTransaction, account_id: str) -> Account | None:
+    """The account with this id, if any."""
+    table = txn.tinydb(account_file(account_id)).table("accounts")
+    doc = table.get(doc_id=doc_id(account_id))
+    return Account.from_doc(dict(doc)) if isinstance(doc, dict) else None
+
+
+def handle_index(txn: ReadTransaction) -> dict[str, str]:
+    """``PLATFORM:HANDLE`` -> account id, for every account. Read-only."""
+    doc = txn.tinydb(INDEX).table("handles").get(doc_id=1)
+    return doc["refs"] if isinstance(doc, dict) else {}
+
+
+def put_account(
+    txn: WriteTransaction,
+    account: Account,
+    previous: Account | None,
+    *,
+    update_index: bool = True,
+) -> None:
+    """Store ``account`` (new or changed) and keep the handle index in step.
+
+    A bulk import passes ``update_index=False`` and writes the index once at the end.
+    """
+    table = txn.tinydb(account_file(account.id)).table("accounts")
+    table.upsert(Document(account.to_doc(), doc_id=doc_id(account.id)))
+    if update_index and (previous is None or previous.ref != account.ref):
+        refs = dict(handle_index(txn))
+        if previous is not None:
+            refs.pop(previous.ref, None)
+        refs[account.ref] = account.id
+        txn.tinydb(INDEX).table("handles").upsert(Document({"refs": refs}, doc_id=1))
+
+
+def load_departments(txn: ReadTransaction) -> list[Department]:
+    """Every department, in name order."""
+    docs = txn.tinydb(CORE).table("departments")
+    return sorted((Department.from_doc(d) for d in docs), key=lambda d: d.key)
+
+
+def put_department(txn: WriteTransaction, department: Department) -> None:
+    """Add or replace a department (matched by its case-insensitive name)."""
+    table = txn.tinydb(CORE).table("departments")
+    table.upsert(department.to_doc(), Query().key == department.key)
+
+
+def log_change(txn: WriteTransaction, entry: ChangeEntry) -> None:
+    """Append one entry to the change log (lands with the transaction)."""
+    txn.append(CHANGE_LOG, entry.to_doc())
+
+
+def read_change_log(txn: ReadTransaction) -> list[ChangeEntry]:
+    """The whole change log, oldest first."""
+    return [ChangeEntry.from_doc(doc) for doc in txn.lines(CHANGE_LOG)]
+
+
+# --- stats --------------------------------------------------------------------------------------
+
+
+class StatsRepository:
+    """Monthly stats and sync outcomes, per account, beside the register."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def save_batch(self, records: Sequence[MonthlyStats]) -> None:
+        """Insert or replace many monthly records (by account and month) in one transaction."""
+        if not records:
+            return
+        by_account: dict[str, list[MonthlyStats]] = {}
+        for record in records:
+            by_account.setdefault(record.account_id, []).append(record)
+        with self._store.write() as txn:
+            for account_id, months in by_account.items():
+                table = txn.tinydb(stats_file(account_id)).table("months")
+                found = table.get(doc_id=doc_id(account_id))
+                doc = dict(found) if isinstance(found, dict) else {"months": {}}
+                stored = dict(doc["months"])
+                for record in months:
+                    month = record.to_doc()
+                    del month["account_id"]
+                    stored[record.month] = month
+                doc = {"account_id": account_id, "months": stored}
+                table.upsert(Document(doc, doc_id=doc_id(account_id)))
+
+    def save_outcomes(self, outcomes: Sequence[SyncOutcome]) -> None:
+        """Record how the last sync of each account ended."""
+        if not outcomes:
+            return
+        with self._store.write() as txn:
+            for outcome in outcomes:
+                table = txn.tinydb(stats_file(outcome.account_id)).table("outcomes")
+                table.upsert(Document(outcome.to_doc(), doc_id=doc_id(outcome.account_id)))
+
+    def for_account(self, account_id: str) -> list[MonthlyStats]:
+        """Every stored month of one account, oldest first."""
+        with self._store.read() as txn:
+            doc = txn.tinydb(stats_file(account_id)).table("months").get(doc_id=doc_id(account_id))
+        return _months_of(account_id, doc if isinstance(doc, dict) else None)
+
+    def all(self) -> dict[str, list[MonthlyStats]]:
+        """Every account's stored months, oldest first, keyed by account id."""
+        result: dict[str, list[MonthlyStats]] = {}
+        with self._store.read() as txn:
+            for shard in range(SHARDS):
+                for doc in txn.tinydb(f"stats/{shard:02d}.json").table("months"):
+                    result[doc["account_id"]] = _months_of(doc["account_id"], doc)
+        return result
+
+    def outcome(self, account_id: str) -> SyncOutcome | None:
+        """How the last sync of this account ended, if it was ever synced."""
+        with self._store.read() as txn:
+            table = txn.tinydb(stats_file(account_id)).table("outcomes")
+            doc = table.get(doc_id=doc_id(account_id))
+        return SyncOutcome.from_doc(dict(doc)) if isinstance(doc, dict) else None
+
+    def outcomes(self) -> dict[str, SyncOutcome]:
+        """The last sync outcome of every account that was ever synced."""
+        result: dict[str, SyncOutcome] = {}
+        with self._store.read() as txn:
+            for shard in range(SHARDS):
+                for doc in txn.tinydb(f"stats/{shard:02d}.json").table("outcomes"):
+                    outcome = SyncOutcome.from_doc(dict(doc))
+                    result[outcome.account_id] = outcome
+        return result
+
+
+def _months_of(account_id: str, doc: Mapping[str, Any] | None) -> list[MonthlyStats]:
+    if not doc:
+        return []
+    return [
+        MonthlyStats.from_doc({"account_id": account_id, **month})
+        for _, month in sorted(doc["months"].items())
+    ]

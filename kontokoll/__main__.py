@@ -1,0 +1,3 @@
+from kontokoll.cli.main import main
+
+raise SystemExit(main())

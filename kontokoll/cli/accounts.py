@@ -1,0 +1,93 @@
+"""``kontokoll accounts import|export|list``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from governance.accounts_csv import read_account_rows, write_accounts_csv
+from governance.fields import format_value, parse_platform
+from governance.i18n import t
+from governance.model import department_key
+from governance.register import ImportPlan, Register, changed_fields
+from kontokoll.cli.context import CliContext
+from kontokoll.cli.tables import render_table
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("accounts", help=t("cli.accounts.help"))
+    sub = parser.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
+
+    imp = sub.add_parser("import", help=t("cli.accounts.import_help"))
+    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp.add_argument("--dry-run", action="store_true", help=t("cli.accounts.dry_run_help"))
+    imp.set_defaults(handler=import_accounts)
+
+    exp = sub.add_parser("export", help=t("cli.accounts.export_help"))
+    exp.add_argument("file", type=Path, metavar="FILE.csv")
+    exp.add_argument("--delimiter", choices=[";", ","], default=";",
+                     help=t("cli.delimiter_help"))
+    exp.set_defaults(handler=export_accounts)
+
+    lst = sub.add_parser("list", help=t("cli.accounts.list_help"))
+    lst.add_argument("--department", help=t("cli.accounts.department_filter_help"))
+    lst.add_argument("--platform", help=t("cli.accounts.platform_filter_help"))
+    lst.set_defaults(handler=list_accounts)
+
+
+def import_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
+    rows = read_account_rows(args.file)
+    register_ = Register(ctx.store)
+    if args.dry_run:
+        plan = register_.plan_import(rows, str(args.file))
+        _print_plan(ctx, plan, dry_run=True)
+        return 0
+    plan = register_.import_rows(rows, str(args.file))
+    _print_plan(ctx, plan, dry_run=False)
+    return 0
+
+
+def _print_plan(ctx: CliContext, plan: ImportPlan, *, dry_run: bool) -> None:
+    for name in plan.new_departments:
+        ctx.print(t("cli.accounts.plan_new_department", name=name))
+    for account in plan.created:
+        ctx.print(t("cli.accounts.plan_created", ref=account.ref))
+    for before, after in plan.updated:
+        for name in changed_fields(before, after):
+            old = _shown(before, name)
+            new = _shown(after, name)
+            ctx.print(t("cli.accounts.plan_changed", ref=after.ref, field=name, old=old, new=new))
+    key = "cli.accounts.summary_dry_run" if dry_run else "cli.accounts.summary"
+    ctx.print(t(key, created=len(plan.created), updated=len(plan.updated),
+                unchanged=len(plan.unchanged)))
+
+
+def _shown(account: Any, name: str) -> str:
+    if name == "editors":
+        return "|".join(str(e) for e in account.editors) or "∅"
+    return format_value(getattr(account, name)) or "∅"
+
+
+def export_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
+    accounts = Register(ctx.store).accounts()
+    write_accounts_csv(args.file, accounts, args.delimiter)
+    ctx.print(t("cli.accounts.exported", count=len(accounts), path=str(args.file)))
+    return 0
+
+
+def list_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
+    accounts = Register(ctx.store).accounts()
+    if args.department:
+        wanted = department_key(args.department)
+        accounts = [a for a in accounts if department_key(a.department) == wanted]
+    if args.platform:
+        platform = parse_platform(args.platform)
+        accounts = [a for a in accounts if a.platform == platform]
+    header = [t("col.account"), t("col.department"), t("col.visibility"), t("col.status"),
+              t("col.editors"), t("col.id")]
+    rows = [[a.ref, a.department, t(f"value.{a.visibility}"), t(f"value.{a.status}"),
+             str(len(a.editors)), a.id] for a in accounts]
+    ctx.print(render_table(header, rows))
+    ctx.print(t("cli.accounts.count", count=len(accounts)))
+    return 0

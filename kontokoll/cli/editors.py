@@ -1,0 +1,69 @@
+"""``kontokoll editors add|remove|list|confirm``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from governance.fields import parse_date
+from governance.i18n import t
+from governance.register import Register
+from kontokoll.cli.context import CliContext
+from kontokoll.cli.tables import render_table
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("editors", help=t("cli.editors.help"))
+    sub = parser.add_subparsers(dest="editors_command", metavar="ACTION", required=True)
+
+    add = sub.add_parser("add", help=t("cli.editors.add_help"))
+    add.add_argument("account", metavar="ACCOUNT", help=t("cli.account_ref_help"))
+    add.add_argument("person", metavar='"Namn <e-post>"')
+    add.add_argument("--appointed", metavar="YYYY-MM-DD", help=t("cli.editors.appointed_help"))
+    add.set_defaults(handler=add_editor)
+
+    remove = sub.add_parser("remove", help=t("cli.editors.remove_help"))
+    remove.add_argument("account", metavar="ACCOUNT", help=t("cli.account_ref_help"))
+    remove.add_argument("email", metavar="EMAIL")
+    remove.set_defaults(handler=remove_editor)
+
+    lst = sub.add_parser("list", help=t("cli.editors.list_help"))
+    lst.add_argument("account", metavar="ACCOUNT", help=t("cli.account_ref_help"))
+    lst.set_defaults(handler=list_editors)
+
+    confirm = sub.add_parser("confirm", help=t("cli.editors.confirm_help"))
+    confirm.add_argument("account", metavar="ACCOUNT", help=t("cli.account_ref_help"))
+    confirm.set_defaults(handler=confirm_editors)
+
+
+def add_editor(args: argparse.Namespace, ctx: CliContext) -> int:
+    appointed = parse_date(args.appointed, "appointed") if args.appointed else None
+    register_ = Register(ctx.store)
+    editor = register_.add_editor(args.account, args.person, appointed)
+    ctx.print(t("cli.editors.added", editor=str(editor), account=register_.account(args.account).ref))
+    return 0
+
+
+def remove_editor(args: argparse.Namespace, ctx: CliContext) -> int:
+    register_ = Register(ctx.store)
+    editor = register_.remove_editor(args.account, args.email)
+    ctx.print(t("cli.editors.removed", editor=str(editor),
+                account=register_.account(args.account).ref))
+    return 0
+
+
+def list_editors(args: argparse.Namespace, ctx: CliContext) -> int:
+    account = Register(ctx.store).account(args.account)
+    rows = [[e.name, e.email, e.appointed.isoformat()] for e in account.editors]
+    ctx.print(render_table([t("col.name"), t("col.email"), t("col.appointed")], rows))
+    if account.editors_confirmed_at:
+        ctx.print(t("cli.editors.confirmed_at", at=account.editors_confirmed_at.date().isoformat(),
+                    by=account.editors_confirmed_by))
+    ctx.print(t("cli.editors.count", count=len(account.editors), account=account.ref))
+    return 0
+
+
+def confirm_editors(args: argparse.Namespace, ctx: CliContext) -> int:
+    account = Register(ctx.store).confirm_editors(args.account)
+    ctx.print(t("cli.editors.confirmed", account=account.ref, count=len(account.editors)))
+    return 0

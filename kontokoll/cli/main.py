@@ -1,0 +1,83 @@
+"""``kontokoll``: parse the command line, run one command, turn every user error into a message.
+
+Each command group lives in its own module with a ``register(subparsers)`` function that adds its
+parser and sets ``handler`` to a function ``(args, ctx) -> exit code``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+
+from governance.errors import KontokollError
+from governance.i18n import LANGUAGES, language_from_environment, set_language, t
+from kontokoll.cli import accounts, deadline, demo, editors, log
+from kontokoll.cli.context import CliContext, default_data_dir
+
+Handler = Callable[[argparse.Namespace, CliContext], int]
+
+#: Command groups, in the order ``--help`` lists them.
+COMMAND_MODULES: tuple[ModuleType, ...] = (demo, accounts, editors, log, deadline)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, in the current language."""
+    parser = argparse.ArgumentParser(prog="kontokoll", description=t("cli.description"))
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, metavar="DIR", help=t("cli.data_dir_help")
+    )
+    parser.add_argument("--lang", choices=LANGUAGES, default=None, help=t("cli.lang_help"))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def _language_from_argv(argv: Sequence[str]) -> str | None:
+    """Peek at ``--lang`` before parsing, so that help texts come out in that language."""
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code: 0 on success, non-zero on any refusal."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    wanted = _language_from_argv(args_list)
+    set_language(wanted if wanted in LANGUAGES else language_from_environment())
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    ctx = CliContext(data_dir=args.data_dir or default_data_dir())
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        return _no_command(args, ctx, parser)
+    try:
+        return handler(args, ctx)
+    except KontokollError as error:
+        ctx.warn(str(error))
+        return 2
+    except KeyboardInterrupt:
+        ctx.warn(t("cli.interrupted"))
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _no_command(args: argparse.Namespace, ctx: CliContext, parser: argparse.ArgumentParser) -> int:
+    """Without a command, open the app on the data directory (or show help if it cannot run)."""
+    try:
+        from kontokoll.app_launch import run_app
+    except ImportError:
+        parser.print_help(ctx.out)
+        return 0
+    return run_app(ctx.data_dir, demo=False)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
