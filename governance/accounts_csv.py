@@ -5,15 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from governance.csvio import read_csv, write_csv
 from governance.errors import FieldError, ImportRefused, RowProblem
 from governance.fields import ACCOUNT_FIELD_PARSERS, format_value, parse_people
 from governance.model import Account
 from governance.register import AccountRow
-from governance.csvio import read_csv, write_csv
 
 REQUIRED_COLUMNS = (
-    "platform", "handle", "department", "purpose", "visibility", "closed_reason", "project",
-    "project_end", "editors", "url", "platform_id", "status",
+    "platform",
+    "handle",
+    "department",
+    "purpose",
+    "visibility",
+    "closed_reason",
+    "project",
+    "project_end",
+    "editors",
+    "url",
+    "platform_id",
+    "status",
 )
 OPTIONAL_COLUMNS = ("shared", "goals", "audience", "kc_handles_comments")
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS

@@ -90,13 +90,20 @@ def read_csv(
         raise InputError("error.empty_file", path=name) from None
     except csv.Error as error:
         raise InputError("error.csv_syntax", path=name, line=1, detail=str(error)) from None
-    problems = [RowProblem(1, col, t("field.missing_column")) for col in required
-                if col not in header]
+    problems = [
+        RowProblem(1, col, t("field.missing_column")) for col in required if col not in header
+    ]
     known = set(required) | set(optional)
-    problems += [RowProblem(1, col or "?", t("field.unknown_column", allowed=", ".join(known)))
-                 for col in header if col not in known]
-    problems += [RowProblem(1, col, t("field.repeated_column")) for col in set(header)
-                 if header.count(col) > 1]
+    problems += [
+        RowProblem(1, col or "?", t("field.unknown_column", allowed=", ".join(known)))
+        for col in header
+        if col not in known
+    ]
+    problems += [
+        RowProblem(1, col, t("field.repeated_column"))
+        for col in set(header)
+        if header.count(col) > 1
+    ]
     rows: list[tuple[int, dict[str, str]]] = []
     line = 1
     while True:
@@ -112,8 +119,9 @@ def read_csv(
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(header):
-            problems.append(RowProblem(line, "-", t("field.cell_count", found=len(cells),
-                                                    expected=len(header))))
+            problems.append(
+                RowProblem(line, "-", t("field.cell_count", found=len(cells), expected=len(header)))
+            )
             continue
         rows.append((line, {h: unescape_cell(c) for h, c in zip(header, cells, strict=True)}))
     if problems:

@@ -35,12 +35,64 @@ DEPARTMENTS = (
     "Överförmyndarförvaltningen",
 )
 
-_FIRST = ("Anna", "Erik", "Maria", "Johan", "Sara", "Lars", "Emma", "Karin", "Oskar", "Lena",
-          "Ahmed", "Fatima", "Nils", "Elin", "Mikael", "Sofia", "Jonas", "Ida", "Peter", "Hanna",
-          "Amir", "Linnea", "Gustav", "Maja", "Ali", "Ebba", "Henrik", "Klara", "Viktor", "Nora")
-_LAST = ("Andersson", "Berg", "Lindqvist", "Nilsson", "Persson", "Holm", "Svensson", "Ek",
-         "Jönsson", "Lund", "Sandberg", "Håkansson", "Ström", "Olsson", "Axelsson", "Malm",
-         "Nyberg", "Wallin", "Karimi", "Sjöberg", "Falk", "Dahl", "Engström", "Mattsson")
+_FIRST = (
+    "Anna",
+    "Erik",
+    "Maria",
+    "Johan",
+    "Sara",
+    "Lars",
+    "Emma",
+    "Karin",
+    "Oskar",
+    "Lena",
+    "Ahmed",
+    "Fatima",
+    "Nils",
+    "Elin",
+    "Mikael",
+    "Sofia",
+    "Jonas",
+    "Ida",
+    "Peter",
+    "Hanna",
+    "Amir",
+    "Linnea",
+    "Gustav",
+    "Maja",
+    "Ali",
+    "Ebba",
+    "Henrik",
+    "Klara",
+    "Viktor",
+    "Nora",
+)
+_LAST = (
+    "Andersson",
+    "Berg",
+    "Lindqvist",
+    "Nilsson",
+    "Persson",
+    "Holm",
+    "Svensson",
+    "Ek",
+    "Jönsson",
+    "Lund",
+    "Sandberg",
+    "Håkansson",
+    "Ström",
+    "Olsson",
+    "Axelsson",
+    "Malm",
+    "Nyberg",
+    "Wallin",
+    "Karimi",
+    "Sjöberg",
+    "Falk",
+    "Dahl",
+    "Engström",
+    "Mattsson",
+)
 
 
 @dataclass(frozen=True)
@@ -156,7 +208,7 @@ def demo_activity() -> dict[str, str]:
 
 
 def _people(rng: random.Random, count: int, used: set[str]) -> list[tuple[str, str]]:
-    people = []
+    people: list[tuple[str, str]] = []
     while len(people) < count:
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         email = f"{first}.{last}@helsingborg.se".lower()
@@ -199,8 +251,11 @@ def demo_rows(today: date) -> list[AccountRow]:
     used: set[str] = set()
     rows = []
     for line, spec in enumerate(CATALOGUE, start=2):
-        project_end = (today + timedelta(days=spec.project_end_days)
-                       if spec.project_end_days is not None else None)
+        project_end = (
+            today + timedelta(days=spec.project_end_days)
+            if spec.project_end_days is not None
+            else None
+        )
         values: dict[str, Any] = {
             "platform": spec.platform,
             "handle": spec.handle,
@@ -231,8 +286,9 @@ def build_demo(data_dir: Path, *, now: datetime | None = None, rebuild: bool = F
     store = Store(directory)
     try:
         ids = random.Random(48)
-        register = Register(store, clock=lambda: moment,
-                            id_token=lambda n: f"{ids.getrandbits(8 * n):0{2 * n}x}")
+        register = Register(
+            store, clock=lambda: moment, id_token=lambda n: f"{ids.getrandbits(8 * n):0{2 * n}x}"
+        )
         if register.accounts():
             return directory
         register.import_rows(demo_rows(moment.date()), "<demo>")

@@ -1,8 +1,8 @@
 """Kontokoll's exceptions.
 
 Every error a user can cause or meet hangs from one base class, carries a catalogue key and its
-parameters, and renders in the current UI language. The CLI prints ``str(error)`` and exits non-zero;
-the TUI shows it as a notification. None of them is ever shown as a traceback.
+parameters, and renders in the current UI language. The CLI prints ``str(error)`` and exits
+non-zero; the TUI shows it as a notification. None of them is ever shown as a traceback.
 
     KontokollError
     ├── InputError            bad input from a user or a file

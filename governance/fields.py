@@ -1,4 +1,4 @@
-"""Parsing and formatting of every account field, shared by the CSV import, the CLI and the TUI form.
+"""Parsing and formatting of every account field, shared by the CSV import, CLI and TUI form.
 
 Each parser takes the text a person typed (or a CSV cell) and returns the typed value, or raises
 :class:`FieldError` with the field's name and a reason in the current language. Each formatter is
@@ -19,12 +19,23 @@ PLATFORM_ALIASES = {"twitter": "x", "x (twitter)": "x", "twitter (x)": "x"}
 GOALS = ("informera", "aktivera", "engagera")
 VISIBILITIES = ("open", "closed")
 VISIBILITY_ALIASES = {
-    "öppet": "open", "öppen": "open", "publikt": "open",
-    "slutet": "closed", "sluten": "closed", "stängt": "closed", "privat": "closed",
+    "öppet": "open",
+    "öppen": "open",
+    "publikt": "open",
+    "slutet": "closed",
+    "sluten": "closed",
+    "stängt": "closed",
+    "privat": "closed",
 }
 STATUSES = ("active", "retired")
-STATUS_ALIASES = {"aktiv": "active", "aktivt": "active", "avvecklad": "retired",
-                  "avvecklat": "retired", "avslutad": "retired", "avslutat": "retired"}
+STATUS_ALIASES = {
+    "aktiv": "active",
+    "aktivt": "active",
+    "avvecklad": "retired",
+    "avvecklat": "retired",
+    "avslutad": "retired",
+    "avslutat": "retired",
+}
 TRUE_WORDS = frozenset({"true", "yes", "ja", "sant", "1", "x"})
 FALSE_WORDS = frozenset({"false", "no", "nej", "falskt", "0", ""})
 
@@ -39,8 +50,9 @@ def parse_platform(text: str) -> str:
     value = text.strip().lower()
     value = PLATFORM_ALIASES.get(value, value)
     if value not in PLATFORMS:
-        raise FieldError("platform", "field.unknown_platform", value=text.strip(),
-                         allowed=", ".join(PLATFORMS))
+        raise FieldError(
+            "platform", "field.unknown_platform", value=text.strip(), allowed=", ".join(PLATFORMS)
+        )
     return value
 
 
@@ -121,8 +133,12 @@ def parse_visibility(text: str) -> str:
     value = text.strip().lower()
     value = VISIBILITY_ALIASES.get(value, value) or "open"
     if value not in VISIBILITIES:
-        raise FieldError("visibility", "field.bad_choice", value=text.strip(),
-                         allowed="open, closed, öppet, slutet")
+        raise FieldError(
+            "visibility",
+            "field.bad_choice",
+            value=text.strip(),
+            allowed="open, closed, öppet, slutet",
+        )
     return value
 
 
@@ -131,8 +147,9 @@ def parse_status(text: str) -> str:
     value = text.strip().lower()
     value = STATUS_ALIASES.get(value, value) or "active"
     if value not in STATUSES:
-        raise FieldError("status", "field.bad_choice", value=text.strip(),
-                         allowed=", ".join(STATUSES))
+        raise FieldError(
+            "status", "field.bad_choice", value=text.strip(), allowed=", ".join(STATUSES)
+        )
     return value
 
 
@@ -141,8 +158,9 @@ def parse_goals(text: str) -> tuple[str, ...]:
     wanted = {part.strip().lower() for part in re.split(r"[|,]", text) if part.strip()}
     unknown = wanted - set(GOALS)
     if unknown:
-        raise FieldError("goals", "field.bad_choice", value=", ".join(sorted(unknown)),
-                         allowed=", ".join(GOALS))
+        raise FieldError(
+            "goals", "field.bad_choice", value=", ".join(sorted(unknown)), allowed=", ".join(GOALS)
+        )
     return tuple(goal for goal in GOALS if goal in wanted)
 
 

@@ -157,8 +157,20 @@ class Account:
 
 #: Fields a person edits (in the CSV, the CLI and the TUI form), in CSV order.
 EDITABLE_FIELDS: tuple[str, ...] = (
-    "platform", "handle", "department", "purpose", "visibility", "closed_reason", "project",
-    "project_end", "url", "platform_id", "status", "shared", "goals", "audience",
+    "platform",
+    "handle",
+    "department",
+    "purpose",
+    "visibility",
+    "closed_reason",
+    "project",
+    "project_end",
+    "url",
+    "platform_id",
+    "status",
+    "shared",
+    "goals",
+    "audience",
     "kc_handles_comments",
 )
 
@@ -177,13 +189,26 @@ class ChangeEntry:
     new: str | None = None
 
     def to_doc(self) -> dict[str, Any]:
-        return {"at": self.at.isoformat(), "user": self.user, "action": self.action,
-                "account_id": self.account_id, "account": self.account, "field": self.field,
-                "old": self.old, "new": self.new}
+        return {
+            "at": self.at.isoformat(),
+            "user": self.user,
+            "action": self.action,
+            "account_id": self.account_id,
+            "account": self.account,
+            "field": self.field,
+            "old": self.old,
+            "new": self.new,
+        }
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> ChangeEntry:
-        return cls(at=datetime.fromisoformat(doc["at"]), user=doc.get("user", ""),
-                   action=doc.get("action", ""), account_id=doc.get("account_id", ""),
-                   account=doc.get("account", ""), field=doc.get("field", ""),
-                   old=doc.get("old"), new=doc.get("new"))
+        return cls(
+            at=datetime.fromisoformat(doc["at"]),
+            user=doc.get("user", ""),
+            action=doc.get("action", ""),
+            account_id=doc.get("account_id", ""),
+            account=doc.get("account", ""),
+            field=doc.get("field", ""),
+            old=doc.get("old"),
+            new=doc.get("new"),
+        )

@@ -92,7 +92,7 @@ class MonthlyStats:
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> MonthlyStats:
         """Rebuild a record from its stored JSON form."""
-        values = {f.name: doc.get(f.name) for f in fields(cls)}
+        values: dict[str, Any] = {f.name: doc.get(f.name) for f in fields(cls)}
         raw = values["last_post_at"]
         values["last_post_at"] = datetime.fromisoformat(raw) if raw else None
         return cls(**values)
@@ -123,7 +123,7 @@ class SyncOutcome:
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> SyncOutcome:
         """Rebuild an outcome from its stored JSON form."""
-        values = {f.name: doc.get(f.name) for f in fields(cls)}
+        values: dict[str, Any] = {f.name: doc.get(f.name) for f in fields(cls)}
         values["finished_at"] = datetime.fromisoformat(values["finished_at"])
         values["requests"] = values["requests"] or 0
         return cls(**values)

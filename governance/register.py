@@ -13,9 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from tinydb.table import Document
+
 from governance.errors import FieldError, ImportRefused, RowProblem, UnknownAccount
-from governance.fields import ACCOUNT_FIELD_PARSERS, format_value, parse_handle, parse_person
-from governance.fields import parse_platform
+from governance.fields import (
+    ACCOUNT_FIELD_PARSERS,
+    format_value,
+    parse_handle,
+    parse_person,
+    parse_platform,
+)
 from governance.identity import current_login
 from governance.model import (
     EDITABLE_FIELDS,
@@ -42,7 +49,6 @@ from governance.store import (
     put_department,
     read_change_log,
 )
-from tinydb.table import Document
 
 _ACCOUNT_ID = re.compile(r"^[0-9a-f]{12}$")
 
@@ -190,8 +196,11 @@ class Register:
 
     def update_from_text(self, ref: str, texts: Mapping[str, str]) -> Account:
         """Parse typed-in texts field by field (as the CSV import does) and apply them."""
-        changes = {name: ACCOUNT_FIELD_PARSERS[name](text) for name, text in texts.items()
-                   if name in ACCOUNT_FIELD_PARSERS}
+        changes = {
+            name: ACCOUNT_FIELD_PARSERS[name](text)
+            for name, text in texts.items()
+            if name in ACCOUNT_FIELD_PARSERS
+        }
         return self.update_account(ref, **changes)
 
     def add_editor(self, ref: str, person: str, appointed: date | None = None) -> Editor:
@@ -227,8 +236,13 @@ class Register:
             now = self._clock()
             after = before.with_changes(editors_confirmed_at=now, editors_confirmed_by=self.user)
             put_account(txn, after, before)
-            self._log(txn, "editors-confirmed", after, field="editors",
-                      new=", ".join(e.email for e in after.editors))
+            self._log(
+                txn,
+                "editors-confirmed",
+                after,
+                field="editors",
+                new=", ".join(e.email for e in after.editors),
+            )
         return after
 
     def add_department(self, name: str, contacts: Iterable[Person] = ()) -> Department:
@@ -242,8 +256,12 @@ class Register:
                 updated = Department(canonical, existing.contacts + new)
                 put_department(txn, updated)
                 for person in new:
-                    log_change(txn, self._entry("contact-added", field="department",
-                                                account=canonical, new=str(person)))
+                    log_change(
+                        txn,
+                        self._entry(
+                            "contact-added", field="department", account=canonical, new=str(person)
+                        ),
+                    )
                 return updated
             return existing
 
@@ -301,8 +319,14 @@ class Register:
             if before is None:
                 account_id = new_account_id(taken_ids, self._id_token)
                 taken_ids.add(account_id)
-                base = Account(id=account_id, platform=values["platform"],
-                               handle=values["handle"], department="", created=now, updated=now)
+                base = Account(
+                    id=account_id,
+                    platform=values["platform"],
+                    handle=values["handle"],
+                    department="",
+                    created=now,
+                    updated=now,
+                )
             else:
                 base = before
             editors = base.editors
@@ -361,9 +385,14 @@ class Register:
             if name == "editors":
                 self._log_editor_diff(txn, before, after)
                 continue
-            self._log(txn, "account-changed", after, field=name,
-                      old=format_value(getattr(before, name)),
-                      new=format_value(getattr(after, name)))
+            self._log(
+                txn,
+                "account-changed",
+                after,
+                field=name,
+                old=format_value(getattr(before, name)),
+                new=format_value(getattr(after, name)),
+            )
 
     def _log_editor_diff(self, txn: WriteTransaction, before: Account, after: Account) -> None:
         old = {e.email: e for e in before.editors}
@@ -375,8 +404,14 @@ class Register:
             if email not in old:
                 self._log(txn, "editor-added", after, field="editors", new=str(editor))
             elif old[email].name != editor.name:
-                self._log(txn, "account-changed", after, field="editors",
-                          old=str(old[email]), new=str(editor))
+                self._log(
+                    txn,
+                    "account-changed",
+                    after,
+                    field="editors",
+                    old=str(old[email]),
+                    new=str(editor),
+                )
 
 
 def _t_duplicate(ref: str, first_line: int) -> str:

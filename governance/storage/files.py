@@ -58,7 +58,7 @@ def write_atomic(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) -> N
 
 def remove_stale_temp_files(directory: Path) -> list[Path]:
     """Delete temp files left by a writer that died; call only under the exclusive lock."""
-    removed = []
+    removed: list[Path] = []
     if not directory.is_dir():
         return removed
     for candidate in directory.rglob(f"*{TEMP_MARKER}*"):

@@ -26,8 +26,7 @@ def register(commands: Any) -> None:
 
     exp = sub.add_parser("export", help=t("cli.accounts.export_help"))
     exp.add_argument("file", type=Path, metavar="FILE.csv")
-    exp.add_argument("--delimiter", choices=[";", ","], default=";",
-                     help=t("cli.delimiter_help"))
+    exp.add_argument("--delimiter", choices=[";", ","], default=";", help=t("cli.delimiter_help"))
     exp.set_defaults(handler=export_accounts)
 
     lst = sub.add_parser("list", help=t("cli.accounts.list_help"))
@@ -59,8 +58,9 @@ def _print_plan(ctx: CliContext, plan: ImportPlan, *, dry_run: bool) -> None:
             new = _shown(after, name)
             ctx.print(t("cli.accounts.plan_changed", ref=after.ref, field=name, old=old, new=new))
     key = "cli.accounts.summary_dry_run" if dry_run else "cli.accounts.summary"
-    ctx.print(t(key, created=len(plan.created), updated=len(plan.updated),
-                unchanged=len(plan.unchanged)))
+    ctx.print(
+        t(key, created=len(plan.created), updated=len(plan.updated), unchanged=len(plan.unchanged))
+    )
 
 
 def _shown(account: Any, name: str) -> str:
@@ -84,10 +84,25 @@ def list_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.platform:
         platform = parse_platform(args.platform)
         accounts = [a for a in accounts if a.platform == platform]
-    header = [t("col.account"), t("col.department"), t("col.visibility"), t("col.status"),
-              t("col.editors"), t("col.id")]
-    rows = [[a.ref, a.department, t(f"value.{a.visibility}"), t(f"value.{a.status}"),
-             str(len(a.editors)), a.id] for a in accounts]
+    header = [
+        t("col.account"),
+        t("col.department"),
+        t("col.visibility"),
+        t("col.status"),
+        t("col.editors"),
+        t("col.id"),
+    ]
+    rows = [
+        [
+            a.ref,
+            a.department,
+            t(f"value.{a.visibility}"),
+            t(f"value.{a.status}"),
+            str(len(a.editors)),
+            a.id,
+        ]
+        for a in accounts
+    ]
     ctx.print(render_table(header, rows))
     ctx.print(t("cli.accounts.count", count=len(accounts)))
     return 0

@@ -28,8 +28,13 @@ def run_demo(args: argparse.Namespace, ctx: CliContext) -> int:
         store.close()
     ctx.print(t("cli.demo.ready", path=str(directory)))
     per_platform = Counter(a.platform for a in accounts)
-    ctx.print(t("cli.demo.summary", accounts=len(accounts),
-                departments=len({a.department for a in accounts}),
-                platforms=", ".join(f"{p} {n}" for p, n in sorted(per_platform.items()))))
+    ctx.print(
+        t(
+            "cli.demo.summary",
+            accounts=len(accounts),
+            departments=len({a.department for a in accounts}),
+            platforms=", ".join(f"{p} {n}" for p, n in sorted(per_platform.items())),
+        )
+    )
     ctx.print(t("cli.demo.try", path=str(directory)))
     return 0

@@ -40,15 +40,18 @@ def add_editor(args: argparse.Namespace, ctx: CliContext) -> int:
     appointed = parse_date(args.appointed, "appointed") if args.appointed else None
     register_ = Register(ctx.store)
     editor = register_.add_editor(args.account, args.person, appointed)
-    ctx.print(t("cli.editors.added", editor=str(editor), account=register_.account(args.account).ref))
+    ctx.print(
+        t("cli.editors.added", editor=str(editor), account=register_.account(args.account).ref)
+    )
     return 0
 
 
 def remove_editor(args: argparse.Namespace, ctx: CliContext) -> int:
     register_ = Register(ctx.store)
     editor = register_.remove_editor(args.account, args.email)
-    ctx.print(t("cli.editors.removed", editor=str(editor),
-                account=register_.account(args.account).ref))
+    ctx.print(
+        t("cli.editors.removed", editor=str(editor), account=register_.account(args.account).ref)
+    )
     return 0
 
 
@@ -57,8 +60,13 @@ def list_editors(args: argparse.Namespace, ctx: CliContext) -> int:
     rows = [[e.name, e.email, e.appointed.isoformat()] for e in account.editors]
     ctx.print(render_table([t("col.name"), t("col.email"), t("col.appointed")], rows))
     if account.editors_confirmed_at:
-        ctx.print(t("cli.editors.confirmed_at", at=account.editors_confirmed_at.date().isoformat(),
-                    by=account.editors_confirmed_by))
+        ctx.print(
+            t(
+                "cli.editors.confirmed_at",
+                at=account.editors_confirmed_at.date().isoformat(),
+                by=account.editors_confirmed_by,
+            )
+        )
     ctx.print(t("cli.editors.count", count=len(account.editors), account=account.ref))
     return 0
 

@@ -36,8 +36,15 @@ def show_log(args: argparse.Namespace, ctx: CliContext) -> int:
         ]
         for e in entries
     ]
-    header = [t("col.when"), t("col.user"), t("col.action"), t("col.account"), t("col.field"),
-              t("col.old"), t("col.new")]
+    header = [
+        t("col.when"),
+        t("col.user"),
+        t("col.action"),
+        t("col.account"),
+        t("col.field"),
+        t("col.old"),
+        t("col.new"),
+    ]
     ctx.print(render_table(header, rows))
     ctx.print(t("cli.log.count", count=len(entries)))
     return 0

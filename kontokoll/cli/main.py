@@ -76,7 +76,7 @@ def _no_command(args: argparse.Namespace, ctx: CliContext, parser: argparse.Argu
     except ImportError:
         parser.print_help(ctx.out)
         return 0
-    return run_app(ctx.data_dir, demo=False)
+    return int(run_app(ctx.data_dir, demo=False))
 
 
 if __name__ == "__main__":
