@@ -129,7 +129,7 @@ def reply_deadline(arrival: datetime, *, hours: tuple[int, int] = WORKING_HOURS)
     Raises ValueError if the calendar needed lies outside FIRST_YEAR..LAST_YEAR (1953–2100).
     """
     started = clock_start(arrival, hours=hours)
-    # Rebuilt from the wall-clock time (no timedelta on aware datetimes), so DST keeps 10:00 10:00.
+    # Rebuilt from the wall-clock time, not by adding a timedelta, so 10:00 stays 10:00 over DST.
     return datetime.combine(_next_working_day(started.date()), started.time(), tzinfo=STOCKHOLM)
 
 

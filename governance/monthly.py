@@ -83,19 +83,22 @@ class MonthlyStats:
     replies_due: int | None = None
     replies_on_time: int | None = None
 
-    def to_doc(self) -> dict[str, Any]:
-        """The JSON form kept in the store."""
-        doc = asdict(self)
-        doc["last_post_at"] = self.last_post_at.isoformat() if self.last_post_at else None
-        return doc
+    def to_row(self) -> list[Any]:
+        """The compact JSON form kept in the store: the values in ``STORED_FIELDS`` order."""
+        return [
+            self.last_post_at.isoformat() if self.last_post_at else None,
+            *(getattr(self, name) for name in COUNT_FIELDS),
+        ]
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> MonthlyStats:
-        """Rebuild a record from its stored JSON form."""
-        values: dict[str, Any] = {f.name: doc.get(f.name) for f in fields(cls)}
-        raw = values["last_post_at"]
-        values["last_post_at"] = datetime.fromisoformat(raw) if raw else None
-        return cls(**values)
+    def from_row(cls, account_id: str, month: str, row: list[Any]) -> MonthlyStats:
+        """Rebuild a record from its compact stored form."""
+        last_post = datetime.fromisoformat(row[0]) if row[0] else None
+        return cls(account_id, month, last_post_at=last_post, **dict(zip(COUNT_FIELDS, row[1:])))
+
+
+#: The order of values in a stored month row (the account and month are its keys).
+STORED_FIELDS: tuple[str, ...] = ("last_post_at", *COUNT_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)

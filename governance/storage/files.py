@@ -31,7 +31,11 @@ def ensure_directory(directory: Path, mode: int = PRIVATE_DIR_MODE) -> None:
     """Create ``directory`` (and parents) with ``mode`` if it does not exist."""
     if directory.is_dir():
         return
-    directory.mkdir(parents=True, exist_ok=True, mode=mode)
+    ensure_directory(directory.parent, mode)
+    try:
+        directory.mkdir(mode=mode)
+    except FileExistsError:
+        return
     os.chmod(directory, mode)  # mkdir's mode is filtered by the umask
 
 

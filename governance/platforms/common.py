@@ -1,0 +1,282 @@
+"""What every platform client shares: the fetch plan and result, strict body readers, month books.
+
+Readers are strict on purpose: a number sent as a string, a ``null`` where a figure belongs or a
+missing list raises :class:`MalformedResponse`, so that the account is recorded as failed and its
+previous figures stay, instead of a wrong figure being stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from audits.worktime import answered_on_time, reply_deadline
+from governance.monthly import MonthlyStats, add_months, month_of
+from governance.platforms.errors import MalformedResponse
+from governance.platforms.http import PlatformHttp
+
+
+class SyncTarget(Protocol):
+    """What a client needs to know of an account (``governance.model.Account`` fits)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def handle(self) -> str: ...
+    @property
+    def platform_id(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class FetchPlan:
+    """What to fetch for one account in one sync."""
+
+    account: SyncTarget
+    now: datetime
+    #: The months to (re)build, oldest first; the last is the month of ``now``.
+    months: tuple[str, ...]
+    #: The client's resume point from the previous sync (empty on a first sync).
+    cursor: Mapping[str, Any] = field(default_factory=dict)
+    #: True when the previous sync ran earlier the same Stockholm day: daily figures are unchanged,
+    #: so only new posts, comments and the follower count are read.
+    same_day: bool = False
+    #: The stored records of the account, by month (some clients derive figures from them).
+    previous: Mapping[str, MonthlyStats] = field(default_factory=dict)
+
+    @property
+    def since(self) -> datetime:
+        """The start of the first month to build, as an aware UTC datetime."""
+        return month_start_utc(self.months[0])
+
+
+@dataclass
+class FetchResult:
+    """A client's answer: per month, the fields it read (absent fields keep their stored value)."""
+
+    patches: dict[str, dict[str, Any]]
+    cursor: dict[str, Any]
+
+
+class PlatformClient(Protocol):
+    """One platform's client; ``fetch`` raises a PlatformFailure when the account fails."""
+
+    platform: str
+
+    async def fetch(self, plan: FetchPlan) -> FetchResult: ...
+
+
+def month_start_utc(month: str) -> datetime:
+    """00:00 Stockholm on the first day of ``month``, in UTC."""
+    from governance.monthly import STOCKHOLM, month_start
+
+    local = datetime.combine(month_start(month), datetime.min.time(), tzinfo=STOCKHOLM)
+    return local.astimezone(UTC)
+
+
+def months_between(first: str, last: str) -> tuple[str, ...]:
+    """Every month from ``first`` to ``last``, both included."""
+    months = [first]
+    while months[-1] < last:
+        months.append(add_months(months[-1], 1))
+    return tuple(months)
+
+
+# --- strict readers --------------------------------------------------------------------------
+
+
+def bad(where: str, what: str) -> MalformedResponse:
+    """The error for a body that does not have the shape the platform documents."""
+    return MalformedResponse(detail=f"{what} at {where}")
+
+
+def obj(value: Any, where: str) -> dict[str, Any]:
+    """``value`` if it is a JSON object."""
+    if not isinstance(value, dict):
+        raise bad(where, "expected an object")
+    return value
+
+
+def items(value: Any, where: str) -> list[Any]:
+    """``value`` if it is a JSON array."""
+    if not isinstance(value, list):
+        raise bad(where, "expected a list")
+    return value
+
+
+def text(value: Any, where: str) -> str:
+    """``value`` if it is a non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise bad(where, "expected a string")
+    return value
+
+
+def count(value: Any, where: str) -> int:
+    """A JSON integer ≥ 0; a string, a float, a bool or null is malformed."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise bad(where, "expected a whole number")
+    return value
+
+
+def signed(value: Any, where: str) -> int:
+    """A JSON integer, possibly negative (net follower gains)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise bad(where, "expected a whole number")
+    return value
+
+
+def optional_count(doc: Mapping[str, Any], key: str, where: str) -> int | None:
+    """``doc[key]`` as a count when present, None when the platform left it out."""
+    return None if key not in doc else count(doc[key], f"{where}.{key}")
+
+
+def uint64_text(value: Any, where: str) -> int:
+    """YouTube's documented form of a count: a decimal string (``"1234"``)."""
+    if not isinstance(value, str) or not value.isdigit():
+        raise bad(where, "expected a decimal string")
+    return int(value)
+
+
+def meta_time(value: Any, where: str) -> datetime:
+    """Meta's ``2026-10-02T14:05:11+0000``."""
+    try:
+        return datetime.strptime(text(value, where), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        raise bad(where, "expected a Graph timestamp") from None
+
+
+def rfc3339(value: Any, where: str) -> datetime:
+    """X's ``2026-10-02T14:05:11.000Z`` and YouTube's ``2026-10-02T14:05:11Z``."""
+    raw = text(value, where)
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise bad(where, "expected an RFC 3339 timestamp") from None
+    if parsed.tzinfo is None:
+        raise bad(where, "timestamp without offset")
+    return parsed
+
+
+def epoch_ms(value: Any, where: str) -> datetime:
+    """LinkedIn's epoch milliseconds."""
+    return datetime.fromtimestamp(count(value, where) / 1000, tz=UTC)
+
+
+def stored_time(value: Any) -> datetime | None:
+    """A timestamp kept in a sync cursor (ISO 8601), or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A timestamp in the form kept in a sync cursor."""
+    return moment.isoformat() if moment else None
+
+
+class PageGuard:
+    """Stops a listing that repeats a cursor or never ends (a paging loop is a malformed body)."""
+
+    def __init__(self, http: PlatformHttp, where: str) -> None:
+        self._seen: set[str] = set()
+        self._limit = http.settings.max_pages
+        self._where = where
+
+    @staticmethod
+    def bad_next(where: str) -> MalformedResponse:
+        """The error for a next-page link or token that is not a string."""
+        return bad(where, "next page is not a string")
+
+    def check(self, token: str) -> None:
+        """Call with each next-page cursor or URL before following it."""
+        if token in self._seen or len(self._seen) >= self._limit:
+            raise bad(self._where, "paging loop")
+        self._seen.add(token)
+
+
+# --- month books -------------------------------------------------------------------------------
+
+
+class MonthBook:
+    """Per-month figures being built for one account."""
+
+    def __init__(self, months: Iterable[str]) -> None:
+        self.months = tuple(months)
+        self.patches: dict[str, dict[str, Any]] = {m: {} for m in self.months}
+
+    def holds(self, moment: datetime) -> str | None:
+        """The month of ``moment`` if it is one being built."""
+        month = month_of(moment)
+        return month if month in self.patches else None
+
+    def zero(self, *names: str) -> None:
+        """Start counts at 0 in every month: the listing they come from is read in full."""
+        for patch in self.patches.values():
+            for name in names:
+                patch[name] = 0
+
+    def unknown(self, *names: str, months: Iterable[str] | None = None) -> None:
+        """Mark figures as unknown (None) in the given months (default: all)."""
+        for month in self.months if months is None else months:
+            for name in names:
+                self.patches[month][name] = None
+
+    def add(self, month: str, name: str, value: int | None) -> None:
+        """Add ``value`` to a count; adding an unknown makes the month's figure unknown."""
+        patch = self.patches[month]
+        if value is None or (name in patch and patch[name] is None):
+            patch[name] = None
+        else:
+            patch[name] = patch.get(name, 0) + value
+
+    def set(self, month: str, name: str, value: Any) -> None:
+        self.patches[month][name] = value
+
+    def last_posts(self, newest: Mapping[str, datetime], known: datetime | None) -> None:
+        """Fill ``last_post_at``: the newest post at or before each month's end.
+
+        ``newest`` maps each month to its newest post seen; ``known`` is the newest post before
+        the first month (from the previous sync or a probe), so quiet months still carry it.
+        """
+        running = known
+        for month in self.months:
+            mine = newest.get(month)
+            if mine is not None and (running is None or mine > running):
+                running = mine
+            self.patches[month]["last_post_at"] = running
+
+
+class ReplyTally:
+    """Comments that need a reply, counted in the Stockholm month they arrived.
+
+    A comment counts as due once it is answered or its deadline has passed; one still within its
+    deadline and unanswered is not counted yet. Only timestamps pass through here, never text.
+    """
+
+    def __init__(self, book: MonthBook, now: datetime) -> None:
+        self._book = book
+        self._now = now
+        book.zero("replies_due", "replies_on_time")
+
+    def comment(self, arrived: datetime, answered: datetime | None) -> None:
+        month = self._book.holds(arrived)
+        if month is None:
+            return
+        if answered is None:
+            if reply_deadline(arrived) > self._now:
+                return
+            self._book.add(month, "replies_due", 1)
+            return
+        self._book.add(month, "replies_due", 1)
+        if answered_on_time(arrived, answered):
+            self._book.add(month, "replies_on_time", 1)
+
+
+def first_after(arrived: datetime, replies: Iterable[datetime]) -> datetime | None:
+    """The earliest reply at or after ``arrived``."""
+    later = [r for r in replies if r >= arrived]
+    return min(later) if later else None

@@ -1,0 +1,227 @@
+"""Facebook Pages through the Graph API: followers, posts with their interactions, Page insights.
+
+Requests (``{page}`` is the Page id):
+
+* ``GET /{page}?fields=followers_count``: the follower snapshot of the current month.
+* ``GET /{page}/published_posts?fields=...&since&until&limit=100``: posts, newest first, with
+  reaction, comment and share totals, ``post_clicks_by_type`` for link clicks, and the comments
+  (only ids, times and the author id, to tell the Page's own replies from others' comments).
+* ``GET /{page}/insights?metric=page_total_media_view_unique,page_daily_follows_unique,
+  page_video_views&period=day&since&until`` in windows of at most 90 days, skipped when the
+  previous sync ran the same day (Meta updates these once a day).
+
+Reach is the sum of daily unique viewers: Meta offers no calendar-month unique figure, so a viewer
+seen on two days counts twice. Saves are not exposed for Pages (unknown).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from governance.monthly import STOCKHOLM, add_months, month_of
+from governance.platforms.common import (
+    FetchPlan,
+    FetchResult,
+    MonthBook,
+    ReplyTally,
+    bad,
+    count,
+    first_after,
+    items,
+    meta_time,
+    month_start_utc,
+    obj,
+    stored_time,
+    text,
+)
+from governance.platforms.http import PlatformHttp
+from governance.platforms.meta import graph_day, graph_pages
+
+#: Current Page insights metrics (the removed page_impressions*/page_fans* are never asked for).
+INSIGHT_FIELDS: dict[str, str] = {
+    "page_total_media_view_unique": "reach",
+    "page_daily_follows_unique": "new_followers",
+    "page_video_views": "video_views",
+}
+POST_FIELDS = ",".join(
+    [
+        "id",
+        "created_time",
+        "shares",
+        "reactions.summary(total_count).limit(0)",
+        "comments.filter(stream).summary(total_count).limit(100){id,created_time,from{id},parent{id}}",
+        "insights.metric(post_clicks_by_type)",
+    ]
+)
+#: Meta keeps two years of insights and answers at most 90 days per query.
+INSIGHTS_KEPT_DAYS = 730
+INSIGHTS_WINDOW_DAYS = 90
+
+
+class FacebookClient:
+    """Monthly figures of Facebook Pages."""
+
+    platform = "facebook"
+
+    def __init__(self, http: PlatformHttp) -> None:
+        self.http = http
+
+    async def fetch(self, plan: FetchPlan) -> FetchResult:
+        page = plan.account.platform_id or plan.account.handle
+        book = MonthBook(plan.months)
+        followers = await self._followers(page)
+        book.set(plan.months[-1], "followers", followers)
+        newest = await self._posts(page, plan, book)
+        known = stored_time(plan.cursor.get("last_post_at"))
+        if not newest and known is None and not plan.cursor.get("looked_back"):
+            known = await self._last_post(page)  # quiet for the whole window: ask once
+        book.last_posts(newest, known)
+        if not plan.same_day:
+            await self._insights(page, plan, book)
+        latest = max([*newest.values(), *([known] if known else [])], default=None)
+        cursor = {"last_post_at": latest.isoformat() if latest else None, "looked_back": True}
+        return FetchResult(book.patches, cursor)
+
+    async def _followers(self, page: str) -> int:
+        body = obj(await self.http.get(page, {"fields": "followers_count"}), "page")
+        return count(body.get("followers_count"), "page.followers_count")
+
+    async def _posts(self, page: str, plan: FetchPlan, book: MonthBook) -> dict[str, datetime]:
+        """Count posts and their interactions; tally comments and the Page's replies."""
+        book.zero("posts", "reactions", "comments", "shares", "link_clicks")
+        book.unknown("saves")
+        tally = ReplyTally(book, plan.now)
+        # One month earlier than the window, so new comments on last month's posts are seen.
+        since = month_start_utc(add_months(plan.months[0], -1))
+        params = {
+            "fields": POST_FIELDS,
+            "since": int(since.timestamp()),
+            "until": int(plan.now.timestamp()),
+            "limit": 100,
+        }
+        newest: dict[str, datetime] = {}
+        async for batch in graph_pages(self.http, f"{page}/published_posts", params, "posts"):
+            for index, raw in enumerate(batch):
+                where = f"posts[{index}]"
+                post = obj(raw, where)
+                created = meta_time(post.get("created_time"), f"{where}.created_time")
+                await self._comments(page, post, where, tally)
+                month = book.holds(created)
+                if month is None:
+                    continue
+                newest[month] = max(created, newest.get(month, created))
+                book.add(month, "posts", 1)
+                book.add(month, "reactions", _summary(post, "reactions", where))
+                book.add(month, "comments", _summary(post, "comments", where))
+                shares = post.get("shares")  # absent when nobody shared
+                book.add(month, "shares", 0 if shares is None else
+                         count(obj(shares, f"{where}.shares").get("count"), f"{where}.shares"))
+                book.add(month, "link_clicks", _link_clicks(post, where))
+        return newest
+
+    async def _comments(
+        self, page: str, post: dict[str, Any], where: str, tally: ReplyTally
+    ) -> None:
+        """Feed the tally: others' top-level comments, answered by the Page's first reply."""
+        edge = post.get("comments")
+        if edge is None:
+            return
+        arrivals: list[tuple[str, datetime]] = []
+        answers: dict[str, list[datetime]] = defaultdict(list)
+        guard_where = f"{where}.comments"
+        body = obj(edge, guard_where)
+        seen: set[str] = set()
+        while True:
+            for index, raw in enumerate(items(body.get("data"), f"{guard_where}.data")):
+                comment = obj(raw, f"{guard_where}[{index}]")
+                at = meta_time(comment.get("created_time"), f"{guard_where}[{index}].created_time")
+                author = comment.get("from")
+                by_page = isinstance(author, dict) and author.get("id") == page
+                parent = comment.get("parent")
+                if isinstance(parent, dict) and by_page:
+                    answers[text(parent.get("id"), f"{guard_where}[{index}].parent.id")].append(at)
+                elif parent is None and not by_page:
+                    arrivals.append((text(comment.get("id"), f"{guard_where}[{index}].id"), at))
+            paging = body.get("paging")
+            following = paging.get("next") if isinstance(paging, dict) else None
+            if not isinstance(following, str) or not following:
+                break
+            if following in seen:
+                raise bad(guard_where, "paging loop")
+            seen.add(following)
+            body = obj(await self.http.get(following), guard_where)
+        for comment_id, arrived in arrivals:
+            tally.comment(arrived, first_after(arrived, answers.get(comment_id, [])))
+
+    async def _last_post(self, page: str) -> datetime | None:
+        body = obj(
+            await self.http.get(f"{page}/published_posts", {"fields": "created_time", "limit": 1}),
+            "posts",
+        )
+        data = items(body.get("data"), "posts.data")
+        if not data:
+            return None
+        return meta_time(obj(data[0], "posts[0]").get("created_time"), "posts[0].created_time")
+
+    async def _insights(self, page: str, plan: FetchPlan, book: MonthBook) -> None:
+        """Daily Page insights summed per month; months Meta no longer keeps stay unknown."""
+        today = plan.now.astimezone(STOCKHOLM).date()
+        first = max(
+            month_start_utc(plan.months[0]).astimezone(STOCKHOLM).date(),
+            today - timedelta(days=INSIGHTS_KEPT_DAYS - 1),
+        )
+        sums: dict[tuple[str, str], int] = {}
+        start = first
+        while start < today:
+            end = min(start + timedelta(days=INSIGHTS_WINDOW_DAYS), today)
+            params = {
+                "metric": ",".join(INSIGHT_FIELDS),
+                "period": "day",
+                "since": start.isoformat(),
+                "until": end.isoformat(),
+            }
+            body = obj(await self.http.get(f"{page}/insights", params), "insights")
+            for index, raw in enumerate(items(body.get("data"), "insights.data")):
+                where = f"insights[{index}]"
+                metric = obj(raw, where)
+                name = metric.get("name")
+                if name not in INSIGHT_FIELDS:
+                    continue
+                for vindex, value in enumerate(items(metric.get("values"), f"{where}.values")):
+                    point = obj(value, f"{where}.values[{vindex}]")
+                    day = graph_day(meta_time(point.get("end_time"), f"{where}.end_time"))
+                    month = month_of(day)
+                    key = (INSIGHT_FIELDS[str(name)], month)
+                    sums[key] = sums.get(key, 0) + count(point.get("value"), f"{where}.value")
+            start = end
+        for month in book.months:
+            for field in INSIGHT_FIELDS.values():
+                # Unreported (a Page under 100 likes, or older than Meta keeps): unknown, not 0.
+                book.set(month, field, sums.get((field, month)))
+
+
+def _summary(post: dict[str, Any], edge: str, where: str) -> int:
+    doc = obj(post.get(edge), f"{where}.{edge}")
+    summary = obj(doc.get("summary"), f"{where}.{edge}.summary")
+    return count(summary.get("total_count"), f"{where}.{edge}.summary.total_count")
+
+
+def _link_clicks(post: dict[str, Any], where: str) -> int | None:
+    """``post_clicks_by_type["link clicks"]``; None when Meta returned no insights for the post."""
+    insights = post.get("insights")
+    if insights is None:
+        return None
+    for index, raw in enumerate(items(obj(insights, f"{where}.insights").get("data"), where)):
+        metric = obj(raw, f"{where}.insights[{index}]")
+        if metric.get("name") != "post_clicks_by_type":
+            continue
+        values = items(metric.get("values"), f"{where}.insights[{index}].values")
+        if not values:
+            return None
+        by_type = obj(obj(values[0], where).get("value"), f"{where}.insights.value")
+        # A type with no clicks is left out of the object.
+        return count(by_type.get("link clicks", 0), f"{where}.insights.link clicks")
+    return None
+

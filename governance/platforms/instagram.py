@@ -1,0 +1,178 @@
+"""Instagram professional accounts through the Graph API (Instagram API with Facebook Login).
+
+Requests (``{ig}`` is the Instagram user id):
+
+* ``GET /{ig}?fields=followers_count``: the follower snapshot of the current month.
+* ``GET /{ig}/media?fields=id,timestamp,comments{...}&limit=50``: media, newest first, followed
+  until older than the window; comments carry only ids, times and the author id.
+* ``GET /{ig}/insights?metric=reach,views,likes,comments,shares,saves,profile_links_taps
+  &metric_type=total_value&period=day&since&until``: per calendar month, in windows of at most
+  30 days (a 31-day month takes two); skipped when the previous sync ran the same day.
+
+Reach of a 31-day month is the sum of its two windows' unique reach (an upper bound). Instagram
+has no link in captions, so link clicks are ``profile_links_taps``. New followers are the change of
+the follower count since the previous month's snapshot (net), when one is stored. Video views
+would need one insights call per reel, so they are unknown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from governance.monthly import add_months
+from governance.platforms.common import (
+    FetchPlan,
+    FetchResult,
+    MonthBook,
+    ReplyTally,
+    count,
+    first_after,
+    items,
+    iso,
+    meta_time,
+    month_start_utc,
+    obj,
+    stored_time,
+    text,
+)
+from governance.platforms.http import PlatformHttp
+from governance.platforms.meta import graph_pages
+
+#: Account metrics read as month totals, and the record field each fills.
+TOTAL_METRICS: dict[str, str] = {
+    "reach": "reach",
+    "likes": "reactions",
+    "comments": "comments",
+    "shares": "shares",
+    "saves": "saves",
+    "profile_links_taps": "link_clicks",
+}
+MEDIA_FIELDS = "id,timestamp,comments.limit(50){id,timestamp,from{id},replies{id,timestamp,from{id}}}"
+MAX_WINDOW = timedelta(days=30)
+INSIGHTS_KEPT_DAYS = 730
+
+
+class InstagramClient:
+    """Monthly figures of Instagram professional accounts."""
+
+    platform = "instagram"
+
+    def __init__(self, http: PlatformHttp) -> None:
+        self.http = http
+
+    async def fetch(self, plan: FetchPlan) -> FetchResult:
+        user = plan.account.platform_id or plan.account.handle
+        book = MonthBook(plan.months)
+        body = obj(await self.http.get(user, {"fields": "followers_count"}), "user")
+        followers = count(body.get("followers_count"), "user.followers_count")
+        current = plan.months[-1]
+        book.set(current, "followers", followers)
+        before = plan.previous.get(add_months(current, -1))
+        if before is not None and before.followers is not None:
+            book.set(current, "new_followers", followers - before.followers)
+        newest, oldest_seen = await self._media(user, plan, book)
+        known = stored_time(plan.cursor.get("last_post_at"))
+        if not newest and known is None and oldest_seen is not None:
+            known = oldest_seen  # the newest post before the window, met while paging
+        book.last_posts(newest, known)
+        book.unknown("video_views")
+        if not plan.same_day:
+            await self._insights(user, plan, book)
+        latest = max([*newest.values(), *([known] if known else [])], default=None)
+        return FetchResult(book.patches, {"last_post_at": iso(latest)})
+
+    async def _media(
+        self, user: str, plan: FetchPlan, book: MonthBook
+    ) -> tuple[dict[str, datetime], datetime | None]:
+        """Count media per month and tally replies; stop paging once older than the window."""
+        book.zero("posts")
+        tally = ReplyTally(book, plan.now)
+        since = month_start_utc(add_months(plan.months[0], -1))
+        newest: dict[str, datetime] = {}
+        older: datetime | None = None
+        params = {"fields": MEDIA_FIELDS, "limit": 50}
+        async for batch in graph_pages(self.http, f"{user}/media", params, "media"):
+            for index, raw in enumerate(batch):
+                where = f"media[{index}]"
+                media = obj(raw, where)
+                at = meta_time(media.get("timestamp"), f"{where}.timestamp")
+                if at < since:
+                    older = older or at
+                    continue
+                self._comments(user, media, where, tally)
+                month = book.holds(at)
+                if month is not None:
+                    newest[month] = max(at, newest.get(month, at))
+                    book.add(month, "posts", 1)
+            if older is not None:
+                break
+        return newest, older
+
+    def _comments(self, user: str, media: dict[str, object], where: str, tally: ReplyTally) -> None:
+        edge = media.get("comments")
+        if edge is None:
+            return
+        for index, raw in enumerate(items(obj(edge, where).get("data"), f"{where}.comments")):
+            cwhere = f"{where}.comments[{index}]"
+            comment = obj(raw, cwhere)
+            if _author(comment) == user:
+                continue
+            arrived = meta_time(comment.get("timestamp"), f"{cwhere}.timestamp")
+            answers: list[datetime] = []
+            replies = comment.get("replies")
+            if replies is not None:
+                for rindex, rraw in enumerate(items(obj(replies, cwhere).get("data"), cwhere)):
+                    reply = obj(rraw, f"{cwhere}.replies[{rindex}]")
+                    if _author(reply) == user:
+                        answers.append(meta_time(reply.get("timestamp"), f"{cwhere}.replies"))
+            text(comment.get("id"), f"{cwhere}.id")
+            tally.comment(arrived, first_after(arrived, answers))
+
+    async def _insights(self, user: str, plan: FetchPlan, book: MonthBook) -> None:
+        oldest = plan.now - timedelta(days=INSIGHTS_KEPT_DAYS)
+        for month in plan.months:
+            start = month_start_utc(month)
+            end = min(month_start_utc(add_months(month, 1)), plan.now)
+            if end <= oldest or end <= start:
+                book.unknown(*TOTAL_METRICS.values(), months=[month])
+                continue
+            totals: dict[str, int | None] = dict.fromkeys(TOTAL_METRICS.values(), 0)
+            while start < end:
+                stop = min(start + MAX_WINDOW, end)
+                await self._window(user, start, stop, totals)
+                start = stop
+            for field, value in totals.items():
+                book.set(month, field, value)
+
+    async def _window(
+        self, user: str, start: datetime, stop: datetime, totals: dict[str, int | None]
+    ) -> None:
+        params = {
+            "metric": ",".join(TOTAL_METRICS),
+            "metric_type": "total_value",
+            "period": "day",
+            "since": int(start.timestamp()),
+            "until": int(stop.timestamp()),
+        }
+        body = obj(await self.http.get(f"{user}/insights", params), "insights")
+        reported: set[str] = set()
+        for index, raw in enumerate(items(body.get("data"), "insights.data")):
+            where = f"insights[{index}]"
+            metric = obj(raw, where)
+            name = metric.get("name")
+            if name not in TOTAL_METRICS:
+                continue
+            field = TOTAL_METRICS[str(name)]
+            value = count(obj(metric.get("total_value"), where).get("value"), f"{where}.value")
+            reported.add(field)
+            current = totals[field]
+            totals[field] = None if current is None else current + value
+        for field in totals:
+            if field not in reported:  # unavailable data is an empty set, not 0
+                totals[field] = None
+
+
+def _author(comment: dict[str, object]) -> str | None:
+    author = comment.get("from")
+    value = author.get("id") if isinstance(author, dict) else None
+    return value if isinstance(value, str) else None

@@ -1,0 +1,87 @@
+"""Settings of the platform clients: base URLs, API versions, timeouts, retries and concurrency.
+
+Defaults are the platforms' official bases. Each base can be overridden with
+``KONTOKOLL_<PLATFORM>_BASE_URL`` (for proxies and the emulation); the Graph and LinkedIn versions
+with ``KONTOKOLL_GRAPH_VERSION`` and ``KONTOKOLL_LINKEDIN_VERSION``. An override of a base URL is
+used as given, version path included.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+#: The platforms Kontokoll has clients for, in the order reports list them.
+PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "linkedin", "x", "youtube")
+
+#: Meta's current Graph version (changelog, 2026-07-29); deprecations hit every version anyway.
+DEFAULT_GRAPH_VERSION = "v26.0"
+#: LinkedIn versions sunset about a year after release; bump this at least yearly.
+DEFAULT_LINKEDIN_VERSION = "202609"
+
+
+def official_base_url(platform: str, graph_version: str) -> str:
+    """The official base URL of a platform's API, version path included."""
+    bases = {
+        # Instagram via Facebook Login shares the Graph host; Instagram Login would use
+        # graph.instagram.com with the same version path (set KONTOKOLL_INSTAGRAM_BASE_URL).
+        "facebook": f"https://graph.facebook.com/{graph_version}",
+        "instagram": f"https://graph.facebook.com/{graph_version}",
+        "linkedin": "https://api.linkedin.com/rest",
+        "x": "https://api.x.com/2",
+        "youtube": "https://www.googleapis.com/youtube/v3",
+    }
+    return bases[platform]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the clients talk to the platforms. Every figure is in seconds unless named otherwise."""
+
+    graph_version: str = DEFAULT_GRAPH_VERSION
+    linkedin_version: str = DEFAULT_LINKEDIN_VERSION
+    #: Overrides of the official base URLs, by platform.
+    base_url_overrides: Mapping[str, str] = field(default_factory=dict)
+    #: Longest wait for one request (connect, send, read).
+    request_timeout_s: float = 20.0
+    #: Longest time one call may take, retries and rate-limit waits included.
+    call_deadline_s: float = 90.0
+    #: Attempts per call for retryable failures (connection errors, 5xx, short rate limits).
+    max_attempts: int = 4
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 20.0
+    #: A rate limit that resets later than this stops the platform for this sync.
+    max_rate_wait_s: float = 60.0
+    #: Pause before the next request when a platform reports ≥ 80 % of a limit used.
+    slowdown_s: float = 2.0
+    #: Accounts fetched at once on one platform, and across all platforms.
+    concurrency_per_platform: int = 24
+    concurrency_total: int = 40
+    #: Pages followed in one listing before it is treated as a paging loop.
+    max_pages: int = 500
+
+    def base_url(self, platform: str) -> str:
+        """The base URL for ``platform``: the override if set, else the official one."""
+        override = self.base_url_overrides.get(platform, "").strip()
+        return (override or official_base_url(platform, self.graph_version)).rstrip("/")
+
+    def with_base_urls(self, urls: Mapping[str, str]) -> Settings:
+        """A copy whose base URLs are ``urls`` (for example the emulation's)."""
+        return replace(self, base_url_overrides={**self.base_url_overrides, **urls})
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment, defaults elsewhere."""
+    env = os.environ if env is None else env
+    overrides = {
+        platform: env[f"KONTOKOLL_{platform.upper()}_BASE_URL"]
+        for platform in PLATFORMS
+        if env.get(f"KONTOKOLL_{platform.upper()}_BASE_URL", "").strip()
+    }
+    return Settings(
+        graph_version=env.get("KONTOKOLL_GRAPH_VERSION", "").strip() or DEFAULT_GRAPH_VERSION,
+        linkedin_version=env.get("KONTOKOLL_LINKEDIN_VERSION", "").strip()
+        or DEFAULT_LINKEDIN_VERSION,
+        base_url_overrides=overrides,
+    )

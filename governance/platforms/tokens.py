@@ -1,0 +1,73 @@
+"""Where the platform tokens come from: the OS keyring if there is one, else the environment.
+
+Tokens live only in memory. They are never written to the data directory, printed or logged;
+:class:`Redactor` scrubs them from any text that might leave the process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+
+from governance.platforms.settings import PLATFORMS
+
+#: The keyring service name; each platform is the "user name" under it.
+KEYRING_SERVICE = "kontokoll"
+
+#: The environment variable of each platform's token (YouTube uses an API key).
+TOKEN_ENV: Mapping[str, str] = {
+    "facebook": "KONTOKOLL_FACEBOOK_TOKEN",
+    "instagram": "KONTOKOLL_INSTAGRAM_TOKEN",
+    "linkedin": "KONTOKOLL_LINKEDIN_TOKEN",
+    "x": "KONTOKOLL_X_TOKEN",
+    "youtube": "KONTOKOLL_YOUTUBE_KEY",
+}
+
+KeyringGet = Callable[[str, str], "str | None"]
+
+
+def _keyring_get(service: str, name: str) -> str | None:
+    """``keyring.get_password``, or None when no keyring backend is usable."""
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password(service, name)
+    except KeyringError:  # NoKeyringError on headless servers, locked or broken backends
+        return None
+
+
+def load_tokens(
+    platforms: Iterable[str] = PLATFORMS,
+    *,
+    env: Mapping[str, str] | None = None,
+    keyring_get: KeyringGet = _keyring_get,
+) -> dict[str, str]:
+    """The token of each platform that has one: keyring first, then the environment."""
+    env = os.environ if env is None else env
+    tokens: dict[str, str] = {}
+    for platform in platforms:
+        token = keyring_get(KEYRING_SERVICE, platform) or env.get(TOKEN_ENV[platform], "")
+        if token.strip():
+            tokens[platform] = token.strip()
+    return tokens
+
+
+class Redactor:
+    """Replaces every known secret in a text with ``***``."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        # Longest first, so that a token containing another is removed whole.
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def add(self, secret: str) -> None:
+        """Also redact ``secret`` from now on."""
+        if secret and secret not in self._secrets:
+            self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
