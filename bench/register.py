@@ -25,8 +25,14 @@ from governance.monthly import MonthlyStats, add_months
 from governance.register import AccountRow, Register
 from governance.store import Store
 
-DEPARTMENTS = ("Skol- och fritidsförvaltningen", "Kulturförvaltningen", "Socialförvaltningen",
-               "Stadsbyggnadsförvaltningen", "Miljöförvaltningen", "Fastighetsförvaltningen")
+DEPARTMENTS = (
+    "Skol- och fritidsförvaltningen",
+    "Kulturförvaltningen",
+    "Socialförvaltningen",
+    "Stadsbyggnadsförvaltningen",
+    "Miljöförvaltningen",
+    "Fastighetsförvaltningen",
+)
 PLATFORMS = ("facebook", "instagram", "linkedin", "x", "youtube")
 
 
@@ -46,8 +52,10 @@ def account_rows(count: int) -> list[AccountRow]:
             "goals": ("informera", "engagera"),
             "audience": "Invånare i Helsingborg",
         }
-        editors = [(f"Redaktör {n} A", f"red{n}a@helsingborg.se"),
-                   (f"Redaktör {n} B", f"red{n}b@helsingborg.se")]
+        editors = [
+            (f"Redaktör {n} A", f"red{n}a@helsingborg.se"),
+            (f"Redaktör {n} B", f"red{n}b@helsingborg.se"),
+        ]
         rows.append(AccountRow(line=n + 2, values=values, editors=editors))
     return rows
 
@@ -62,11 +70,25 @@ def build(directory: Path, accounts: int, months: int) -> None:
     for account in register.accounts():
         for m in range(months):
             month = add_months(first, m)
-            records.append(MonthlyStats(
-                account.id, month, posts=12, last_post_at=datetime(2026, 1, 1, tzinfo=UTC),
-                followers=5000 + m, new_followers=40, reach=12000, video_views=900,
-                link_clicks=120, reactions=800, comments=60, shares=30, saves=None,
-                replies_due=20, replies_on_time=19))
+            records.append(
+                MonthlyStats(
+                    account.id,
+                    month,
+                    posts=12,
+                    last_post_at=datetime(2026, 1, 1, tzinfo=UTC),
+                    followers=5000 + m,
+                    new_followers=40,
+                    reach=12000,
+                    video_views=900,
+                    link_clicks=120,
+                    reactions=800,
+                    comments=60,
+                    shares=30,
+                    saves=None,
+                    replies_due=20,
+                    replies_on_time=19,
+                )
+            )
     store.stats.save_batch(records)
     store.close()
 
@@ -101,7 +123,8 @@ def main() -> None:
             store = Store(directory)
             n = next(counter)
             Register(store, user="bench").add_editor(
-                "facebook:konto00000", f"Ny Redaktör <ny{n}@helsingborg.se>")
+                "facebook:konto00000", f"Ny Redaktör <ny{n}@helsingborg.se>"
+            )
             store.close()
 
         def load() -> None:
@@ -113,10 +136,15 @@ def main() -> None:
         load_ms = time_ms(load, args.repeats)
         register_bytes = sum(p.stat().st_size for p in (directory / "register").rglob("*.json"))
         stats_bytes = sum(p.stat().st_size for p in (directory / "stats").rglob("*.json"))
-    print(f"built in {build_s:.1f} s; register {register_bytes / 1e6:.1f} MB, "
-          f"stats {stats_bytes / 1e6:.1f} MB; at {utc_now().isoformat()}")
-    print(json.dumps({"accounts": args.accounts, "edit_ms": round(edit_ms, 1),
-                      "load_ms": round(load_ms, 1)}))
+    print(
+        f"built in {build_s:.1f} s; register {register_bytes / 1e6:.1f} MB, "
+        f"stats {stats_bytes / 1e6:.1f} MB; at {utc_now().isoformat()}"
+    )
+    print(
+        json.dumps(
+            {"accounts": args.accounts, "edit_ms": round(edit_ms, 1), "load_ms": round(load_ms, 1)}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 from governance.csvio import read_csv, write_csv
 from governance.errors import FieldError, ImportRefused, RowProblem
 from governance.fields import ACCOUNT_FIELD_PARSERS, format_value, parse_people
+from governance.i18n import t
 from governance.model import Account
 from governance.register import AccountRow
 
@@ -32,8 +33,9 @@ ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 def read_account_rows(path: Path) -> list[AccountRow]:
     """Parse an accounts CSV; every bad cell is reported with its line and field, or none is."""
     table = read_csv(path, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
-    problems: list[RowProblem] = []
+    problems: list[RowProblem] = list(table.problems)
     rows: list[AccountRow] = []
+    first_line: dict[str, int] = {}
     for line, cells in table.rows:
         values = {}
         editors = None
@@ -47,10 +49,17 @@ def read_account_rows(path: Path) -> list[AccountRow]:
             except FieldError as error:
                 problems.append(RowProblem(line, error.field, error.reason))
                 bad = True
-        if not bad:
-            rows.append(AccountRow(line=line, values=values, editors=editors))
+        if bad:
+            continue
+        ref = f"{values['platform']}:{values['handle']}"
+        if ref in first_line:
+            reason = t("field.duplicate_in_file", ref=ref, line=first_line[ref])
+            problems.append(RowProblem(line, "handle", reason))
+            continue
+        first_line[ref] = line
+        rows.append(AccountRow(line=line, values=values, editors=editors))
     if problems:
-        raise ImportRefused(table.path, problems)
+        raise ImportRefused(table.path, sorted(problems, key=lambda p: p.line))
     return rows
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from governance.errors import InputError, RowProblem
+from governance.errors import ImportRefused, InputError, RowProblem
 from governance.i18n import t
 from governance.storage.files import write_atomic
 
@@ -57,11 +57,13 @@ def write_csv(
 
 @dataclass(frozen=True)
 class CsvTable:
-    """A read CSV file: its header and its data rows, each with the line it starts on."""
+    """A read CSV file: its header, its data rows (each with the line it starts on), and the
+    problems of rows that could not be read at all (the caller adds its own and refuses)."""
 
     path: str
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]
+    problems: list[RowProblem]
 
 
 def read_csv(
@@ -70,7 +72,11 @@ def read_csv(
     required: Sequence[str],
     optional: Sequence[str] = (),
 ) -> CsvTable:
-    """Read a CSV file, checking its header; raise InputError naming the file and line."""
+    """Read a CSV file, checking its header; raise InputError naming the file and line.
+
+    A bad header refuses the file at once; rows with the wrong number of cells are returned as
+    problems, so that the caller can report them together with its own field checks.
+    """
     name = str(path)
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -104,6 +110,8 @@ def read_csv(
         for col in set(header)
         if header.count(col) > 1
     ]
+    if problems:
+        raise ImportRefused(name, problems)
     rows: list[tuple[int, dict[str, str]]] = []
     line = 1
     while True:
@@ -124,8 +132,4 @@ def read_csv(
             )
             continue
         rows.append((line, {h: unescape_cell(c) for h, c in zip(header, cells, strict=True)}))
-    if problems:
-        from governance.errors import ImportRefused
-
-        raise ImportRefused(name, problems)
-    return CsvTable(name, header, rows)
+    return CsvTable(name, header, rows, problems)

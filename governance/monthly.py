@@ -94,7 +94,8 @@ class MonthlyStats:
     def from_row(cls, account_id: str, month: str, row: list[Any]) -> MonthlyStats:
         """Rebuild a record from its compact stored form."""
         last_post = datetime.fromisoformat(row[0]) if row[0] else None
-        return cls(account_id, month, last_post_at=last_post, **dict(zip(COUNT_FIELDS, row[1:])))
+        counts = dict(zip(COUNT_FIELDS, row[1:], strict=True))
+        return cls(account_id, month, last_post_at=last_post, **counts)
 
 
 #: The order of values in a stored month row (the account and month are its keys).

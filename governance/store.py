@@ -65,16 +65,29 @@ class Store:
     def read(self) -> Iterator[ReadTransaction]:
         """A consistent, read-only view of the whole store."""
         with self.db.read() as txn:
+            _check_register_files(txn)
             yield txn
 
     @contextmanager
     def write(self) -> Iterator[WriteTransaction]:
         """A transaction: everything in the block lands together, or nothing does."""
         with self.db.write() as txn:
+            _check_register_files(txn)
             yield txn
 
     def close(self) -> None:
         self.db.close()
+
+
+def _check_register_files(txn: ReadTransaction) -> None:
+    """Refuse a damaged or too new register before any command works on it.
+
+    The two small files every command depends on are parsed (and thereby checked) up front; they
+    are cached by file identity, so this costs nothing after the first transaction. Shards are
+    checked when they are read.
+    """
+    txn.load(CORE)
+    txn.load(INDEX)
 
 
 # --- register tables, used inside a transaction --------------------------------------------------
@@ -232,5 +245,6 @@ def _months_of(account_id: str, doc: Mapping[str, Any] | None) -> list[MonthlySt
     if not doc:
         return []
     return [
-        MonthlyStats.from_row(account_id, month, row) for month, row in sorted(doc["months"].items())
+        MonthlyStats.from_row(account_id, month, row)
+        for month, row in sorted(doc["months"].items())
     ]

@@ -67,10 +67,15 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_process(*args: str, env: dict[str, str] | None = None,
-                timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_process(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m kontokoll ARGS...`` as a real process."""
     return subprocess.run(
         [sys.executable, "-m", "kontokoll", *args],
-        capture_output=True, text=True, env=env or child_env(), timeout=timeout, check=False,
+        capture_output=True,
+        text=True,
+        env=env or child_env(),
+        timeout=timeout,
+        check=False,
     )

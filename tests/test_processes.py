@@ -42,18 +42,26 @@ WRITER = textwrap.dedent(
 def _seed(data_dir: Path, extra_accounts: int = 40) -> None:
     store = Store(data_dir)
     register = Register(store, user="seed")
-    register.create_account({"platform": "facebook", "handle": "helsingborgsstad",
-                             "department": "Stadsledningsförvaltningen"})
+    register.create_account(
+        {
+            "platform": "facebook",
+            "handle": "helsingborgsstad",
+            "department": "Stadsledningsförvaltningen",
+        }
+    )
     for n in range(extra_accounts):
-        register.create_account({"platform": "instagram", "handle": f"konto{n}",
-                                 "department": "Kulturförvaltningen"})
+        register.create_account(
+            {"platform": "instagram", "handle": f"konto{n}", "department": "Kulturförvaltningen"}
+        )
     store.close()
 
 
 def _start_writer(data_dir: Path, tag: str, count: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", WRITER, str(data_dir), tag, str(count)],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
 
 
@@ -84,8 +92,11 @@ def test_kill_9_during_writes_loses_at_most_the_write_in_flight(data_dir: Path) 
         store = Store(data_dir)
         register = Register(store)
         emails = {e.email for e in register.account("facebook:helsingborgsstad").editors}
-        log = [e for e in register.change_log("facebook:helsingborgsstad")
-               if e.action == "editor-added"]
+        log = [
+            e
+            for e in register.change_log("facebook:helsingborgsstad")
+            if e.action == "editor-added"
+        ]
         store.close()
         # Every write the writer reported done is there; at most one more (the one in flight).
         assert confirmed <= emails
@@ -138,8 +149,12 @@ def test_readers_never_see_a_half_applied_change(data_dir: Path) -> None:
     _seed(data_dir, extra_accounts=0)
     writer = _start_writer(data_dir, "w", 60)
     reader = subprocess.run(
-        [sys.executable, "-c", READER, str(data_dir), "300"], capture_output=True, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300, check=True,
+        [sys.executable, "-c", READER, str(data_dir), "300"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=300,
+        check=True,
     )
     writer.communicate(timeout=300)
     assert writer.returncode == 0

@@ -28,7 +28,8 @@ def test_write_atomic_replaces_whole_file_with_private_permissions(tmp_path: Pat
 
 def test_data_directory_is_private(store: Store, data_dir: Path) -> None:
     Register(store, user="anna").create_account(
-        {"platform": "facebook", "handle": "a", "department": "Kulturförvaltningen"})
+        {"platform": "facebook", "handle": "a", "department": "Kulturförvaltningen"}
+    )
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
     for path in data_dir.rglob("*"):
         expected = 0o700 if path.is_dir() else 0o600
@@ -38,7 +39,8 @@ def test_data_directory_is_private(store: Store, data_dir: Path) -> None:
 def test_a_transaction_that_fails_changes_nothing(store: Store, data_dir: Path) -> None:
     register = Register(store, user="anna")
     account = register.create_account(
-        {"platform": "facebook", "handle": "a", "department": "Kulturförvaltningen"})
+        {"platform": "facebook", "handle": "a", "department": "Kulturförvaltningen"}
+    )
     before = (data_dir / account_file(account.id)).read_bytes()
     with pytest.raises(RuntimeError), store.write() as txn:
         txn.tinydb(account_file(account.id)).table("accounts").truncate()
@@ -51,7 +53,8 @@ def test_journal_left_by_a_dead_writer_is_replayed_before_reading(data_dir: Path
     store = Store(data_dir)
     register = Register(store, user="anna")
     account = register.create_account(
-        {"platform": "facebook", "handle": "a", "department": "Kulturförvaltningen"})
+        {"platform": "facebook", "handle": "a", "department": "Kulturförvaltningen"}
+    )
     # Simulate a writer killed after its journal landed but before it applied it: take the
     # journal a real commit would write, then put the old files back.
     rel = account_file(account.id)
@@ -65,16 +68,26 @@ def test_journal_left_by_a_dead_writer_is_replayed_before_reading(data_dir: Path
         txn.stage(rel, data)
         txn.append(CHANGE_LOG, {"at": "2026-01-01T00:00:00+00:00", "user": "x", "action": "t"})
         # Capture the commit plan by committing, then roll the files back and rebuild the journal.
-    journal_plan = {"files": {rel: json.loads((data_dir / rel).read_bytes())},
-                    "appends": [{"path": CHANGE_LOG, "offset": len(old_log),
-                                 "lines": [json.dumps({"at": "2026-01-01T00:00:00+00:00",
-                                                       "user": "x", "action": "t"})]}],
-                    "deletes": []}
+    journal_plan = {
+        "files": {rel: json.loads((data_dir / rel).read_bytes())},
+        "appends": [
+            {
+                "path": CHANGE_LOG,
+                "offset": len(old_log),
+                "lines": [
+                    json.dumps({"at": "2026-01-01T00:00:00+00:00", "user": "x", "action": "t"})
+                ],
+            }
+        ],
+        "deletes": [],
+    }
     (data_dir / rel).write_bytes(old_file)
     # A torn half line at the end of the log, as a kill during the append would leave.
     (data_dir / CHANGE_LOG).write_bytes(old_log + b'{"at":"2026')
-    journal = {"_kontokoll": {"1": {"schema": 1, "kind": "journal"}},
-               "journal": {"1": {"txid": "t", "plan": journal_plan}}}
+    journal = {
+        "_kontokoll": {"1": {"schema": 1, "kind": "journal"}},
+        "journal": {"1": {"txid": "t", "plan": journal_plan}},
+    }
     (data_dir / JOURNAL).write_text(json.dumps(journal))
     store.close()
 
@@ -104,7 +117,8 @@ def test_bad_files_are_refused_by_name_and_never_overwritten(
     store = Store(data_dir)
     register = Register(store, user="anna")
     register.create_account(
-        {"platform": "facebook", "handle": "a", "department": "Kulturförvaltningen"})
+        {"platform": "facebook", "handle": "a", "department": "Kulturförvaltningen"}
+    )
     core = data_dir / "register" / "core.json"
     core.write_bytes(content)
     store.close()
@@ -112,7 +126,8 @@ def test_bad_files_are_refused_by_name_and_never_overwritten(
     fresh = Register(Store(data_dir), user="anna")
     with pytest.raises(expected) as caught:
         fresh.create_account(
-            {"platform": "facebook", "handle": "b", "department": "Miljöförvaltningen"})
+            {"platform": "facebook", "handle": "b", "department": "Miljöförvaltningen"}
+        )
     assert str(core) in str(caught.value)
     assert core.read_bytes() == content
     with pytest.raises(expected):
@@ -122,7 +137,8 @@ def test_bad_files_are_refused_by_name_and_never_overwritten(
 def test_newer_schema_message_says_to_upgrade(data_dir: Path) -> None:
     store = Store(data_dir)
     Register(store, user="a").create_account(
-        {"platform": "x", "handle": "a", "department": "Miljöförvaltningen"})
+        {"platform": "x", "handle": "a", "department": "Miljöförvaltningen"}
+    )
     index = data_dir / "register" / "index.json"
     data = json.loads(index.read_bytes())
     data["_kontokoll"]["1"]["schema"] = 2
@@ -157,7 +173,8 @@ def test_readers_share_the_lock(tmp_path: Path) -> None:
 def test_stale_temp_files_are_removed_by_the_next_writer(data_dir: Path) -> None:
     store = Store(data_dir)
     Register(store, user="a").create_account(
-        {"platform": "x", "handle": "a", "department": "Miljöförvaltningen"})
+        {"platform": "x", "handle": "a", "department": "Miljöförvaltningen"}
+    )
     store.close()
     stale = data_dir / "register" / "core.json.tmp-999-abcd"
     stale.write_text("half a file with anna@example.org")

@@ -73,8 +73,8 @@ class FacebookClient:
         book = MonthBook(plan.months)
         followers = await self._followers(page)
         book.set(plan.months[-1], "followers", followers)
-        newest = await self._posts(page, plan, book)
-        known = stored_time(plan.cursor.get("last_post_at"))
+        newest, before = await self._posts(page, plan, book)
+        known = before or stored_time(plan.cursor.get("last_post_at"))
         if not newest and known is None and not plan.cursor.get("looked_back"):
             known = await self._last_post(page)  # quiet for the whole window: ask once
         book.last_posts(newest, known)
@@ -88,20 +88,27 @@ class FacebookClient:
         body = obj(await self.http.get(page, {"fields": "followers_count"}), "page")
         return count(body.get("followers_count"), "page.followers_count")
 
-    async def _posts(self, page: str, plan: FetchPlan, book: MonthBook) -> dict[str, datetime]:
-        """Count posts and their interactions; tally comments and the Page's replies."""
+    async def _posts(
+        self, page: str, plan: FetchPlan, book: MonthBook
+    ) -> tuple[dict[str, datetime], datetime | None]:
+        """Count posts and their interactions; tally comments and the Page's replies.
+
+        Returns the newest post of each month, and the newest post before the window if any.
+        """
         book.zero("posts", "reactions", "comments", "shares", "link_clicks")
         book.unknown("saves")
         tally = ReplyTally(book, plan.now)
         # One month earlier than the window, so new comments on last month's posts are seen.
         since = month_start_utc(add_months(plan.months[0], -1))
-        params = {
+        params: dict[str, str | int] = {
             "fields": POST_FIELDS,
             "since": int(since.timestamp()),
             "until": int(plan.now.timestamp()),
             "limit": 100,
         }
+        window = month_start_utc(plan.months[0])
         newest: dict[str, datetime] = {}
+        before: datetime | None = None
         async for batch in graph_pages(self.http, f"{page}/published_posts", params, "posts"):
             for index, raw in enumerate(batch):
                 where = f"posts[{index}]"
@@ -110,6 +117,8 @@ class FacebookClient:
                 await self._comments(page, post, where, tally)
                 month = book.holds(created)
                 if month is None:
+                    if created < window and (before is None or created > before):
+                        before = created
                     continue
                 newest[month] = max(created, newest.get(month, created))
                 book.add(month, "posts", 1)
@@ -119,7 +128,7 @@ class FacebookClient:
                 book.add(month, "shares", 0 if shares is None else
                          count(obj(shares, f"{where}.shares").get("count"), f"{where}.shares"))
                 book.add(month, "link_clicks", _link_clicks(post, where))
-        return newest
+        return newest, before
 
     async def _comments(
         self, page: str, post: dict[str, Any], where: str, tally: ReplyTally

@@ -13,7 +13,8 @@ import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
@@ -35,6 +36,9 @@ log = logging.getLogger("kontokoll.platforms")
 
 Params = Mapping[str, str | int]
 Sleep = Callable[[float], Awaitable[None]]
+
+#: What a test or the demo may pass to route requests elsewhere (an ASGI or mock transport).
+Transport = httpx.AsyncBaseTransport
 
 Kind = Literal["ok", "retry", "wait", "token", "quota", "refused", "malformed"]
 
@@ -98,6 +102,18 @@ def generic_verdict(reply: Reply) -> Verdict:
     return OK
 
 
+@asynccontextmanager
+async def open_http(
+    transport: Transport | None = None, *, connections: int = 100
+) -> AsyncIterator[object]:
+    """The HTTP session of one sync, shared by every platform (an opaque handle)."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(
+        transport=transport, limits=limits, follow_redirects=False
+    ) as client:
+        yield client
+
+
 class PlatformHttp:
     """HTTP for one platform in one sync: shared by all its accounts, so limits are shared too."""
 
@@ -105,28 +121,30 @@ class PlatformHttp:
         self,
         platform: str,
         *,
-        client: httpx.AsyncClient,
+        session: object,
         auth_headers: Mapping[str, str],
         policy: Policy,
         settings: Settings,
         redact: Redactor,
         extra_headers: Mapping[str, str] | None = None,
-        sleep: Sleep = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
+        sleep: Sleep | None = None,
+        clock: Callable[[], float] | None = None,
+        wall: Callable[[], float] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.platform = platform
         self.base_url = settings.base_url(platform)
         self.settings = settings
         self.requests = 0
-        self._client = client
+        if not isinstance(session, httpx.AsyncClient):
+            raise TypeError("session must come from open_http()")
+        self._client = session
         self._headers = {**(extra_headers or {}), **auth_headers}
         self._policy = policy
         self._redact = redact
-        self._sleep = sleep
-        self._clock = clock
-        self._wall = wall
+        self._sleep = sleep or asyncio.sleep
+        self._clock = clock or time.monotonic
+        self._wall = wall or time.time
         self._rng = rng or random.Random()
         self._not_before = 0.0
 
@@ -232,8 +250,9 @@ class PlatformHttp:
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter: half fixed, half random, so clients spread out."""
-        ceiling = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2 ** (attempt - 1))
-        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+        settings = self.settings
+        ceiling = min(settings.backoff_max_s, settings.backoff_base_s * 2 ** (attempt - 1))
+        return float(ceiling / 2 + self._rng.uniform(0, ceiling / 2))
 
     def _shown(self, url: str) -> str:
         """A URL fit for logs and messages: path only (queries may hold keys), then redacted."""

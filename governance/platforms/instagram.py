@@ -27,8 +27,8 @@ from governance.platforms.common import (
     ReplyTally,
     count,
     first_after,
-    items,
     iso,
+    items,
     meta_time,
     month_start_utc,
     obj,
@@ -47,7 +47,9 @@ TOTAL_METRICS: dict[str, str] = {
     "saves": "saves",
     "profile_links_taps": "link_clicks",
 }
-MEDIA_FIELDS = "id,timestamp,comments.limit(50){id,timestamp,from{id},replies{id,timestamp,from{id}}}"
+MEDIA_FIELDS = (
+    "id,timestamp,comments.limit(50){id,timestamp,from{id},replies{id,timestamp,from{id}}}"
+)
 MAX_WINDOW = timedelta(days=30)
 INSIGHTS_KEPT_DAYS = 730
 
@@ -67,13 +69,12 @@ class InstagramClient:
         followers = count(body.get("followers_count"), "user.followers_count")
         current = plan.months[-1]
         book.set(current, "followers", followers)
-        before = plan.previous.get(add_months(current, -1))
-        if before is not None and before.followers is not None:
-            book.set(current, "new_followers", followers - before.followers)
-        newest, oldest_seen = await self._media(user, plan, book)
-        known = stored_time(plan.cursor.get("last_post_at"))
-        if not newest and known is None and oldest_seen is not None:
-            known = oldest_seen  # the newest post before the window, met while paging
+        last_month = plan.previous.get(add_months(current, -1))
+        if last_month is not None and last_month.followers is not None:
+            book.set(current, "new_followers", followers - last_month.followers)
+        newest, before = await self._media(user, plan, book)
+        # The newest post before the window: met while paging, else kept from the last sync.
+        known = before or stored_time(plan.cursor.get("last_post_at"))
         book.last_posts(newest, known)
         book.unknown("video_views")
         if not plan.same_day:
@@ -84,29 +85,36 @@ class InstagramClient:
     async def _media(
         self, user: str, plan: FetchPlan, book: MonthBook
     ) -> tuple[dict[str, datetime], datetime | None]:
-        """Count media per month and tally replies; stop paging once older than the window."""
+        """Count media per month and tally replies; stop paging once older than the window.
+
+        Returns the newest post of each month, and the newest post before the window if seen.
+        """
         book.zero("posts")
         tally = ReplyTally(book, plan.now)
+        window = month_start_utc(plan.months[0])
         since = month_start_utc(add_months(plan.months[0], -1))
         newest: dict[str, datetime] = {}
-        older: datetime | None = None
-        params = {"fields": MEDIA_FIELDS, "limit": 50}
+        before: datetime | None = None
+        older = False
+        params: dict[str, str | int] = {"fields": MEDIA_FIELDS, "limit": 50}
         async for batch in graph_pages(self.http, f"{user}/media", params, "media"):
             for index, raw in enumerate(batch):
                 where = f"media[{index}]"
                 media = obj(raw, where)
                 at = meta_time(media.get("timestamp"), f"{where}.timestamp")
+                if at < window:
+                    before = before or at
                 if at < since:
-                    older = older or at
+                    older = True
                     continue
                 self._comments(user, media, where, tally)
                 month = book.holds(at)
                 if month is not None:
                     newest[month] = max(at, newest.get(month, at))
                     book.add(month, "posts", 1)
-            if older is not None:
+            if older:
                 break
-        return newest, older
+        return newest, before
 
     def _comments(self, user: str, media: dict[str, object], where: str, tally: ReplyTally) -> None:
         edge = media.get("comments")
@@ -147,7 +155,7 @@ class InstagramClient:
     async def _window(
         self, user: str, start: datetime, stop: datetime, totals: dict[str, int | None]
     ) -> None:
-        params = {
+        params: dict[str, str | int] = {
             "metric": ",".join(TOTAL_METRICS),
             "metric_type": "total_value",
             "period": "day",

@@ -1,0 +1,199 @@
+"""LinkedIn organization pages through the versioned REST API (Community Management API).
+
+Every request sends ``LinkedIn-Version`` and ``X-Restli-Protocol-Version: 2.0.0``. Requests
+(``{org}`` is ``urn:li:organization:<id>``, URL-encoded):
+
+* ``GET /networkSizes/{org}?edgeType=COMPANY_FOLLOWED_BY_MEMBER``: the follower snapshot.
+* ``GET /posts?q=author&author={org}&count=50&start=N&sortBy=CREATED``: posts, newest first.
+* ``GET /organizationalEntityShareStatistics`` and ``/organizationalEntityFollowerStatistics``
+  with a daily time interval: impressions, interactions and follower gains, summed per month.
+  Both cover only the last 12 months, so older months stay unknown. Skipped the same day.
+
+Not stored: link clicks (LinkedIn's ``clickCount`` counts every click on a post, not link clicks),
+video views (the video analytics request is unverified) and replies (one comments call per post
+would exceed both the development tier's daily budget and the two-request re-sync).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from governance.monthly import month_of
+from governance.platforms.common import (
+    FetchPlan,
+    FetchResult,
+    MonthBook,
+    bad,
+    count,
+    epoch_ms,
+    iso,
+    items,
+    month_start_utc,
+    obj,
+    signed,
+    stored_time,
+)
+from governance.platforms.http import OK, PlatformHttp, Reply, Verdict, retry_after
+from governance.platforms.settings import Settings
+
+PAGE_SIZE = 50
+STATS_KEPT_DAYS = 365
+#: Share statistics fields and the record fields they fill (the doc spells unique two ways).
+SHARE_FIELDS = {"likeCount": "reactions", "commentCount": "comments", "shareCount": "shares"}
+
+
+def org_urn(platform_id: str) -> str:
+    """``urn:li:organization:<id>`` from a bare id or a URN."""
+    return platform_id if platform_id.startswith("urn:") else f"urn:li:organization:{platform_id}"
+
+
+class LinkedInPolicy:
+    """LinkedIn's error bodies: 401 for tokens, 429 (serviceErrorCode 101) for throttling."""
+
+    def judge(self, reply: Reply, now: float) -> Verdict:
+        body = reply.body if isinstance(reply.body, dict) else {}
+        code = body.get("serviceErrorCode")
+        if reply.status == 401:
+            return Verdict("token", detail=f"HTTP 401 {body.get('code', '')}".strip())
+        if reply.status == 429:
+            # Daily limits reset at 00:00 UTC and no header says when: back off, then stop.
+            return Verdict("wait", retry_after(reply.headers), f"HTTP 429 ({code})")
+        if reply.status == 426:
+            return Verdict("refused", detail="HTTP 426: LinkedIn-Version no longer served")
+        return OK
+
+    def pause(self, reply: Reply, now: float, settings: Settings) -> float:
+        return 0.0  # LinkedIn reports no remaining-calls headers
+
+
+class LinkedInClient:
+    """Monthly figures of LinkedIn organization pages."""
+
+    platform = "linkedin"
+
+    def __init__(self, http: PlatformHttp) -> None:
+        self.http = http
+
+    async def fetch(self, plan: FetchPlan) -> FetchResult:
+        urn = org_urn(plan.account.platform_id or plan.account.handle)
+        encoded = quote(urn, safe="")
+        book = MonthBook(plan.months)
+        body = obj(
+            await self.http.get(
+                f"networkSizes/{encoded}", {"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"}
+            ),
+            "networkSizes",
+        )
+        followers = count(body.get("firstDegreeSize"), "networkSizes.firstDegreeSize")
+        book.set(plan.months[-1], "followers", followers)
+        newest, before = await self._posts(urn, plan, book)
+        known = before or stored_time(plan.cursor.get("last_post_at"))
+        book.last_posts(newest, known)
+        book.unknown("link_clicks", "video_views", "saves", "replies_due", "replies_on_time")
+        if not plan.same_day:
+            await self._statistics(encoded, plan, book)
+        latest = max([*newest.values(), *([known] if known else [])], default=None)
+        return FetchResult(book.patches, {"last_post_at": iso(latest)})
+
+    async def _posts(
+        self, urn: str, plan: FetchPlan, book: MonthBook
+    ) -> tuple[dict[str, datetime], datetime | None]:
+        """Rest.li offset paging over the org's posts until they are older than the window."""
+        book.zero("posts")
+        window = month_start_utc(plan.months[0])
+        newest: dict[str, datetime] = {}
+        before: datetime | None = None
+        start = 0
+        seen_pages: set[str] = set()
+        while True:
+            params: dict[str, str | int] = {
+                "q": "author", "author": urn, "count": PAGE_SIZE, "start": start,
+                "sortBy": "CREATED",
+            }
+            body = obj(await self.http.get("posts", params), "posts")
+            elements = items(body.get("elements"), "posts.elements")
+            first = str(obj(elements[0], "posts[0]").get("id")) if elements else ""
+            if (first and first in seen_pages) or len(seen_pages) >= self.http.settings.max_pages:
+                raise bad("posts", "paging loop")
+            seen_pages.add(first)
+            for index, raw in enumerate(elements):
+                post = obj(raw, f"posts[{index}]")
+                stamp = post.get("publishedAt", post.get("createdAt"))
+                at = epoch_ms(stamp, f"posts[{index}].publishedAt")
+                month = book.holds(at)
+                if month is not None:
+                    newest[month] = max(at, newest.get(month, at))
+                    book.add(month, "posts", 1)
+                elif at < window:
+                    before = before or at
+            if before is not None or len(elements) < PAGE_SIZE or not _has_next(body):
+                return newest, before
+            start += len(elements)
+
+    async def _statistics(self, encoded: str, plan: FetchPlan, book: MonthBook) -> None:
+        """Daily share and follower statistics of the last 12 months, summed per month."""
+        end = plan.now
+        start = max(month_start_utc(plan.months[0]), end - timedelta(days=STATS_KEPT_DAYS - 1))
+        interval = (
+            f"(timeRange:(start:{int(start.timestamp() * 1000)},"
+            f"end:{int(end.timestamp() * 1000)}),timeGranularityType:DAY)"
+        )
+        # Rest.li 2.0 wants the interval's parentheses and colons as they are, so the query is
+        # written out rather than form-encoded.
+        query = f"q=organizationalEntity&organizationalEntity={encoded}&timeIntervals={interval}"
+        # A month cut by the 12-month limit would get a partial sum: it stays unknown instead.
+        covered = [m for m in book.months if month_start_utc(m) >= start]
+        shares = obj(
+            await self.http.get(f"organizationalEntityShareStatistics?{query}"), "shareStatistics"
+        )
+        fields = ["reach", *SHARE_FIELDS.values()]
+        sums: dict[tuple[str, str], int] = {(f, m): 0 for f in fields for m in covered}
+        for index, raw in enumerate(items(shares.get("elements"), "shareStatistics.elements")):
+            where = f"shareStatistics[{index}]"
+            element = obj(raw, where)
+            month = _element_month(element, where)
+            if month not in covered:
+                continue
+            stats = obj(element.get("totalShareStatistics"), f"{where}.totalShareStatistics")
+            unique = stats.get("uniqueImpressionsCount", stats.get("uniqueImpressionsCounts", 0))
+            sums[("reach", month)] += count(unique, f"{where}.uniqueImpressionsCount")
+            for key, field in SHARE_FIELDS.items():
+                sums[(field, month)] += count(stats.get(key, 0), f"{where}.{key}")
+        gains = obj(
+            await self.http.get(f"organizationalEntityFollowerStatistics?{query}"),
+            "followerStatistics",
+        )
+        followers: dict[str, int] = dict.fromkeys(covered, 0)
+        for index, raw in enumerate(items(gains.get("elements"), "followerStatistics.elements")):
+            where = f"followerStatistics[{index}]"
+            element = obj(raw, where)
+            month = _element_month(element, where)
+            if month not in covered:
+                continue
+            gain = obj(element.get("followerGains"), f"{where}.followerGains")
+            followers[month] += signed(gain.get("organicFollowerGain", 0), f"{where}.organic")
+            followers[month] += signed(gain.get("paidFollowerGain", 0), f"{where}.paid")
+        for month in book.months:
+            for field in fields:
+                # Days without activity are left out (0); months beyond 12 are unknown.
+                book.set(month, field, sums.get((field, month)))
+            book.set(month, "new_followers", followers.get(month))
+
+
+def _has_next(body: dict[str, Any]) -> bool:
+    paging = body.get("paging")
+    if not isinstance(paging, dict):
+        return True  # without paging info, a full page means: ask for the next
+    links = paging.get("links")
+    if not isinstance(links, list):
+        return True
+    return any(isinstance(link, dict) and link.get("rel") == "next" for link in links)
+
+
+def _element_month(element: dict[str, Any], where: str) -> str:
+    """The Stockholm month of a daily element (by its start; LinkedIn days are UTC days)."""
+    time_range = obj(element.get("timeRange"), f"{where}.timeRange")
+    return month_of(epoch_ms(time_range.get("start"), f"{where}.timeRange.start"))
+

@@ -1,0 +1,290 @@
+"""X (API v2): followers, posts with public metrics, and replies to mentions.
+
+Requests (user context, one token per city account):
+
+* ``GET /users/{id}`` (or ``/users/by/username/{handle}``) with ``public_metrics`` and the
+  ``most_recent_tweet_id`` expansion: the follower snapshot and the newest post in one call.
+* ``GET /users/{id}/tweets?start_time&max_results=100&exclude=retweets``: posts and the account's
+  own replies, paged by ``meta.next_token`` -> ``pagination_token``. Skipped when the newest post
+  is the one seen last time, the same day.
+* ``GET /users/{id}/mentions?start_time&max_results=100``: the posts that may need a reply.
+
+X gives impressions, not unique reach, and link clicks only for the last 30 days: both unknown.
+New followers are the change since the previous month's snapshot (net), when one is stored.
+Field names drift (``retweet_count``/``repost_count``, ``tweets``/``posts``); both are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from governance.monthly import add_months
+from governance.platforms.common import (
+    FetchPlan,
+    FetchResult,
+    MonthBook,
+    PageGuard,
+    ReplyTally,
+    count,
+    first_after,
+    iso,
+    items,
+    month_start_utc,
+    obj,
+    rfc3339,
+    stored_time,
+    text,
+)
+from governance.platforms.http import OK, PlatformHttp, Reply, Verdict, retry_after
+from governance.platforms.settings import Settings
+
+USER_PARAMS: dict[str, str | int] = {
+    "user.fields": "public_metrics,most_recent_tweet_id",
+    "expansions": "most_recent_tweet_id",
+    "tweet.fields": "created_at",
+}
+TWEET_FIELDS = "created_at,public_metrics,referenced_tweets,attachments,author_id"
+#: Pace requests once fewer than this share of the window's calls remain.
+LOW_REMAINING = 0.05
+
+
+class XPolicy:
+    """X's rate-limit headers and Problem bodies."""
+
+    def judge(self, reply: Reply, now: float) -> Verdict:
+        body = reply.body if isinstance(reply.body, dict) else {}
+        kind = str(body.get("type", ""))
+        if reply.status == 401:
+            return Verdict("token", detail="HTTP 401")
+        if kind.endswith("/usage-capped") or body.get("title") == "UsageCapExceeded":
+            return Verdict("quota", None, "usage cap reached")
+        if reply.status == 429:
+            return Verdict("wait", _until_reset(reply, now), "HTTP 429")
+        if reply.status == 200 and "data" not in body and body.get("errors"):
+            return Verdict("refused", detail=_problem(body))
+        return OK
+
+    def pause(self, reply: Reply, now: float, settings: Settings) -> float:
+        try:
+            limit = int(reply.headers["x-rate-limit-limit"])
+            remaining = int(reply.headers["x-rate-limit-remaining"])
+        except (KeyError, ValueError):
+            return 0.0
+        if reply.status == 429 or remaining > max(1, limit * LOW_REMAINING):
+            return 0.0
+        wait = _until_reset(reply, now) or settings.slowdown_s
+        # Spread what is left of the window over the calls that remain.
+        return wait if remaining <= 0 else wait / (remaining + 1)
+
+
+def _until_reset(reply: Reply, now: float) -> float | None:
+    """Seconds until ``x-rate-limit-reset`` (+1 s, as X advises), else Retry-After."""
+    try:
+        return max(0.0, int(reply.headers["x-rate-limit-reset"]) - now + 1)
+    except (KeyError, ValueError):
+        return retry_after(reply.headers)
+
+
+def _problem(body: dict[str, Any]) -> str:
+    errors = body.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors else {}
+    kind = first.get("type", "") if isinstance(first, dict) else ""
+    return f"X problem {str(kind).rsplit('/', 1)[-1] or 'unknown'}"
+
+
+def _pick(doc: dict[str, Any], *names: str) -> Any:
+    """The first of several drifting names that is present."""
+    for name in names:
+        if name in doc:
+            return doc[name]
+    return None
+
+
+class XClient:
+    """Monthly figures of X accounts."""
+
+    platform = "x"
+
+    def __init__(self, http: PlatformHttp) -> None:
+        self.http = http
+
+    async def fetch(self, plan: FetchPlan) -> FetchResult:
+        account = plan.account
+        path = f"users/{account.platform_id}" if account.platform_id else (
+            f"users/by/username/{account.handle.lstrip('@')}"
+        )
+        body = obj(await self.http.get(path, USER_PARAMS), "user")
+        user = obj(body.get("data"), "user.data")
+        user_id = text(user.get("id"), "user.data.id")
+        metrics = obj(user.get("public_metrics"), "user.data.public_metrics")
+        followers = count(metrics.get("followers_count"), "public_metrics.followers_count")
+        recent_id = _pick(user, "most_recent_tweet_id", "most_recent_post_id")
+        recent_at = _recent_time(body, recent_id)
+
+        book = MonthBook(plan.months)
+        current = plan.months[-1]
+        book.set(current, "followers", followers)
+        last_month = plan.previous.get(add_months(current, -1))
+        if last_month is not None and last_month.followers is not None:
+            book.set(current, "new_followers", followers - last_month.followers)
+        known = stored_time(plan.cursor.get("last_post_at"))
+        cursor: dict[str, Any] = {
+            "user_id": user_id,
+            "recent_id": recent_id,
+            "last_post_at": iso(recent_at or known),
+            "newest_mention": plan.cursor.get("newest_mention"),
+        }
+        unchanged = plan.same_day and recent_id == plan.cursor.get("recent_id")
+        if unchanged:
+            newest_mention = await self._newest_mention(user_id, plan)
+            if newest_mention == plan.cursor.get("newest_mention"):
+                # Nothing new since this morning's sync: keep every stored figure but followers.
+                return FetchResult({current: book.patches[current]}, cursor)
+        window = month_start_utc(plan.months[0])
+        before = [t for t in (recent_at, known) if t is not None and t < window]
+        own_replies = await self._timeline(user_id, plan, book, max(before, default=None))
+        cursor["newest_mention"] = await self._mentions(user_id, plan, book, own_replies)
+        return FetchResult(book.patches, cursor)
+
+    async def _timeline(
+        self, user_id: str, plan: FetchPlan, book: MonthBook, before: datetime | None
+    ) -> dict[str, list[datetime]]:
+        """Count posts and their metrics; return the account's replies by the post answered.
+
+        ``before`` is the newest post known from before the window, for ``last_post_at``.
+        """
+        book.zero("posts", "reactions", "comments", "shares", "saves", "video_views")
+        book.unknown("reach", "link_clicks")
+        params: dict[str, str | int] = {
+            "start_time": _x_time(month_start_utc(plan.months[0])),
+            "max_results": 100,
+            "exclude": "retweets",
+            "tweet.fields": TWEET_FIELDS,
+            "expansions": "attachments.media_keys",
+            "media.fields": "public_metrics,type",
+        }
+        replies: dict[str, list[datetime]] = {}
+        newest: dict[str, datetime] = {}
+        async for body in self._pages(f"users/{user_id}/tweets", params, "tweets"):
+            views = _media_views(body)
+            for index, raw in enumerate(items(body.get("data", []), "tweets.data")):
+                where = f"tweets[{index}]"
+                post = obj(raw, where)
+                at = rfc3339(post.get("created_at"), f"{where}.created_at")
+                answered = _replied_to(post)
+                if answered is not None:
+                    replies.setdefault(answered, []).append(at)
+                    continue
+                month = book.holds(at)
+                if month is None:
+                    continue
+                newest[month] = max(at, newest.get(month, at))
+                metrics = obj(post.get("public_metrics"), f"{where}.public_metrics")
+                book.add(month, "posts", 1)
+                book.add(month, "reactions", count(metrics.get("like_count"), f"{where}.likes"))
+                book.add(month, "comments", count(metrics.get("reply_count"), f"{where}.replies"))
+                reposts = _pick(metrics, "retweet_count", "repost_count")
+                book.add(month, "shares", count(reposts, f"{where}.reposts")
+                         + count(metrics.get("quote_count", 0), f"{where}.quotes"))
+                book.add(month, "saves", count(metrics.get("bookmark_count", 0), f"{where}.saves"))
+                book.add(month, "video_views", _post_views(post, views, where))
+        book.last_posts(newest, before)
+        return replies
+
+    async def _mentions(
+        self, user_id: str, plan: FetchPlan, book: MonthBook, replies: dict[str, list[datetime]]
+    ) -> str | None:
+        """Tally mentions by others against the account's replies; return the newest id."""
+        tally = ReplyTally(book, plan.now)
+        params: dict[str, str | int] = {
+            "start_time": _x_time(month_start_utc(plan.months[0])),
+            "max_results": 100,
+            "tweet.fields": "created_at,author_id",
+        }
+        newest: str | None = None
+        async for body in self._pages(f"users/{user_id}/mentions", params, "mentions"):
+            meta = body.get("meta")
+            if newest is None and isinstance(meta, dict) and isinstance(meta.get("newest_id"), str):
+                newest = meta["newest_id"]
+            for index, raw in enumerate(items(body.get("data", []), "mentions.data")):
+                where = f"mentions[{index}]"
+                mention = obj(raw, where)
+                if mention.get("author_id") == user_id:
+                    continue
+                at = rfc3339(mention.get("created_at"), f"{where}.created_at")
+                mention_id = text(mention.get("id"), f"{where}.id")
+                tally.comment(at, first_after(at, replies.get(mention_id, [])))
+        return newest
+
+    async def _newest_mention(self, user_id: str, plan: FetchPlan) -> str | None:
+        params: dict[str, str | int] = {"max_results": 5, "tweet.fields": "created_at"}
+        since = plan.cursor.get("newest_mention")
+        if isinstance(since, str):
+            params["since_id"] = since
+        body = obj(await self.http.get(f"users/{user_id}/mentions", params), "mentions")
+        meta = body.get("meta")
+        newest = meta.get("newest_id") if isinstance(meta, dict) else None
+        return newest if isinstance(newest, str) else since if isinstance(since, str) else None
+
+    async def _pages(
+        self, path: str, params: dict[str, str | int], where: str
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Each page of a listing, following ``meta.next_token``."""
+        guard = PageGuard(self.http, where)
+        while True:
+            body = obj(await self.http.get(path, params), where)
+            yield body
+            meta = body.get("meta")
+            token = meta.get("next_token") if isinstance(meta, dict) else None
+            if token is None:
+                return
+            if not isinstance(token, str):
+                raise PageGuard.bad_next(where)
+            guard.check(token)
+            params = {**params, "pagination_token": token}
+
+
+def _x_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _recent_time(body: dict[str, Any], recent_id: Any) -> datetime | None:
+    """The ``created_at`` of the expanded most recent post, if X included it."""
+    includes = body.get("includes")
+    if recent_id is None or not isinstance(includes, dict):
+        return None
+    posts = _pick(includes, "tweets", "posts") or []
+    for index, raw in enumerate(items(posts, "includes.tweets")):
+        post = obj(raw, f"includes.tweets[{index}]")
+        if post.get("id") == recent_id:
+            return rfc3339(post.get("created_at"), "includes.tweets.created_at")
+    return None
+
+
+def _replied_to(post: dict[str, Any]) -> str | None:
+    refs = _pick(post, "referenced_tweets", "referenced_posts") or []
+    for ref in refs if isinstance(refs, list) else []:
+        if isinstance(ref, dict) and ref.get("type") == "replied_to":
+            return str(ref.get("id"))
+    return None
+
+
+def _media_views(body: dict[str, Any]) -> dict[str, int]:
+    includes = body.get("includes")
+    media = includes.get("media", []) if isinstance(includes, dict) else []
+    views: dict[str, int] = {}
+    for index, raw in enumerate(items(media, "includes.media")):
+        item = obj(raw, f"includes.media[{index}]")
+        metrics = item.get("public_metrics")
+        if isinstance(metrics, dict) and "view_count" in metrics:
+            key = text(item.get("media_key"), f"includes.media[{index}].media_key")
+            views[key] = count(metrics["view_count"], f"includes.media[{index}].view_count")
+    return views
+
+
+def _post_views(post: dict[str, Any], views: dict[str, int], where: str) -> int:
+    attachments = post.get("attachments")
+    keys = attachments.get("media_keys", []) if isinstance(attachments, dict) else []
+    return sum(views.get(str(key), 0) for key in items(keys, f"{where}.media_keys"))

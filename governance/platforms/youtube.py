@@ -1,0 +1,245 @@
+"""YouTube channels through the Data API v3 (API key, sent in the ``X-Goog-Api-Key`` header).
+
+Requests (1 quota unit each; ``search.list`` at 100 units is never used):
+
+* ``GET /channels?part=contentDetails,statistics&id=UC...`` (or ``forHandle=@...``): the
+  subscriber snapshot, the video count and the uploads playlist.
+* ``GET /playlistItems?part=contentDetails&playlistId=UU...&maxResults=50``: uploads, newest first,
+  then ``GET /videos?part=statistics&id=<≤50 ids>`` for their views, likes and comments. Skipped
+  the same day when the video count has not changed.
+* ``GET /commentThreads?part=snippet,replies&allThreadsRelatedToChannelId=UC...&order=time``:
+  comments, answered when the channel's own reply follows. ``fields`` trims the answer to ids,
+  times and author channel ids, so no comment text is even received.
+
+Counts arrive as decimal strings, as documented. Unknown: reach and link clicks (not in the API),
+shares (Analytics API only, owner OAuth), saves, and new subscribers (``subscriberCount`` is
+rounded, so differences of it mean little).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from governance.platforms.common import (
+    FetchPlan,
+    FetchResult,
+    MonthBook,
+    PageGuard,
+    ReplyTally,
+    first_after,
+    iso,
+    items,
+    month_start_utc,
+    obj,
+    rfc3339,
+    stored_time,
+    text,
+    uint64_text,
+)
+from governance.platforms.errors import PlatformRefused
+from governance.platforms.http import OK, PlatformHttp, Reply, Verdict, retry_after
+from governance.platforms.settings import Settings
+
+THREAD_FIELDS = (
+    "nextPageToken,items(id,snippet(totalReplyCount,topLevelComment(snippet(publishedAt,"
+    "authorChannelId))),replies(comments(snippet(publishedAt,authorChannelId))))"
+)
+
+
+class YouTubePolicy:
+    """Google's JSON errors: ``quotaExceeded`` stops until midnight Pacific; others back off."""
+
+    def judge(self, reply: Reply, now: float) -> Verdict:
+        body = reply.body if isinstance(reply.body, dict) else {}
+        error = body.get("error")
+        if not isinstance(error, dict):
+            return OK
+        errors = error.get("errors")
+        reasons = {e.get("reason") for e in errors if isinstance(e, dict)} if isinstance(
+            errors, list) else set()
+        detail = f"HTTP {reply.status} {','.join(sorted(str(r) for r in reasons))}".strip()
+        if "quotaExceeded" in reasons or "dailyLimitExceeded" in reasons:
+            return Verdict("quota", None, detail)
+        if reasons & {"rateLimitExceeded", "userRateLimitExceeded"}:
+            return Verdict("wait", retry_after(reply.headers), detail)
+        if reply.status == 401 or reasons & {"authError", "keyInvalid", "keyExpired"}:
+            return Verdict("token", detail=detail)
+        if reply.status >= 500:
+            return Verdict("retry", detail=detail)
+        return Verdict("refused", detail=detail)
+
+    def pause(self, reply: Reply, now: float, settings: Settings) -> float:
+        return 0.0  # quota is daily units; no header reports it
+
+
+class YouTubeClient:
+    """Monthly figures of YouTube channels."""
+
+    platform = "youtube"
+
+    def __init__(self, http: PlatformHttp) -> None:
+        self.http = http
+
+    async def fetch(self, plan: FetchPlan) -> FetchResult:
+        account = plan.account
+        params: dict[str, str | int] = {"part": "contentDetails,statistics"}
+        if account.platform_id:
+            params["id"] = account.platform_id
+        else:
+            params["forHandle"] = "@" + account.handle.lstrip("@")
+        body = obj(await self.http.get("channels", params), "channels")
+        found = items(body.get("items", []), "channels.items")
+        if not found:
+            raise PlatformRefused(platform="youtube", detail="channel not found")
+        channel = obj(found[0], "channels.items[0]")
+        channel_id = text(channel.get("id"), "channels.items[0].id")
+        stats = obj(channel.get("statistics"), "channel.statistics")
+        uploads = text(
+            obj(obj(channel.get("contentDetails"), "contentDetails").get("relatedPlaylists"),
+                "relatedPlaylists").get("uploads"),
+            "relatedPlaylists.uploads",
+        )
+        videos = uint64_text(stats.get("videoCount"), "statistics.videoCount")
+        current = plan.months[-1]
+        hidden = stats.get("hiddenSubscriberCount") is True
+        followers = None if hidden else uint64_text(
+            stats.get("subscriberCount"), "statistics.subscriberCount"
+        )
+        patches: dict[str, dict[str, Any]] = {current: {"followers": followers}}
+        known = stored_time(plan.cursor.get("last_post_at"))
+        cursor: dict[str, Any] = {"video_count": videos, "last_post_at": iso(known)}
+        if not plan.same_day or videos != plan.cursor.get("video_count"):
+            uploads_book = MonthBook(plan.months)
+            uploads_book.unknown("reach", "link_clicks", "shares", "saves", "new_followers")
+            latest = await self._uploads(uploads, plan, uploads_book, known)
+            cursor["last_post_at"] = iso(latest)
+            _merge(patches, uploads_book)
+        threads_book = MonthBook(plan.months)
+        newest, tallied = await self._threads(channel_id, plan, threads_book)
+        if tallied:
+            _merge(patches, threads_book)
+        cursor["newest_thread"] = newest
+        return FetchResult(patches, cursor)
+
+    async def _uploads(
+        self, playlist: str, plan: FetchPlan, book: MonthBook, known: datetime | None
+    ) -> datetime | None:
+        """Videos per month with their views, likes and comments; returns the newest upload."""
+        book.zero("posts", "video_views", "reactions", "comments")
+        window = month_start_utc(plan.months[0])
+        in_window: list[tuple[str, datetime]] = []
+        before: datetime | None = None
+        params: dict[str, str | int] = {
+            "part": "contentDetails", "playlistId": playlist, "maxResults": 50
+        }
+        async for page in self._pages("playlistItems", params, "playlistItems"):
+            for index, raw in enumerate(items(page.get("items", []), "playlistItems.items")):
+                where = f"playlistItems[{index}]"
+                details = obj(obj(raw, where).get("contentDetails"), f"{where}.contentDetails")
+                at = rfc3339(details.get("videoPublishedAt"), f"{where}.videoPublishedAt")
+                if at < window:
+                    before = before or at
+                    continue
+                in_window.append((text(details.get("videoId"), f"{where}.videoId"), at))
+            if before is not None:
+                break
+        newest: dict[str, datetime] = {}
+        published = dict(in_window)
+        for start in range(0, len(in_window), 50):
+            ids = ",".join(video for video, _ in in_window[start:start + 50])
+            body = obj(await self.http.get("videos", {"part": "statistics", "id": ids}), "videos")
+            for index, raw in enumerate(items(body.get("items", []), "videos.items")):
+                where = f"videos[{index}]"
+                video = obj(raw, where)
+                when = published.get(text(video.get("id"), f"{where}.id"))
+                month = book.holds(when) if when else None
+                if month is None or when is None:
+                    continue
+                newest[month] = max(when, newest.get(month, when))
+                stats = obj(video.get("statistics"), f"{where}.statistics")
+                book.add(month, "posts", 1)
+                book.add(month, "video_views", uint64_text(stats.get("viewCount"), where))
+                # likeCount and commentCount are missing when hidden or disabled: unknown.
+                for key, field in (("likeCount", "reactions"), ("commentCount", "comments")):
+                    value = stats.get(key)
+                    book.add(month, field, None if value is None else uint64_text(value, where))
+        book.last_posts(newest, before or (known if known and known < window else None))
+        return max([*newest.values(), *([before] if before else [])], default=known)
+
+    async def _threads(
+        self, channel_id: str, plan: FetchPlan, book: MonthBook
+    ) -> tuple[str | None, bool]:
+        """Tally others' comments against the channel's first reply.
+
+        Returns the newest thread id, and False when nothing is new since a sync the same day
+        (then the tally is incomplete and must not replace the stored figures).
+        """
+        tally = ReplyTally(book, plan.now)
+        window = month_start_utc(plan.months[0])
+        params: dict[str, str | int] = {
+            "part": "snippet,replies", "allThreadsRelatedToChannelId": channel_id,
+            "order": "time", "maxResults": 100, "fields": THREAD_FIELDS,
+        }
+        newest: str | None = None
+        async for page in self._pages("commentThreads", params, "commentThreads"):
+            done = False
+            for index, raw in enumerate(items(page.get("items", []), "commentThreads.items")):
+                where = f"commentThreads[{index}]"
+                thread = obj(raw, where)
+                thread_id = text(thread.get("id"), f"{where}.id")
+                if newest is None:
+                    newest = thread_id
+                    if plan.same_day and thread_id == plan.cursor.get("newest_thread"):
+                        return newest, False
+                snippet = obj(thread.get("snippet"), f"{where}.snippet")
+                top = obj(obj(snippet.get("topLevelComment"), where).get("snippet"), where)
+                arrived = rfc3339(top.get("publishedAt"), f"{where}.publishedAt")
+                if arrived < window:
+                    done = True
+                    break
+                if _author(top) == channel_id:
+                    continue
+                answers = [
+                    rfc3339(obj(c, where).get("snippet", {}).get("publishedAt"), where)
+                    for c in _replies(thread, where)
+                    if _author(obj(obj(c, where).get("snippet"), where)) == channel_id
+                ]
+                tally.comment(arrived, first_after(arrived, answers))
+            if done:
+                break
+        return newest, True
+
+    async def _pages(
+        self, path: str, params: dict[str, str | int], where: str
+    ) -> AsyncIterator[dict[str, Any]]:
+        guard = PageGuard(self.http, where)
+        while True:
+            body = obj(await self.http.get(path, params), where)
+            yield body
+            token = body.get("nextPageToken")
+            if token is None:
+                return
+            if not isinstance(token, str):
+                raise PageGuard.bad_next(where)
+            guard.check(token)
+            params = {**params, "pageToken": token}
+
+
+def _author(snippet: dict[str, Any]) -> str | None:
+    author = snippet.get("authorChannelId")
+    value = author.get("value") if isinstance(author, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _replies(thread: dict[str, Any], where: str) -> list[Any]:
+    replies = thread.get("replies")
+    if replies is None:
+        return []
+    return items(obj(replies, f"{where}.replies").get("comments", []), f"{where}.replies")
+
+
+def _merge(patches: dict[str, dict[str, Any]], book: MonthBook) -> None:
+    for month, patch in book.patches.items():
+        patches.setdefault(month, {}).update(patch)
