@@ -79,9 +79,7 @@ def test_departments_match_regardless_of_letter_case(store: Store) -> None:
 def test_editors_add_remove_and_confirm_with_a_full_change_log(store: Store) -> None:
     register = _register(store, user="lena")
     account_id = _make(register)
-    editor = register.add_editor(
-        "facebook:helsingborgsstad", "Anna Berg <Anna.Berg@helsingborg.se>"
-    )
+    editor = register.add_editor("facebook:helsingborgsstad", "Anna Berg <Anna.Berg@hbg.se>")
     assert editor.appointed == date(2026, 11, 28)
     with pytest.raises(FieldError, match="redan redaktör"):
         register.add_editor(account_id, "Anna B <anna.berg@hbg.se>")
