@@ -9,6 +9,7 @@ non-zero; the TUI shows it as a notification. None of them is ever shown as a tr
     │   ├── FieldError        one field of one record is wrong
     │   ├── ImportRefused     a file had bad rows; nothing was changed
     │   └── UnknownAccount    an account reference matched nothing
+    ├── AccessRefused         the user may not do this (or is not a user at all)
     ├── StoreError            the data directory cannot be used
     │   ├── StoreLocked       another process holds the lock for too long
     │   ├── StoreCorrupt      a file is not valid JSON or not Kontokoll's
@@ -91,6 +92,20 @@ class UnknownAccount(InputError):
     """An account reference (PLATFORM:HANDLE or id) matched no account."""
 
     key = "error.unknown_account"
+
+
+class AccessRefused(KontokollError):
+    """The current user's role does not allow the action, or the login is not a user at all.
+
+    ``action`` and ``target`` say what was tried, for the change log.
+    """
+
+    key = "error.access_refused"
+
+    def __init__(self, key: str | None = None, /, *, action: str, target: str = "", **params: Any):
+        super().__init__(key, action=action, target=target, **params)
+        self.action = action
+        self.target = target
 
 
 class StoreError(KontokollError):

@@ -84,3 +84,12 @@ def t(key: str, /, **params: Any) -> str:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def action_label(action: str) -> str:
+    """The change log's name for an action, wherever its area keeps it."""
+    for key in (f"action.{action}", f"audit.action.{action}", f"sync.action.{action}"):
+        text = t(key)
+        if text != key:
+            return text
+    return action

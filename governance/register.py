@@ -15,6 +15,7 @@ from typing import Any
 
 from tinydb.table import Document
 
+from governance import access
 from governance.errors import FieldError, ImportRefused, RowProblem, UnknownAccount
 from governance.fields import (
     ACCOUNT_FIELD_PARSERS,
@@ -23,7 +24,6 @@ from governance.fields import (
     parse_person,
     parse_platform,
 )
-from governance.identity import current_login
 from governance.model import (
     EDITABLE_FIELDS,
     Account,
@@ -36,6 +36,7 @@ from governance.model import (
     utc_now,
 )
 from governance.monthly import STOCKHOLM
+from governance.service import Service
 from governance.storage.database import ReadTransaction, WriteTransaction
 from governance.store import (
     INDEX,
@@ -93,7 +94,7 @@ def check_account(account: Account) -> None:
         raise FieldError("department", "field.required")
 
 
-class Register:
+class Register(Service):
     """The register of departments, accounts and editors, as one user sees and changes it."""
 
     def __init__(
@@ -104,27 +105,25 @@ class Register:
         clock: Callable[[], datetime] = utc_now,
         id_token: Callable[[int], str] = secrets.token_hex,
     ) -> None:
-        self.store = store
-        self.user = user or current_login()
-        self._clock = clock
+        super().__init__(store, user=user, clock=clock)
         self._id_token = id_token
 
     # --- reading -----------------------------------------------------------------------------
 
     def accounts(self) -> list[Account]:
         """Every account, ordered by platform and handle."""
-        with self.store.read() as txn:
+        with self._read() as txn:
             accounts = load_accounts(txn)
         return sorted(accounts, key=lambda a: (a.platform, a.handle))
 
     def departments(self) -> list[Department]:
         """Every department, in name order."""
-        with self.store.read() as txn:
+        with self._read() as txn:
             return load_departments(txn)
 
     def account(self, ref: str) -> Account:
         """The account named by ``PLATFORM:HANDLE``, by its id, or by a handle used only once."""
-        with self.store.read() as txn:
+        with self._read() as txn:
             return resolve(txn, ref)
 
     def change_log(
@@ -135,7 +134,7 @@ class Register:
         since: date | None = None,
     ) -> list[ChangeEntry]:
         """Change-log entries, oldest first, for one account, one user and/or since a date."""
-        with self.store.read() as txn:
+        with self._read() as txn:
             account_id = resolve(txn, ref).id if ref else None
             entries = read_change_log(txn)
         return [
@@ -154,8 +153,14 @@ class Register:
         editors: Iterable[tuple[str, str]] = (),
     ) -> Account:
         """Add a new account; ``values`` are typed field values (see governance.fields)."""
-        with self.store.write() as txn:
+        with self._write() as txn:
             now = self._clock()
+            self._authorize(
+                txn,
+                access.CREATE_ACCOUNT,
+                str(values.get("department", "")),
+                f"{values.get('platform')}:{values.get('handle')}",
+            )
             department = self._department(txn, str(values.get("department", "")))
             account = Account(
                 id=new_account_id(set(handle_index(txn).values()), self._id_token),
@@ -180,9 +185,11 @@ class Register:
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
             raise FieldError(sorted(unknown)[0], "field.not_editable")
-        with self.store.write() as txn:
+        with self._write() as txn:
             before = resolve(txn, ref)
+            self._authorize(txn, access.EDIT_ACCOUNT, before.department, before.ref)
             if "department" in changes:
+                self._authorize(txn, access.EDIT_ACCOUNT, changes["department"], before.ref)
                 changes["department"] = self._department(txn, changes["department"])
             after = before.with_changes(**changes)
             if after == before:
@@ -206,8 +213,9 @@ class Register:
     def add_editor(self, ref: str, person: str, appointed: date | None = None) -> Editor:
         """Appoint ``Name <email>`` as an editor of the account."""
         name, email = parse_person(person, "editor")
-        with self.store.write() as txn:
+        with self._write() as txn:
             before = resolve(txn, ref)
+            self._authorize(txn, access.EDIT_EDITORS, before.department, before.ref)
             if before.editor(email):
                 raise FieldError("editor", "field.editor_exists", email=email, account=before.ref)
             editor = Editor(name, email, appointed or self._today())
@@ -218,8 +226,9 @@ class Register:
 
     def remove_editor(self, ref: str, email: str) -> Editor:
         """Remove the editor with this e-mail from the account."""
-        with self.store.write() as txn:
+        with self._write() as txn:
             before = resolve(txn, ref)
+            self._authorize(txn, access.EDIT_EDITORS, before.department, before.ref)
             editor = before.editor(email)
             if editor is None:
                 raise FieldError("email", "field.no_such_editor", email=email, account=before.ref)
@@ -231,8 +240,9 @@ class Register:
 
     def confirm_editors(self, ref: str) -> Account:
         """Record that the account's editor list is current, by whom and when."""
-        with self.store.write() as txn:
+        with self._write() as txn:
             before = resolve(txn, ref)
+            self._authorize(txn, access.CONFIRM_EDITORS, before.department, before.ref)
             now = self._clock()
             after = before.with_changes(editors_confirmed_at=now, editors_confirmed_by=self.user)
             put_account(txn, after, before)
@@ -247,7 +257,8 @@ class Register:
 
     def add_department(self, name: str, contacts: Iterable[Person] = ()) -> Department:
         """Add a department, or add contacts to the one with this name (any letter case)."""
-        with self.store.write() as txn:
+        with self._write() as txn:
+            self._authorize(txn, access.EDIT_DEPARTMENTS, name, name)
             canonical = self._department(txn, name)
             existing = next(d for d in load_departments(txn) if d.key == department_key(name))
             known = {p.email for p in existing.contacts}
@@ -269,12 +280,12 @@ class Register:
 
     def plan_import(self, rows: Sequence[AccountRow], path: str) -> ImportPlan:
         """What importing ``rows`` would change, without changing anything."""
-        with self.store.read() as txn:
+        with self._read() as txn:
             return self._plan(txn, rows, path)
 
     def import_rows(self, rows: Sequence[AccountRow], path: str) -> ImportPlan:
         """Upsert ``rows`` (by platform and handle), all or nothing, and return what changed."""
-        with self.store.write() as txn:
+        with self._write() as txn:
             plan = self._plan(txn, rows, path)
             if not plan.changed:
                 return plan
@@ -350,6 +361,13 @@ class Register:
                 plan.updated.append((before, after.with_changes(updated=now)))
         if problems:
             raise ImportRefused(path, problems)
+        for account in plan.created:
+            self._authorize(txn, access.CREATE_ACCOUNT, account.department, account.ref)
+        for before, after in plan.updated:
+            for department in {before.department, after.department}:
+                self._authorize(txn, access.EDIT_ACCOUNT, department, before.ref)
+        if plan.new_departments:
+            self._authorize(txn, access.EDIT_DEPARTMENTS, plan.new_departments[0])
         return plan
 
     # --- helpers -----------------------------------------------------------------------------
@@ -365,6 +383,7 @@ class Register:
         for department in load_departments(txn):
             if department.key == department_key(cleaned):
                 return department.name
+        self._authorize(txn, access.EDIT_DEPARTMENTS, cleaned, cleaned)
         put_department(txn, Department(cleaned))
         log_change(txn, self._entry("department-created", account=cleaned, new=cleaned))
         return cleaned
@@ -373,9 +392,6 @@ class Register:
         owner = handle_index(txn).get(account.ref)
         if owner is not None and owner != account.id:
             raise FieldError("handle", "field.duplicate_account", ref=account.ref)
-
-    def _entry(self, action: str, **values: Any) -> ChangeEntry:
-        return ChangeEntry(at=self._clock(), user=self.user, action=action, **values)
 
     def _log(self, txn: WriteTransaction, action: str, account: Account, **values: Any) -> None:
         log_change(txn, self._entry(action, account_id=account.id, account=account.ref, **values))

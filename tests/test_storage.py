@@ -49,55 +49,39 @@ def test_a_transaction_that_fails_changes_nothing(store: Store, data_dir: Path) 
     assert register.account("facebook:a").id == account.id
 
 
-def test_journal_left_by_a_dead_writer_is_replayed_before_reading(data_dir: Path) -> None:
+def test_a_commit_cut_short_after_its_journal_is_finished_by_the_next_process(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = Store(data_dir)
     register = Register(store, user="anna")
-    account = register.create_account(
+    register.create_account(
         {"platform": "facebook", "handle": "a", "department": "Kulturförvaltningen"}
     )
-    # Simulate a writer killed after its journal landed but before it applied it: take the
-    # journal a real commit would write, then put the old files back.
-    rel = account_file(account.id)
-    old_file = (data_dir / rel).read_bytes()
-    old_log = (data_dir / CHANGE_LOG).read_bytes()
-    db = store.db
-    with db.write() as txn:
-        data = txn.load(rel)
-        doc = data["accounts"][str(int(account.id, 16))]
-        doc["purpose"] = "Återställd från journalen"
-        txn.stage(rel, data)
-        txn.append(CHANGE_LOG, {"at": "2026-01-01T00:00:00+00:00", "user": "x", "action": "t"})
-        # Capture the commit plan by committing, then roll the files back and rebuild the journal.
-    journal_plan = {
-        "files": {rel: json.loads((data_dir / rel).read_bytes())},
-        "appends": [
-            {
-                "path": CHANGE_LOG,
-                "offset": len(old_log),
-                "lines": [
-                    json.dumps({"at": "2026-01-01T00:00:00+00:00", "user": "x", "action": "t"})
-                ],
-            }
-        ],
-        "deletes": [],
-    }
-    (data_dir / rel).write_bytes(old_file)
-    # A torn half line at the end of the log, as a kill during the append would leave.
-    (data_dir / CHANGE_LOG).write_bytes(old_log + b'{"at":"2026')
-    journal = {
-        "_kontokoll": {"1": {"schema": 1, "kind": "journal"}},
-        "journal": {"1": {"txid": "t", "plan": journal_plan}},
-    }
-    (data_dir / JOURNAL).write_text(json.dumps(journal))
+
+    def die(self: Database, plan: object, encoded: object = None) -> None:
+        raise KeyboardInterrupt  # the process dies right after its journal landed
+
+    monkeypatch.setattr(Database, "_apply", die)
+    with pytest.raises(KeyboardInterrupt):
+        register.update_account("facebook:a", purpose="Från journalen", audience="Alla")
+    monkeypatch.undo()
+    assert (data_dir / JOURNAL).is_file()
+    # A kill in the middle of the log append leaves half a line behind.
+    with (data_dir / CHANGE_LOG).open("ab") as log:
+        log.write(b'{"at":"2026')
     store.close()
 
     reopened = Store(data_dir)
-    assert Register(reopened).account("facebook:a").purpose == "Återställd från journalen"
+    account = Register(reopened).account("facebook:a")
+    assert (account.purpose, account.audience) == ("Från journalen", "Alla")
     assert not (data_dir / JOURNAL).exists()
     lines = (data_dir / CHANGE_LOG).read_bytes().split(b"\n")
     assert lines[-1] == b""
-    assert all(json.loads(line) for line in lines[:-1])
-    assert json.loads(lines[-2])["action"] == "t"
+    entries = [json.loads(line) for line in lines[:-1]]
+    assert [(e["action"], e["field"]) for e in entries[-2:]] == [
+        ("account-changed", "purpose"),
+        ("account-changed", "audience"),
+    ]
     reopened.close()
 
 

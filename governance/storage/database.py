@@ -16,6 +16,7 @@ lock, so they never see a transaction half-applied.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -34,9 +35,9 @@ from tinydb.storages import Storage
 from governance.errors import StoreCorrupt, StoreTooNew
 from governance.storage.files import (
     PRIVATE_DIR_MODE,
-    PRIVATE_FILE_MODE,
     ensure_directory,
     fsync_directory,
+    modes_for,
     remove_stale_temp_files,
     write_atomic,
 )
@@ -174,6 +175,7 @@ class WriteTransaction(ReadTransaction):
         self._dirty: set[str] = set()
         self._kinds: dict[str, str] = {}
         self._appends: dict[str, list[str]] = {}
+        self._rewrites: dict[str, list[str]] = {}
         self._deletes: set[str] = set()
 
     def load(self, rel: str) -> Tables:
@@ -202,10 +204,19 @@ class WriteTransaction(ReadTransaction):
         line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
         self._appends.setdefault(rel, []).append(line)
 
+    def rewrite_lines(self, rel: str, entries: list[dict[str, Any]]) -> None:
+        """Replace a whole append-only log on commit (only to erase personal data from it).
+
+        Lines appended in this same transaction are kept after the rewritten ones.
+        """
+        self._rewrites[rel] = [
+            json.dumps(entry, ensure_ascii=False, separators=(",", ":")) for entry in entries
+        ]
+
     @property
     def changed(self) -> bool:
         """Whether committing would write anything."""
-        return bool(self._dirty or self._appends or self._deletes)
+        return bool(self._dirty or self._appends or self._deletes or self._rewrites)
 
     def commit(self) -> None:
         """Make every staged change durable, atomically across files."""
@@ -217,18 +228,22 @@ class WriteTransaction(ReadTransaction):
             meta = {"schema": SCHEMA_VERSION, "kind": self._kinds.get(rel, rel.split("/")[0])}
             data[META_TABLE] = {"1": meta}
             files[rel] = _encode(data)
+        rewrites = {
+            rel: lines + self._appends.pop(rel, []) for rel, lines in self._rewrites.items()
+        }
         appends = []
         for rel, lines in self._appends.items():
             path = self._db.root / rel
             offset = path.stat().st_size if path.exists() else 0
             appends.append({"path": rel, "offset": offset, "lines": lines})
         plan = {
-            "files": {rel: raw.decode("utf-8") for rel, raw in files.items()},
+            "files": {rel: self._working[rel] for rel in files},
+            "rewrites": rewrites,
             "appends": appends,
             "deletes": sorted(self._deletes),
         }
         # One replaced file and nothing else is atomic by itself; anything more needs the journal.
-        needs_journal = len(files) + len(appends) + len(self._deletes) > 1
+        needs_journal = len(files) + len(rewrites) + len(appends) + len(self._deletes) > 1
         if needs_journal:
             journal = {
                 META_TABLE: {"1": {"schema": SCHEMA_VERSION, "kind": "journal"}},
@@ -250,15 +265,15 @@ class Database:
         self,
         root: Path,
         *,
-        file_mode: int = PRIVATE_FILE_MODE,
-        dir_mode: int = PRIVATE_DIR_MODE,
         lock_timeout_s: float | None = None,
     ) -> None:
         self.root = root
-        self.file_mode = file_mode
-        self.dir_mode = dir_mode
-        ensure_directory(root, dir_mode)
-        self._lock = DirectoryLock(root / ".lock", file_mode=file_mode, timeout_s=lock_timeout_s)
+        ensure_directory(root, PRIVATE_DIR_MODE)
+        # The directory's own mode says whether it is private or shared by a group.
+        self.file_mode, self.dir_mode = modes_for(root)
+        self._lock = DirectoryLock(
+            root / ".lock", file_mode=self.file_mode, timeout_s=lock_timeout_s
+        )
         self._cache: dict[str, _Cached] = {}
         self._cache_guard = threading.Lock()
         self._local = threading.local()
@@ -336,12 +351,19 @@ class Database:
             ensure_directory(path.parent, self.dir_mode)
             raw = encoded[rel] if encoded else _encode(data)
             write_atomic(path, raw, mode=self.file_mode)
+        for rel, lines in plan.get("rewrites", {}).items():
+            path = self.root / rel
+            ensure_directory(path.parent, self.dir_mode)
+            write_atomic(path, "".join(line + "\n" for line in lines).encode(), mode=self.file_mode)
         for append in plan["appends"]:
             path = self.root / append["path"]
             ensure_directory(path.parent, self.dir_mode)
             payload = "".join(line + "\n" for line in append["lines"]).encode("utf-8")
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, self.file_mode)
             try:
+                if append["offset"] == 0:  # a new file: the umask must not change its mode
+                    with contextlib.suppress(PermissionError):
+                        os.fchmod(fd, self.file_mode)
                 # Truncating to the recorded offset drops a partial line from a killed writer.
                 os.ftruncate(fd, append["offset"])
                 os.lseek(fd, append["offset"], os.SEEK_SET)

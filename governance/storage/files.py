@@ -8,14 +8,50 @@ the new file, never a mix.
 
 from __future__ import annotations
 
+import grp
 import os
 import secrets
+import stat
 from pathlib import Path
 
 #: Owner-only by default: editors' names and e-mails are personal data.
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
+#: A data directory shared by a group on a server (``kontokoll init --group``): group members read
+#: and write, and the setgid bit makes every new file and folder belong to the group.
+GROUP_FILE_MODE = 0o660
+GROUP_DIR_MODE = 0o2770
 TEMP_MARKER = ".tmp-"
+
+
+def modes_for(directory: Path) -> tuple[int, int]:
+    """(file mode, directory mode) for files created under a data directory.
+
+    A directory prepared for a group (setgid and group-writable) keeps its files group-shared;
+    anything else, including a directory that does not exist yet, is private.
+    """
+    try:
+        mode = directory.stat().st_mode
+    except FileNotFoundError:
+        return PRIVATE_FILE_MODE, PRIVATE_DIR_MODE
+    if mode & stat.S_ISGID and mode & 0o070 == 0o070:
+        return GROUP_FILE_MODE, GROUP_DIR_MODE
+    return PRIVATE_FILE_MODE, PRIVATE_DIR_MODE
+
+
+def prepare_group_directory(directory: Path, group: str) -> int:
+    """Make ``directory`` (and all in it) owned by ``group``, setgid, and group read-write.
+
+    Returns the number of files and folders changed. Raises KeyError for an unknown group.
+    """
+    gid = grp.getgrnam(group).gr_gid
+    ensure_directory(directory, GROUP_DIR_MODE)
+    changed = 0
+    for path in [directory, *directory.rglob("*")]:
+        os.chown(path, -1, gid, follow_symlinks=False)
+        os.chmod(path, GROUP_DIR_MODE if path.is_dir() else GROUP_FILE_MODE)
+        changed += 1
+    return changed
 
 
 def fsync_directory(directory: Path) -> None:

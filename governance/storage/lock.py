@@ -7,6 +7,7 @@ a thread lock serialises transactions, since flock locks belong to the open file
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -38,6 +39,8 @@ class DirectoryLock:
     def _open(self) -> int:
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, self.file_mode)
+            with contextlib.suppress(PermissionError):  # only the owner may; others need not
+                os.fchmod(self._fd, self.file_mode)  # the umask must not narrow a group's mode
         return self._fd
 
     @contextmanager

@@ -7,6 +7,7 @@ from typing import Any
 
 from governance.fields import parse_date
 from governance.i18n import t
+from governance.people import People
 from governance.register import Register
 from kontokoll.cli.context import CliContext
 from kontokoll.cli.tables import render_table
@@ -30,6 +31,10 @@ def register(commands: Any) -> None:
     lst = sub.add_parser("list", help=t("cli.editors.list_help"))
     lst.add_argument("account", metavar="ACCOUNT", help=t("cli.account_ref_help"))
     lst.set_defaults(handler=list_editors)
+
+    forget = sub.add_parser("forget", help=t("cli.editors.forget_help"))
+    forget.add_argument("email", metavar="EMAIL")
+    forget.set_defaults(handler=forget_person)
 
     confirm = sub.add_parser("confirm", help=t("cli.editors.confirm_help"))
     confirm.add_argument("account", metavar="ACCOUNT", help=t("cli.account_ref_help"))
@@ -74,4 +79,10 @@ def list_editors(args: argparse.Namespace, ctx: CliContext) -> int:
 def confirm_editors(args: argparse.Namespace, ctx: CliContext) -> int:
     account = Register(ctx.store).confirm_editors(args.account)
     ctx.print(t("cli.editors.confirmed", account=account.ref, count=len(account.editors)))
+    return 0
+
+
+def forget_person(args: argparse.Namespace, ctx: CliContext) -> int:
+    pseudonym = People(ctx.store).forget(args.email)
+    ctx.print(t("cli.editors.forgotten", pseudonym=pseudonym))
     return 0

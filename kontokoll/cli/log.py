@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from governance.fields import parse_date
-from governance.i18n import t
+from governance.i18n import action_label, t
 from governance.monthly import STOCKHOLM
 from governance.register import Register
 from kontokoll.cli.context import CliContext
@@ -28,7 +28,7 @@ def show_log(args: argparse.Namespace, ctx: CliContext) -> int:
         [
             e.at.astimezone(STOCKHOLM).isoformat(timespec="seconds"),
             e.user,
-            t(f"action.{e.action}"),
+            action_label(e.action),
             e.account,
             e.field,
             "∅" if e.old is None else e.old,

@@ -1,0 +1,128 @@
+"""Who may change what: users, roles, and the checks every service makes.
+
+- ``admin`` (AKN) may change everything.
+- ``lead`` (a department's communications lead) may change the accounts and editor lists of their
+  own departments, confirm those lists and acknowledge findings on them; nothing else.
+- ``viewer`` may read and export, and change nothing.
+
+While no user is defined, Kontokoll runs in single-user mode and whoever runs it is admin. Once
+any user is defined, a login that is not listed is refused everything. The login is always the OS
+account of the process (:mod:`governance.identity`), never a name someone typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from governance.errors import AccessRefused, FieldError
+from governance.model import department_key
+from governance.storage.database import ReadTransaction, WriteTransaction
+
+ROLES = ("admin", "lead", "viewer")
+
+# Actions, as the change log names them when it records a refusal.
+READ = "read"
+EDIT_ACCOUNT = "account.edit"
+CREATE_ACCOUNT = "account.create"
+EDIT_EDITORS = "editors.edit"
+CONFIRM_EDITORS = "editors.confirm"
+ACKNOWLEDGE_FINDING = "finding.acknowledge"
+WAIVE_FINDING = "finding.waive"
+RUN_AUDIT = "audit.run"
+AUDIT_SETTINGS = "audit.settings"
+RECORD_REVISION = "revision.record"
+MANAGE_USERS = "users.manage"
+EDIT_DEPARTMENTS = "departments.edit"
+FORGET_PERSON = "editors.forget"
+SYNC_STATS = "stats.sync"
+IMPORT_STATS = "stats.import"
+
+#: What a lead may do, and only for accounts of their own departments.
+LEAD_ACTIONS = frozenset(
+    {EDIT_ACCOUNT, CREATE_ACCOUNT, EDIT_EDITORS, CONFIRM_EDITORS, ACKNOWLEDGE_FINDING}
+)
+
+USERS_FILE = "register/core.json"
+USERS_TABLE = "users"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person allowed to use Kontokoll, by OS login."""
+
+    login: str
+    role: str
+    departments: tuple[str, ...] = ()
+
+    def may(self, action: str, department: str | None = None) -> bool:
+        """Whether this user may do ``action`` (on an account of ``department``)."""
+        if action == READ or self.role == "admin":
+            return True
+        if self.role == "lead" and action in LEAD_ACTIONS:
+            keys = {department_key(d) for d in self.departments}
+            return department is not None and department_key(department) in keys
+        return False
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"login": self.login, "role": self.role, "departments": list(self.departments)}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> User:
+        return cls(doc["login"], doc["role"], tuple(doc.get("departments", ())))
+
+
+def load_users(txn: ReadTransaction) -> list[User]:
+    """Every defined user, by login."""
+    docs = txn.table(USERS_FILE, USERS_TABLE).values()
+    return sorted((User.from_doc(d) for d in docs), key=lambda u: u.login)
+
+
+def identify(txn: ReadTransaction, login: str) -> User:
+    """The user running Kontokoll; refused if users are defined and this login is not one."""
+    users = load_users(txn)
+    if not users:
+        return User(login, "admin")  # single-user mode
+    for user in users:
+        if user.login == login:
+            return user
+    raise AccessRefused("error.unknown_login", action=READ, target="", login=login)
+
+
+def authorize(
+    txn: ReadTransaction, login: str, action: str, department: str | None = None, target: str = ""
+) -> User:
+    """The user, if they may do ``action``; else :class:`AccessRefused` saying what and why."""
+    user = identify(txn, login)
+    if not user.may(action, department):
+        key = (
+            "error.lead_other_department"
+            if user.role == "lead" and action in LEAD_ACTIONS
+            else "error.role_refused"
+        )
+        raise AccessRefused(
+            key,
+            action=action,
+            target=target or (department or ""),
+            login=login,
+            role=user.role,
+            department=department or "",
+        )
+    return user
+
+
+def put_user(txn: WriteTransaction, user: User) -> None:
+    """Add or replace a user."""
+    if user.role not in ROLES:
+        raise FieldError("role", "field.bad_choice", value=user.role, allowed=", ".join(ROLES))
+    table = txn.tinydb(USERS_FILE).table(USERS_TABLE)
+    from tinydb import Query
+
+    table.upsert(user.to_doc(), Query().login == user.login)
+
+
+def delete_user(txn: WriteTransaction, login: str) -> None:
+    """Remove a user."""
+    from tinydb import Query
+
+    txn.tinydb(USERS_FILE).table(USERS_TABLE).remove(Query().login == login)

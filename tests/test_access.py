@@ -1,0 +1,235 @@
+"""Roles, identity, refusals in the change log, forgetting a person, and shared data directories."""
+
+from __future__ import annotations
+
+import grp
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from governance.access import MANAGE_USERS
+from governance.errors import AccessRefused, FieldError, InputError
+from governance.identity import current_login
+from governance.model import Person
+from governance.people import People
+from governance.register import AccountRow, Register
+from governance.store import CHANGE_LOG, Store
+from tests.conftest import child_env, run_process
+
+KULTUR, MILJO = "Kulturförvaltningen", "Miljöförvaltningen"
+ME = current_login()
+
+
+def _seed(store: Store) -> None:
+    register = Register(store, user=ME)
+    register.create_account({"platform": "facebook", "handle": "kultur", "department": KULTUR})
+    register.create_account({"platform": "facebook", "handle": "miljo", "department": MILJO})
+    people = People(store, user=ME)
+    people.add_user(ME, "admin")
+    people.add_user("lena", "lead", ["KULTURFÖRVALTNINGEN"])
+    people.add_user("olle", "viewer")
+
+
+def test_single_user_mode_makes_whoever_runs_it_admin(store: Store) -> None:
+    assert People(store, user="vem-som-helst").whoami().role == "admin"
+    Register(store, user="vem-som-helst").create_account(
+        {"platform": "x", "handle": "a", "department": KULTUR}
+    )
+
+
+def test_the_first_user_must_be_yourself_as_admin(store: Store) -> None:
+    people = People(store, user=ME)
+    with pytest.raises(InputError, match="Lägg först till dig själv som admin"):
+        people.add_user("olle", "viewer")
+    assert people.users() == []
+
+
+def test_departments_are_matched_regardless_of_case_and_must_exist(store: Store) -> None:
+    _seed(store)
+    people = People(store, user=ME)
+    assert people.users()[0].departments == (KULTUR,)
+    with pytest.raises(FieldError, match="okänd förvaltning"):
+        people.add_user("kim", "lead", ["Påhittade förvaltningen"])
+    with pytest.raises(FieldError, match="minst en förvaltning"):
+        people.add_user("kim", "lead")
+
+
+def test_admin_may_change_everything(store: Store) -> None:
+    _seed(store)
+    admin = Register(store, user=ME)
+    admin.update_account("facebook:miljo", purpose="Miljötips")
+    admin.add_editor("facebook:kultur", "A B <a@hbg.se>")
+    admin.add_department("Nya förvaltningen")
+    People(store, user=ME).add_user("kim", "viewer")
+
+
+def test_a_lead_changes_only_their_own_departments(store: Store) -> None:
+    _seed(store)
+    lena = Register(store, user="lena")
+    lena.update_account("facebook:kultur", purpose="Kulturtips")
+    lena.add_editor("facebook:kultur", "A B <a@hbg.se>")
+    lena.confirm_editors("facebook:kultur")
+    lena.create_account(
+        {"platform": "instagram", "handle": "k2", "department": "kulturförvaltningen"}
+    )
+    lena.remove_editor("facebook:kultur", "a@hbg.se")
+    for attempt in (
+        lambda: lena.update_account("facebook:miljo", purpose="Nej"),
+        lambda: lena.add_editor("facebook:miljo", "C D <c@hbg.se>"),
+        lambda: lena.confirm_editors("facebook:miljo"),
+        lambda: lena.update_account("facebook:kultur", department=MILJO),
+        lambda: lena.create_account({"platform": "x", "handle": "m", "department": MILJO}),
+        lambda: lena.add_department("Egen förvaltning"),
+        lambda: People(store, user="lena").add_user("kim", "viewer"),
+        lambda: People(store, user="lena").forget("a@hbg.se"),
+    ):
+        with pytest.raises(AccessRefused):
+            attempt()
+    assert Register(store).account("facebook:miljo").purpose == ""
+    assert Register(store).account("facebook:kultur").department == KULTUR
+
+
+def test_a_lead_may_import_only_rows_of_their_departments(store: Store) -> None:
+    _seed(store)
+    lena = Register(store, user="lena")
+    own = AccountRow(2, {"platform": "x", "handle": "k", "department": KULTUR})
+    other = AccountRow(3, {"platform": "x", "handle": "m", "department": MILJO})
+    with pytest.raises(AccessRefused):
+        lena.import_rows([own, other], "f.csv")
+    assert [a.ref for a in Register(store).accounts()] == ["facebook:kultur", "facebook:miljo"]
+    lena.import_rows([own], "f.csv")
+
+
+def test_a_viewer_reads_but_changes_nothing(store: Store) -> None:
+    _seed(store)
+    olle = Register(store, user="olle")
+    assert len(olle.accounts()) == 2
+    assert olle.change_log()
+    assert not olle.may(MANAGE_USERS)
+    with pytest.raises(AccessRefused, match="viewer"):
+        olle.update_account("facebook:kultur", purpose="Nej")
+    with pytest.raises(AccessRefused):
+        olle.add_editor("facebook:kultur", "A B <a@hbg.se>")
+
+
+def test_an_unknown_login_is_refused_everything_and_the_attempt_is_logged(store: Store) -> None:
+    _seed(store)
+    stranger = Register(store, user="mallory")
+    with pytest.raises(AccessRefused, match="mallory finns inte"):
+        stranger.accounts()
+    with pytest.raises(AccessRefused):
+        stranger.add_editor("facebook:kultur", "M <m@evil.se>")
+    refusals = [e for e in Register(store, user=ME).change_log() if e.action == "refused"]
+    assert [(e.user, e.field) for e in refusals] == [("mallory", "read"), ("mallory", "read")]
+    lena = Register(store, user="lena")
+    with pytest.raises(AccessRefused):
+        lena.update_account("facebook:miljo", purpose="x")
+    last = Register(store, user=ME).change_log()[-1]
+    assert (last.user, last.action, last.field, last.account) == (
+        "lena",
+        "refused",
+        "account.edit",
+        "facebook:miljo",
+    )
+
+
+def test_the_last_admin_stays(store: Store) -> None:
+    _seed(store)
+    people = People(store, user=ME)
+    with pytest.raises(InputError, match="minst en admin"):
+        people.remove_user(ME)
+    with pytest.raises(InputError, match="minst en admin"):
+        people.add_user(ME, "viewer")
+    people.remove_user("olle")
+    assert [u.login for u in people.users()] == ["lena", ME]
+
+
+def test_the_change_log_is_append_only(store: Store, data_dir: Path) -> None:
+    _seed(store)
+    register = Register(store, user=ME)
+    log = data_dir / CHANGE_LOG
+    before = log.read_bytes()
+    register.update_account("facebook:kultur", purpose="Ny")
+    register.add_editor("facebook:kultur", "A B <a@hbg.se>")
+    People(store, user=ME).remove_user("olle")
+    with pytest.raises(AccessRefused):
+        Register(store, user="olle").update_account("facebook:kultur", purpose="x")
+    after = log.read_bytes()
+    assert after.startswith(before) and len(after) > len(before)
+
+
+def test_forget_leaves_no_trace_of_the_email_but_keeps_the_log(
+    store: Store, data_dir: Path
+) -> None:
+    _seed(store)
+    register = Register(store, user=ME)
+    register.add_editor("facebook:kultur", "Anna Berg <Anna.Berg@hbg.se>")
+    register.add_editor("facebook:miljo", "Anna Berg <anna.berg@hbg.se>")
+    register.confirm_editors("facebook:miljo")
+    register.add_department(KULTUR, [Person("Anna Berg", "anna.berg@hbg.se")])
+    entries_before = len(register.change_log())
+    pseudonym = People(store, user=ME).forget("ANNA.BERG@hbg.se")
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            assert b"anna.berg" not in path.read_bytes().lower(), path
+            assert b"Anna Berg" not in path.read_bytes(), path
+    log = register.change_log()
+    assert len(log) == entries_before + 1
+    assert log[-1].action == "person-forgotten"
+    assert sum(pseudonym in (e.old or "") + (e.new or "") for e in log) >= 4
+    assert register.account("facebook:kultur").editors == ()
+    with pytest.raises(InputError):
+        People(store, user=ME).forget("anna.berg@hbg.se")
+
+
+def test_identity_ignores_the_user_variable_in_a_real_process(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    store = Store(data)
+    _seed(store)
+    store.close()
+    env = child_env(USER="lena", LOGNAME="lena")
+    result = run_process("--data-dir", str(data), "whoami", env=env)
+    assert result.stdout.startswith(f"{ME}: admin")
+    refused = run_process(
+        "--data-dir", str(data), "--lang", "en", "users", "add", "x", "--role", "viewer", env=env
+    )
+    assert refused.returncode == 0  # still the admin, whatever USER says
+
+
+def test_cli_refusal_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    store = Store(data)
+    Register(store, user=ME).create_account({"platform": "x", "handle": "a", "department": KULTUR})
+    People(store, user=ME).add_user(ME, "admin")
+    # Demote ourselves to viewer through a second admin, then try to change something.
+    People(store, user=ME).add_user("boss", "admin")
+    People(store, user="boss").add_user(ME, "viewer")
+    store.close()
+    result = run_process("--data-dir", str(data), "editors", "add", "x:a", "A B <a@b.se>")
+    assert result.returncode == 2
+    assert "viewer" in result.stderr and "Traceback" not in result.stderr
+    listing = run_process("--data-dir", str(data), "accounts", "list")
+    assert listing.returncode == 0 and "x:a" in listing.stdout
+
+
+def test_init_group_shares_the_directory_and_later_files_keep_it(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    store = Store(data)
+    Register(store, user=ME).create_account({"platform": "x", "handle": "a", "department": KULTUR})
+    store.close()
+    group = grp.getgrgid(os.getgid()).gr_name
+    result = run_process("--data-dir", str(data), "init", "--group", group)
+    assert result.returncode == 0, result.stderr
+    store = Store(data)
+    Register(store, user=ME).add_editor("x:a", "A B <a@b.se>")  # new writes after init
+    Register(store, user=ME).create_account({"platform": "x", "handle": "b", "department": MILJO})
+    store.close()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o2770
+    for path in data.rglob("*"):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o2770 if path.is_dir() else 0o660), (path, oct(mode))
+        assert path.stat().st_gid == os.getgid()
+    unknown = run_process("--data-dir", str(data), "init", "--group", "ingen-sadan-grupp-xyz")
+    assert unknown.returncode == 2 and "ingen-sadan-grupp-xyz" in unknown.stderr
