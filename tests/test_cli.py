@@ -130,3 +130,14 @@ def test_a_corrupt_store_is_refused_by_a_real_process_without_traceback(tmp_path
     assert str(data / "register" / "index.json") in result.stderr or str(core) in result.stderr
     assert "Traceback" not in result.stderr
     assert core.read_text() == "{trasig"
+
+
+def test_unusable_paths_get_a_message_naming_them(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("accounts", "export", str(tmp_path / "saknas" / "ut.csv"))
+    assert result.code == 2
+    assert f"{tmp_path / 'saknas' / 'ut.csv'}" in result.err
+    blocker = tmp_path / "en-fil"
+    blocker.write_text("")
+    refused = run_process("--data-dir", str(blocker), "accounts", "list")
+    assert refused.returncode == 2
+    assert str(blocker) in refused.stderr and "Traceback" not in refused.stderr

@@ -78,7 +78,10 @@ def ensure_directory(directory: Path, mode: int = PRIVATE_DIR_MODE) -> None:
 def write_atomic(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) -> None:
     """Replace ``path`` with ``data`` so that no reader or crash ever sees a partial file."""
     temp = path.with_name(f"{path.name}{TEMP_MARKER}{os.getpid()}-{secrets.token_hex(4)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+    except OSError as error:  # name the file the user asked for, not our temp file
+        raise type(error)(error.errno, error.strerror, str(path)) from None
     try:
         try:
             os.fchmod(fd, mode)  # the umask must not widen or narrow what we chose

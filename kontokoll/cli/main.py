@@ -14,13 +14,15 @@ from types import ModuleType
 
 from governance.errors import KontokollError
 from governance.i18n import LANGUAGES, language_from_environment, set_language, t
-from kontokoll.cli import accounts, deadline, demo, editors, log
+from kontokoll.cli import accounts, deadline, demo, editors, log, serve, sync, users
 from kontokoll.cli.context import CliContext, default_data_dir
 
 Handler = Callable[[argparse.Namespace, CliContext], int]
 
 #: Command groups, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[ModuleType, ...] = (demo, accounts, editors, log, deadline)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    demo, accounts, editors, users, log, sync, deadline, serve
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, ctx)
     except KontokollError as error:
         ctx.warn(str(error))
+        return 2
+    except OSError as error:  # a path that is missing, not a folder, or not ours to write
+        ctx.warn(t("error.os", path=error.filename or ctx.data_dir, detail=error.strerror or error))
         return 2
     except KeyboardInterrupt:
         ctx.warn(t("cli.interrupted"))
