@@ -141,3 +141,24 @@ def test_unusable_paths_get_a_message_naming_them(cli, tmp_path: Path) -> None: 
     refused = run_process("--data-dir", str(blocker), "accounts", "list")
     assert refused.returncode == 2
     assert str(blocker) in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_departments_and_their_contacts(cli) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        cli(
+            "departments",
+            "add",
+            "Kulturförvaltningen",
+            "--contact",
+            "Kim Ek <kim@hbg.se>",
+            "--contact",
+            "Bo Al <bo@hbg.se>",
+        ).code
+        == 0
+    )
+    again = cli("departments", "add", "KULTURFÖRVALTNINGEN", "--contact", "Kim Ek <kim@hbg.se>")
+    assert "Kulturförvaltningen: 2 kontaktpersoner" in again.out
+    listing = cli("departments", "list").out
+    assert "Kim Ek <kim@hbg.se>, Bo Al <bo@hbg.se>" in listing
+    bad = cli("departments", "add", "Miljöförvaltningen", "--contact", "bara-namn")
+    assert bad.code == 2 and "Namn <e-post>" in bad.err
