@@ -114,6 +114,7 @@ class DemoAccount:
     shared: bool = False
     kc: bool = False
     activity: str = "active"  # active | quiet | dormant | never | slow-replies
+    confirmed: bool = True  # whether the lead has confirmed the editor list this quarter
 
 
 SLF, SKOL, SOC, VO, AMF, KULT, SBF, MF, FF, OFF = DEPARTMENTS
@@ -130,7 +131,7 @@ CATALOGUE: tuple[DemoAccount, ...] = (
     DemoAccount("linkedin", "helsingborg-business", SLF, "Näringslivsnyheter och etableringar i Helsingborg.", "Företagare och investerare", ("informera", "aktivera"), 2),
     # Skol- och fritidsförvaltningen
     DemoAccount("instagram", "fritidhelsingborg", SKOL, "Tips om fritidsaktiviteter för barn och unga.", "Unga 13–19 år", ("informera", "aktivera"), 3),
-    DemoAccount("facebook", "fritidsgardarnahbg", SKOL, "Information om fritidsgårdarnas program och öppettider.", "Unga och vårdnadshavare", ("informera",), 2),
+    DemoAccount("facebook", "fritidsgardarnahbg", SKOL, "Information om fritidsgårdarnas program och öppettider.", "Unga och vårdnadshavare", ("informera",), 2, confirmed=False),
     DemoAccount("instagram", "olympiaskolan", SKOL, "Visa elevernas vardag och skolans profil.", "Blivande elever och vårdnadshavare", ("engagera",), 2),
     DemoAccount("instagram", "filbornaskolan", SKOL, "", "Elever och vårdnadshavare", ("informera",), 1),
     DemoAccount("facebook", "tagaborgsskolan", SKOL, "Nyheter från skolan till vårdnadshavare.", "Vårdnadshavare", ("informera",), 2, visibility="closed", closed_reason="Gruppen innehåller information om enskilda klasser."),
@@ -151,7 +152,7 @@ CATALOGUE: tuple[DemoAccount, ...] = (
     DemoAccount("instagram", "jobbaivarden.hbg", VO, "Visa yrken inom vård och omsorg för att rekrytera.", "Undersköterskor och studenter", ("aktivera", "engagera"), 2),
     DemoAccount("facebook", "seniorsurf.hbg", VO, "Digitala träffar för seniorer.", "Seniorer", ("aktivera",), 1, project="Seniorsurf 2025", project_end_days=-400, activity="dormant"),
     DemoAccount("youtube", "anhorigstod-hbg", VO, "Korta filmer med råd till anhöriga.", "Anhöriga", ("informera",), 2, activity="never"),
-    DemoAccount("facebook", "traffpunkter.hbg", VO, "Program för stadens träffpunkter.", "Seniorer", ("informera", "aktivera"), 2),
+    DemoAccount("facebook", "traffpunkter.hbg", VO, "Program för stadens träffpunkter.", "Seniorer", ("informera", "aktivera"), 2, confirmed=False),
     DemoAccount("instagram", "vardhunden.chili", VO, "Berätta om vårdhundarnas arbete.", "Invånare", ("engagera",), 2, status="retired"),
     # Arbetsmarknadsförvaltningen
     DemoAccount("facebook", "jobbhelsingborg", AMF, "Lediga jobb och vägar till arbete.", "Arbetssökande", ("informera", "aktivera"), 3),
@@ -292,6 +293,10 @@ def build_demo(data_dir: Path, *, now: datetime | None = None, rebuild: bool = F
         if register.accounts():
             return directory
         register.import_rows(demo_rows(moment.date()), "<demo>")
+        unconfirmed = {f"{a.platform}:{a.handle}" for a in CATALOGUE if not a.confirmed}
+        for account in register.accounts():
+            if account.editors and account.ref not in unconfirmed:
+                register.confirm_editors(account.id)
         rng = random.Random(1624)  # Helsingborg's town charter... close enough for a seed
         used = {e.email for a in register.accounts() for e in a.editors}
         for name in DEPARTMENTS:

@@ -63,6 +63,9 @@ def test_demo_has_the_city_accounts_the_departments_and_every_register_problem(
     assert any(a.visibility == "closed" and not a.closed_reason for a in active)
     assert any(a.visibility == "closed" and a.closed_reason for a in active)
     assert any(a.status == "retired" for a in accounts)
+    with_editors = [a for a in active if a.editors]
+    assert any(a.editors_confirmed_at is None for a in with_editors)
+    assert sum(a.editors_confirmed_at is not None for a in with_editors) > len(with_editors) / 2
     assert all(e.email.endswith("@helsingborg.se") for a in accounts for e in a.editors)
 
 

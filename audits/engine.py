@@ -1,0 +1,192 @@
+"""The audit engine: evaluate every active account and the register against the rules.
+
+:func:`evaluate` reads one consistent snapshot of the store (a read transaction) and returns the
+findings; it stores nothing (see :mod:`audits.runs`). It reads raw documents shard by shard: the
+register and the stats are sharded alike, so each shard's accounts meet their stats in one pass,
+and progress and cancellation are checked between shards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from audits.activity import ActivityReader
+from audits.quarters import Quarter
+from audits.revisions import deadline_as_of, load_revisions
+from audits.rules import RULES_BY_ID, Hit, Subject, check_account, check_register, severity_of
+from audits.rules import render_message as _render
+from audits.settings import AuditSettings
+from governance.errors import KontokollError
+from governance.storage.database import ReadTransaction, bulk_allocation
+from governance.store import SHARDS, handle_index
+
+#: ``progress(done, total)``: accounts evaluated so far, of all accounts in the register.
+Progress = Callable[[int, int], None]
+#: Returns True when the caller wants the run stopped (for example a TUI worker's is_cancelled).
+Cancelled = Callable[[], bool]
+
+SEVERITY_ORDER = {"critical": 0, "warning": 1}
+
+
+class AuditCancelled(KontokollError):
+    """The audit run was cancelled before it finished; nothing was stored."""
+
+    key = "audit.cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule broken by one account (or by the register, with an empty account)."""
+
+    rule: str
+    severity: str
+    account_id: str = ""
+    platform: str = ""
+    handle: str = ""
+    department: str = ""
+    variant: str = "message"
+    params: Mapping[str, Any] = field(default_factory=dict)
+    #: The as-of day of the first run in an unbroken series of quarters that had this finding.
+    first_seen: date | None = None
+
+    @property
+    def key(self) -> str:
+        """What identifies the finding across runs: the rule and the account id."""
+        return f"{self.rule}:{self.account_id}"
+
+    @property
+    def ref(self) -> str:
+        """``PLATFORM:HANDLE`` of the account, or empty for a register-level finding."""
+        return f"{self.platform}:{self.handle}" if self.account_id else ""
+
+    @property
+    def guideline(self) -> str:
+        """The guideline section the rule enforces, as the guideline names it (Swedish)."""
+        return RULES_BY_ID[self.rule].guideline
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in the current language."""
+        return _render(self.rule, self.variant, self.params)
+
+    def sort_key(self) -> tuple[int, str, str, int]:
+        return (
+            SEVERITY_ORDER.get(self.severity, 9),
+            self.department,
+            self.ref,
+            list(RULES_BY_ID).index(self.rule),
+        )
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "account_id": self.account_id,
+            "platform": self.platform,
+            "handle": self.handle,
+            "department": self.department,
+            "variant": self.variant,
+            "params": dict(self.params),
+            "first_seen": self.first_seen.isoformat() if self.first_seen else None,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Finding:
+        seen = doc.get("first_seen")
+        return cls(
+            rule=doc["rule"],
+            severity=doc["severity"],
+            account_id=doc.get("account_id", ""),
+            platform=doc.get("platform", ""),
+            handle=doc.get("handle", ""),
+            department=doc.get("department", ""),
+            variant=doc.get("variant", "message"),
+            params=doc.get("params", {}),
+            first_seen=date.fromisoformat(seen) if seen else None,
+        )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The outcome of evaluating one quarter as of one day, before it is stored."""
+
+    quarter: Quarter
+    as_of: date
+    settings: AuditSettings
+    accounts: int  # active accounts audited
+    findings: tuple[Finding, ...]
+
+
+def judgement_day(quarter: Quarter | None, as_of: date | None, today: date) -> tuple[Quarter, date]:
+    """The quarter and its day D: a quarter's last day, the quarter of ``as_of``, or today."""
+    if quarter is not None and as_of is not None:
+        if Quarter.of(as_of) != quarter:
+            from governance.errors import FieldError
+
+            raise FieldError("as_of", "audit.as_of_outside", day=as_of.isoformat(), quarter=quarter)
+        return quarter, as_of
+    if quarter is not None:
+        return quarter, quarter.last_day
+    day = as_of or today
+    return Quarter.of(day), day
+
+
+def evaluate(
+    txn: ReadTransaction,
+    quarter: Quarter,
+    as_of: date,
+    settings: AuditSettings,
+    *,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> Evaluation:
+    """Judge every active account and the register for ``quarter`` as of ``as_of``."""
+    total = len(handle_index(txn))
+    label = str(quarter)
+    findings: list[Finding] = []
+    audited = done = 0
+    read_activity = ActivityReader(quarter, as_of, settings.inactive_days)
+    if progress:
+        progress(0, total)
+    with bulk_allocation():
+        for shard in range(SHARDS):
+            if cancelled is not None and cancelled():
+                raise AuditCancelled()
+            docs = txn.table(f"register/accounts/{shard:02d}.json", "accounts")
+            stats = txn.table(f"stats/{shard:02d}.json", "months")
+            for doc_id, doc in docs.items():
+                done += 1
+                if doc.get("status", "active") != "active":
+                    continue
+                audited += 1
+                subject = Subject.from_doc(doc)
+                stats_doc = stats.get(doc_id)
+                months = stats_doc["months"] if stats_doc else None
+                activity = read_activity(months)
+                for hit in check_account(subject, activity, as_of, settings, label):
+                    findings.append(_finding(hit, settings, subject))
+            if progress:
+                progress(done, total)
+    deadline = deadline_as_of(load_revisions(txn), as_of, settings)
+    findings += [_finding(hit, settings, None) for hit in check_register(deadline, as_of, settings)]
+    findings.sort(key=Finding.sort_key)
+    return Evaluation(quarter, as_of, settings, audited, tuple(findings))
+
+
+def _finding(hit: Hit, settings: AuditSettings, subject: Subject | None) -> Finding:
+    severity = severity_of(hit.rule, settings)
+    if subject is None:
+        return Finding(hit.rule, severity, variant=hit.variant, params=hit.params)
+    return Finding(
+        hit.rule,
+        severity,
+        subject.id,
+        subject.platform,
+        subject.handle,
+        subject.department,
+        hit.variant,
+        hit.params,
+    )

@@ -1,0 +1,131 @@
+"""The findings of an audit as bytes: Swedish-Excel CSV or a Markdown report.
+
+Writers return bytes, so the CLI writes a file and the TUI hands them to ``App.deliver_binary``.
+Exports carry no e-mail addresses: a finding names an account, never its editors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from audits.engine import Finding
+from audits.runs import AuditRun, Reviews
+from governance.csvio import render_csv
+from governance.i18n import t
+
+CSV_COLUMNS = (
+    "quarter",
+    "platform",
+    "handle",
+    "department",
+    "rule",
+    "severity",
+    "message",
+    "guideline",
+    "status",
+    "first_seen",
+)
+FORMATS = ("csv", "md")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportItem:
+    """A finding of a run with its status (open, acknowledged or waived) and the note on it."""
+
+    finding: Finding
+    status: str
+    note: str = ""
+
+
+def report_items(run: AuditRun, reviews: Reviews) -> list[ReportItem]:
+    """The run's findings with their current status."""
+    quarter, as_of = run.info.quarter, run.info.as_of
+    items = []
+    for finding in run.findings:
+        waiver = reviews.waiver(finding.key, quarter, as_of)
+        ack = reviews.acks.get((quarter, finding.key))
+        if waiver is not None:
+            note = t(
+                "audit.waived_note", reason=waiver.reason, name=waiver.name, until=waiver.until
+            )
+            items.append(ReportItem(finding, "waived", note))
+        elif ack is not None:
+            items.append(ReportItem(finding, "acknowledged", ack.note))
+        else:
+            items.append(ReportItem(finding, "open"))
+    return items
+
+
+def findings_csv(run: AuditRun, items: Sequence[ReportItem], delimiter: str = ";") -> bytes:
+    """The export's CSV (BOM, CRLF, formula-safe); ``delimiter`` is ``;`` or ``,``."""
+    quarter = str(run.info.quarter)
+    rows = (
+        (
+            quarter,
+            item.finding.platform,
+            item.finding.handle,
+            item.finding.department,
+            item.finding.rule,
+            item.finding.severity,
+            item.finding.message,
+            item.finding.guideline,
+            item.status,
+            item.finding.first_seen.isoformat() if item.finding.first_seen else "",
+        )
+        for item in items
+    )
+    return render_csv(CSV_COLUMNS, rows, delimiter)
+
+
+def findings_markdown(run: AuditRun, items: Sequence[ReportItem]) -> bytes:
+    """A readable report for e-mail or the diary: totals, then the findings per department."""
+    info = run.info
+    lines = [
+        f"# {t('audit.md.title', quarter=info.quarter)}",
+        "",
+        t("audit.md.judged", as_of=info.as_of, run=info.id, at=info.at.date(), user=info.user),
+        "",
+        t(
+            "audit.md.totals",
+            accounts=info.accounts,
+            critical=sum(1 for i in items if i.finding.severity == "critical"),
+            warning=sum(1 for i in items if i.finding.severity == "warning"),
+            open=sum(1 for i in items if i.status == "open"),
+        ),
+        "",
+    ]
+    if not items:
+        lines += [t("audit.md.none"), ""]
+    departments = sorted({i.finding.department for i in items})
+    for department in departments:
+        lines += [f"## {_md(department or t('audit.register_scope'))}", ""]
+        lines += [
+            "| "
+            + " | ".join(
+                t(f"audit.col.{c}") for c in ("account", "rule", "severity", "message", "status")
+            )
+            + " |",
+            "|---|---|---|---|---|",
+        ]
+        for item in items:
+            if item.finding.department != department:
+                continue
+            status = t(f"audit.status.{item.status}")
+            if item.note:
+                status += f" ({item.note})"
+            cells = (
+                item.finding.ref or "–",
+                item.finding.rule,
+                t(f"audit.severity.{item.finding.severity}"),
+                f"{item.finding.message} ({item.finding.guideline})",
+                status,
+            )
+            lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        lines.append("")
+    return "\n".join(lines).encode("utf-8")
+
+
+def _md(text: str) -> str:
+    """Keep a cell on its row: no pipes or line breaks from user text."""
+    return " ".join(text.replace("|", "\\|").split())

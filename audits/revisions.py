@@ -1,0 +1,104 @@
+"""The guideline's own revision: recorded revisions and the deadline for the next one.
+
+The guideline is revised every half year; its text names March 2024 as the next revision, so
+with no revision recorded the deadline is 2024-03-31 (both figures are settings). After a
+revision on day R the deadline is R + 6 months (2026-10-01 → 2027-04-01). A deadline is always
+judged *as of* a day, from the revisions recorded on or before it, so a later revision never
+changes what an earlier audit said.
+
+Revisions live in ``register/core.json``, table ``revisions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from audits.quarters import add_months_to_date
+from audits.settings import AuditSettings
+from governance.storage.database import ReadTransaction, WriteTransaction
+from governance.store import CORE
+
+TABLE = "revisions"
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One recorded revision of the guideline."""
+
+    day: date
+    note: str
+    user: str
+    recorded_at: datetime
+
+    def to_doc(self) -> dict[str, str]:
+        return {
+            "date": self.day.isoformat(),
+            "note": self.note,
+            "user": self.user,
+            "recorded_at": self.recorded_at.isoformat(),
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, str]) -> Revision:
+        return cls(
+            date.fromisoformat(doc["date"]),
+            doc.get("note", ""),
+            doc.get("user", ""),
+            datetime.fromisoformat(doc["recorded_at"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionStatus:
+    """Where the revision stands on ``today``. ``days_left`` is negative when overdue."""
+
+    today: date
+    last: Revision | None
+    deadline: date
+    days_left: int
+    state: str  # ok | due-soon | overdue
+
+    @property
+    def overdue_days(self) -> int:
+        return max(0, -self.days_left)
+
+
+def load_revisions(txn: ReadTransaction) -> list[Revision]:
+    """Every recorded revision, oldest first (by date, then by when it was recorded)."""
+    docs = txn.table(CORE, TABLE).values()
+    return sorted((Revision.from_doc(d) for d in docs), key=lambda r: (r.day, r.recorded_at))
+
+
+def add_revision(txn: WriteTransaction, revision: Revision) -> None:
+    txn.tinydb(CORE).table(TABLE).insert(revision.to_doc())
+
+
+def last_revision(revisions: Sequence[Revision], as_of: date) -> Revision | None:
+    """The latest revision on or before ``as_of``."""
+    known = [r for r in revisions if r.day <= as_of]
+    return known[-1] if known else None
+
+
+def deadline_as_of(revisions: Sequence[Revision], as_of: date, settings: AuditSettings) -> date:
+    """The revision deadline as it stood on ``as_of``."""
+    last = last_revision(revisions, as_of)
+    if last is None:
+        return settings.first_revision_deadline
+    return add_months_to_date(last.day, settings.revision_interval_months)
+
+
+def revision_status(
+    revisions: Sequence[Revision], today: date, settings: AuditSettings
+) -> RevisionStatus:
+    """The last revision, the deadline, and the days left (negative: overdue) on ``today``."""
+    deadline = deadline_as_of(revisions, today, settings)
+    days_left = (deadline - today).days
+    if days_left < 0:
+        state = "overdue"
+    elif days_left <= settings.revision_due_soon_days:
+        state = "due-soon"
+    else:
+        state = "ok"
+    return RevisionStatus(today, last_revision(revisions, today), deadline, days_left, state)

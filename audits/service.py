@@ -1,0 +1,426 @@
+"""The audit service: the one door through which the CLI and the TUI run, read and change audits.
+
+Every change of audit state (a run, an acknowledgement, a waiver, a revision) is a method here,
+checks the user's rights first (:mod:`governance.access`), happens in one transaction and writes
+the change log. Reads return plain values; exports return bytes.
+
+    service = AuditService(store)
+    report = service.run(Quarter.parse("2026Q4"), progress=bar.update, cancelled=worker_cancelled)
+    report.by_department(); service.diff("2026Q3", "2026Q4"); service.export(fmt="csv")
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from audits import schedule
+from audits.diff import AuditDiff, diff_findings
+from audits.engine import (
+    Cancelled,
+    Evaluation,
+    Finding,
+    Progress,
+    evaluate,
+    judgement_day,
+)
+from audits.exports import FORMATS, ReportItem, findings_csv, findings_markdown, report_items
+from audits.quarters import Quarter
+from audits.revisions import (
+    Revision,
+    RevisionStatus,
+    add_revision,
+    load_revisions,
+    revision_status,
+)
+from audits.rules import RULE_IDS, RULES_BY_ID
+from audits.runs import (
+    Acknowledgement,
+    AuditRun,
+    RunInfo,
+    Waiver,
+    first_seen_days,
+    latest_runs,
+    list_runs,
+    load_reviews,
+    load_run,
+    next_run_number,
+    run_settings,
+    save_acknowledgement,
+    save_run,
+    save_waiver,
+)
+from audits.settings import AuditSettings, load_settings
+from governance import access
+from governance.errors import FieldError, InputError
+from governance.fields import MAX_TEXT
+from governance.model import ChangeEntry, utc_now
+from governance.monthly import STOCKHOLM
+from governance.register import resolve
+from governance.service import Service
+from governance.storage.database import ReadTransaction, WriteTransaction
+from governance.store import Store, log_change
+
+_EMAIL_LIKE = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """One stored run as people read it: the findings with their status."""
+
+    run: AuditRun
+    items: tuple[ReportItem, ...]
+
+    @property
+    def info(self) -> RunInfo:
+        return self.run.info
+
+    def by_rule(self) -> dict[str, list[ReportItem]]:
+        """Findings grouped by rule, in the rules' order."""
+        groups: dict[str, list[ReportItem]] = {rule: [] for rule in RULE_IDS}
+        for item in self.items:
+            groups[item.finding.rule].append(item)
+        return {rule: items for rule, items in groups.items() if items}
+
+    def by_department(self) -> dict[str, list[ReportItem]]:
+        """Findings grouped by department ("" for the register), in name order."""
+        groups: dict[str, list[ReportItem]] = {}
+        for item in sorted(self.items, key=lambda i: i.finding.department):
+            groups.setdefault(item.finding.department, []).append(item)
+        return groups
+
+    def counts(self) -> Counter[tuple[str, str]]:
+        """How many findings per (severity, status)."""
+        return Counter((i.finding.severity, i.status) for i in self.items)
+
+    def rules_of(self, account_id: str) -> tuple[str, ...]:
+        """The rules one account breaks in this run (for the accounts table)."""
+        return tuple(i.finding.rule for i in self.items if i.finding.account_id == account_id)
+
+
+class AuditService(Service):
+    """Audits of one data directory, as one user runs and reads them."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        user: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        super().__init__(store, user=user, clock=clock)
+
+    # --- settings and calendar -------------------------------------------------------------
+
+    @property
+    def settings_path(self) -> Path:
+        from audits.settings import SETTINGS_FILE
+
+        return self.store.data_dir / SETTINGS_FILE
+
+    def settings(self) -> AuditSettings:
+        """The settings the next run will use (``DATA_DIR/settings.toml``, else the defaults)."""
+        return load_settings(self.store.data_dir)
+
+    def today(self) -> date:
+        """Today in Stockholm, by the service's clock."""
+        return self._clock().astimezone(STOCKHOLM).date()
+
+    def calendar(self, count: int = 4) -> list[schedule.CalendarEntry]:
+        """The next quarterly audits due, the first being the next (possibly overdue) one."""
+        return schedule.upcoming(set(latest_runs(self.runs())), self.today(), count)
+
+    def next_audit(self) -> schedule.CalendarEntry:
+        """The next quarterly audit due."""
+        return schedule.next_audit(set(latest_runs(self.runs())), self.today())
+
+    # --- runs --------------------------------------------------------------------------------
+
+    def run(
+        self,
+        quarter: Quarter | str | None = None,
+        *,
+        as_of: date | None = None,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> AuditReport:
+        """Audit a quarter (as of its last day, or ``as_of``; default: today) and store the run.
+
+        ``progress(done, total)`` is called as accounts are evaluated; if ``cancelled()`` turns
+        true, :class:`~audits.engine.AuditCancelled` is raised and nothing is stored.
+        """
+        wanted = Quarter.parse(quarter) if isinstance(quarter, str) else quarter
+        label, day = judgement_day(wanted, as_of, self.today())
+        settings = self.settings()
+        with self._read() as txn:
+            self._authorize(txn, access.RUN_AUDIT, target=str(label))
+            evaluation = evaluate(txn, label, day, settings, progress=progress, cancelled=cancelled)
+        with self._write() as txn:
+            self._authorize(txn, access.RUN_AUDIT, target=str(label))
+            run = self._store_run(txn, evaluation)
+            reviews = load_reviews(txn)
+        return AuditReport(run, tuple(report_items(run, reviews)))
+
+    def _store_run(self, txn: WriteTransaction, evaluation: Evaluation) -> AuditRun:
+        runs = list_runs(txn)
+        latest = latest_runs(runs)
+        earlier = [q for q in latest if q < evaluation.quarter]
+        seen = first_seen_days(txn, latest[max(earlier)]) if earlier else {}
+        findings = tuple(
+            replace(f, first_seen=seen.get(f.key) or evaluation.as_of) for f in evaluation.findings
+        )
+        number = next_run_number(txn)
+        info = RunInfo(
+            id=f"{evaluation.quarter}-{number}",
+            number=number,
+            quarter=evaluation.quarter,
+            as_of=evaluation.as_of,
+            at=self._clock(),
+            user=self.user,
+            accounts=evaluation.accounts,
+            counts=dict(Counter(f.severity for f in findings)),
+        )
+        run = AuditRun(info, evaluation.settings, findings)
+        save_run(txn, run)
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(info.counts.items())) or "0"
+        log_change(
+            txn, self._entry("audit-run", field=str(info.quarter), new=f"{info.id}: {counts}")
+        )
+        # A changed threshold is a change like any other: the log says when it took effect.
+        before = run_settings(txn, runs[-1]).to_doc() if runs else None
+        after = evaluation.settings.to_doc()
+        for key in after if before is not None else ():
+            if before is not None and before.get(key) != after[key]:
+                log_change(
+                    txn,
+                    self._entry(
+                        "audit-settings-changed",
+                        field=key,
+                        old=str(before.get(key)),
+                        new=str(after[key]),
+                    ),
+                )
+        return run
+
+    def runs(self) -> list[RunInfo]:
+        """Every stored run, oldest first."""
+        with self._read() as txn:
+            return list_runs(txn)
+
+    def report(
+        self, quarter: Quarter | str | None = None, *, run_id: str | None = None
+    ) -> AuditReport:
+        """A run and its findings' status: a quarter's latest run, a given run, or the latest."""
+        with self._read() as txn:
+            run = load_run(txn, self._pick(txn, quarter, run_id))
+            reviews = load_reviews(txn)
+        return AuditReport(run, tuple(report_items(run, reviews)))
+
+    def latest_report(self) -> AuditReport | None:
+        """The latest quarter's latest run, or None before the first audit."""
+        try:
+            return self.report()
+        except InputError:
+            return None
+
+    def diff(self, old: Quarter | str, new: Quarter | str) -> AuditDiff:
+        """New, resolved and persisting findings from ``old``'s latest run to ``new``'s."""
+        with self._read() as txn:
+            first = load_run(txn, self._pick(txn, old, None))
+            second = load_run(txn, self._pick(txn, new, None))
+        return diff_findings(first.info, first.findings, second.info, second.findings)
+
+    def previous_diff(self, quarter: Quarter | str | None = None) -> AuditDiff | None:
+        """The diff of a quarter (default: the latest) against the quarter audited before it."""
+        with self._read() as txn:
+            latest = latest_runs(list_runs(txn))
+        if not latest:
+            return None
+        current = _quarter(quarter) if quarter is not None else max(latest)
+        earlier = [q for q in latest if q < current]
+        return self.diff(max(earlier), current) if earlier else None
+
+    def export(
+        self,
+        quarter: Quarter | str | None = None,
+        *,
+        fmt: str = "csv",
+        delimiter: str = ";",
+        run_id: str | None = None,
+    ) -> bytes:
+        """A quarter's findings (its latest run) as CSV or Markdown bytes."""
+        if fmt not in FORMATS:
+            raise FieldError("format", "field.bad_choice", value=fmt, allowed=", ".join(FORMATS))
+        if delimiter not in (";", ","):
+            raise FieldError("delimiter", "field.bad_choice", value=delimiter, allowed="; ,")
+        report = self.report(quarter, run_id=run_id)
+        if fmt == "md":
+            return findings_markdown(report.run, report.items)
+        return findings_csv(report.run, report.items, delimiter)
+
+    # --- acknowledgements and waivers ----------------------------------------------------------
+
+    def acknowledge(
+        self,
+        rule: str,
+        account: str | None = None,
+        *,
+        note: str,
+        quarter: Quarter | str | None = None,
+    ) -> Acknowledgement:
+        """Acknowledge a finding of a quarter's latest run (default: the latest quarter)."""
+        note = _text(note, "note", required=True)
+        with self._write() as txn:
+            run = load_run(txn, self._pick(txn, quarter, None))
+            finding = self._finding(txn, run, rule, account)
+            department = finding.department or None
+            self._authorize(txn, access.ACKNOWLEDGE_FINDING, department, finding.ref or rule)
+            ack = Acknowledgement(run.info.quarter, finding.key, note, self.user, self._clock())
+            save_acknowledgement(txn, ack)
+            self._log(txn, "finding-acknowledged", finding, note)
+        return ack
+
+    def waive(
+        self,
+        rule: str,
+        account: str | None = None,
+        *,
+        reason: str,
+        name: str,
+        until: date,
+        quarter: Quarter | str | None = None,
+    ) -> Waiver:
+        """Waive a finding from its quarter until ``until`` (inclusive): later audits carry it."""
+        reason = _text(reason, "reason", required=True)
+        name = _text(name, "name", required=True)
+        with self._write() as txn:
+            run = load_run(txn, self._pick(txn, quarter, None))
+            finding = self._finding(txn, run, rule, account)
+            self._authorize(
+                txn, access.WAIVE_FINDING, finding.department or None, finding.ref or rule
+            )
+            if until < run.info.as_of:
+                raise FieldError(
+                    "until", "audit.until_before_audit", until=until, as_of=run.info.as_of
+                )
+            waiver = Waiver(
+                key=finding.key,
+                rule=finding.rule,
+                account_id=finding.account_id,
+                ref=finding.ref,
+                reason=reason,
+                name=name,
+                since=run.info.quarter,
+                until=until,
+                user=self.user,
+                at=self._clock(),
+            )
+            save_waiver(txn, waiver)
+            self._log(txn, "finding-waived", finding, t_waived(reason, name, until))
+        return waiver
+
+    def waivers(self, active_on: date | None = None) -> list[Waiver]:
+        """Every waiver (or those still running on ``active_on``), by end date."""
+        with self._read() as txn:
+            reviews = load_reviews(txn)
+        every = [w for ws in reviews.waivers.values() for w in ws]
+        if active_on is not None:
+            every = [w for w in every if w.until >= active_on]
+        return sorted(every, key=lambda w: (w.until, w.key))
+
+    # --- the guideline's revision --------------------------------------------------------------
+
+    def revisions(self) -> list[Revision]:
+        """Every recorded revision, oldest first."""
+        with self._read() as txn:
+            return load_revisions(txn)
+
+    def revision_status(self) -> RevisionStatus:
+        """The last revision, the next deadline and the days left or overdue, today."""
+        return revision_status(self.revisions(), self.today(), self.settings())
+
+    def record_revision(self, day: date, note: str = "") -> Revision:
+        """Record that the guideline was revised on ``day`` (not in the future)."""
+        note = _text(note, "note")
+        if day > self.today():
+            raise FieldError("date", "audit.revision_in_future", day=day, today=self.today())
+        with self._write() as txn:
+            self._authorize(txn, access.RECORD_REVISION, target=day.isoformat())
+            revision = Revision(day, note, self.user, self._clock())
+            add_revision(txn, revision)
+            log_change(
+                txn,
+                self._entry(
+                    "revision-recorded", field="revision", new=f"{day.isoformat()} {note}".strip()
+                ),
+            )
+        return revision
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _pick(
+        self, txn: ReadTransaction, quarter: Quarter | str | None, run_id: str | None
+    ) -> RunInfo:
+        runs = list_runs(txn)
+        if run_id is not None:
+            for info in runs:
+                if info.id == run_id:
+                    return info
+            raise InputError("audit.no_such_run", run=run_id)
+        latest = latest_runs(runs)
+        if not latest:
+            raise InputError("audit.no_runs")
+        wanted = _quarter(quarter) if quarter is not None else max(latest)
+        if wanted not in latest:
+            raise InputError("audit.no_run_for_quarter", quarter=wanted)
+        return latest[wanted]
+
+    def _finding(
+        self, txn: ReadTransaction, run: AuditRun, rule: str, account: str | None
+    ) -> Finding:
+        if rule not in RULES_BY_ID:
+            raise FieldError("rule", "field.bad_choice", value=rule, allowed=", ".join(RULE_IDS))
+        account_id = ""
+        if RULES_BY_ID[rule].scope == "account":
+            if not account:
+                raise FieldError("account", "audit.account_needed", rule=rule)
+            account_id = resolve(txn, account).id
+        for finding in run.findings:
+            if finding.rule == rule and finding.account_id == account_id:
+                return finding
+        raise InputError(
+            "audit.no_such_finding", rule=rule, account=account or "", quarter=run.info.quarter
+        )
+
+    def _log(self, txn: WriteTransaction, action: str, finding: Finding, text: str) -> None:
+        entry: ChangeEntry = self._entry(
+            action, account_id=finding.account_id, account=finding.ref, field=finding.rule, new=text
+        )
+        log_change(txn, entry)
+
+
+def t_waived(reason: str, name: str, until: date) -> str:
+    from governance.i18n import t
+
+    return t("audit.waived_note", reason=reason, name=name, until=until)
+
+
+def _quarter(value: Quarter | str) -> Quarter:
+    return Quarter.parse(value) if isinstance(value, str) else value
+
+
+def _text(value: str, field: str, *, required: bool = False) -> str:
+    """A note, reason or name: one trimmed line, not too long, and without e-mail addresses
+    (they would reach the findings exports, which must not carry any)."""
+    text = " ".join(value.split())
+    if required and not text:
+        raise FieldError(field, "field.required")
+    if len(text) > MAX_TEXT:
+        raise FieldError(field, "field.too_long", limit=MAX_TEXT)
+    if _EMAIL_LIKE.search(text):
+        raise FieldError(field, "audit.no_email")
+    return text

@@ -1,0 +1,146 @@
+"""The audit's thresholds, read from ``DATA_DIR/settings.toml`` (table ``[audit]``).
+
+Every key is optional; a missing file means the defaults, which are the guideline's own figures.
+A bad value is refused with the file and key named, never silently replaced by a default. Each
+audit run stores the settings it used (:meth:`AuditSettings.to_doc`), so changing a threshold
+later never rewrites an earlier run.
+
+    [audit]
+    inactive_days = 60                     # a post more than this many days before D is too old
+    min_reply_rate = 0.90                  # share of replies due that must be on time
+    revision_due_soon_days = 30            # warn this many days before the revision deadline
+    editors_confirmed_days = 92            # a lead confirms each editor list every quarter
+    revision_interval_months = 6           # the guideline is revised every half year
+    first_revision_deadline = 2024-03-31   # "nästa revidering sker i mars 2024"
+
+    [audit.severity]                       # override a rule's severity: critical | warning
+    single-editor = "critical"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from governance.errors import InputError
+
+SETTINGS_FILE = "settings.toml"
+SEVERITIES = ("critical", "warning")
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """The thresholds of one audit run."""
+
+    inactive_days: int = 60
+    min_reply_rate: Fraction = Fraction(9, 10)
+    revision_due_soon_days: int = 30
+    #: A lead confirms each editor list every quarter; older confirmations count as missing.
+    editors_confirmed_days: int = 92
+    revision_interval_months: int = 6
+    first_revision_deadline: date = date(2024, 3, 31)
+    #: Severity overrides by rule id; rules not named keep their default severity.
+    severity: Mapping[str, str] = field(default_factory=dict)
+
+    def to_doc(self) -> dict[str, Any]:
+        """The JSON form stored with each run (the rate as text, so 0.9 stays exactly 0.9)."""
+        return {
+            "inactive_days": self.inactive_days,
+            "min_reply_rate": str(self.min_reply_rate),
+            "revision_due_soon_days": self.revision_due_soon_days,
+            "editors_confirmed_days": self.editors_confirmed_days,
+            "revision_interval_months": self.revision_interval_months,
+            "first_revision_deadline": self.first_revision_deadline.isoformat(),
+            "severity": dict(self.severity),
+        }
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> AuditSettings:
+        return cls(
+            inactive_days=int(doc["inactive_days"]),
+            min_reply_rate=Fraction(doc["min_reply_rate"]),
+            revision_due_soon_days=int(doc["revision_due_soon_days"]),
+            # Runs stored before this setting existed were judged without the rule's window.
+            editors_confirmed_days=int(doc.get("editors_confirmed_days", 92)),
+            revision_interval_months=int(doc["revision_interval_months"]),
+            first_revision_deadline=date.fromisoformat(doc["first_revision_deadline"]),
+            severity=dict(doc.get("severity", {})),
+        )
+
+
+_INT_KEYS = {
+    "inactive_days": (1, 3650),
+    "revision_due_soon_days": (0, 3650),
+    "editors_confirmed_days": (1, 3650),
+    "revision_interval_months": (1, 120),
+}
+
+
+def load_settings(data_dir: Path) -> AuditSettings:
+    """The settings in ``data_dir/settings.toml``, or the defaults if there is no such file."""
+    path = data_dir / SETTINGS_FILE
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        return AuditSettings()
+    except tomllib.TOMLDecodeError as error:
+        raise InputError("audit.settings.syntax", path=str(path), detail=str(error)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError("audit.settings.syntax", path=str(path), detail=str(error)) from None
+    return parse_settings(document.get("audit", {}), str(path))
+
+
+def parse_settings(table: Any, path: str = SETTINGS_FILE) -> AuditSettings:
+    """Check the ``[audit]`` table of a settings document."""
+    from audits.rules import RULE_IDS
+
+    def bad(key: str, reason_key: str, **params: Any) -> InputError:
+        from governance.i18n import t
+
+        return InputError(
+            "audit.settings.bad_value",
+            path=path,
+            key=f"audit.{key}",
+            reason=t(reason_key, **params),
+        )
+
+    if not isinstance(table, dict):
+        raise bad("", "audit.settings.not_table")
+    known = {f.name for f in fields(AuditSettings)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            raise bad(key, "audit.settings.unknown_key", allowed=", ".join(sorted(known)))
+        if key in _INT_KEYS:
+            low, high = _INT_KEYS[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise bad(key, "audit.settings.not_int", low=low, high=high)
+            values[key] = value
+        elif key == "min_reply_rate":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise bad(key, "audit.settings.not_rate")
+            values[key] = Fraction(str(value))  # via str: 0.9 is 9/10, not the nearest double
+        elif key == "first_revision_deadline":
+            if not isinstance(value, date) or hasattr(value, "hour"):
+                raise bad(key, "audit.settings.not_date")
+            values[key] = value
+        elif key == "severity":
+            if not isinstance(value, dict):
+                raise bad(key, "audit.settings.not_table")
+            for rule, severity in value.items():
+                if rule not in RULE_IDS:
+                    raise bad(
+                        f"severity.{rule}",
+                        "audit.settings.unknown_rule",
+                        allowed=", ".join(RULE_IDS),
+                    )
+                if severity not in SEVERITIES:
+                    raise bad(f"severity.{rule}", "audit.settings.not_severity")
+            values[key] = dict(value)
+    return AuditSettings(**values)

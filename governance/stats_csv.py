@@ -1,0 +1,228 @@
+"""The monthly stats CSV: one row per account and month, imported all or nothing, and exported.
+
+    platform,handle,month,posts,last_post_at,followers,new_followers,reach,video_views,
+    link_clicks,reactions,comments,shares,saves,replies_due,replies_on_time
+
+An empty cell is *unknown*, never 0. ``last_post_at`` is the ISO time of the month's latest post
+(empty if none or unknown; a time without an offset is Stockholm time) and must fall in the row's
+month. An account is named by platform and handle and must be in the register. Any bad row
+refuses the whole file, with every problem reported as ``file:line: field: reason``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from governance import access
+from governance.csvio import read_csv, render_csv
+from governance.errors import FieldError, ImportRefused, RowProblem
+from governance.fields import parse_handle, parse_platform
+from governance.i18n import t
+from governance.model import utc_now
+from governance.monthly import (
+    COUNT_FIELDS,
+    STOCKHOLM,
+    MonthlyStats,
+    month_of,
+    parse_month,
+)
+from governance.service import Service
+from governance.storage.database import ReadTransaction
+from governance.store import SHARDS, Store, doc_id, handle_index, log_change, stats_file
+
+STATS_COLUMNS: tuple[str, ...] = (
+    "platform",
+    "handle",
+    "month",
+    "posts",
+    "last_post_at",
+    *(name for name in COUNT_FIELDS if name != "posts"),
+)
+_LIMIT = 10**15  # far above any real count; guards against pasted garbage
+
+
+@dataclass
+class StatsImportPlan:
+    """What an import changes: months new to the store, months replaced, months unchanged."""
+
+    records: list[MonthlyStats] = field(default_factory=list)
+    new: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+
+
+def parse_count(text: str, name: str) -> int | None:
+    """A non-negative whole number; empty is unknown (None)."""
+    value = text.strip()
+    if not value:
+        return None
+    if not value.isdigit() or not value.isascii() or int(value) > _LIMIT:
+        raise FieldError(name, "audit.stats.bad_count", value=value)
+    return int(value)
+
+
+def parse_post_time(text: str, month: str) -> datetime | None:
+    """An ISO time in ``month`` (Stockholm); empty is none. Naive times are Stockholm time."""
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise FieldError("last_post_at", "audit.stats.bad_time", value=value) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=STOCKHOLM)
+    if month_of(moment) != month:
+        raise FieldError("last_post_at", "audit.stats.time_outside_month", value=value, month=month)
+    return moment
+
+
+def parse_stats_row(values: dict[str, str], account_id: str) -> MonthlyStats:
+    """One row's record (the account already resolved); FieldError on the first bad cell."""
+    try:
+        month = parse_month(values["month"])
+    except ValueError:
+        raise FieldError("month", "audit.stats.bad_month", value=values["month"].strip()) from None
+    counts = {name: parse_count(values[name], name) for name in COUNT_FIELDS}
+    last_post = parse_post_time(values["last_post_at"], month)
+    if last_post is not None and counts["posts"] == 0:
+        raise FieldError("posts", "audit.stats.posts_zero_with_time")
+    due, on_time = counts["replies_due"], counts["replies_on_time"]
+    if due is not None and on_time is not None and on_time > due:
+        raise FieldError("replies_on_time", "audit.stats.more_on_time_than_due", due=due)
+    return MonthlyStats(account_id, month, last_post_at=last_post, **counts)
+
+
+class StatsFiles(Service):
+    """Import and export of the monthly stats CSV, as one user does them."""
+
+    def __init__(
+        self, store: Store, *, user: str | None = None, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        super().__init__(store, user=user, clock=clock)
+
+    def plan_import(self, path: Path) -> StatsImportPlan:
+        """Check the whole file and say what it would change; ImportRefused if any row is bad."""
+        with self._read() as txn:
+            return _plan(txn, path)
+
+    def import_file(self, path: Path) -> StatsImportPlan:
+        """Import the file: every row, or (on any problem) none."""
+        with self._write() as txn:
+            self._authorize(txn, access.IMPORT_STATS, target=str(path))
+            plan = _plan(txn, path)
+            self.store.stats.save_batch(plan.records)  # joins this transaction
+            log_change(
+                txn,
+                self._entry(
+                    "stats-imported",
+                    field="stats",
+                    account=path.name,
+                    new=t(
+                        "audit.stats.log_summary",
+                        new=plan.new,
+                        replaced=plan.replaced,
+                        unchanged=plan.unchanged,
+                    ),
+                ),
+            )
+        return plan
+
+    def export_bytes(self, delimiter: str = ";") -> tuple[bytes, int]:
+        """Every stored month of every account as CSV bytes, and how many rows."""
+        with self._read() as txn:
+            rows = sorted(_export_rows(txn))
+        return render_csv(STATS_COLUMNS, rows, delimiter), len(rows)
+
+
+def _plan(txn: ReadTransaction, path: Path) -> StatsImportPlan:
+    table = read_csv(path, required=STATS_COLUMNS)
+    problems = list(table.problems)
+    index = handle_index(txn)
+    plan = StatsImportPlan()
+    first_line: dict[tuple[str, str], int] = {}
+    for line, values in table.rows:
+        try:
+            ref = f"{parse_platform(values['platform'])}:{parse_handle(values['handle'])}"
+        except FieldError as error:
+            problems.append(RowProblem(line, error.field, error.reason))
+            continue
+        account_id = index.get(ref)
+        if account_id is None:
+            problems.append(RowProblem(line, "handle", t("audit.stats.unknown_account", ref=ref)))
+            continue
+        try:
+            record = parse_stats_row(values, account_id)
+        except FieldError as error:
+            problems.append(RowProblem(line, error.field, error.reason))
+            continue
+        key = (account_id, record.month)
+        if key in first_line:
+            problems.append(
+                RowProblem(
+                    line,
+                    "month",
+                    t(
+                        "audit.stats.duplicate_row",
+                        ref=ref,
+                        month=record.month,
+                        line=first_line[key],
+                    ),
+                )
+            )
+            continue
+        first_line[key] = line
+        plan.records.append(record)
+    if problems:
+        raise ImportRefused(table.path, sorted(problems, key=lambda p: p.line))
+    for record in plan.records:
+        doc = txn.table(stats_file(record.account_id), "months").get(str(doc_id(record.account_id)))
+        stored = doc["months"].get(record.month) if doc else None
+        if stored is None:
+            plan.new += 1
+        elif _same(stored, record.to_row()):
+            plan.unchanged += 1
+        else:
+            plan.replaced += 1
+    return plan
+
+
+def _same(stored: list[object], row: list[object]) -> bool:
+    """Whether two stored rows say the same (the post time compared as an instant)."""
+    if list(stored[1:]) != row[1:] or (stored[0] is None) != (row[0] is None):
+        return False
+    return stored[0] is None or datetime.fromisoformat(str(stored[0])) == datetime.fromisoformat(
+        str(row[0])
+    )
+
+
+def _export_rows(txn: ReadTransaction) -> Iterator[tuple[str, ...]]:
+    refs = {account_id: ref for ref, account_id in handle_index(txn).items()}
+    for shard in range(SHARDS):
+        for doc in txn.table(f"stats/{shard:02d}.json", "months").values():
+            ref = refs.get(doc["account_id"])
+            if ref is None:
+                continue
+            platform, handle = ref.split(":", 1)
+            for month, row in doc["months"].items():
+                last_post = (
+                    datetime.fromisoformat(row[0]).astimezone(STOCKHOLM).isoformat()
+                    if row[0]
+                    else ""
+                )
+                counts = dict(zip(COUNT_FIELDS, row[1:], strict=True))
+                yield (
+                    platform,
+                    handle,
+                    month,
+                    _cell(counts["posts"]),
+                    last_post,
+                    *(_cell(counts[name]) for name in COUNT_FIELDS if name != "posts"),
+                )
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)

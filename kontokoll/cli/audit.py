@@ -1,0 +1,368 @@
+"""``kontokoll audit run|list|show|diff|export|ack|waive|waivers|settings``.
+
+Handlers import the audit engine when they run, so that other commands start without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from governance.i18n import t
+
+if TYPE_CHECKING:
+    from audits.diff import AuditDiff
+    from audits.service import AuditReport, AuditService
+    from kontokoll.cli.context import CliContext
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add the ``audit`` command group."""
+    parser = commands.add_parser("audit", help=t("audit.cli.help"))
+    sub = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+
+    run = sub.add_parser("run", help=t("audit.cli.run_help"))
+    when = run.add_mutually_exclusive_group()
+    when.add_argument("--quarter", metavar="YYYYQN", help=t("audit.cli.quarter_help"))
+    when.add_argument("--as-of", metavar="YYYY-MM-DD", help=t("audit.cli.as_of_help"))
+    run.set_defaults(handler=run_audit)
+
+    lst = sub.add_parser("list", help=t("audit.cli.list_help"))
+    lst.set_defaults(handler=list_runs)
+
+    show = sub.add_parser("show", help=t("audit.cli.show_help"))
+    show.add_argument("--quarter", metavar="YYYYQN", help=t("audit.cli.quarter_pick_help"))
+    show.add_argument("--rule", help=t("audit.cli.rule_filter_help"))
+    show.add_argument("--department", help=t("cli.accounts.department_filter_help"))
+    show.set_defaults(handler=show_findings)
+
+    diff = sub.add_parser("diff", help=t("audit.cli.diff_help"))
+    diff.add_argument("old", metavar="YYYYQN")
+    diff.add_argument("new", metavar="YYYYQN")
+    diff.set_defaults(handler=show_diff)
+
+    exp = sub.add_parser("export", help=t("audit.cli.export_help"))
+    exp.add_argument("--quarter", metavar="YYYYQN", help=t("audit.cli.quarter_pick_help"))
+    exp.add_argument("--output", "-o", type=Path, required=True, metavar="FILE")
+    exp.add_argument(
+        "--format", choices=["csv", "md"], default="csv", help=t("audit.cli.format_help")
+    )
+    exp.add_argument("--delimiter", choices=[";", ","], default=";", help=t("cli.delimiter_help"))
+    exp.set_defaults(handler=export_findings)
+
+    ack = sub.add_parser("ack", help=t("audit.cli.ack_help"))
+    _finding_arguments(ack)
+    ack.add_argument("--note", required=True, help=t("audit.cli.note_help"))
+    ack.set_defaults(handler=acknowledge)
+
+    waive = sub.add_parser("waive", help=t("audit.cli.waive_help"))
+    _finding_arguments(waive)
+    waive.add_argument("--reason", required=True, help=t("audit.cli.reason_help"))
+    waive.add_argument("--name", required=True, help=t("audit.cli.name_help"))
+    waive.add_argument(
+        "--until", required=True, metavar="YYYY-MM-DD", help=t("audit.cli.until_help")
+    )
+    waive.set_defaults(handler=waive_finding)
+
+    waivers = sub.add_parser("waivers", help=t("audit.cli.waivers_help"))
+    waivers.add_argument("--all", action="store_true", help=t("audit.cli.all_waivers_help"))
+    waivers.set_defaults(handler=list_waivers)
+
+    settings = sub.add_parser("settings", help=t("audit.cli.settings_help"))
+    settings.set_defaults(handler=show_settings)
+
+
+def _finding_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("rule", metavar="RULE")
+    parser.add_argument("account", nargs="?", metavar="ACCOUNT", help=t("cli.account_ref_help"))
+    parser.add_argument("--quarter", metavar="YYYYQN", help=t("audit.cli.quarter_pick_help"))
+
+
+def _service(ctx: CliContext) -> AuditService:
+    from audits.service import AuditService
+
+    return AuditService(ctx.store)
+
+
+def _date(text: str, field: str) -> Any:
+    from governance.errors import FieldError
+    from governance.fields import parse_date
+
+    day = parse_date(text, field)
+    if day is None:
+        raise FieldError(field, "field.required")
+    return day
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write an export atomically; a path that cannot be written is a message, not a traceback."""
+    from governance.errors import InputError
+    from governance.storage.files import write_atomic
+
+    try:
+        write_atomic(path, data, mode=0o600)
+    except OSError as error:
+        raise InputError("audit.cli.cannot_write", path=str(path), detail=error.strerror) from None
+
+
+# --- handlers ------------------------------------------------------------------------------------
+
+
+def run_audit(args: argparse.Namespace, ctx: CliContext) -> int:
+    as_of = _date(args.as_of, "as_of") if args.as_of else None
+    report = _service(ctx).run(args.quarter, as_of=as_of)
+    _print_summary(ctx, report)
+    return 0
+
+
+def _print_summary(ctx: CliContext, report: AuditReport) -> None:
+    from kontokoll.cli.tables import render_table
+
+    info = report.info
+    severities = Counter(i.finding.severity for i in report.items)
+    ctx.print(
+        t(
+            "audit.cli.run_summary",
+            quarter=info.quarter,
+            as_of=info.as_of,
+            run=info.id,
+            accounts=info.accounts,
+            findings=len(report.items),
+            critical=severities["critical"],
+            warning=severities["warning"],
+        )
+    )
+    if not report.items:
+        return
+    from audits.rules import RULES_BY_ID
+
+    rows = [
+        [
+            rule,
+            t(f"audit.severity.{items[0].finding.severity}"),
+            str(len(items)),
+            str(sum(1 for i in items if i.status == "open")),
+            RULES_BY_ID[rule].guideline,
+        ]
+        for rule, items in report.by_rule().items()
+    ]
+    header = [
+        t("audit.col.rule"),
+        t("audit.col.severity"),
+        t("audit.col.count"),
+        t("audit.col.open"),
+        t("audit.col.guideline"),
+    ]
+    ctx.print()
+    ctx.print(render_table(header, rows))
+    rows = []
+    for department, items in report.by_department().items():
+        counts = Counter(i.finding.severity for i in items)
+        rows.append(
+            [
+                department or t("audit.register_scope"),
+                str(counts["critical"]),
+                str(counts["warning"]),
+                str(sum(1 for i in items if i.status == "open")),
+            ]
+        )
+    header = [
+        t("col.department"),
+        t("audit.col.critical"),
+        t("audit.col.warning"),
+        t("audit.col.open"),
+    ]
+    ctx.print()
+    ctx.print(render_table(header, rows))
+
+
+def list_runs(args: argparse.Namespace, ctx: CliContext) -> int:
+    from audits.runs import latest_runs
+    from governance.monthly import STOCKHOLM
+    from kontokoll.cli.tables import render_table
+
+    service = _service(ctx)
+    runs = service.runs()
+    counting = {r.id for r in latest_runs(runs).values()}
+    rows = [
+        [
+            r.id,
+            str(r.quarter),
+            r.as_of.isoformat(),
+            r.at.astimezone(STOCKHOLM).isoformat(timespec="minutes"),
+            r.user,
+            str(r.accounts),
+            str(r.counts.get("critical", 0)),
+            str(r.counts.get("warning", 0)),
+            "✓" if r.id in counting else "",
+        ]
+        for r in runs
+    ]
+    header = [
+        t("audit.col.run"),
+        t("audit.col.quarter"),
+        t("audit.col.as_of"),
+        t("col.when"),
+        t("col.user"),
+        t("audit.col.accounts"),
+        t("audit.col.critical"),
+        t("audit.col.warning"),
+        t("audit.col.counts"),
+    ]
+    ctx.print(render_table(header, rows))
+    ctx.print(t("audit.cli.run_count", count=len(runs)))
+    entry = service.next_audit()
+    key = "audit.calendar.overdue" if entry.overdue else "audit.calendar.next"
+    ctx.print(t(key, quarter=entry.quarter, due=entry.due, days=abs(entry.days_left)))
+    return 0
+
+
+def show_findings(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.model import department_key
+    from kontokoll.cli.tables import render_table
+
+    report = _service(ctx).report(args.quarter)
+    items = list(report.items)
+    if args.rule:
+        items = [i for i in items if i.finding.rule == args.rule.strip()]
+    if args.department:
+        wanted = department_key(args.department)
+        items = [i for i in items if department_key(i.finding.department) == wanted]
+    rows = [
+        [
+            i.finding.ref or "–",
+            i.finding.department or t("audit.register_scope"),
+            i.finding.rule,
+            t(f"audit.severity.{i.finding.severity}"),
+            t(f"audit.status.{i.status}"),
+            i.finding.message,
+        ]
+        for i in items
+    ]
+    header = [
+        t("col.account"),
+        t("col.department"),
+        t("audit.col.rule"),
+        t("audit.col.severity"),
+        t("audit.col.status"),
+        t("audit.col.message"),
+    ]
+    ctx.print(t("audit.cli.showing", quarter=report.info.quarter, run=report.info.id))
+    ctx.print(render_table(header, rows))
+    ctx.print(t("audit.cli.finding_count", count=len(items)))
+    return 0
+
+
+def show_diff(args: argparse.Namespace, ctx: CliContext) -> int:
+    diff = _service(ctx).diff(args.old, args.new)
+    _print_diff(ctx, diff)
+    return 0
+
+
+def _print_diff(ctx: CliContext, diff: AuditDiff) -> None:
+    from kontokoll.cli.tables import render_table
+
+    ctx.print(
+        t(
+            "audit.cli.diff_summary",
+            old=diff.old.quarter,
+            old_run=diff.old.id,
+            new=diff.new_run.quarter,
+            new_run=diff.new_run.id,
+            added=len(diff.new),
+            resolved=len(diff.resolved),
+            persisting=len(diff.persisting),
+        )
+    )
+    for part in diff.by_department():
+        ctx.print()
+        ctx.print(f"{part.department or t('audit.register_scope')}")
+        rows = [
+            [t(f"audit.diff.{kind}"), f.ref or "–", f.rule, f.message]
+            for kind, findings in (
+                ("new", part.new),
+                ("resolved", part.resolved),
+                ("persisting", part.persisting),
+            )
+            for f in findings
+        ]
+        header = [
+            t("audit.col.change"),
+            t("col.account"),
+            t("audit.col.rule"),
+            t("audit.col.message"),
+        ]
+        ctx.print(render_table(header, rows))
+
+
+def export_findings(args: argparse.Namespace, ctx: CliContext) -> int:
+    service = _service(ctx)
+    data = service.export(args.quarter, fmt=args.format, delimiter=args.delimiter)
+    write_output(args.output, data)
+    ctx.print(t("audit.cli.exported", path=str(args.output)))
+    return 0
+
+
+def acknowledge(args: argparse.Namespace, ctx: CliContext) -> int:
+    ack = _service(ctx).acknowledge(args.rule, args.account, note=args.note, quarter=args.quarter)
+    ctx.print(
+        t("audit.cli.acknowledged", rule=args.rule, account=args.account or "", quarter=ack.quarter)
+    )
+    return 0
+
+
+def waive_finding(args: argparse.Namespace, ctx: CliContext) -> int:
+    until = _date(args.until, "until")
+    waiver = _service(ctx).waive(
+        args.rule,
+        args.account,
+        reason=args.reason,
+        name=args.name,
+        until=until,
+        quarter=args.quarter,
+    )
+    ctx.print(
+        t(
+            "audit.cli.waived",
+            rule=waiver.rule,
+            account=waiver.ref,
+            since=waiver.since,
+            until=waiver.until,
+        )
+    )
+    return 0
+
+
+def list_waivers(args: argparse.Namespace, ctx: CliContext) -> int:
+    from kontokoll.cli.tables import render_table
+
+    service = _service(ctx)
+    waivers = service.waivers(None if args.all else service.today())
+    rows = [
+        [w.ref or "–", w.rule, str(w.since), w.until.isoformat(), w.name, w.reason] for w in waivers
+    ]
+    header = [
+        t("col.account"),
+        t("audit.col.rule"),
+        t("audit.col.since"),
+        t("audit.col.until"),
+        t("col.name"),
+        t("audit.col.reason"),
+    ]
+    ctx.print(render_table(header, rows))
+    ctx.print(t("audit.cli.waiver_count", count=len(waivers)))
+    return 0
+
+
+def show_settings(args: argparse.Namespace, ctx: CliContext) -> int:
+    service = _service(ctx)
+    settings = service.settings()
+    path = service.settings_path
+    ctx.print(
+        t("audit.cli.settings_from" if path.exists() else "audit.cli.settings_default", path=path)
+    )
+    for key, value in settings.to_doc().items():
+        ctx.print(f"  {key} = {value}")
+    return 0

@@ -1,0 +1,48 @@
+"""``kontokoll stats import FILE.csv [--dry-run]`` and ``kontokoll stats export FILE.csv``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from governance.i18n import t
+
+if TYPE_CHECKING:
+    from kontokoll.cli.context import CliContext
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add the ``stats`` command group."""
+    parser = commands.add_parser("stats", help=t("audit.stats.help"))
+    sub = parser.add_subparsers(dest="stats_command", metavar="ACTION", required=True)
+
+    imp = sub.add_parser("import", help=t("audit.stats.import_help"))
+    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp.add_argument("--dry-run", action="store_true", help=t("cli.accounts.dry_run_help"))
+    imp.set_defaults(handler=import_stats)
+
+    exp = sub.add_parser("export", help=t("audit.stats.export_help"))
+    exp.add_argument("file", type=Path, metavar="FILE.csv")
+    exp.add_argument("--delimiter", choices=[";", ","], default=";", help=t("cli.delimiter_help"))
+    exp.set_defaults(handler=export_stats)
+
+
+def import_stats(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.stats_csv import StatsFiles
+
+    files = StatsFiles(ctx.store)
+    plan = files.plan_import(args.file) if args.dry_run else files.import_file(args.file)
+    key = "audit.stats.summary_dry_run" if args.dry_run else "audit.stats.summary"
+    ctx.print(t(key, new=plan.new, replaced=plan.replaced, unchanged=plan.unchanged))
+    return 0
+
+
+def export_stats(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.stats_csv import StatsFiles
+    from kontokoll.cli.audit import write_output
+
+    data, count = StatsFiles(ctx.store).export_bytes(args.delimiter)
+    write_output(args.file, data)
+    ctx.print(t("audit.stats.exported", count=count, path=str(args.file)))
+    return 0

@@ -1,0 +1,115 @@
+"""The monthly stats CSV: import all or nothing with line-numbered errors, export, round trip."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from governance.errors import ImportRefused
+from governance.stats_csv import STATS_COLUMNS, StatsFiles
+from governance.store import Store
+
+HEADER = ",".join(STATS_COLUMNS)
+
+
+@pytest.fixture
+def files(store: Store, make_accounts: Callable[..., dict[str, str]]) -> StatsFiles:
+    make_accounts(("hbgbibliotek", {}), ("trafik.hbg", {}))
+    return StatsFiles(store, user="tester")
+
+
+def write(tmp_path: Path, *lines: str, name: str = "stats.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_import_keeps_empty_cells_unknown(files: StatsFiles, store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER,
+        "facebook,hbgbibliotek,2026-10,12,2026-10-30T18:05,5000,40,12000,,120,800,60,30,,20,19",
+        "Facebook,@HBGbibliotek,2026-11,0,,,,,,,,,,,,",
+    )
+    plan = files.import_file(path)
+    assert (plan.new, plan.replaced, plan.unchanged) == (2, 0, 0)
+    account_id = files.store.stats.all()
+    months = next(iter(account_id.values()))
+    october, november = months
+    assert october.posts == 12 and october.video_views is None and october.saves is None
+    assert october.last_post_at == datetime(2026, 10, 30, 17, 5, tzinfo=UTC)  # naive = Stockholm
+    assert november.posts == 0 and november.followers is None and november.replies_due is None
+
+
+def test_a_bad_file_changes_nothing_and_names_every_line(
+    files: StatsFiles, store: Store, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        HEADER,
+        "facebook,hbgbibliotek,2026-10,12,,5000,40,12000,,120,800,60,30,,20,19",
+        "facebook,okänd,2026-10,1,,,,,,,,,,,,",
+        "facebook,trafik.hbg,2026-13,1,,,,,,,,,,,,",
+        "facebook,trafik.hbg,2026-10,-1,,,,,,,,,,,,",
+        "facebook,trafik.hbg,2026-11,1,2026-12-01T10:00+01:00,,,,,,,,,,,",
+        "facebook,trafik.hbg,2026-12,2,,,,,,,,,,,5,6",
+        "facebook,hbgbibliotek,2026-10,3,,,,,,,,,,,,",
+        "facebook,trafik.hbg,2026-09,0,2026-09-03T10:00,,,,,,,,,,,",
+    )
+    with pytest.raises(ImportRefused) as caught:
+        files.import_file(path)
+    problems = [(p.line, p.field) for p in caught.value.problems]
+    assert problems == [
+        (3, "handle"),
+        (4, "month"),
+        (5, "posts"),
+        (6, "last_post_at"),
+        (7, "replies_on_time"),
+        (8, "month"),
+        (9, "posts"),
+    ]
+    message = str(caught.value)
+    assert f"{path}:3: handle: kontot facebook:okänd finns inte i registret" in message
+    assert f"{path}:8: month: facebook:hbgbibliotek 2026-10 finns redan på rad 2" in message
+    assert store.stats.all() == {}
+
+
+def test_a_missing_column_is_refused(files: StatsFiles, tmp_path: Path) -> None:
+    path = write(tmp_path, "platform,handle,month,posts", "facebook,hbgbibliotek,2026-10,1")
+    with pytest.raises(ImportRefused) as caught:
+        files.plan_import(path)
+    assert {p.field for p in caught.value.problems} >= {"last_post_at", "replies_due"}
+
+
+def test_export_then_import_is_a_round_trip(
+    files: StatsFiles, store: Store, tmp_path: Path
+) -> None:
+    source = write(
+        tmp_path,
+        HEADER.replace(",", ";"),
+        "facebook;hbgbibliotek;2026-10;12;2026-10-30T18:05:00+01:00;5000;40;12000;;120;800;60;30;;20;19",
+        "facebook;trafik.hbg;2026-11;0;;;;;;;;;;;;",
+    )
+    files.import_file(source)
+    data, count = files.export_bytes()
+    assert count == 2 and data.startswith(
+        b"\xef\xbb\xbf" + HEADER.replace(",", ";").encode() + b"\r\n"
+    )
+    exported = tmp_path / "export.csv"
+    exported.write_bytes(data)
+    before = store.stats.all()
+    plan = files.import_file(exported)
+    assert (plan.new, plan.replaced, plan.unchanged) == (0, 0, 2)
+    assert store.stats.all() == before
+    comma, _ = files.export_bytes(",")
+    expected = "facebook,hbgbibliotek,2026-10,12,2026-10-30T18:05:00+01:00,5000,40,12000,"
+    assert comma.splitlines()[1].decode() == expected + ",120,800,60,30,,20,19"
+
+
+def test_dry_run_changes_nothing(files: StatsFiles, store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER, "facebook,hbgbibliotek,2026-10,1,,,,,,,,,,,,")
+    assert files.plan_import(path).new == 1
+    assert store.stats.all() == {}
