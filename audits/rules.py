@@ -168,8 +168,12 @@ def check_account(
         if confirmed is None:
             hits.append(Hit("editors-unconfirmed", "never", {"days": window}))
         elif (as_of - confirmed).days > window:
-            params: dict[str, Any] = {"confirmed": confirmed.isoformat(), "days": window}
-            hits.append(Hit("editors-unconfirmed", params=params))
+            hits.append(
+                Hit(
+                    "editors-unconfirmed",
+                    params={"confirmed": confirmed.isoformat(), "days": window},
+                )
+            )
     due, on_time = activity.replies_due, activity.replies_on_time
     if due and on_time is not None and is_below(on_time, due, settings.min_reply_rate):
         limit_text = str(settings.min_reply_rate)
