@@ -16,6 +16,7 @@ from governance.platforms.http import (
     PlatformHttp,
     Policy,
     Sleep,
+    Throttle,
     Transport,
     open_http,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "PlatformClient",
     "Settings",
     "SyncTarget",
+    "Throttle",
     "Transport",
     "load_settings",
     "load_tokens",
@@ -71,12 +73,17 @@ def make_client(
     token: str,
     settings: Settings,
     redact: Redactor,
+    throttle: Throttle | None = None,
     sleep: Sleep | None = None,
     clock: Callable[[], float] | None = None,
     wall: Callable[[], float] | None = None,
     rng: random.Random | None = None,
 ) -> PlatformClient:
-    """The client of ``platform`` on an open session (from :func:`open_http`)."""
+    """The client of ``platform`` for one account, on a session from :func:`open_http`.
+
+    Pass the platform's one :class:`Throttle` to every client of that platform in a sync, so that
+    a rate limit met by one account holds them all.
+    """
     redact.add(token)
     extra = {}
     if platform == "linkedin":
@@ -90,6 +97,7 @@ def make_client(
         settings=settings,
         redact=redact,
         extra_headers=extra,
+        throttle=throttle,
         sleep=sleep,
         clock=clock,
         wall=wall,

@@ -182,6 +182,7 @@ class FacebookClient:
             today - timedelta(days=INSIGHTS_KEPT_DAYS - 1),
         )
         sums: dict[tuple[str, str], int] = {}
+        months: dict[str, str] = {}
         start = first
         while start < today:
             end = min(start + timedelta(days=INSIGHTS_WINDOW_DAYS), today)
@@ -200,9 +201,7 @@ class FacebookClient:
                     continue
                 for vindex, value in enumerate(items(metric.get("values"), f"{where}.values")):
                     point = obj(value, f"{where}.values[{vindex}]")
-                    day = graph_day(meta_time(point.get("end_time"), f"{where}.end_time"))
-                    month = month_of(day)
-                    key = (INSIGHT_FIELDS[str(name)], month)
+                    key = (INSIGHT_FIELDS[str(name)], _month(point.get("end_time"), months, where))
                     sums[key] = sums.get(key, 0) + count(point.get("value"), f"{where}.value")
             start = end
         for month in book.months:
@@ -234,3 +233,12 @@ def _link_clicks(post: dict[str, Any], where: str) -> int | None:
         return count(by_type.get("link clicks", 0), f"{where}.insights.link clicks")
     return None
 
+
+
+def _month(end_time: Any, seen: dict[str, str], where: str) -> str:
+    """The month of a daily value's day, cached by its timestamp (the same ~800 recur)."""
+    if isinstance(end_time, str) and end_time in seen:
+        return seen[end_time]
+    month = month_of(graph_day(meta_time(end_time, f"{where}.end_time")))
+    seen[str(end_time)] = month
+    return month

@@ -102,6 +102,17 @@ def generic_verdict(reply: Reply) -> Verdict:
     return OK
 
 
+class Throttle:
+    """When a platform may be called next: shared by all accounts of a platform in one sync."""
+
+    def __init__(self) -> None:
+        self.not_before = 0.0
+
+    def hold_until(self, moment: float) -> None:
+        """Let no request of the platform start before ``moment`` (monotonic seconds)."""
+        self.not_before = max(self.not_before, moment)
+
+
 @asynccontextmanager
 async def open_http(
     transport: Transport | None = None, *, connections: int = 100
@@ -115,7 +126,7 @@ async def open_http(
 
 
 class PlatformHttp:
-    """HTTP for one platform in one sync: shared by all its accounts, so limits are shared too."""
+    """HTTP for one account's calls to one platform; the :class:`Throttle` is the platform's."""
 
     def __init__(
         self,
@@ -127,6 +138,7 @@ class PlatformHttp:
         settings: Settings,
         redact: Redactor,
         extra_headers: Mapping[str, str] | None = None,
+        throttle: Throttle | None = None,
         sleep: Sleep | None = None,
         clock: Callable[[], float] | None = None,
         wall: Callable[[], float] | None = None,
@@ -146,7 +158,7 @@ class PlatformHttp:
         self._clock = clock or time.monotonic
         self._wall = wall or time.time
         self._rng = rng or random.Random()
-        self._not_before = 0.0
+        self._throttle = throttle or Throttle()
 
     def url(self, path: str) -> str:
         """``path`` under the base URL; a full URL (a ``paging.next`` link) is used as given."""
@@ -176,7 +188,7 @@ class PlatformHttp:
                 if delay > self.settings.max_rate_wait_s:
                     raise self._rate_limited(delay, verdict.detail)
                 # A rate limit holds the whole platform, not only this account.
-                self._not_before = max(self._not_before, self._clock() + delay)
+                self._throttle.hold_until(self._clock() + delay)
             elif self._clock() + delay > deadline:
                 raise PlatformUnavailable(platform=self.platform, detail="deadline")
             else:
@@ -184,7 +196,7 @@ class PlatformHttp:
 
     async def _wait_turn(self, deadline: float) -> None:
         """Sleep while the platform is held by a rate limit or a slow-down."""
-        hold = self._not_before - self._clock()
+        hold = self._throttle.not_before - self._clock()
         if hold <= 0:
             return
         if self._clock() + hold > deadline:
@@ -214,7 +226,7 @@ class PlatformHttp:
         pause = self._policy.pause(reply, self._wall(), self.settings)
         if pause > 0:
             log.info("%s: limit near, holding requests for %.1f s", self.platform, pause)
-            self._not_before = max(self._not_before, self._clock() + pause)
+            self._throttle.hold_until(self._clock() + pause)
         verdict = self._policy.judge(reply, self._wall())
         return (generic_verdict(reply) if verdict is OK else verdict), reply.body
 

@@ -145,7 +145,8 @@ class XClient:
         window = month_start_utc(plan.months[0])
         before = [t for t in (recent_at, known) if t is not None and t < window]
         own_replies = await self._timeline(user_id, plan, book, max(before, default=None))
-        cursor["newest_mention"] = await self._mentions(user_id, plan, book, own_replies)
+        newest_mention = await self._mentions(user_id, plan, book, own_replies)
+        cursor["newest_mention"] = newest_mention or plan.cursor.get("newest_mention")
         return FetchResult(book.patches, cursor)
 
     async def _timeline(

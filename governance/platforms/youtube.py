@@ -59,12 +59,16 @@ class YouTubePolicy:
         errors = error.get("errors")
         reasons = {e.get("reason") for e in errors if isinstance(e, dict)} if isinstance(
             errors, list) else set()
+        details = error.get("details")
+        if isinstance(details, list):  # newer errors name the cause in google.rpc.ErrorInfo
+            reasons |= {d.get("reason") for d in details if isinstance(d, dict)}
         detail = f"HTTP {reply.status} {','.join(sorted(str(r) for r in reasons))}".strip()
         if "quotaExceeded" in reasons or "dailyLimitExceeded" in reasons:
             return Verdict("quota", None, detail)
         if reasons & {"rateLimitExceeded", "userRateLimitExceeded"}:
             return Verdict("wait", retry_after(reply.headers), detail)
-        if reply.status == 401 or reasons & {"authError", "keyInvalid", "keyExpired"}:
+        if reply.status == 401 or reasons & {"authError", "keyInvalid", "keyExpired",
+                                             "API_KEY_INVALID", "API_KEY_EXPIRED"}:
             return Verdict("token", detail=detail)
         if reply.status >= 500:
             return Verdict("retry", detail=detail)

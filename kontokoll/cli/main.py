@@ -14,14 +14,27 @@ from types import ModuleType
 
 from governance.errors import KontokollError
 from governance.i18n import LANGUAGES, language_from_environment, set_language, t
-from kontokoll.cli import accounts, deadline, demo, editors, log, serve, sync, users
+from kontokoll.cli import (
+    accounts,
+    audit,
+    deadline,
+    demo,
+    departments,
+    editors,
+    log,
+    revision,
+    serve,
+    stats,
+    sync,
+    users,
+)
 from kontokoll.cli.context import CliContext, default_data_dir
 
 Handler = Callable[[argparse.Namespace, CliContext], int]
 
 #: Command groups, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[ModuleType, ...] = (
-    demo, accounts, editors, users, log, sync, deadline, serve
+    demo, accounts, editors, departments, users, log, sync, stats, audit, revision, deadline, serve
 )
 
 
@@ -64,14 +77,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KontokollError as error:
         ctx.warn(str(error))
         return 2
-    except OSError as error:  # a path that is missing, not a folder, or not ours to write
-        ctx.warn(t("error.os", path=error.filename or ctx.data_dir, detail=error.strerror or error))
-        return 2
     except KeyboardInterrupt:
         ctx.warn(t("cli.interrupted"))
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (``| head``): not an error
         return 0
+    except OSError as error:  # a path that is missing, not a folder, or not ours to write
+        ctx.warn(t("error.os", path=error.filename or ctx.data_dir, detail=error.strerror or error))
+        return 2
 
 
 def _no_command(args: argparse.Namespace, ctx: CliContext, parser: argparse.ArgumentParser) -> int:

@@ -1,0 +1,145 @@
+"""Benchmark of the sync: 300 accounts on five platforms, emulation over loopback, 100 ms a request.
+
+Run ``python bench/sync.py``. The emulation is served by uvicorn in a subprocess on 127.0.0.1;
+the sync runs here against it over real TCP into a throw-away data directory, then runs again
+(nothing new) to measure the re-sync. The last line printed is one JSON object:
+
+    accounts, requests, wall_s, bound_s (requests ÷ concurrency × latency), ratio (wall ÷ bound),
+    resync_requests_per_account
+
+Targets: ratio ≤ 1.3 and resync_requests_per_account ≤ 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from governance.emulation import AccountProfile, base_urls, build_emulation
+from governance.platforms import Settings
+
+ACCOUNTS = 300
+LATENCY_S = 0.1
+PLATFORMS = ("facebook", "instagram", "linkedin", "x", "youtube")
+#: A city's mix: most accounts active, some quiet, dormant, never used or slow to reply.
+MIX = ("active", "active", "active", "active", "quiet", "quiet", "dormant", "dormant", "never",
+       "slow-replies")
+TOKENS = {p: f"bench-{p}" for p in PLATFORMS}
+
+
+def profiles(count: int = ACCOUNTS) -> list[AccountProfile]:
+    found = []
+    for index in range(count):
+        platform = PLATFORMS[index % len(PLATFORMS)]
+        ident = f"UC{index:022d}" if platform == "youtube" else f"{7000 + index}"
+        found.append(AccountProfile(platform, ident, f"{platform}{index}",
+                                    MIX[(index // len(PLATFORMS)) % len(MIX)]))
+    return found
+
+
+def serve(port: int, now: datetime) -> None:
+    import uvicorn
+
+    app = build_emulation(profiles(), now=now, latency_s=LATENCY_S, tokens=TOKENS)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+                backlog=2048, timeout_keep_alive=60)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_listening(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the emulation server exited")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the emulation server did not start")
+
+
+def run(concurrency: int | None = None) -> dict[str, Any]:
+    from governance.register import Register
+    from governance.store import Store
+    from governance.sync import sync_all
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(port), "--now", now.isoformat()],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    try:
+        _wait_until_listening(port, server)
+        with tempfile.TemporaryDirectory() as directory:
+            store = Store(Path(directory))
+            register = Register(store)
+            for profile in profiles():
+                register.create_account({"platform": profile.platform, "handle": profile.handle,
+                                         "department": "Benchmarkförvaltningen",
+                                         "platform_id": profile.platform_id})
+            accounts = register.accounts()
+            settings = Settings()
+            if concurrency:
+                settings = replace(settings, concurrency_total=concurrency,
+                                   concurrency_per_platform=min(concurrency,
+                                                                settings.concurrency_per_platform))
+            urls = base_urls(f"http://127.0.0.1:{port}")
+            started = time.perf_counter()
+            first = sync_all(store, accounts, tokens=TOKENS, base_urls=urls, settings=settings,
+                             now=now)
+            wall = time.perf_counter() - started
+            again = sync_all(store, accounts, tokens=TOKENS, base_urls=urls, settings=settings,
+                             now=now + timedelta(minutes=1))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    bound = first.requests / settings.concurrency_total * LATENCY_S
+    return {
+        "accounts": len(accounts),
+        "failed": len(first.failed) + len(again.failed),
+        "requests": first.requests,
+        "concurrency": settings.concurrency_total,
+        "latency_s": LATENCY_S,
+        "requests_by_platform": {p: s.requests for p, s in first.platforms.items()},
+        "wall_s": round(wall, 2),
+        "bound_s": round(bound, 2),
+        "ratio": round(wall / bound, 3),
+        "resync_requests_per_account": round(again.requests / len(accounts), 3),
+        "resync_max_requests": max(o.requests for o in again.outcomes),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--concurrency", type=int, help="requests in flight at once (default:"
+                        " the sync's default)")
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--now", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, datetime.fromisoformat(args.now))
+        return
+    print(json.dumps(run(args.concurrency)))
+
+
+if __name__ == "__main__":
+    main()

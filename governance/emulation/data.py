@@ -1,0 +1,187 @@
+"""Deterministic activity of emulated accounts: posts, comments, replies and daily figures.
+
+Everything follows from the profile, the seed and ``now``: the same inputs give the same figures
+on every run and machine (``random.Random`` seeded with a string, CRC32 for daily values).
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+
+from governance.monthly import add_months, month_of
+
+#: How far back emulated accounts have posts (beyond the 24 months a first sync reads).
+MONTHS_OF_HISTORY = 30
+ACTIVITIES = ("active", "quiet", "dormant", "never", "slow-replies")
+
+
+@dataclass(frozen=True)
+class AccountProfile:
+    """One emulated account, and how it behaves.
+
+    ``activity``: ``active`` posts and answers on time; ``quiet`` posts rarely; ``dormant`` has
+    not posted for about five months; ``never`` has never posted; ``slow-replies`` answers well
+    under 90 % of comments on time.
+    """
+
+    platform: str
+    platform_id: str
+    handle: str
+    activity: str = "active"
+
+    def __post_init__(self) -> None:
+        if self.activity not in ACTIVITIES:
+            raise ValueError(f"unknown activity {self.activity!r}")
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment by someone else, and the account's reply to it (if any)."""
+
+    id: str
+    at: datetime
+    author: str
+    reply_id: str | None
+    reply_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post (a video on YouTube)."""
+
+    id: str
+    at: datetime
+    likes: int
+    shares: int
+    saves: int
+    views: int
+    link_clicks: int
+    video: bool
+    comments: tuple[Comment, ...]
+
+
+@dataclass(frozen=True)
+class AccountData:
+    """An emulated account's whole history, newest post first."""
+
+    profile: AccountProfile
+    key: str
+    followers: int
+    posts: tuple[Post, ...]
+
+    def daily(self, day: date, metric: str, low: int, high: int) -> int:
+        """A deterministic daily figure between ``low`` and ``high``."""
+        if not self.posts:
+            return 0
+        return low + _digest(self.key, day, metric) % (high - low + 1)
+
+    def comments(self) -> list[tuple[Post, Comment]]:
+        """Every comment with its post, newest comment first."""
+        found = [(post, c) for post in self.posts for c in post.comments]
+        return sorted(found, key=lambda pair: pair[1].at, reverse=True)
+
+
+@lru_cache(maxsize=1 << 20)
+def _digest(key: str, day: date, metric: str) -> int:
+    return zlib.crc32(f"{key}|{day.isoformat()}|{metric}".encode())
+
+
+_POSTS_PER_MONTH = {
+    "active": (6, 12), "quiet": (0, 2), "dormant": (4, 9), "never": (0, 0),
+    "slow-replies": (5, 9),
+}
+_FOLLOWERS = {
+    "active": (2_000, 40_000), "quiet": (150, 3_000), "dormant": (300, 5_000),
+    "never": (0, 40), "slow-replies": (1_000, 20_000),
+}
+
+
+def generate(profile: AccountProfile, *, now: datetime, seed: int) -> AccountData:
+    """The history of one account up to ``now``."""
+    key = f"{seed}:{profile.platform}:{profile.platform_id}"
+    rng = random.Random(key)
+    low, high = _FOLLOWERS[profile.activity]
+    followers = rng.randint(low, high)
+    posts: list[Post] = []
+    current = month_of(now)
+    serial = 0
+    for back in range(MONTHS_OF_HISTORY, -1, -1):
+        month = add_months(current, -back)
+        if profile.activity == "dormant" and back < 5:
+            continue
+        start = datetime.fromisoformat(f"{month}-01T00:00:00+00:00")
+        end = min(datetime.fromisoformat(f"{add_months(month, 1)}-01T00:00:00+00:00"),
+                  now - timedelta(hours=1))
+        if end <= start:
+            continue
+        lo, hi = _POSTS_PER_MONTH[profile.activity]
+        for _ in range(rng.randint(lo, hi)):
+            serial += 1
+            at = start + timedelta(seconds=rng.randint(0, int((end - start).total_seconds())))
+            posts.append(_post(profile, rng, serial, at.replace(microsecond=0), now))
+    posts.sort(key=lambda p: p.at, reverse=True)
+    return AccountData(profile, key, followers, tuple(posts))
+
+
+def _post(
+    profile: AccountProfile, rng: random.Random, serial: int, at: datetime, now: datetime
+) -> Post:
+    comments = []
+    for index in range(rng.randint(0, 3)):
+        arrived = at + timedelta(minutes=rng.randint(20, 2_000))
+        if arrived >= now:
+            continue
+        reply_at = _reply_time(profile.activity, rng, arrived)
+        if reply_at is not None and reply_at >= now:
+            reply_at = None
+        comments.append(
+            Comment(
+                id=ident(profile, arrived, serial * 10 + index + 1),
+                at=arrived,
+                author=f"{zlib.crc32(f'{serial}:{index}'.encode()) % 10**9}",
+                reply_id=ident(profile, reply_at, serial * 10 + index + 5) if reply_at else None,
+                reply_at=reply_at,
+            )
+        )
+    video = profile.platform == "youtube" or rng.random() < 0.3
+    return Post(
+        id=ident(profile, at, serial * 10),
+        at=at,
+        likes=rng.randint(0, 300),
+        shares=rng.randint(0, 40),
+        saves=rng.randint(0, 25),
+        views=rng.randint(50, 9_000) if video else 0,
+        link_clicks=rng.randint(0, 60),
+        video=video,
+        comments=tuple(sorted(comments, key=lambda c: c.at)),
+    )
+
+
+def _reply_time(activity: str, rng: random.Random, arrived: datetime) -> datetime | None:
+    roll = rng.random()
+    if activity == "slow-replies":
+        if roll < 0.35:
+            return arrived + timedelta(minutes=rng.randint(10, 120))
+        if roll < 0.7:
+            return arrived + timedelta(days=rng.randint(4, 7))
+        return None
+    if roll < 0.93:
+        return arrived + timedelta(minutes=rng.randint(5, 90))
+    if roll < 0.97:
+        return arrived + timedelta(days=5)
+    return None
+
+
+def ident(profile: AccountProfile, at: datetime, serial: int) -> str:
+    """A platform-shaped id; X ids grow with time like snowflakes, so ``since_id`` works."""
+    if profile.platform == "x":
+        return str(int(at.astimezone(UTC).timestamp() * 1000) * 4096 + serial % 4096)
+    if profile.platform == "linkedin":
+        return f"urn:li:share:{zlib.crc32(profile.platform_id.encode())}{serial:06d}"
+    if profile.platform == "youtube":
+        return f"{profile.platform_id[-6:]}v{serial:05d}"
+    return f"{profile.platform_id}_{serial}"

@@ -1,0 +1,141 @@
+"""Emulated LinkedIn Community Management API (versioned ``/rest``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+from governance.emulation.app import Answer, Handler, Request
+from governance.emulation.data import AccountData
+
+_INTERVAL = re.compile(
+    r"\(timeRange:\(start:(\d+),end:(\d+)\),timeGranularityType:(DAY|MONTH)\)"
+)
+_VERSION = re.compile(r"^20\d{4}$")
+KEPT_DAYS = 365
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def route(request: Request) -> tuple[AccountData | None, Handler | None]:
+    parts, params = request.parts, request.params
+    if parts[0] == "networkSizes" and len(parts) == 2:
+        return _org(request, unquote(parts[1])), _network_size
+    urn = params.get("author") or params.get("organizationalEntity") or ""
+    handlers: dict[str, Handler] = {
+        "posts": _posts,
+        "organizationalEntityShareStatistics": _share_statistics,
+        "organizationalEntityFollowerStatistics": _follower_statistics,
+    }
+    return _org(request, urn), handlers.get(parts[0])
+
+
+def _org(request: Request, urn: str) -> AccountData | None:
+    return request.emulation.account("linkedin", urn.rsplit(":", 1)[-1])
+
+
+def _check_version(request: Request) -> Answer | None:
+    version = request.headers.get("linkedin-version", "")
+    if not _VERSION.match(version):
+        return Answer({"status": 426, "code": "NONEXISTENT_VERSION",
+                       "message": f"Requested version {version} is not active"}, 426)
+    if request.headers.get("x-restli-protocol-version") != "2.0.0":
+        return Answer({"status": 400, "message": "Missing X-Restli-Protocol-Version"}, 400)
+    return None
+
+
+def _network_size(request: Request, data: AccountData) -> Answer:
+    if request.params.get("edgeType") != "COMPANY_FOLLOWED_BY_MEMBER":
+        return Answer({"status": 400, "code": "ILLEGAL_ARGUMENT", "message": "edgeType"}, 400)
+    return _check_version(request) or Answer({"firstDegreeSize": data.followers})
+
+
+def _posts(request: Request, data: AccountData) -> Answer:
+    refused = _check_version(request)
+    if refused:
+        return refused
+    count = min(100, int(request.params.get("count", "10")))
+    start = int(request.params.get("start", "0"))
+    if "paging-loop" in request.fault_kinds:
+        start = 0  # a server that ignores start: the same page again and again
+    posts = [p for p in data.posts if p.at <= request.now]
+    page = posts[start:start + count]
+    if "paging-loop" in request.fault_kinds:
+        while page and len(page) < count:
+            page = page + page[: count - len(page)]
+    elements = [{
+        "id": post.id, "author": f"urn:li:organization:{data.profile.platform_id}",
+        "createdAt": _ms(post.at), "publishedAt": _ms(post.at),
+        "lastModifiedAt": _ms(post.at), "lifecycleState": "PUBLISHED", "visibility": "PUBLIC",
+    } for post in page]
+    links: list[dict[str, Any]] = []
+    if start + count < len(posts) or "paging-loop" in request.fault_kinds:
+        links.append({"rel": "next", "type": "application/json",
+                      "href": f"/rest/posts?{request.link(start=start + count).split('?', 1)[1]}"})
+    return Answer({"paging": {"start": start, "count": count, "links": links,
+                              "total": len(posts)}, "elements": elements})
+
+
+def _days(request: Request) -> list[datetime] | Answer:
+    match = _INTERVAL.fullmatch(request.params.get("timeIntervals", ""))
+    if not match:
+        return Answer({"status": 400, "code": "ILLEGAL_ARGUMENT",
+                       "message": "Invalid param timeIntervals"}, 400)
+    start = datetime.fromtimestamp(int(match[1]) / 1000, tz=UTC)
+    end = datetime.fromtimestamp(int(match[2]) / 1000, tz=UTC)
+    oldest = request.now - timedelta(days=KEPT_DAYS)
+    if start < oldest - timedelta(days=1):
+        return Answer({"status": 400, "code": "ILLEGAL_ARGUMENT", "message": "Start time must "
+                       "be within the last 12 months"}, 400)
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    days = []
+    while day < end and day + timedelta(days=1) <= request.now:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _share_statistics(request: Request, data: AccountData) -> Answer:
+    refused = _check_version(request)
+    if refused:
+        return refused
+    days = _days(request)
+    if isinstance(days, Answer):
+        return days
+    urn = f"urn:li:organization:{data.profile.platform_id}"
+    elements = []
+    for day in days:
+        d = day.date()
+        impressions = data.daily(d, "impressions", 0, 900)
+        if not impressions:
+            continue  # days without activity are left out
+        stats = {
+            "uniqueImpressionsCount": data.daily(d, "unique", 0, impressions),
+            "impressionCount": impressions, "clickCount": data.daily(d, "clicks", 0, 40),
+            "likeCount": data.daily(d, "likes", 0, 30), "commentCount": data.daily(d, "cm", 0, 5),
+            "shareCount": data.daily(d, "shares", 0, 4), "engagement": 0.031,
+        }
+        elements.append({"organizationalEntity": urn, "totalShareStatistics": stats,
+                         "timeRange": {"start": _ms(day), "end": _ms(day + timedelta(days=1))}})
+    return Answer({"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
+
+
+def _follower_statistics(request: Request, data: AccountData) -> Answer:
+    refused = _check_version(request)
+    if refused:
+        return refused
+    days = _days(request)
+    if isinstance(days, Answer):
+        return days
+    urn = f"urn:li:organization:{data.profile.platform_id}"
+    elements = [{
+        "organizationalEntity": urn,
+        "timeRange": {"start": _ms(day), "end": _ms(day + timedelta(days=1))},
+        "followerGains": {"organicFollowerGain": data.daily(day.date(), "gain", -2, 9),
+                          "paidFollowerGain": 0},
+    } for day in days]
+    return Answer({"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})

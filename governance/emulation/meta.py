@@ -1,0 +1,240 @@
+"""Emulated Graph API: Facebook Pages and Instagram professional accounts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from governance.emulation.app import Answer, Handler, Request
+from governance.emulation.data import AccountData, Post
+from governance.emulation.errors import _graph
+
+#: Page metrics Meta serves now; anything else (page_impressions*, page_fans, ...) is error 100.
+PAGE_METRICS = frozenset({
+    "page_media_view", "page_total_media_view_unique", "page_post_engagements",
+    "page_daily_follows_unique", "page_daily_unfollows_unique", "page_follows",
+    "page_video_views", "page_views_total",
+})
+IG_TOTAL_METRICS = frozenset({
+    "reach", "views", "likes", "comments", "shares", "saves", "total_interactions",
+    "accounts_engaged", "replies", "reposts", "follows_and_unfollows", "profile_links_taps",
+})
+IG_SERIES_METRICS = frozenset({"reach", "follower_count"})
+_DAILY = {
+    "page_total_media_view_unique": (40, 1_500), "page_media_view": (80, 4_000),
+    "page_daily_follows_unique": (0, 12), "page_daily_unfollows_unique": (0, 4),
+    "page_video_views": (0, 600), "page_post_engagements": (5, 300), "page_views_total": (0, 90),
+    "page_follows": (0, 0), "reach": (30, 1_200), "views": (60, 3_000), "likes": (2, 120),
+    "comments": (0, 15), "shares": (0, 10), "saves": (0, 12), "total_interactions": (2, 160),
+    "accounts_engaged": (2, 100), "replies": (0, 3), "reposts": (0, 4),
+    "follows_and_unfollows": (0, 9), "profile_links_taps": (0, 14), "follower_count": (0, 9),
+}
+KEPT_DAYS = 730
+
+
+@lru_cache(maxsize=1 << 16)
+def graph_time(moment: datetime) -> str:
+    """``2026-10-02T14:05:11+0000``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def route(request: Request) -> tuple[AccountData | None, Handler | None]:
+    parts = request.parts
+    data = request.emulation.account(request.platform, parts[0]) if parts else None
+    edge = parts[1] if len(parts) > 1 else ""
+    if request.platform == "facebook":
+        handlers: dict[str, Handler] = {"": _page, "published_posts": _posts,
+                                        "posts": _posts, "insights": _page_insights}
+    else:
+        handlers = {"": _ig_user, "media": _media, "insights": _ig_insights}
+    return data, handlers.get(edge) if len(parts) <= 2 else None
+
+
+def _page(request: Request, data: AccountData) -> Answer:
+    body: dict[str, Any] = {"id": data.profile.platform_id}
+    fields = request.params.get("fields", "").split(",")
+    if "followers_count" in fields:
+        body["followers_count"] = data.followers
+    if "fan_count" in fields:
+        body["fan_count"] = data.followers
+    if "name" in fields:
+        body["name"] = data.profile.handle
+    return Answer(body)
+
+
+def _ig_user(request: Request, data: AccountData) -> Answer:
+    return Answer({"followers_count": data.followers, "follows_count": 120,
+                   "media_count": len(data.posts), "username": data.profile.handle,
+                   "id": data.profile.platform_id})
+
+
+def _window(request: Request, posts: tuple[Post, ...]) -> list[Post]:
+    since, until = request.params.get("since"), request.params.get("until")
+    chosen = [p for p in posts if p.at <= request.now]
+    if since:
+        chosen = [p for p in chosen if p.at >= _moment(since)]
+    if until:
+        chosen = [p for p in chosen if p.at <= _moment(until)]
+    return chosen
+
+
+def _page_of(request: Request, found: list[Any], limit: int) -> tuple[list[Any], dict[str, Any]]:
+    after = request.params.get("after", "")
+    start = int(after[1:]) if after.startswith("c") and after[1:].isdigit() else 0
+    page = found[start:start + limit]
+    paging: dict[str, Any] = {"cursors": {"before": f"c{start}", "after": f"c{start + limit}"}}
+    if start + limit < len(found):
+        paging["next"] = request.link(after=f"c{start + limit}")
+    return page, paging
+
+
+def _loop(request: Request) -> Any:
+    def make(body: Any) -> Any:
+        body["paging"]["next"] = request.link(after="c0")
+        return body
+    return make
+
+
+def _posts(request: Request, data: AccountData) -> Answer:
+    limit = min(100, int(request.params.get("limit", "25")))
+    full = "comments" in request.params.get("fields", "")
+    page, paging = _page_of(request, _window(request, data.posts), limit)
+    docs = [_post_doc(data, post) if full else
+            {"id": post.id, "created_time": graph_time(post.at)} for post in page]
+    return Answer({"data": docs, "paging": paging}, loop=_loop(request))
+
+
+def _post_doc(data: AccountData, post: Post) -> dict[str, Any]:
+    page_id = data.profile.platform_id
+    stream: list[dict[str, Any]] = []
+    for comment in post.comments:
+        stream.append({"id": comment.id, "created_time": graph_time(comment.at),
+                       "from": {"id": comment.author}})
+        if comment.reply_id and comment.reply_at:
+            stream.append({"id": comment.reply_id, "created_time": graph_time(comment.reply_at),
+                           "from": {"id": page_id}, "parent": {"id": comment.id}})
+    stream.sort(key=lambda c: c["created_time"])
+    doc: dict[str, Any] = {
+        "id": post.id,
+        "created_time": graph_time(post.at),
+        "reactions": {"data": [], "summary": {"total_count": post.likes,
+                                              "viewer_reaction": "NONE"}},
+        "comments": {"data": stream, "summary": {"order": "chronological",
+                                                 "total_count": len(stream),
+                                                 "can_comment": True}},
+        "insights": {"data": [{
+            "name": "post_clicks_by_type", "period": "lifetime",
+            "values": [{"value": {"link clicks": post.link_clicks, "other clicks": 7}
+                        if post.link_clicks else {"other clicks": 7}}],
+            "title": "Lifetime Matched Audience Targeting Consumptions by Type",
+            "id": f"{post.id}/insights/post_clicks_by_type/lifetime",
+        }]},
+    }
+    if post.shares:  # Graph leaves "shares" out when nobody shared
+        doc["shares"] = {"count": post.shares}
+    if not stream:
+        doc["comments"]["data"] = []
+    return doc
+
+
+def _media(request: Request, data: AccountData) -> Answer:
+    limit = min(50, int(request.params.get("limit", "25")))
+    page, paging = _page_of(request, [p for p in data.posts if p.at <= request.now], limit)
+    docs = []
+    for post in page:
+        doc: dict[str, Any] = {"id": post.id, "timestamp": graph_time(post.at),
+                               "media_type": "VIDEO" if post.video else "IMAGE",
+                               "like_count": post.likes, "comments_count": len(post.comments)}
+        comments = []
+        for comment in post.comments:
+            item: dict[str, Any] = {"id": comment.id, "timestamp": graph_time(comment.at),
+                                    "from": {"id": comment.author, "username": "someone"}}
+            if comment.reply_id and comment.reply_at:
+                item["replies"] = {"data": [{"id": comment.reply_id,
+                                             "timestamp": graph_time(comment.reply_at),
+                                             "from": {"id": data.profile.platform_id,
+                                                      "username": data.profile.handle}}]}
+            comments.append(item)
+        if comments:
+            doc["comments"] = {"data": list(reversed(comments))}
+        docs.append(doc)
+    return Answer({"data": docs, "paging": paging}, loop=_loop(request))
+
+
+def _invalid(message: str) -> Answer:
+    return Answer(_graph(100, message), 400)
+
+
+def _page_insights(request: Request, data: AccountData) -> Answer:
+    metrics = [m for m in request.params.get("metric", "").split(",") if m]
+    if not metrics:
+        return Answer(_graph(3001, "Invalid query", 1504028), 400)
+    for metric in metrics:
+        if metric not in PAGE_METRICS:
+            return _invalid("(#100) The value must be a valid insights metric")
+    since, until = _day(request.params.get("since")), _day(request.params.get("until"))
+    if (until - since).days > 90:
+        return _invalid("(#100) There cannot be more than 90 days (7776000 s) between since and"
+                        " until")
+    if data.followers < 100:  # Page insights need 100+ likes
+        return Answer({"data": [], "paging": {}})
+    oldest = request.now.date() - timedelta(days=KEPT_DAYS)
+    out = []
+    for metric in metrics:
+        low, high = _DAILY[metric]
+        values = []
+        day = since
+        while day < until:
+            if day >= oldest and day < request.now.date():
+                end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+                values.append({"value": data.daily(day, metric, low, high),
+                               "end_time": graph_time(end + timedelta(hours=7))})
+            day += timedelta(days=1)
+        out.append({"name": metric, "period": request.params.get("period", "day"),
+                    "values": values, "title": metric.replace("_", " ").title(),
+                    "description": "Daily", "id": f"{data.profile.platform_id}/insights/"
+                    f"{metric}/day"})
+    return Answer({"data": out, "paging": {
+        "previous": request.link(since=str(since - (until - since)), until=str(since)),
+        "next": request.link(since=str(until), until=str(until + (until - since))),
+    }})
+
+
+def _ig_insights(request: Request, data: AccountData) -> Answer:
+    metrics = [m for m in request.params.get("metric", "").split(",") if m]
+    kind = request.params.get("metric_type", "")
+    allowed = IG_TOTAL_METRICS if kind == "total_value" else IG_SERIES_METRICS
+    for metric in metrics:
+        if metric not in allowed:
+            return _invalid(f"(#100) metric[{metrics.index(metric)}] must be one of the "
+                            "following values: " + ", ".join(sorted(allowed)))
+    start, stop = _moment(request.params["since"]), _moment(request.params["until"])
+    if stop - start > timedelta(days=30):
+        return _invalid("(#100) The time range between since and until cannot exceed 30 days")
+    oldest = request.now - timedelta(days=KEPT_DAYS)
+    if stop <= oldest:
+        return Answer({"data": []})
+    days = []
+    day = start
+    while day < stop:
+        days.append(day.date())
+        day += timedelta(days=1)
+    out = []
+    for metric in metrics:
+        low, high = _DAILY[metric]
+        total = sum(data.daily(d, metric, low, high) for d in days)
+        out.append({"name": metric, "period": "day", "title": metric.title(),
+                    "description": "Total", "total_value": {"value": total},
+                    "id": f"{data.profile.platform_id}/insights/{metric}/day"})
+    return Answer({"data": out})
+
+
+def _moment(text: str) -> datetime:
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text), tz=UTC)
+    return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+
+
+def _day(text: str | None) -> date:
+    return _moment(text or "0").date()

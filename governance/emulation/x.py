@@ -1,0 +1,132 @@
+"""Emulated X API v2: users, user timelines and mentions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from governance.emulation.app import Answer, Handler, Request
+from governance.emulation.data import AccountData, Comment, Post
+
+
+def x_time(moment: datetime) -> str:
+    """``2026-10-02T14:05:11.000Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def route(request: Request) -> tuple[AccountData | None, Handler | None]:
+    parts = request.parts
+    if parts[:1] != ["users"] or len(parts) < 2:
+        return None, None
+    if parts[1:3] == ["by", "username"] and len(parts) == 4:
+        return request.emulation.account("x", parts[3]), _user
+    data = request.emulation.account("x", parts[1])
+    if len(parts) == 2:
+        return data, _user
+    return data, {"tweets": _tweets, "mentions": _mentions}.get(parts[2])
+
+
+def _user(request: Request, data: AccountData) -> Answer:
+    posts = [p for p in data.posts if p.at <= request.now]
+    user: dict[str, Any] = {
+        "id": data.profile.platform_id, "name": data.profile.handle,
+        "username": data.profile.handle,
+        "public_metrics": {"followers_count": data.followers, "following_count": 80,
+                           "tweet_count": len(posts), "listed_count": 12, "like_count": 40,
+                           "media_count": sum(p.video for p in posts)},
+    }
+    body: dict[str, Any] = {"data": user}
+    if posts:
+        user["most_recent_tweet_id"] = posts[0].id
+        body["includes"] = {"tweets": [{"id": posts[0].id, "created_at": x_time(posts[0].at),
+                                        "text": "…", "edit_history_tweet_ids": [posts[0].id]}]}
+    return Answer(body)
+
+
+def _listing(request: Request, found: list[dict[str, Any]], includes: dict[str, Any]) -> Answer:
+    limit = max(5, min(100, int(request.params.get("max_results", "10"))))
+    token = request.params.get("pagination_token", "")
+    start = int(token[1:]) if token.startswith("p") and token[1:].isdigit() else 0
+    page = found[start:start + limit]
+    meta: dict[str, Any] = {"result_count": len(page)}
+    if page:
+        meta.update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])
+    if start + limit < len(found):
+        meta["next_token"] = f"p{start + limit}"
+    body: dict[str, Any] = {"meta": meta}
+    if page:
+        body["data"] = page  # X leaves "data" out of an empty page
+        if includes:
+            keys = {k for item in page for k in item.get("attachments", {}).get("media_keys", [])}
+            media = [m for m in includes.get("media", []) if m["media_key"] in keys]
+            if media:
+                body["includes"] = {"media": media}
+
+    def loop(answer: Any) -> Any:
+        answer["meta"]["next_token"] = "p0"
+        return answer
+
+    return Answer(body, loop=loop)
+
+
+def _window(request: Request, at: datetime) -> bool:
+    start, end = request.params.get("start_time"), request.params.get("end_time")
+    if at > request.now:
+        return False
+    if start and at < datetime.fromisoformat(start.replace("Z", "+00:00")):
+        return False
+    return not (end and at >= datetime.fromisoformat(end.replace("Z", "+00:00")))
+
+
+def _tweets(request: Request, data: AccountData) -> Answer:
+    items: list[tuple[datetime, dict[str, Any]]] = []
+    media = []
+    for post in data.posts:
+        if _window(request, post.at):
+            items.append((post.at, _post_doc(data, post)))
+            if post.video:
+                media.append({"media_key": f"7_{post.id}", "type": "video",
+                              "public_metrics": {"view_count": post.views}})
+        for comment in post.comments:
+            if comment.reply_at and comment.reply_id and _window(request, comment.reply_at):
+                items.append((comment.reply_at, _reply_doc(data, comment)))
+    items.sort(key=lambda pair: pair[0], reverse=True)
+    return _listing(request, [doc for _, doc in items], {"media": media})
+
+
+def _post_doc(data: AccountData, post: Post) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": post.id, "created_at": x_time(post.at), "text": "…",
+        "author_id": data.profile.platform_id, "edit_history_tweet_ids": [post.id],
+        "public_metrics": {"retweet_count": post.shares, "reply_count": len(post.comments),
+                           "like_count": post.likes, "quote_count": 1,
+                           "bookmark_count": post.saves, "impression_count": post.views + 500},
+    }
+    if post.video:
+        doc["attachments"] = {"media_keys": [f"7_{post.id}"]}
+    return doc
+
+
+def _reply_doc(data: AccountData, comment: Comment) -> dict[str, Any]:
+    assert comment.reply_id and comment.reply_at
+    return {
+        "id": comment.reply_id, "created_at": x_time(comment.reply_at), "text": "…",
+        "author_id": data.profile.platform_id, "in_reply_to_user_id": comment.author,
+        "edit_history_tweet_ids": [comment.reply_id],
+        "referenced_tweets": [{"type": "replied_to", "id": comment.id}],
+        "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 1,
+                           "quote_count": 0, "bookmark_count": 0, "impression_count": 30},
+    }
+
+
+def _mentions(request: Request, data: AccountData) -> Answer:
+    since_id = request.params.get("since_id")
+    found = []
+    for _, comment in data.comments():
+        if not _window(request, comment.at):
+            continue
+        if since_id and int(comment.id) <= int(since_id):
+            continue
+        found.append({"id": comment.id, "created_at": x_time(comment.at), "text": "…",
+                      "author_id": comment.author, "edit_history_tweet_ids": [comment.id]})
+    return _listing(request, found, {})

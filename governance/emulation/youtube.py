@@ -1,0 +1,117 @@
+"""Emulated YouTube Data API v3: channels, playlist items, videos and comment threads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from governance.emulation.app import Answer, Handler, Request
+from governance.emulation.data import AccountData
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def route(request: Request) -> tuple[AccountData | None, Handler | None]:
+    emulation, params = request.emulation, request.params
+    resource = request.parts[0] if len(request.parts) == 1 else ""
+    if resource == "channels":
+        key = params.get("id") or params.get("forHandle", "").lstrip("@")
+        return emulation.account("youtube", key), _channels
+    if resource == "playlistItems":
+        return emulation.account("youtube", "UC" + params.get("playlistId", "")[2:]), _uploads
+    if resource == "videos":
+        first = params.get("id", "").split(",")[0]
+        return emulation.videos.get(first), _videos
+    if resource == "commentThreads":
+        return emulation.account("youtube", params.get("allThreadsRelatedToChannelId", "")), (
+            _threads
+        )
+    return None, None
+
+
+def _channels(request: Request, data: AccountData) -> Answer:
+    channel_id = data.profile.platform_id
+    videos = [p for p in data.posts if p.at <= request.now]
+    # YouTube rounds subscriber counts to three significant figures.
+    rounded = round(data.followers, -max(0, len(str(data.followers)) - 3))
+    item = {
+        "kind": "youtube#channel", "etag": "etag", "id": channel_id,
+        "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": "UU" + channel_id[2:]}},
+        "statistics": {"viewCount": str(sum(v.views for v in videos)),
+                       "subscriberCount": str(rounded), "hiddenSubscriberCount": False,
+                       "videoCount": str(len(videos))},
+    }
+    return Answer({"kind": "youtube#channelListResponse", "etag": "etag",
+                   "pageInfo": {"totalResults": 1, "resultsPerPage": 5}, "items": [item]})
+
+
+def _paged(request: Request, found: list[dict[str, Any]], kind: str) -> Answer:
+    limit = min(50 if kind != "commentThread" else 100,
+                int(request.params.get("maxResults", "5")))
+    token = request.params.get("pageToken", "")
+    start = int(token[1:]) if token.startswith("T") and token[1:].isdigit() else 0
+    body: dict[str, Any] = {
+        "kind": f"youtube#{kind}ListResponse", "etag": "etag",
+        "pageInfo": {"totalResults": len(found), "resultsPerPage": limit},
+        "items": found[start:start + limit],
+    }
+    if start + limit < len(found):
+        body["nextPageToken"] = f"T{start + limit}"
+
+    def loop(answer: Any) -> Any:
+        answer["nextPageToken"] = "T0"
+        return answer
+
+    return Answer(body, loop=loop)
+
+
+def _uploads(request: Request, data: AccountData) -> Answer:
+    found = [{
+        "kind": "youtube#playlistItem", "etag": "etag", "id": f"PL{video.id}",
+        "contentDetails": {"videoId": video.id, "videoPublishedAt": rfc3339(video.at)},
+    } for video in data.posts if video.at <= request.now]
+    return _paged(request, found, "playlistItem")
+
+
+def _videos(request: Request, data: AccountData) -> Answer:
+    wanted = request.params.get("id", "").split(",")[:50]
+    by_id = {v.id: v for v in data.posts}
+    found = []
+    for video_id in wanted:
+        video = by_id.get(video_id)
+        if video is None:
+            continue
+        found.append({"kind": "youtube#video", "etag": "etag", "id": video.id, "statistics": {
+            "viewCount": str(video.views), "likeCount": str(video.likes),
+            "favoriteCount": "0", "commentCount": str(len(video.comments))}})
+    return Answer({"kind": "youtube#videoListResponse", "etag": "etag", "items": found,
+                   "pageInfo": {"totalResults": len(found), "resultsPerPage": len(found)}})
+
+
+def _threads(request: Request, data: AccountData) -> Answer:
+    channel_id = data.profile.platform_id
+    found = []
+    for video, comment in data.comments():
+        if comment.at > request.now:
+            continue
+        top = {"authorChannelId": {"value": f"UCu{comment.author}"},
+               "publishedAt": rfc3339(comment.at), "textDisplay": "…"}
+        thread: dict[str, Any] = {
+            "kind": "youtube#commentThread", "etag": "etag", "id": comment.id,
+            "snippet": {
+                "channelId": channel_id, "videoId": video.id, "canReply": True,
+                "isPublic": True, "totalReplyCount": 1 if comment.reply_at else 0,
+                "topLevelComment": {"kind": "youtube#comment", "etag": "etag", "id": comment.id,
+                                    "snippet": top},
+            },
+        }
+        if comment.reply_at and comment.reply_at <= request.now:
+            thread["replies"] = {"comments": [{"kind": "youtube#comment", "etag": "etag",
+                                               "id": f"{comment.id}.r", "snippet": {
+                                                   "authorChannelId": {"value": channel_id},
+                                                   "publishedAt": rfc3339(comment.reply_at),
+                                                   "parentId": comment.id}}]}
+        found.append(thread)
+    return _paged(request, found, "commentThread")
