@@ -1,26 +1,39 @@
-"""``kontokoll demo``: build the demo register (if missing) and show it."""
+"""``kontokoll demo``: build the demo register (if missing) and open the app on it.
+
+The app opens only when standard output is a terminal; otherwise (scripts, CI) and with
+``--no-app`` the command prints where the demo is and what it holds, and never waits for input.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import Counter
 from typing import Any
 
-from governance.demo import build_demo
+from governance.demo import demo_dir
 from governance.i18n import t
 from governance.register import Register
 from governance.store import Store
 from kontokoll.cli.context import CliContext
+from kontokoll.demo_setup import prepare_demo
 
 
 def register(commands: Any) -> None:
     parser = commands.add_parser("demo", help=t("cli.demo.help"))
     parser.add_argument("--rebuild", action="store_true", help=t("cli.demo.rebuild_help"))
+    parser.add_argument("--no-app", action="store_true", help=t("tui.demo.no_app_help"))
     parser.set_defaults(handler=run_demo)
 
 
 def run_demo(args: argparse.Namespace, ctx: CliContext) -> int:
-    directory = build_demo(ctx.data_dir, rebuild=args.rebuild)
+    if args.rebuild or not (demo_dir(ctx.data_dir) / "register").is_dir():
+        ctx.warn(t("cli.demo.building"))
+    directory = prepare_demo(ctx.data_dir, rebuild=args.rebuild)
+    if not args.no_app and ctx.out.isatty() and sys.stdin.isatty():
+        from kontokoll.app_launch import run_app
+
+        return run_app(ctx.data_dir, demo=True)
     store = Store(directory)
     try:
         accounts = Register(store).accounts()
