@@ -11,7 +11,7 @@ import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -158,9 +158,9 @@ class Emulation:
 
     async def __call__(
         self,
-        scope: dict[str, Any],
-        receive: Callable[[], Awaitable[dict[str, Any]]],
-        send: Callable[[dict[str, Any]], Awaitable[None]],
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
     ) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
@@ -175,7 +175,7 @@ class Emulation:
         })
         await send({"type": "http.response.body", "body": body})
 
-    async def _answer(self, scope: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    async def _answer(self, scope: MutableMapping[str, Any]) -> tuple[int, dict[str, str], bytes]:
         from governance.emulation import errors
 
         path: str = scope["path"]
@@ -332,8 +332,8 @@ def _walk(value: Any, change: Callable[[int], Any], *, strings: bool = False) ->
 
 
 async def _lifespan(
-    receive: Callable[[], Awaitable[dict[str, Any]]],
-    send: Callable[[dict[str, Any]], Awaitable[None]],
+    receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+    send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
 ) -> None:
     while True:
         message = await receive()
