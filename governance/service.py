@@ -47,6 +47,14 @@ class Service:
         except AccessRefused:
             return False
 
+    def require(self, action: str, department: str | None = None, target: str = "") -> AccessUser:
+        """The current user if they may do ``action``; else refuse (and log the refusal).
+
+        For operations that are not a service method themselves, such as a platform sync.
+        """
+        with self._read() as txn:
+            return self._authorize(txn, action, department, target)
+
     @contextmanager
     def _read(self) -> Iterator[ReadTransaction]:
         with self._refusals(), self.store.read() as txn:
