@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,30 @@ def test_readers_share_the_lock(tmp_path: Path) -> None:
     with first.hold(exclusive=True), pytest.raises(StoreLocked):  # noqa: SIM117
         with second.hold(exclusive=False):
             pass
+
+
+def test_threads_of_one_process_read_together_and_write_alone(data_dir: Path) -> None:
+    database = Database(data_dir, lock_timeout_s=0.3)
+    reading, release = threading.Event(), threading.Event()
+
+    def long_reader() -> None:
+        with database.read():
+            reading.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=long_reader)
+    thread.start()
+    try:
+        assert reading.wait(5)
+        with database.read():  # another reader thread gets in at once
+            pass
+        with pytest.raises(StoreLocked), database.write():  # a writer must wait for readers
+            pass
+    finally:
+        release.set()
+        thread.join()
+    with database.write():
+        pass
 
 
 def test_stale_temp_files_are_removed_by_the_next_writer(data_dir: Path) -> None:

@@ -1,8 +1,10 @@
 """An inter-process reader/writer lock on the data directory.
 
 ``flock`` gives shared locks to readers and an exclusive lock to writers, and the kernel drops a
-lock when its process dies, so a ``kill -9`` never leaves a stale lock behind. Within one process
-a thread lock serialises transactions, since flock locks belong to the open file, not the thread.
+lock when its process dies, so a ``kill -9`` never leaves a stale lock behind. flock belongs to the
+open file, not to a thread, so within one process a condition variable does the same job between
+threads: any number of reader threads share the process's shared flock, and a writer thread waits
+until it has the process, and then the file, to itself.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,16 +27,20 @@ _POLL_S = 0.005
 
 
 class DirectoryLock:
-    """A shared/exclusive lock held on one lock file, usable by many threads of one process."""
+    """A shared/exclusive lock held on one lock file, usable by many threads of one process.
+
+    Not re-entrant: the database hands a thread that already has a transaction the same
+    transaction, so a thread never asks twice.
+    """
 
     def __init__(self, path: Path, *, file_mode: int = 0o600, timeout_s: float | None = None):
         self.path = path
         self.file_mode = file_mode
         self.timeout_s = DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s
-        self._thread_lock = threading.RLock()
+        self._state = threading.Condition()
+        self._readers = 0  # threads of this process holding the shared lock
+        self._writer = False  # a thread of this process holds the exclusive lock
         self._fd: int | None = None
-        self._held: int = 0  # fcntl.LOCK_SH or LOCK_EX while held, 0 otherwise
-        self._depth = 0
 
     def _open(self) -> int:
         if self._fd is None:
@@ -45,37 +51,56 @@ class DirectoryLock:
 
     @contextmanager
     def hold(self, *, exclusive: bool) -> Iterator[None]:
-        """Hold the lock shared (readers) or exclusive (writers) for the ``with`` block.
-
-        Re-entry from the same thread keeps the outer lock; asking for exclusive inside a shared
-        hold is a programming error, since upgrading could deadlock two readers.
-        """
-        if not self._thread_lock.acquire(timeout=self.timeout_s):
-            raise StoreLocked(path=str(self.path), seconds=int(self.timeout_s))
-        try:
-            if self._depth:
-                if exclusive and self._held != fcntl.LOCK_EX:
-                    raise RuntimeError("cannot upgrade a shared store lock to exclusive")
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
-            self._acquire(mode)
-            self._held, self._depth = mode, 1
+        """Hold the lock shared (readers) or exclusive (writers) for the ``with`` block."""
+        deadline = time.monotonic() + self.timeout_s
+        if exclusive:
+            self._enter_exclusive(deadline)
             try:
                 yield
             finally:
-                self._depth, self._held = 0, 0
-                fcntl.flock(self._open(), fcntl.LOCK_UN)
-        finally:
-            self._thread_lock.release()
+                with self._state:
+                    self._unlock_file()
+                    self._writer = False
+                    self._state.notify_all()
+        else:
+            self._enter_shared(deadline)
+            try:
+                yield
+            finally:
+                with self._state:
+                    self._readers -= 1
+                    if self._readers == 0:
+                        self._unlock_file()
+                        self._state.notify_all()
 
-    def _acquire(self, mode: int) -> None:
+    def _enter_shared(self, deadline: float) -> None:
+        with self._state:
+            self._wait(lambda: not self._writer, deadline)
+            if self._readers == 0:
+                self._lock_file(fcntl.LOCK_SH, deadline)
+            self._readers += 1
+
+    def _enter_exclusive(self, deadline: float) -> None:
+        with self._state:
+            self._wait(lambda: not self._writer and self._readers == 0, deadline)
+            self._writer = True  # claimed: other threads wait while we wait for other processes
+        try:
+            self._lock_file(fcntl.LOCK_EX, deadline)
+        except BaseException:
+            with self._state:
+                self._writer = False
+                self._state.notify_all()
+            raise
+
+    def _wait(self, ready: Callable[[], bool], deadline: float) -> None:
+        while not ready():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._timed_out()
+            self._state.wait(remaining)
+
+    def _lock_file(self, mode: int, deadline: float) -> None:
         fd = self._open()
-        deadline = time.monotonic() + self.timeout_s
         while True:
             try:
                 fcntl.flock(fd, mode | fcntl.LOCK_NB)
@@ -84,8 +109,15 @@ class DirectoryLock:
                 if error.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
             if time.monotonic() >= deadline:
-                raise StoreLocked(path=str(self.path), seconds=int(self.timeout_s))
+                raise self._timed_out()
             time.sleep(_POLL_S)
+
+    def _unlock_file(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _timed_out(self) -> StoreLocked:
+        return StoreLocked(path=str(self.path), seconds=f"{self.timeout_s:g}")
 
     def close(self) -> None:
         """Close the lock file (the lock must not be held)."""

@@ -1,0 +1,270 @@
+"""KontokollApp: the register, its accounts and editors, and (later) the audit, in Textual."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from textual import events, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.reactive import var
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from governance import access
+from governance.errors import KontokollError
+from governance.i18n import LANGUAGES, current_language, set_language, t
+from screens.account_detail import AccountDetailScreen
+from screens.audit import AuditView
+from screens.commands import AccountsProvider
+from screens.dialogs import HelpScreen
+from screens.guideline import GuidelineView
+from screens.localize import localize_bindings
+from screens.main import MainScreen
+from screens.messages import AccountChanged, SnapshotLoaded
+from screens.services import AccountsSnapshot, Services
+
+log = logging.getLogger(__name__)
+
+
+class KontokollApp(App[int]):
+    """The Kontokoll terminal app. Runs the same services as the CLI, over one data directory."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
+    TITLE = "Kontokoll"
+    COMMANDS: ClassVar = App.COMMANDS | {AccountsProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "tui.key.help", id="app.help", tooltip="tui.tip.help"),
+        Binding(
+            "ctrl+q", "quit", "tui.key.quit", id="app.quit", tooltip="tui.tip.quit", priority=True
+        ),
+    ]
+
+    snapshot: var[AccountsSnapshot | None] = var(None)
+    """The accounts, departments and overview figures as last read from the store."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        language: str | None = None,
+        start: str = "overview",
+        demo: bool = False,
+    ) -> None:
+        if language is not None:
+            set_language(language)
+        super().__init__()
+        localize_bindings(self)
+        self.services = services
+        self.start = start
+        self.demo = demo
+        #: Where exports are saved in a terminal (None: the user's downloads folder).
+        self.export_dir: Path | None = None
+        self.sub_title = t("tui.subtitle_demo") if demo else str(services.data_dir)
+
+    # --- start and data ----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(self.start))
+        self.load_snapshot()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="snapshot",
+        exit_on_error=False,
+        description="read register",
+    )
+    def load_snapshot(self) -> None:
+        """Read every account with its latest stats (in a thread: 10,000 accounts take a moment)."""
+        self.post_message(SnapshotLoaded(self.services.snapshot()))
+
+    async def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        self.snapshot = message.snapshot
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                await screen.show_snapshot(message.snapshot)
+
+    def on_account_changed(self, message: AccountChanged) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.update_summary(message.summary)
+
+    def open_account(self, account_id: str) -> None:
+        """Show one account's detail screen."""
+        self.push_screen(AccountDetailScreen(account_id))
+
+    # --- errors ------------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_error(event.worker.error)
+
+    def report_error(self, error: BaseException) -> None:
+        """Tell the user what went wrong, in their language; never a traceback."""
+        if isinstance(error, KontokollError):
+            self.notify(str(error), title=t("tui.error.title"), severity="error", timeout=10)
+            return
+        log.exception("unexpected error in the app", exc_info=error)
+        self.notify(
+            t("tui.error.unexpected", kind=type(error).__name__),
+            title=t("tui.error.title"),
+            severity="error",
+            timeout=15,
+        )
+
+    # --- exports -----------------------------------------------------------------------------
+
+    def deliver_export(self, data: bytes, filename: str, mime_type: str) -> None:
+        """Save an export: a file in a terminal, a download in the browser (textual-serve).
+
+        The exports are UTF-8 text (CSV with a BOM for Excel, Markdown), so they go through
+        ``deliver_text``: in Textual 8.2.8 the terminal driver's ``deliver_binary`` opens its
+        target in text mode (``isinstance(x, typing.BinaryIO)`` is never true) and fails.
+        """
+        try:
+            text = data.decode("utf-8")
+            self.deliver_text(
+                io.StringIO(text, newline=""),
+                save_directory=self.export_dir,
+                save_filename=filename,
+                encoding="utf-8",
+                mime_type=mime_type,
+                name=filename,
+            )
+        except (OSError, UnicodeDecodeError) as error:  # e.g. no downloads folder to write to
+            self.report_export_failure(filename, error)
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        where = str(event.path) if event.path is not None else (event.name or "")
+        self.notify(t("tui.export.saved", path=where), title=t("tui.export.title"))
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        self.report_export_failure(event.name or "", event.exception)
+
+    def report_export_failure(self, filename: str, error: BaseException) -> None:
+        """An export that could not be saved: say so, never a traceback."""
+        detail = getattr(error, "strerror", None) or type(error).__name__
+        self.notify(
+            t("tui.export.failed", file=filename, detail=detail),
+            title=t("tui.error.title"),
+            severity="error",
+            timeout=15,
+        )
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show the help."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_command_palette(self) -> None:
+        """The command palette, with its prompt in the user's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=t("tui.palette.placeholder"))
+            )
+
+    async def action_switch_language(self, language: str | None = None) -> None:
+        """Switch the UI between Swedish and English, keeping the screens where they are."""
+        if language is None:
+            language = next(lang for lang in LANGUAGES if lang != current_language())
+        set_language(language)
+        localize_bindings(self)
+        for screen in self.screen_stack:
+            localize_bindings(screen)
+            if isinstance(screen, MainScreen | AccountDetailScreen):
+                await screen.recompose()
+            if isinstance(screen, AccountDetailScreen):
+                screen.refill()
+        for screen in self.screen_stack:
+            for node in screen.walk_children(with_self=False):
+                if node._merged_bindings is not None and node._merged_bindings.key_to_bindings:
+                    localize_bindings(node)
+        if self.demo:
+            self.sub_title = t("tui.subtitle_demo")
+        self.refresh_bindings()
+        self.notify(t("tui.language_switched"))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every action of the app and of the screen on show, in the user's language."""
+        snapshot = self.snapshot
+        rights = snapshot.rights if snapshot is not None else None
+
+        def may(action: str, department: str | None = None) -> bool:
+            return rights is not None and rights.may(action, department)
+
+        if isinstance(screen, MainScreen):
+            for tab in ("overview", "accounts", "audit", "guideline"):
+                yield SystemCommand(
+                    t(f"tui.command.{tab}"),
+                    t(f"tui.tip.{tab}"),
+                    lambda tab=tab: screen.action_show_tab(tab),
+                )
+            yield SystemCommand(t("tui.command.filter"), t("tui.tip.filter"), screen.action_filter)
+            yield SystemCommand(t("tui.command.reload"), t("tui.tip.reload"), screen.action_reload)
+            audit = screen.query_one(AuditView)
+            if may(access.RUN_AUDIT):
+                yield SystemCommand(
+                    t("tui.command.run_audit"), t("tui.tip.run_audit"), audit.action_run
+                )
+            if audit.running:
+                yield SystemCommand(
+                    t("tui.command.cancel_audit"), t("tui.tip.cancel"), audit.action_cancel
+                )
+            yield SystemCommand(t("tui.command.export"), t("tui.tip.export"), audit.action_export)
+            yield SystemCommand(
+                t("tui.command.group"), t("tui.tip.group"), audit.action_toggle_grouping
+            )
+            if may(access.RECORD_REVISION):
+                guideline = screen.query_one(GuidelineView)
+
+                def new_revision() -> None:
+                    screen.action_show_tab("guideline")
+                    guideline.action_new_revision()
+
+                yield SystemCommand(
+                    t("tui.command.new_revision"), t("tui.tip.new_revision"), new_revision
+                )
+        if isinstance(screen, AccountDetailScreen):
+            department = screen.account.department if screen.account is not None else None
+            if may(access.EDIT_ACCOUNT, department):
+                yield SystemCommand(t("tui.command.save"), t("tui.tip.save"), screen.action_save)
+            if may(access.CONFIRM_EDITORS, department):
+                yield SystemCommand(
+                    t("tui.command.confirm_editors"),
+                    t("tui.tip.confirm_editors"),
+                    screen.action_confirm_editors,
+                )
+            if may(access.EDIT_EDITORS, department):
+                yield SystemCommand(
+                    t("tui.command.remove_editor"),
+                    t("tui.tip.remove_editor"),
+                    screen.action_remove_editor,
+                )
+            if may(access.ACKNOWLEDGE_FINDING, department):
+                yield SystemCommand(
+                    t("tui.command.acknowledge"),
+                    t("tui.tip.acknowledge"),
+                    screen.action_acknowledge,
+                )
+            if may(access.WAIVE_FINDING, department):
+                yield SystemCommand(t("tui.command.waive"), t("tui.tip.waive"), screen.action_waive)
+            yield SystemCommand(
+                t("tui.command.history"),
+                t("tui.tip.history"),
+                lambda: screen.action_show_tab("history"),
+            )
+            yield SystemCommand(t("tui.command.back"), t("tui.tip.back"), screen.action_back)
+        yield SystemCommand(
+            t("tui.command.language"), t("tui.tip.language"), self.action_switch_language
+        )
+        yield SystemCommand(t("tui.command.theme"), t("tui.tip.theme"), self.action_change_theme)
+        yield SystemCommand(t("tui.command.help"), t("tui.tip.help"), self.action_help)
+        yield SystemCommand(t("tui.command.quit"), t("tui.tip.quit"), self.action_quit)

@@ -1,0 +1,150 @@
+"""The main screen: four tabs (overview, accounts, audit, guideline) under one header and footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+
+from governance.i18n import t
+from screens.accounts import AccountsView
+from screens.audit import AuditView
+from screens.guideline import GuidelineView
+from screens.localize import localize_bindings
+from screens.overview import OverviewView
+from screens.services import AccountsSnapshot, AccountSummary
+from screens.widgets.account_table import AccountTable
+
+if TYPE_CHECKING:
+    from screens.app import KontokollApp
+
+TABS = ("overview", "accounts", "audit", "guideline")
+
+
+class MainScreen(Screen[None]):
+    """The app's home: switch tabs with 1–4, filter accounts with /, open one with Enter."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "1",
+            "show_tab('overview')",
+            "tui.key.overview",
+            id="tab.overview",
+            tooltip="tui.tip.overview",
+        ),
+        Binding(
+            "2",
+            "show_tab('accounts')",
+            "tui.key.accounts",
+            id="tab.accounts",
+            tooltip="tui.tip.accounts",
+        ),
+        Binding("3", "show_tab('audit')", "tui.key.audit", id="tab.audit", tooltip="tui.tip.audit"),
+        Binding(
+            "4",
+            "show_tab('guideline')",
+            "tui.key.guideline",
+            id="tab.guideline",
+            tooltip="tui.tip.guideline",
+        ),
+        Binding(
+            "slash",
+            "filter",
+            "tui.key.filter",
+            show=False,
+            id="main.filter",
+            tooltip="tui.tip.filter",
+        ),
+        Binding("ctrl+r", "reload", "tui.key.reload", id="main.reload", tooltip="tui.tip.reload"),
+    ]
+
+    def __init__(self, start: str = "overview") -> None:
+        super().__init__(id="main")
+        localize_bindings(self)
+        self._start = start if start in TABS else "overview"
+        # Starting on the accounts tab, the table takes the focus once it has its rows.
+        self._focus_table_when_loaded = self._start == "accounts"
+
+    @property
+    def kontokoll(self) -> KontokollApp:
+        """The app, with its services."""
+        return cast("KontokollApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        snapshot = self.kontokoll.snapshot
+        yield Header()
+        with TabbedContent(initial=self._start, id="tabs"):
+            with TabPane(t("tui.tab.overview"), id="overview"):
+                yield OverviewView(snapshot.overview if snapshot else None, id="overview-view")
+            with TabPane(t("tui.tab.accounts"), id="accounts"):
+                yield AccountsView(snapshot, id="accounts-view")
+            with TabPane(t("tui.tab.audit"), id="audit"):
+                yield AuditView(id="audit-view")
+            with TabPane(t("tui.tab.guideline"), id="guideline"):
+                yield GuidelineView(id="guideline-view")
+        yield Footer()
+
+    @property
+    def active_tab(self) -> str:
+        """The id of the tab on show."""
+        return self.query_one(TabbedContent).active
+
+    async def show_snapshot(self, snapshot: AccountsSnapshot) -> None:
+        """Show freshly read figures in the overview and the accounts table."""
+        self.query_one(AccountsView).show_snapshot(snapshot)
+        self.query_one(AuditView).apply_rights()
+        self.query_one(GuidelineView).apply_rights()
+        overview = self.query_one(OverviewView)
+        new = OverviewView(snapshot.overview, id="overview-view")
+        pane = self.query_one("#overview", TabPane)
+        await overview.remove()
+        await pane.mount(new)
+        if self._focus_table_when_loaded or self.focused is None:
+            self._focus_table_when_loaded = False  # a loading table cannot take the focus
+            self._focus_tab(self.active_tab)
+
+    def update_summary(self, summary: AccountSummary) -> None:
+        """Show one changed account in the table."""
+        self.query_one(AccountsView).update_summary(summary)
+
+    def action_show_tab(self, tab: str) -> None:
+        """Switch to a tab and focus what is in it."""
+        self.query_one(TabbedContent).active = tab
+        self._focus_tab(tab)
+
+    def _focus_tab(self, tab: str) -> None:
+        # Focus lands inside the tab, so that its own keys (r, g, e on the audit) work at once.
+        if tab == "accounts":
+            self.query_one(AccountTable).focus()
+        elif tab == "audit":
+            self.query_one("#audit-findings").focus()
+        elif tab == "guideline":
+            self.query_one("#revision-table").focus()
+        else:
+            self.query_one(TabbedContent).query_one("Tabs").focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        focused = self.focused
+        in_table_or_filter = isinstance(focused, AccountTable) or (
+            focused is not None and focused.id == "filter"
+        )
+        if event.pane.id == "accounts" and not in_table_or_filter:
+            self.call_after_refresh(self.query_one(AccountTable).focus)
+
+    def action_filter(self) -> None:
+        """Show the accounts and put the cursor in the filter box."""
+        self.query_one(TabbedContent).active = "accounts"
+        self.query_one(AccountsView).action_focus_filter()
+
+    def action_reload(self) -> None:
+        """Read the register again."""
+        self.kontokoll.load_snapshot()
+
+    @on(AccountTable.Opened)
+    def _open(self, event: AccountTable.Opened) -> None:
+        self.kontokoll.open_account(event.summary.id)

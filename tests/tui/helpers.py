@@ -1,0 +1,70 @@
+"""Helpers shared by the app's pilot tests."""
+
+from __future__ import annotations
+
+import contextlib
+
+from textual.pilot import Pilot
+from textual.worker import WorkerFailed
+
+from screens.account_detail import AccountDetailScreen
+from screens.app import KontokollApp
+from screens.widgets.account_table import AccountTable
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    """Wait until every worker is done and its messages are handled.
+
+    A worker that failed is not an error here: the app reports it as a notification, and the
+    tests check that notification.
+    """
+    for _ in range(2):
+        with contextlib.suppress(WorkerFailed):
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def type_into(pilot: Pilot[int], text: str) -> None:
+    """Type ``text`` into the focused input: the first key for real, the rest at once.
+
+    Each Pilot key press waits ~0.1 s for the app to look idle; typing whole words key by key
+    would make the suite slow without testing anything more.
+    """
+    from textual.widgets import Input
+
+    await pilot.press(text[0])
+    box = pilot.app.focused
+    assert isinstance(box, Input)
+    box.insert_text_at_cursor(text[1:])
+    await pilot.pause()
+
+
+def table(app: KontokollApp) -> AccountTable:
+    """The accounts table on the main screen."""
+    return app.screen.query_one(AccountTable)
+
+
+async def open_account(pilot: Pilot[int], ref: str) -> AccountDetailScreen:
+    """Filter the table down to ``ref``, press Enter, and wait for the detail screen."""
+    app = pilot.app
+    assert isinstance(app, KontokollApp)
+    await settle(pilot)
+    await pilot.press("2", "slash")
+    await type_into(pilot, ref.split(":", 1)[1])
+    rows = table(app).visible_summaries
+    target = next(n for n, s in enumerate(rows) if s.ref == ref)
+    await pilot.press("enter")  # from the filter box to the table
+    for _ in range(target):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, AccountDetailScreen)
+    assert screen.account is not None and screen.account.ref == ref
+    return screen
+
+
+def screen_text(app: KontokollApp) -> str:
+    """What the terminal shows now, as plain text (one line per terminal row)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)

@@ -1,0 +1,82 @@
+"""The app's entry points on the command line: demo, serve, and the app itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from kontokoll.cli import serve
+from kontokoll.cli.main import main
+
+
+def test_demo_without_a_terminal_prints_the_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--data-dir", str(tmp_path), "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Demoregistret finns i" in out and "60 konton" in out
+
+
+def test_demo_no_app_never_opens_the_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kontokoll.app_launch
+
+    def refuse(*args: Any, **kwargs: Any) -> int:
+        raise AssertionError("the app must not open")
+
+    monkeypatch.setattr(kontokoll.app_launch, "run_app", refuse)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-app"]) == 0
+    assert "Demoregistret finns i" in capsys.readouterr().out
+
+
+class FakeServer:
+    """Stands in for textual-serve's Server: records what it was asked to serve."""
+
+    made: ClassVar[list[FakeServer]] = []
+
+    def __init__(self, command: str, host: str, port: int, title: str) -> None:
+        self.command, self.host, self.port, self.title = command, host, port, title
+        FakeServer.made.append(self)
+
+    def serve(self) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_server(monkeypatch: pytest.MonkeyPatch) -> type[FakeServer]:
+    import textual_serve.server
+
+    FakeServer.made = []
+    monkeypatch.setattr(textual_serve.server, "Server", FakeServer)
+    return FakeServer
+
+
+def test_serve_binds_to_localhost_and_warns_there_is_no_login(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_server: type[FakeServer]
+) -> None:
+    assert main(["--data-dir", str(tmp_path), "serve", "--demo", "--port", "8123"]) == 0
+    (server,) = fake_server.made
+    assert (server.host, server.port) == ("127.0.0.1", 8123)
+    assert "--data-dir" in server.command and str(tmp_path / "demo") in server.command
+    captured = capsys.readouterr()
+    assert "http://127.0.0.1:8123" in captured.out
+    assert "bara från den här datorn" in captured.err
+    assert "ingen inloggning" in captured.err
+
+
+def test_serve_on_another_address_says_who_can_reach_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_server: type[FakeServer]
+) -> None:
+    assert main(["--data-dir", str(tmp_path), "serve", "--host", "0.0.0.0"]) == 0
+    assert fake_server.made[0].host == "0.0.0.0"
+    assert "VARNING" in capsys.readouterr().err
+
+
+def test_loopback_addresses() -> None:
+    assert serve.is_loopback("127.0.0.1") and serve.is_loopback("::1")
+    assert serve.is_loopback("localhost")
+    assert not serve.is_loopback("0.0.0.0") and not serve.is_loopback("example.org")
