@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kontokoll.demo_setup import prepare_demo
 from governance.i18n import set_language
+from kontokoll.demo_setup import prepare_demo
 
 
 def run_app(data_dir: Path, *, demo: bool, lang: str | None = None, start: str = "overview") -> int:

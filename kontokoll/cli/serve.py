@@ -12,9 +12,9 @@ import shlex
 import sys
 from typing import Any
 
-from kontokoll.demo_setup import prepare_demo
 from governance.i18n import current_language, t
 from kontokoll.cli.context import CliContext
+from kontokoll.demo_setup import prepare_demo
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
