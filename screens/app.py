@@ -37,6 +37,10 @@ class KontokollApp(App[int]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "Kontokoll"
+    # Mouse text selection is off: in Textual 8.2.8 a mouse press that lands on a widget removed
+    # in the same frame (the overview is rebuilt when its figures arrive) crashes the app with
+    # "'NoneType' object has no attribute 'region'" (seen in the browser through textual-serve).
+    ALLOW_SELECT = False
     COMMANDS: ClassVar = App.COMMANDS | {AccountsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "tui.key.help", id="app.help", tooltip="tui.tip.help"),
