@@ -233,3 +233,60 @@ def test_init_group_shares_the_directory_and_later_files_keep_it(tmp_path: Path)
         assert path.stat().st_gid == os.getgid()
     unknown = run_process("--data-dir", str(data), "init", "--group", "ingen-sadan-grupp-xyz")
     assert unknown.returncode == 2 and "ingen-sadan-grupp-xyz" in unknown.stderr
+
+
+def _as_role(data: Path, role: str, departments: tuple[str, ...] = ()) -> None:
+    """A register where the OS login running the tests has ``role`` (another admin exists)."""
+    store = Store(data)
+    register = Register(store, user=ME)
+    register.create_account({"platform": "facebook", "handle": "kultur", "department": KULTUR})
+    register.create_account({"platform": "facebook", "handle": "miljo", "department": MILJO})
+    register.add_editor("facebook:kultur", "Anna Berg <anna@hbg.se>")
+    people = People(store, user=ME)
+    people.add_user(ME, "admin")
+    people.add_user("boss", "admin")
+    People(store, user="boss").add_user(ME, role, departments)
+    store.close()
+
+
+# (command, allowed for admin, for a lead of Kulturförvaltningen, for a viewer)
+CLI_MATRIX = [
+    (("accounts", "list"), True, True, True),
+    (("log",), True, True, True),
+    (("editors", "add", "facebook:kultur", "Bo Ek <bo@hbg.se>"), True, True, False),
+    (("editors", "add", "facebook:miljo", "Bo Ek <bo@hbg.se>"), True, False, False),
+    (("editors", "confirm", "facebook:kultur"), True, True, False),
+    (("editors", "remove", "facebook:kultur", "anna@hbg.se"), True, True, False),
+    (("users", "add", "kim", "--role", "viewer"), True, False, False),
+    (("departments", "add", "Nya förvaltningen"), True, False, False),
+    (("editors", "forget", "anna@hbg.se"), True, False, False),
+    (("revision", "record", "2026-10-01"), True, False, False),
+    (("audit", "run", "--quarter", "2026Q3"), True, False, False),
+]
+
+
+@pytest.mark.parametrize(("role", "column"), [("admin", 1), ("lead", 2), ("viewer", 3)])
+def test_every_role_through_the_cli(tmp_path: Path, role: str, column: int) -> None:
+    data = tmp_path / "data"
+    _as_role(data, role, (KULTUR,) if role == "lead" else ())
+    for row in CLI_MATRIX:
+        command, allowed = row[0], row[column]
+        result = run_process("--data-dir", str(data), *command)
+        assert (result.returncode == 0) == allowed, (role, command, result.stderr)
+        assert "Traceback" not in result.stderr
+        if not allowed:
+            assert ME in result.stderr  # the refusal names who was refused
+    store = Store(data)
+    refused = [e for e in Register(store, user="boss").change_log() if e.action == "refused"]
+    store.close()
+    assert len(refused) == sum(1 for row in CLI_MATRIX if not row[column])
+
+
+def test_a_viewer_may_not_sync_and_nothing_is_fetched(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _as_role(data, "viewer")
+    # The refusal comes before any client is built, so no host could be reached.
+    env = child_env(KONTOKOLL_FACEBOOK_BASE_URL="http://127.0.0.1:9")
+    result = run_process("--data-dir", str(data), "sync", env=env)
+    assert result.returncode == 2
+    assert "viewer" in result.stderr and "stats.sync" in result.stderr
