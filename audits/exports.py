@@ -6,7 +6,8 @@ Exports carry no e-mail addresses: a finding names an account, never its editors
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from audits.engine import Finding
@@ -26,7 +27,7 @@ CSV_COLUMNS = (
     "status",
     "first_seen",
 )
-FORMATS = ("csv", "md")
+FORMATS = ("csv", "md", "xlsx")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +58,10 @@ def report_items(run: AuditRun, reviews: Reviews) -> list[ReportItem]:
     return items
 
 
-def findings_csv(run: AuditRun, items: Sequence[ReportItem], delimiter: str = ";") -> bytes:
-    """The export's CSV (BOM, CRLF, formula-safe); ``delimiter`` is ``;`` or ``,``."""
+def _rows(run: AuditRun, items: Sequence[ReportItem]) -> Iterator[tuple[str, ...]]:
+    """The export's rows, in CSV_COLUMNS order."""
     quarter = str(run.info.quarter)
-    rows = (
+    return (
         (
             quarter,
             item.finding.platform,
@@ -75,7 +76,38 @@ def findings_csv(run: AuditRun, items: Sequence[ReportItem], delimiter: str = ";
         )
         for item in items
     )
-    return render_csv(CSV_COLUMNS, rows, delimiter)
+
+
+def findings_csv(run: AuditRun, items: Sequence[ReportItem], delimiter: str = ";") -> bytes:
+    """The export's CSV (BOM, CRLF, formula-safe); ``delimiter`` is ``;`` or ``,``."""
+    return render_csv(CSV_COLUMNS, _rows(run, items), delimiter)
+
+
+def findings_xlsx(run: AuditRun, items: Sequence[ReportItem]) -> bytes:
+    """The export as an Excel workbook: one sheet, a frozen header row and a filter.
+
+    Every cell is written as text, so no cell can become a formula whatever it holds.
+    """
+    import xlsxwriter  # only this export needs it
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    sheet = workbook.add_worksheet(str(run.info.quarter))
+    bold = workbook.add_format({"bold": True})
+    widths = [len(c) for c in CSV_COLUMNS]
+    for column, name in enumerate(CSV_COLUMNS):
+        sheet.write_string(0, column, name, bold)
+    count = 0
+    for count, row in enumerate(_rows(run, items), start=1):
+        for column, value in enumerate(row):
+            sheet.write_string(count, column, value)
+            widths[column] = max(widths[column], min(len(value), 80))
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width + 2)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, count, len(CSV_COLUMNS) - 1)
+    workbook.close()
+    return buffer.getvalue()
 
 
 def findings_markdown(run: AuditRun, items: Sequence[ReportItem]) -> bytes:

@@ -28,7 +28,14 @@ from audits.engine import (
     evaluate,
     judgement_day,
 )
-from audits.exports import FORMATS, ReportItem, findings_csv, findings_markdown, report_items
+from audits.exports import (
+    FORMATS,
+    ReportItem,
+    findings_csv,
+    findings_markdown,
+    findings_xlsx,
+    report_items,
+)
 from audits.quarters import Quarter
 from audits.revisions import (
     Revision,
@@ -252,7 +259,7 @@ class AuditService(Service):
         delimiter: str = ";",
         run_id: str | None = None,
     ) -> bytes:
-        """A quarter's findings (its latest run) as CSV or Markdown bytes."""
+        """A quarter's findings (its latest run) as CSV, Markdown or Excel (xlsx) bytes."""
         if fmt not in FORMATS:
             raise FieldError("format", "field.bad_choice", value=fmt, allowed=", ".join(FORMATS))
         if delimiter not in (";", ","):
@@ -260,6 +267,8 @@ class AuditService(Service):
         report = self.report(quarter, run_id=run_id)
         if fmt == "md":
             return findings_markdown(report.run, report.items)
+        if fmt == "xlsx":
+            return findings_xlsx(report.run, report.items)
         return findings_csv(report.run, report.items, delimiter)
 
     # --- acknowledgements and waivers ----------------------------------------------------------

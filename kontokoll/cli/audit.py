@@ -47,7 +47,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     exp.add_argument("--quarter", metavar="YYYYQN", help=t("audit.cli.quarter_pick_help"))
     exp.add_argument("--output", "-o", type=Path, required=True, metavar="FILE")
     exp.add_argument(
-        "--format", choices=["csv", "md"], default="csv", help=t("audit.cli.format_help")
+        "--format", choices=["csv", "md", "xlsx"], default="csv", help=t("audit.cli.format_help")
     )
     exp.add_argument("--delimiter", choices=[";", ","], default=";", help=t("cli.delimiter_help"))
     exp.set_defaults(handler=export_findings)

@@ -98,6 +98,31 @@ def test_markdown_report(audited: AuditService) -> None:
 
 def test_bad_format_or_delimiter_is_refused(audited: AuditService) -> None:
     with pytest.raises(FieldError):
-        audited.export(fmt="xlsx")
+        audited.export(fmt="pdf")
     with pytest.raises(FieldError):
         audited.export(delimiter="\t")
+
+
+def _xlsx_cells(data: bytes) -> tuple[list[str], str]:
+    """The shared strings and the sheet XML of a one-sheet workbook."""
+    import re
+    import zipfile
+    from xml.sax.saxutils import unescape
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        shared = book.read("xl/sharedStrings.xml").decode()
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    return [unescape(s) for s in re.findall(r"<t[^>]*>(.*?)</t>", shared, re.S)], sheet
+
+
+def test_xlsx_holds_the_same_findings_as_text_never_formulas(audited: AuditService) -> None:
+    data = audited.export(fmt="xlsx")
+    assert data.startswith(b"PK")
+    strings, sheet = _xlsx_cells(data)
+    csv_cells = {cell for row in rows(audited.export()) for cell in row}
+    # The same values as the CSV (which prefixes formula-like cells with ' for safety).
+    assert "=hyperlink" in strings and "=cmd|' /C calc'!A0" in strings
+    assert {c.removeprefix("'") for c in csv_cells if c} <= set(strings)
+    assert "<f>" not in sheet  # no formulas, whatever the cells hold
+    assert 'ref="A1:J' in sheet  # the filter covers the header and every row
+    assert not any("@" in s for s in strings)
