@@ -1,6 +1,7 @@
 """The sync engine: fetch every account's monthly figures from its platform and store them.
 
-Accounts are fetched concurrently, bounded per platform and overall. Results are written in
+Accounts are fetched concurrently, bounded per platform and overall, the longest expected
+fetches first (so the sync does not end waiting on a few long ones). Results are written in
 batches (records first, then the outcomes that point past them), so a killed sync loses at most
 the last unwritten batch and the next sync resumes from each account's stored cursor. Each account
 ends ``ok`` or ``failed: reason``; a failed account keeps its previous figures. A platform whose
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -48,6 +49,12 @@ log = logging.getLogger("kontokoll.sync")
 FIRST_SYNC_MONTHS = 24
 #: Accounts whose results are written together.
 BATCH_SIZE = 50
+#: Rough requests of a first sync per account (25 months; Instagram reads insights in windows of
+#: at most 30 days). Only the order of work depends on it: the longest fetches start first, so
+#: that the sync does not end waiting on a few long ones. Later syncs use the last count.
+FIRST_SYNC_REQUESTS: dict[str, int] = {
+    "instagram": 45, "facebook": 12, "youtube": 10, "x": 8, "linkedin": 7,
+}
 _RECORD_FIELDS = frozenset(f.name for f in fields(MonthlyStats)) - {"account_id", "month"}
 
 
@@ -129,13 +136,22 @@ def sync_all(
     now: datetime | None = None,
     since: str | None = None,
     progress: Progress | None = None,
+    user: str | None = None,
 ) -> SyncReport:
     """Sync ``accounts`` into ``store`` (a Store or a StatsSink) and return the report.
 
     Blocking; from async code (a TUI worker) await :func:`sync_accounts` instead. ``transport``
     and ``base_urls`` point the clients elsewhere (the emulation); ``tokens`` replaces the keyring
-    and environment lookup.
+    and environment lookup. Into a Store, the sync needs the right to rewrite stats (admin);
+    ``user`` is the login to check, the process's own by default.
     """
+    from governance.store import Store
+
+    if isinstance(store, Store):
+        from governance.access import SYNC_STATS
+        from governance.service import Service
+
+        Service(store, user=user).require(SYNC_STATS)
     return asyncio.run(
         sync_accounts(
             getattr(store, "stats", store), accounts, transport=transport, tokens=tokens,
@@ -174,7 +190,7 @@ async def sync_accounts(
     writer = _Writer(sink, batch_size)
     try:
         async with open_http(transport, connections=settings.concurrency_total) as session:
-            await asyncio.gather(*(run.account(a, session, tokens, writer) for a in chosen))
+            await run.all(chosen, session, tokens, writer)
     finally:
         writer.flush()  # also on cancel (Ctrl-C): what finished is kept
     run.report.seconds = clock() - started
@@ -246,8 +262,6 @@ class _Run:
         self.previous: dict[str, SyncOutcome] = {}
         self.total = 0
         self.done = 0
-        self.all_slots = asyncio.Semaphore(settings.concurrency_total)
-        self.slots: dict[str, asyncio.Semaphore] = {}
         self.throttles: dict[str, Throttle] = {}
         self.stopped: dict[str, PlatformStopped] = {}
         self.first_start: dict[str, float] = {}
@@ -262,7 +276,6 @@ class _Run:
         self.previous = self.sink.outcomes() if chosen else {}
         for platform in sorted({a.platform for a in chosen}, key=PLATFORMS.index):
             self.report.platforms[platform] = PlatformSummary(platform)
-            self.slots[platform] = asyncio.Semaphore(self.settings.concurrency_per_platform)
             self.throttles[platform] = Throttle()
         self.total = len(chosen)
         return chosen
@@ -285,13 +298,78 @@ class _Run:
         return FetchPlan(account, self.now, months_between(first, self.current), cursor,
                          same_day, previous)
 
-    async def account(
-        self, account: SyncAccount, session: object, tokens: Mapping[str, str], writer: _Writer
+    def expected_requests(self, account: SyncAccount) -> int:
+        """About how many requests the account will take: the last sync's count, or a guess."""
+        before = self.previous.get(account.id)
+        if before is not None and before.requests:
+            return before.requests
+        return FIRST_SYNC_REQUESTS.get(account.platform, 1)
+
+    async def all(
+        self,
+        accounts: Sequence[SyncAccount],
+        session: object,
+        tokens: Mapping[str, str],
+        writer: _Writer,
+    ) -> None:
+        """Fetch every account: at most ``concurrency_total`` at once, and at most
+        ``concurrency_per_platform`` of one platform; the longest expected fetches first.
+
+        Whenever a fetch ends, the first waiting accounts whose platform has room start, so a
+        slot never idles while an account waits behind another platform's accounts, and the
+        sync does not end waiting on a few long fetches that started last.
+        """
+        waiting = sorted(accounts, key=self.expected_requests, reverse=True)
+        loop = asyncio.get_running_loop()
+        gates = [loop.create_future() for _ in waiting]
+        queue = list(zip(waiting, gates, strict=True))
+        running: Counter[str] = Counter()
+        room = max(1, self.settings.concurrency_total)
+        per_platform = max(1, self.settings.concurrency_per_platform)
+
+        def admit() -> None:
+            nonlocal room
+            index = 0
+            while index < len(queue) and room > 0:
+                account, gate = queue[index]
+                if gate.done():  # cancelled while waiting
+                    del queue[index]
+                elif running[account.platform] < per_platform:
+                    del queue[index]
+                    running[account.platform] += 1
+                    room -= 1
+                    gate.set_result(None)
+                else:
+                    index += 1
+
+        async def one(account: SyncAccount, gate: asyncio.Future[None]) -> None:
+            nonlocal room
+            await gate
+            try:
+                outcome, records = await self._fetch_timed(account, session, tokens)
+            finally:
+                running[account.platform] -= 1
+                room += 1
+                admit()
+            await self._finish(account, outcome, records, writer)
+
+        admit()
+        await asyncio.gather(*(one(a, g) for a, g in zip(waiting, gates, strict=True)))
+
+    async def _fetch_timed(
+        self, account: SyncAccount, session: object, tokens: Mapping[str, str]
+    ) -> tuple[SyncOutcome, list[MonthlyStats]]:
+        self.first_start.setdefault(account.platform, self.clock())
+        return await self._fetch(account, session, tokens.get(account.platform))
+
+    async def _finish(
+        self,
+        account: SyncAccount,
+        outcome: SyncOutcome,
+        records: list[MonthlyStats],
+        writer: _Writer,
     ) -> None:
         platform = account.platform
-        async with self.slots[platform], self.all_slots:
-            self.first_start.setdefault(platform, self.clock())
-            outcome, records = await self._fetch(account, session, tokens.get(platform))
         summary = self.report.platforms[platform]
         summary.requests += outcome.requests
         summary.seconds = self.clock() - self.first_start[platform]

@@ -14,10 +14,14 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
+import orjson
+
 from governance.emulation.data import AccountData, AccountProfile, generate
+
+T = TypeVar("T")
 
 PREFIXES: Mapping[str, str] = {
     "facebook": "/facebook/v26.0",
@@ -131,6 +135,7 @@ class Emulation:
         self._faults = list(faults or [])
         self._used: Counter[int] = Counter()
         self._calls: Counter[tuple[str, str]] = Counter()
+        self._memo: dict[tuple[Any, ...], Any] = {}
         self.accounts: dict[tuple[str, str], AccountData] = {}
         for profile in profiles:
             data = generate(profile, now=now, seed=seed)
@@ -151,6 +156,17 @@ class Emulation:
     def add_fault(self, fault: Fault) -> None:
         """Inject one more fault from now on."""
         self._faults.append(fault)
+
+    def memo(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+        """``build()``, computed once per ``key``: a listing is built once and served by pages.
+
+        Callers must not change what comes back (faults copy a body before they spoil it).
+        """
+        try:
+            found: T = self._memo[key]
+        except KeyError:
+            found = self._memo[key] = build()
+        return found
 
     def account(self, platform: str, key: str) -> AccountData | None:
         """The account with this platform id or handle."""
@@ -247,10 +263,7 @@ class Emulation:
                 "x-rate-limit-reset": str(int(self.wall()) + 900),
             })
         elif platform in ("facebook", "instagram"):
-            share = 85 if high else 3
-            answer.headers["x-app-usage"] = json.dumps(
-                {"call_count": share, "total_cputime": 1, "total_time": 1}
-            )
+            answer.headers["x-app-usage"] = _USAGE_HIGH if high else _USAGE_LOW
 
     def _encode(self, answer: Answer) -> tuple[int, dict[str, str], bytes]:
         headers = dict(answer.headers)
@@ -258,10 +271,14 @@ class Emulation:
             body = answer.body
             headers.setdefault("content-type", "text/html; charset=utf-8")
         else:
-            body = json.dumps(answer.body, separators=(",", ":")).encode()
+            body = orjson.dumps(answer.body)
             headers.setdefault("content-type", "application/json; charset=UTF-8")
         headers["content-length"] = str(len(body))
         return answer.status, headers, body
+
+
+_USAGE_LOW = json.dumps({"call_count": 3, "total_cputime": 1, "total_time": 1})
+_USAGE_HIGH = json.dumps({"call_count": 85, "total_cputime": 1, "total_time": 1})
 
 
 def _token(platform: str, headers: Mapping[str, str], params: Mapping[str, str]) -> str:

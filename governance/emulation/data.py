@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import random
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 
 from governance.monthly import add_months, month_of
 
@@ -72,6 +71,10 @@ class AccountData:
     key: str
     followers: int
     posts: tuple[Post, ...]
+    #: Daily figures computed so far, by (metric, low, high): first day, values, running sums.
+    _series: dict[tuple[str, int, int], _Series] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def daily(self, day: date, metric: str, low: int, high: int) -> int:
         """A deterministic daily figure between ``low`` and ``high``."""
@@ -84,8 +87,62 @@ class AccountData:
         found = [(post, c) for post in self.posts for c in post.comments]
         return sorted(found, key=lambda pair: pair[1].at, reverse=True)
 
+    def dailies(self, first: date, days: int, metric: str, low: int, high: int) -> list[int]:
+        """``daily()`` of ``days`` days from ``first`` on (computed once per day and metric)."""
+        if not self.posts or days <= 0:
+            return [0] * max(0, days)
+        series = self._covering(first, days, metric, low, high)
+        offset = (first - series.first).days
+        return series.values[offset:offset + days]
 
-@lru_cache(maxsize=1 << 20)
+    def daily_total(self, first: date, days: int, metric: str, low: int, high: int) -> int:
+        """The sum of ``daily()`` over ``days`` days from ``first`` on."""
+        if not self.posts or days <= 0:
+            return 0
+        series = self._covering(first, days, metric, low, high)
+        offset = (first - series.first).days
+        return series.sums[offset + days] - series.sums[offset]
+
+    def _covering(self, first: date, days: int, metric: str, low: int, high: int) -> _Series:
+        key = (metric, low, high)
+        series = self._series.get(key)
+        end = first + timedelta(days=days)
+        if series is None or first < series.first or end > series.end:
+            # A sync asks for windows across two years, oldest first: compute them at once.
+            start = min(first, series.first) if series else first - timedelta(days=_BEFORE_DAYS)
+            stop = max(end, series.end) if series else end + timedelta(days=_AFTER_DAYS)
+            series = self._series[key] = _Series.build(self.key, start, stop, metric, low, high)
+        return series
+
+
+#: How far before and after the first days asked for a metric its series is computed.
+_BEFORE_DAYS = 40
+_AFTER_DAYS = 800
+
+
+@dataclass(frozen=True)
+class _Series:
+    first: date
+    end: date
+    values: list[int]
+    #: ``sums[i]`` is the sum of the first ``i`` values.
+    sums: list[int]
+
+    @staticmethod
+    def build(key: str, first: date, end: date, metric: str, low: int, high: int) -> _Series:
+        span = high - low + 1
+        values = []
+        day = first
+        one = timedelta(days=1)
+        while day < end:
+            values.append(low + _digest(key, day, metric) % span)
+            day += one
+        sums = [0]
+        for value in values:
+            sums.append(sums[-1] + value)
+        return _Series(first, end, values, sums)
+
+
 def _digest(key: str, day: date, metric: str) -> int:
     return zlib.crc32(f"{key}|{day.isoformat()}|{metric}".encode())
 

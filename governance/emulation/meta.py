@@ -179,18 +179,15 @@ def _page_insights(request: Request, data: AccountData) -> Answer:
                         " until")
     if data.followers < 100:  # Page insights need 100+ likes
         return Answer({"data": [], "paging": {}})
-    oldest = request.now.date() - timedelta(days=KEPT_DAYS)
+    # Daily values for the days Meta still keeps, up to yesterday.
+    first = max(since, request.now.date() - timedelta(days=KEPT_DAYS))
+    days = max(0, (min(until, request.now.date()) - first).days)
+    ends = [_end_time(first + timedelta(days=offset)) for offset in range(days)]
     out = []
     for metric in metrics:
         low, high = _DAILY[metric]
-        values = []
-        day = since
-        while day < until:
-            if day >= oldest and day < request.now.date():
-                end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-                values.append({"value": data.daily(day, metric, low, high),
-                               "end_time": graph_time(end + timedelta(hours=7))})
-            day += timedelta(days=1)
+        daily = data.dailies(first, days, metric, low, high)
+        values = [{"value": value, "end_time": end} for value, end in zip(daily, ends, strict=True)]
         out.append({"name": metric, "period": request.params.get("period", "day"),
                     "values": values, "title": metric.replace("_", " ").title(),
                     "description": "Daily", "id": f"{data.profile.platform_id}/insights/"
@@ -215,19 +212,23 @@ def _ig_insights(request: Request, data: AccountData) -> Answer:
     oldest = request.now - timedelta(days=KEPT_DAYS)
     if stop <= oldest:
         return Answer({"data": []})
-    days = []
-    day = start
-    while day < stop:
-        days.append(day.date())
-        day += timedelta(days=1)
+    # One daily value per day started in the window (the day of ``since`` and each after it).
+    days = -(-(stop - start) // timedelta(days=1)) if stop > start else 0
     out = []
     for metric in metrics:
         low, high = _DAILY[metric]
-        total = sum(data.daily(d, metric, low, high) for d in days)
+        total = data.daily_total(start.date(), days, metric, low, high)
         out.append({"name": metric, "period": "day", "title": metric.title(),
                     "description": "Total", "total_value": {"value": total},
                     "id": f"{data.profile.platform_id}/insights/{metric}/day"})
     return Answer({"data": out})
+
+
+@lru_cache(maxsize=1 << 12)
+def _end_time(day: date) -> str:
+    """The ``end_time`` of the daily value of ``day``, as Meta writes it (07:00 UTC next day)."""
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    return graph_time(end + timedelta(hours=7))
 
 
 def _moment(text: str) -> datetime:

@@ -79,6 +79,15 @@ def _window(request: Request, at: datetime) -> bool:
 
 
 def _tweets(request: Request, data: AccountData) -> Answer:
+    key = ("x-tweets", data.key, request.params.get("start_time"), request.params.get("end_time"))
+    found, media = request.emulation.memo(key, lambda: _timeline(request, data))
+    return _listing(request, found, {"media": media})
+
+
+def _timeline(
+    request: Request, data: AccountData
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The account's posts and replies in the request's window, newest first, and their media."""
     items: list[tuple[datetime, dict[str, Any]]] = []
     media = []
     for post in data.posts:
@@ -91,7 +100,7 @@ def _tweets(request: Request, data: AccountData) -> Answer:
             if comment.reply_at and comment.reply_id and _window(request, comment.reply_at):
                 items.append((comment.reply_at, _reply_doc(data, comment)))
     items.sort(key=lambda pair: pair[0], reverse=True)
-    return _listing(request, [doc for _, doc in items], {"media": media})
+    return [doc for _, doc in items], media
 
 
 def _post_doc(data: AccountData, post: Post) -> dict[str, Any]:
@@ -120,6 +129,14 @@ def _reply_doc(data: AccountData, comment: Comment) -> dict[str, Any]:
 
 
 def _mentions(request: Request, data: AccountData) -> Answer:
+    params = request.params
+    key = ("x-mentions", data.key, params.get("start_time"), params.get("end_time"),
+           params.get("since_id"))
+    return _listing(request, request.emulation.memo(key, lambda: _mentioned(request, data)), {})
+
+
+def _mentioned(request: Request, data: AccountData) -> list[dict[str, Any]]:
+    """Comments on the account's posts in the request's window, newest first."""
     since_id = request.params.get("since_id")
     found = []
     for _, comment in data.comments():
@@ -129,4 +146,4 @@ def _mentions(request: Request, data: AccountData) -> Answer:
             continue
         found.append({"id": comment.id, "created_at": x_time(comment.at), "text": "…",
                       "author_id": comment.author, "edit_history_tweet_ids": [comment.id]})
-    return _listing(request, found, {})
+    return found

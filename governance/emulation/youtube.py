@@ -68,11 +68,15 @@ def _paged(request: Request, found: list[dict[str, Any]], kind: str) -> Answer:
 
 
 def _uploads(request: Request, data: AccountData) -> Answer:
-    found = [{
+    found = request.emulation.memo(("yt-uploads", data.key), lambda: _upload_items(request, data))
+    return _paged(request, found, "playlistItem")
+
+
+def _upload_items(request: Request, data: AccountData) -> list[dict[str, Any]]:
+    return [{
         "kind": "youtube#playlistItem", "etag": "etag", "id": f"PL{video.id}",
         "contentDetails": {"videoId": video.id, "videoPublishedAt": rfc3339(video.at)},
     } for video in data.posts if video.at <= request.now]
-    return _paged(request, found, "playlistItem")
 
 
 def _videos(request: Request, data: AccountData) -> Answer:
@@ -91,6 +95,12 @@ def _videos(request: Request, data: AccountData) -> Answer:
 
 
 def _threads(request: Request, data: AccountData) -> Answer:
+    found = request.emulation.memo(("yt-threads", data.key), lambda: _thread_items(request, data))
+    return _paged(request, found, "commentThread")
+
+
+def _thread_items(request: Request, data: AccountData) -> list[dict[str, Any]]:
+    """Every comment thread on the channel's videos, newest first."""
     channel_id = data.profile.platform_id
     found = []
     for video, comment in data.comments():
@@ -114,4 +124,4 @@ def _threads(request: Request, data: AccountData) -> Answer:
                                                    "publishedAt": rfc3339(comment.reply_at),
                                                    "parentId": comment.id}}]}
         found.append(thread)
-    return _paged(request, found, "commentThread")
+    return found

@@ -7,6 +7,7 @@ previous figures stay, instead of a wrong figure being stored.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -211,11 +212,21 @@ class MonthBook:
     def __init__(self, months: Iterable[str]) -> None:
         self.months = tuple(months)
         self.patches: dict[str, dict[str, Any]] = {m: {} for m in self.months}
+        # Where each month starts (UTC), and where the last one ends: a moment's month is then
+        # a search, with no time-zone conversion (a sync places hundreds of thousands).
+        contiguous = self.months and self.months == months_between(self.months[0],
+                                                                   self.months[-1])
+        self._starts = [month_start_utc(m) for m in self.months] if contiguous else []
+        if contiguous:
+            self._starts.append(month_start_utc(add_months(self.months[-1], 1)))
 
     def holds(self, moment: datetime) -> str | None:
         """The month of ``moment`` if it is one being built."""
-        month = month_of(moment)
-        return month if month in self.patches else None
+        if not self._starts or moment.tzinfo is None:
+            month = month_of(moment)
+            return month if month in self.patches else None
+        index = bisect_right(self._starts, moment) - 1
+        return self.months[index] if 0 <= index < len(self.months) else None
 
     def zero(self, *names: str) -> None:
         """Start counts at 0 in every month: the listing they come from is read in full."""

@@ -9,10 +9,11 @@ and message. Clocks, sleep and randomness are injected so that tests never reall
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
+import ssl
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 
 from governance.i18n import t
 from governance.platforms.errors import (
@@ -113,16 +115,104 @@ class Throttle:
         self.not_before = max(self.not_before, moment)
 
 
+#: Headers every request carries (what ``httpx.AsyncClient`` would add by default).
+DEFAULT_HEADERS: Mapping[str, str] = {
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip, deflate",
+    "Connection": "keep-alive",
+    "User-Agent": f"kontokoll python-httpx/{httpx.__version__}",
+}
+
+
+class HttpSession:
+    """The HTTP of one sync: keep-alive connections lent out one request at a time.
+
+    Each "lane" is an httpx transport with a pool of exactly one connection, kept per origin on
+    a last-in-first-out free list, so a request reuses the most recently used warm connection.
+    One shared pool of many connections would do the same job, but httpcore scans every
+    connection of its pool (with socket system calls) on each request and each response, which
+    made the pool the client's biggest cost at 40 connections. With a given ``transport`` (the
+    emulation in-process, a mock) every request goes through it; it manages its own connections.
+    """
+
+    def __init__(self, transport: Transport | None, connections: int) -> None:
+        self._given = transport
+        self._slots = asyncio.Semaphore(max(1, connections))
+        self._free: dict[tuple[bytes, bytes, int | None], list[httpx.AsyncHTTPTransport]] = {}
+        self._lanes: list[httpx.AsyncHTTPTransport] = []
+        self._ssl: ssl.SSLContext | None = None
+
+    async def get(
+        self, url: str, params: Params | None, headers: httpx.Headers, timeout: float
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """GET ``url``; the status, headers and whole (decoded) body."""
+        request = httpx.Request(
+            "GET", url, params=params, headers=headers,
+            extensions={"timeout": {"connect": timeout, "read": timeout, "write": timeout,
+                                    "pool": timeout}},
+        )
+        async with self._slots:
+            if self._given is not None:
+                return await _exchange(self._given, request)
+            origin = (request.url.raw_scheme, request.url.raw_host, request.url.port)
+            free = self._free.setdefault(origin, [])
+            lane = free.pop() if free else self._lane(request.url)
+            result = await _exchange(lane, request)
+            # Only a lane whose exchange ended cleanly goes back; on an error or a cancel its
+            # connection may be half-used, so it is left for aclose() and a new one is made.
+            free.append(lane)
+            return result
+
+    def _lane(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
+        if self._ssl is None:
+            # Loading CA certificates is slow: once. SSL_CERT_FILE/SSL_CERT_DIR are honoured.
+            self._ssl = httpx.create_ssl_context()
+        lane = httpx.AsyncHTTPTransport(
+            verify=self._ssl, proxy=_environment_proxy(url),
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
+        self._lanes.append(lane)
+        return lane
+
+    async def aclose(self) -> None:
+        lanes, self._lanes, self._free = self._lanes, [], {}
+        for lane in lanes:
+            await lane.aclose()
+
+
+def _environment_proxy(url: httpx.URL) -> str | None:
+    """The proxy the environment sets for ``url`` (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY),
+    as ``httpx.AsyncClient`` would use it."""
+    proxies = urllib.request.getproxies_environment()
+    if not proxies or urllib.request.proxy_bypass(url.host):
+        return None
+    return proxies.get(url.scheme) or proxies.get("all")
+
+
+async def _exchange(
+    transport: httpx.AsyncBaseTransport, request: httpx.Request
+) -> tuple[int, httpx.Headers, bytes]:
+    response = await transport.handle_async_request(request)
+    try:
+        raw = await response.aread()
+    finally:
+        await response.aclose()
+    return response.status_code, response.headers, raw
+
+
 @asynccontextmanager
 async def open_http(
     transport: Transport | None = None, *, connections: int = 100
 ) -> AsyncIterator[object]:
-    """The HTTP session of one sync, shared by every platform (an opaque handle)."""
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(
-        transport=transport, limits=limits, follow_redirects=False
-    ) as client:
-        yield client
+    """The HTTP session of one sync, shared by every platform (an opaque handle).
+
+    ``connections`` bounds the requests in flight at once (and so the open connections).
+    """
+    session = HttpSession(transport, connections)
+    try:
+        yield session
+    finally:
+        await session.aclose()
 
 
 class PlatformHttp:
@@ -148,10 +238,10 @@ class PlatformHttp:
         self.base_url = settings.base_url(platform)
         self.settings = settings
         self.requests = 0
-        if not isinstance(session, httpx.AsyncClient):
+        if not isinstance(session, HttpSession):
             raise TypeError("session must come from open_http()")
-        self._client = session
-        self._headers = {**(extra_headers or {}), **auth_headers}
+        self._session = session
+        self._headers = httpx.Headers({**DEFAULT_HEADERS, **(extra_headers or {}), **auth_headers})
         self._policy = policy
         self._redact = redact
         self._sleep = sleep or asyncio.sleep
@@ -208,21 +298,18 @@ class PlatformHttp:
     ) -> tuple[Verdict, Any]:
         """Send one request; return the verdict on what came back, and its body."""
         self.requests += 1
-        shown = self._shown(url)
         try:
             async with asyncio.timeout(timeout):
-                response = await self._client.get(
-                    url, params=params, headers=self._headers, timeout=timeout
-                )
-                raw = await response.aread()
+                status, headers, raw = await self._session.get(url, params, self._headers, timeout)
         except (TimeoutError, httpx.TimeoutException):
-            log.info("GET %s timed out", shown)
+            log.info("GET %s timed out", self._shown(url))
             return Verdict("retry", detail="timeout"), None
         except httpx.TransportError as error:
-            log.info("GET %s failed: %s", shown, type(error).__name__)
+            log.info("GET %s failed: %s", self._shown(url), type(error).__name__)
             return Verdict("retry", detail=type(error).__name__), None
-        reply = _reply(response.status_code, response.headers, raw)
-        log.debug("GET %s -> %s", shown, reply.status)
+        reply = _reply(status, headers, raw)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("GET %s -> %s", self._shown(url), reply.status)
         pause = self._policy.pause(reply, self._wall(), self.settings)
         if pause > 0:
             log.info("%s: limit near, holding requests for %.1f s", self.platform, pause)
@@ -272,8 +359,8 @@ class PlatformHttp:
 
 
 def _reply(status: int, headers: httpx.Headers, raw: bytes) -> Reply:
-    lowered = {key.lower(): value for key, value in headers.items()}
+    lowered = dict(headers.items())  # httpx gives the names lower-cased, repeats joined by ", "
     try:
-        return Reply(status, lowered, json.loads(raw), True)
-    except ValueError:  # HTML error pages, truncated bodies, bad UTF-8
+        return Reply(status, lowered, orjson.loads(raw), True)
+    except orjson.JSONDecodeError:  # HTML error pages, truncated bodies, bad UTF-8
         return Reply(status, lowered, None, False)

@@ -55,8 +55,9 @@ class Settings:
     max_rate_wait_s: float = 60.0
     #: Pause before the next request when a platform reports ≥ 80 % of a limit used.
     slowdown_s: float = 2.0
-    #: Accounts fetched at once on one platform, and across all platforms.
-    concurrency_per_platform: int = 24
+    #: Accounts fetched at once on one platform, and across all platforms. One platform may take
+    #: most slots (Instagram's first sync is over half of all requests), but not all of them.
+    concurrency_per_platform: int = 30
     concurrency_total: int = 40
     #: Pages followed in one listing before it is treated as a paging loop.
     max_pages: int = 500

@@ -10,7 +10,6 @@ import argparse
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from governance.access import SYNC_STATS
 from governance.fields import PLATFORMS as ALL_PLATFORMS
 from governance.i18n import t
 from governance.monthly import month_of, parse_month
@@ -55,7 +54,6 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.warn(t("sync.future_since", month=since))
             return 2
     register_ = Register(ctx.store)
-    register_.require(SYNC_STATS)  # a sync rewrites stats: AKN's job, refused (and logged) else
     accounts = [register_.account(args.account)] if args.account else register_.accounts()
     if args.platform:
         accounts = [a for a in accounts if a.platform == args.platform]
