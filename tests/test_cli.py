@@ -162,3 +162,11 @@ def test_departments_and_their_contacts(cli) -> None:  # type: ignore[no-untyped
     assert "Kim Ek <kim@hbg.se>, Bo Al <bo@hbg.se>" in listing
     bad = cli("departments", "add", "Miljöförvaltningen", "--contact", "bara-namn")
     assert bad.code == 2 and "Namn <e-post>" in bad.err
+
+
+def test_kontokoll_alone_in_a_script_prints_help_instead_of_opening_the_app(
+    tmp_path: Path,
+) -> None:
+    result = run_process("--data-dir", str(tmp_path / "data"))
+    assert result.returncode == 0
+    assert "usage: kontokoll" in result.stdout

@@ -7,6 +7,7 @@ parser and sets ``handler`` to a function ``(args, ctx) -> exit code``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -88,12 +89,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _no_command(args: argparse.Namespace, ctx: CliContext, parser: argparse.ArgumentParser) -> int:
-    """Without a command, open the app on the data directory (or show help if it cannot run)."""
-    try:
-        from kontokoll.app_launch import run_app
-    except ImportError:
+    """Without a command, open the app on the data directory.
+
+    Only on a terminal, or under textual-serve (which names its driver in TEXTUAL_DRIVER): a
+    script or cron job that runs ``kontokoll`` alone gets the help, never a hanging app.
+    """
+    if not (ctx.out.isatty() or os.environ.get("TEXTUAL_DRIVER")):
         parser.print_help(ctx.out)
         return 0
+    from kontokoll.app_launch import run_app
+
     return int(run_app(ctx.data_dir, demo=False))
 
 
