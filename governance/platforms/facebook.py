@@ -37,7 +37,7 @@ from governance.platforms.common import (
     text,
 )
 from governance.platforms.http import PlatformHttp
-from governance.platforms.meta import graph_day, graph_pages
+from governance.platforms.meta import INSIGHTS_KEPT_DAYS, graph_day, graph_pages
 
 #: Current Page insights metrics (the removed page_impressions*/page_fans* are never asked for).
 INSIGHT_FIELDS: dict[str, str] = {
@@ -55,8 +55,7 @@ POST_FIELDS = ",".join(
         "insights.metric(post_clicks_by_type)",
     ]
 )
-#: Meta keeps two years of insights and answers at most 90 days per query.
-INSIGHTS_KEPT_DAYS = 730
+#: Meta answers at most 90 days of Page insights per query.
 INSIGHTS_WINDOW_DAYS = 90
 
 

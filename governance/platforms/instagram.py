@@ -36,7 +36,7 @@ from governance.platforms.common import (
     text,
 )
 from governance.platforms.http import PlatformHttp
-from governance.platforms.meta import graph_pages
+from governance.platforms.meta import INSIGHTS_KEPT_DAYS, graph_pages
 
 #: Account metrics read as month totals, and the record field each fills.
 TOTAL_METRICS: dict[str, str] = {
@@ -51,7 +51,6 @@ MEDIA_FIELDS = (
     "id,timestamp,comments.limit(50){id,timestamp,from{id},replies{id,timestamp,from{id}}}"
 )
 MAX_WINDOW = timedelta(days=30)
-INSIGHTS_KEPT_DAYS = 730
 
 
 class InstagramClient:

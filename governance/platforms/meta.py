@@ -17,6 +17,9 @@ RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613, 80001, 80002})
 SLOW_DOWN_AT = 80
 
 
+#: Meta keeps two years of insights for Pages and Instagram accounts alike.
+INSIGHTS_KEPT_DAYS = 730
+
 def _usage_entries(headers: Mapping[str, str]) -> list[Mapping[str, Any]]:
     """The usage objects of ``X-App-Usage`` and ``X-Business-Use-Case-Usage``, if readable."""
     found: list[Mapping[str, Any]] = []
