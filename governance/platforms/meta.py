@@ -20,6 +20,7 @@ SLOW_DOWN_AT = 80
 #: Meta keeps two years of insights for Pages and Instagram accounts alike.
 INSIGHTS_KEPT_DAYS = 730
 
+
 def _usage_entries(headers: Mapping[str, str]) -> list[Mapping[str, Any]]:
     """The usage objects of ``X-App-Usage`` and ``X-Business-Use-Case-Usage``, if readable."""
     found: list[Mapping[str, Any]] = []
