@@ -18,7 +18,7 @@ from typing import Any
 
 from audits.quarters import Quarter
 from audits.rules import POSTED, SILENT, UNKNOWN, Activity
-from governance.monthly import STOCKHOLM, STORED_FIELDS, add_months
+from governance.monthly import STOCKHOLM, STORED_FIELDS, add_months, month_start
 
 _POSTS = STORED_FIELDS.index("posts")
 _DUE = STORED_FIELDS.index("replies_due")
@@ -32,9 +32,7 @@ def month_key(day: date) -> str:
 
 
 def _month_bounds(month: str) -> tuple[date, date]:
-    first = date(int(month[:4]), int(month[5:7]), 1)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first, following - timedelta(days=1)
+    return month_start(month), month_start(add_months(month, 1)) - timedelta(days=1)
 
 
 def _post_day(stamp: str | None) -> date | None:

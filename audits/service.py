@@ -66,7 +66,6 @@ from governance import access
 from governance.errors import FieldError, InputError
 from governance.fields import MAX_TEXT
 from governance.model import ChangeEntry, utc_now
-from governance.monthly import STOCKHOLM
 from governance.register import resolve
 from governance.service import Service
 from governance.storage.database import ReadTransaction, WriteTransaction
@@ -132,10 +131,6 @@ class AuditService(Service):
     def settings(self) -> AuditSettings:
         """The settings the next run will use (``DATA_DIR/settings.toml``, else the defaults)."""
         return load_settings(self.store.data_dir)
-
-    def today(self) -> date:
-        """Today in Stockholm, by the service's clock."""
-        return self._clock().astimezone(STOCKHOLM).date()
 
     def calendar(self, count: int = 4) -> list[schedule.CalendarEntry]:
         """The next quarterly audits due, the first being the next (possibly overdue) one."""

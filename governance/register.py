@@ -172,7 +172,7 @@ class Register(Service):
             ).with_changes(**{k: v for k, v in values.items() if k not in ("department",)})
             account = account.with_changes(
                 department=department,
-                editors=tuple(Editor(n, e, self._today()) for n, e in editors),
+                editors=tuple(Editor(n, e, self.today()) for n, e in editors),
             )
             check_account(account)
             self._ensure_unique(txn, account)
@@ -218,7 +218,7 @@ class Register(Service):
             self._authorize(txn, access.EDIT_EDITORS, before.department, before.ref)
             if before.editor(email):
                 raise FieldError("editor", "field.editor_exists", email=email, account=before.ref)
-            editor = Editor(name, email, appointed or self._today())
+            editor = Editor(name, email, appointed or self.today())
             after = before.with_changes(editors=(*before.editors, editor), updated=self._clock())
             put_account(txn, after, before)
             self._log(txn, "editor-added", after, field="editors", new=str(editor))
@@ -312,7 +312,7 @@ class Register(Service):
         departments = {d.key: d.name for d in load_departments(txn)}
         taken_ids = set(index.values())
         seen: dict[str, int] = {}
-        now, today = self._clock(), self._today()
+        now, today = self._clock(), self.today()
         for row in rows:
             values = dict(row.values)
             ref = f"{values['platform']}:{values['handle']}"
@@ -371,9 +371,6 @@ class Register(Service):
         return plan
 
     # --- helpers -----------------------------------------------------------------------------
-
-    def _today(self) -> date:
-        return self._clock().astimezone(STOCKHOLM).date()
 
     def _department(self, txn: WriteTransaction, name: str) -> str:
         """The canonical name of the department called ``name``, created if it is new."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from governance.access import User as AccessUser
@@ -17,6 +17,7 @@ from governance.access import authorize, identify
 from governance.errors import AccessRefused, StoreError
 from governance.identity import current_login
 from governance.model import ChangeEntry, utc_now
+from governance.monthly import STOCKHOLM
 from governance.storage.database import ReadTransaction, WriteTransaction
 from governance.store import Store, log_change
 
@@ -34,6 +35,10 @@ class Service:
         self.store = store
         self.user = user or current_login()
         self._clock = clock
+
+    def today(self) -> date:
+        """Today in Stockholm, by this service's clock."""
+        return self._clock().astimezone(STOCKHOLM).date()
 
     def whoami(self) -> AccessUser:
         """The current user and role (admin in single-user mode)."""

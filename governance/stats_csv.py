@@ -11,7 +11,7 @@ refuses the whole file, with every problem reported as ``file:line: field: reaso
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +21,6 @@ from governance.csvio import read_csv, render_csv
 from governance.errors import FieldError, ImportRefused, RowProblem
 from governance.fields import parse_handle, parse_platform
 from governance.i18n import t
-from governance.model import utc_now
 from governance.monthly import (
     COUNT_FIELDS,
     STOCKHOLM,
@@ -31,7 +30,7 @@ from governance.monthly import (
 )
 from governance.service import Service
 from governance.storage.database import ReadTransaction
-from governance.store import SHARDS, Store, doc_id, handle_index, log_change, stats_file
+from governance.store import SHARDS, doc_id, handle_index, log_change, stats_file
 
 STATS_COLUMNS: tuple[str, ...] = (
     "platform",
@@ -98,11 +97,6 @@ def parse_stats_row(values: dict[str, str], account_id: str) -> MonthlyStats:
 
 class StatsFiles(Service):
     """Import and export of the monthly stats CSV, as one user does them."""
-
-    def __init__(
-        self, store: Store, *, user: str | None = None, clock: Callable[[], datetime] = utc_now
-    ) -> None:
-        super().__init__(store, user=user, clock=clock)
 
     def plan_import(self, path: Path) -> StatsImportPlan:
         """Check the whole file and say what it would change; ImportRefused if any row is bad."""
