@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tinydb import Query
+
 from governance.errors import AccessRefused, FieldError
 from governance.model import department_key
 from governance.storage.database import ReadTransaction, WriteTransaction
@@ -116,13 +118,9 @@ def put_user(txn: WriteTransaction, user: User) -> None:
     if user.role not in ROLES:
         raise FieldError("role", "field.bad_choice", value=user.role, allowed=", ".join(ROLES))
     table = txn.tinydb(USERS_FILE).table(USERS_TABLE)
-    from tinydb import Query
-
     table.upsert(user.to_doc(), Query().login == user.login)
 
 
 def delete_user(txn: WriteTransaction, login: str) -> None:
     """Remove a user."""
-    from tinydb import Query
-
     txn.tinydb(USERS_FILE).table(USERS_TABLE).remove(Query().login == login)
