@@ -9,7 +9,6 @@ disable what the user may not do.
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,12 +32,6 @@ from governance.monthly import STOCKHOLM, MonthlyStats, SyncOutcome, add_months,
 from governance.register import Register
 from governance.store import Store
 
-#: The module the audit engine lives in.
-AUDIT_ENGINE_MODULE = "audits.engine"
-
-#: Whether this adapter is wired to the audit engine's API.
-AUDIT_WIRED = True
-
 #: How many past quarters the audit screen offers, besides the current one.
 PAST_QUARTERS = 5
 
@@ -47,19 +40,6 @@ PhaseProgress = Callable[[str, int, int], None]
 
 #: How many months the detail chart covers.
 CHART_MONTHS = 24
-
-
-def audit_engine_installed() -> bool:
-    """Whether the audit engine's module exists (whether or not the app uses it yet)."""
-    try:
-        return importlib.util.find_spec(AUDIT_ENGINE_MODULE) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def audit_available() -> bool:
-    """Whether the app can run audits and show findings: the engine exists and is wired here."""
-    return AUDIT_WIRED and audit_engine_installed()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +88,6 @@ class Overview:
     per_platform: Sequence[tuple[str, int]]
     per_department: Sequence[tuple[str, int]]
     sync: SyncSummary | None
-    audit_available: bool
     audit: AuditState | None = None
 
 
@@ -510,7 +489,6 @@ def build_overview(
         per_platform=sorted(per_platform.items(), key=lambda item: (-item[1], item[0])),
         per_department=sorted(per_department.items(), key=lambda item: (-item[1], item[0])),
         sync=sync,
-        audit_available=audit_available(),
         audit=audit,
     )
 

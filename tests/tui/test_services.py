@@ -12,7 +12,6 @@ from governance.monthly import MonthlyStats, SyncOutcome
 from screens.services import (
     CHART_MONTHS,
     Services,
-    audit_available,
     build_overview,
     chart_points,
     interactions,
@@ -79,11 +78,7 @@ def test_overview_counts_and_sync_failures() -> None:
     assert overview.sync is not None
     assert overview.sync.finished_at == datetime(2026, 11, 2, tzinfo=UTC)
     assert overview.sync.failures == (("x:hbg", "token-expired"),)
-    assert overview.audit_available and overview.audit is None  # no audit state given
-
-
-def test_audit_is_wired() -> None:
-    assert audit_available() is True
+    assert overview.audit is None  # no audit state given
 
 
 def test_counts_are_grouped_by_thousands() -> None:
