@@ -10,7 +10,13 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from governance.errors import FieldError, InputError
+from governance.fields import parse_date
 from governance.i18n import t
+from governance.model import department_key
+from governance.monthly import STOCKHOLM
+from governance.storage.files import write_atomic
+from kontokoll.cli.tables import render_table
 
 if TYPE_CHECKING:
     from audits.diff import AuditDiff
@@ -87,9 +93,6 @@ def _service(ctx: CliContext) -> AuditService:
 
 
 def _date(text: str, field: str) -> Any:
-    from governance.errors import FieldError
-    from governance.fields import parse_date
-
     day = parse_date(text, field)
     if day is None:
         raise FieldError(field, "field.required")
@@ -98,9 +101,6 @@ def _date(text: str, field: str) -> Any:
 
 def write_output(path: Path, data: bytes) -> None:
     """Write an export atomically; a path that cannot be written is a message, not a traceback."""
-    from governance.errors import InputError
-    from governance.storage.files import write_atomic
-
     try:
         write_atomic(path, data, mode=0o600)
     except OSError as error:
@@ -118,8 +118,6 @@ def run_audit(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _print_summary(ctx: CliContext, report: AuditReport) -> None:
-    from kontokoll.cli.tables import render_table
-
     info = report.info
     severities = Counter(i.finding.severity for i in report.items)
     ctx.print(
@@ -180,8 +178,6 @@ def _print_summary(ctx: CliContext, report: AuditReport) -> None:
 
 def list_runs(args: argparse.Namespace, ctx: CliContext) -> int:
     from audits.runs import latest_runs
-    from governance.monthly import STOCKHOLM
-    from kontokoll.cli.tables import render_table
 
     service = _service(ctx)
     runs = service.runs()
@@ -220,9 +216,6 @@ def list_runs(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def show_findings(args: argparse.Namespace, ctx: CliContext) -> int:
-    from governance.model import department_key
-    from kontokoll.cli.tables import render_table
-
     report = _service(ctx).report(args.quarter)
     items = list(report.items)
     if args.rule:
@@ -262,8 +255,6 @@ def show_diff(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _print_diff(ctx: CliContext, diff: AuditDiff) -> None:
-    from kontokoll.cli.tables import render_table
-
     ctx.print(
         t(
             "audit.cli.diff_summary",
@@ -336,8 +327,6 @@ def waive_finding(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def list_waivers(args: argparse.Namespace, ctx: CliContext) -> int:
-    from kontokoll.cli.tables import render_table
-
     service = _service(ctx)
     waivers = service.waivers(None if args.all else service.today())
     rows = [

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from governance.errors import FieldError
+from governance.fields import parse_date
 from governance.i18n import t
+from kontokoll.cli.tables import render_table
 
 if TYPE_CHECKING:
     from kontokoll.cli.context import CliContext
@@ -30,8 +33,6 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 def record_revision(args: argparse.Namespace, ctx: CliContext) -> int:
     from audits.service import AuditService
-    from governance.errors import FieldError
-    from governance.fields import parse_date
 
     day = parse_date(args.date, "date")
     if day is None:
@@ -68,7 +69,6 @@ def _print_status(ctx: CliContext, service: Any) -> None:
 
 def list_revisions(args: argparse.Namespace, ctx: CliContext) -> int:
     from audits.service import AuditService
-    from kontokoll.cli.tables import render_table
 
     revisions = AuditService(ctx.store).revisions()
     rows = [
