@@ -24,6 +24,7 @@ from governance.fields import (
     parse_person,
     parse_platform,
 )
+from governance.i18n import t
 from governance.model import (
     EDITABLE_FIELDS,
     Account,
@@ -317,7 +318,8 @@ class Register(Service):
             values = dict(row.values)
             ref = f"{values['platform']}:{values['handle']}"
             if ref in seen:
-                problems.append(RowProblem(row.line, "handle", _t_duplicate(ref, seen[ref])))
+                reason = t("field.duplicate_in_file", ref=ref, line=seen[ref])
+                problems.append(RowProblem(row.line, "handle", reason))
                 continue
             seen[ref] = row.line
             if "department" in values:
@@ -425,12 +427,6 @@ class Register(Service):
                     old=str(old[email]),
                     new=str(editor),
                 )
-
-
-def _t_duplicate(ref: str, first_line: int) -> str:
-    from governance.i18n import t
-
-    return t("field.duplicate_in_file", ref=ref, line=first_line)
 
 
 def resolve(txn: ReadTransaction, ref: str) -> Account:

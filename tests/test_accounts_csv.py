@@ -9,7 +9,7 @@ import pytest
 from governance.accounts_csv import ALL_COLUMNS, read_account_rows, write_accounts_csv
 from governance.csvio import escape_cell, unescape_cell
 from governance.errors import ImportRefused
-from governance.register import Register
+from governance.register import AccountRow, Register
 from governance.store import Store
 
 HEADER = (
@@ -246,3 +246,15 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:
         read_account_rows(path)
     assert f"{path}:2" in str(caught.value)
     assert "UTF-8" in str(caught.value)
+
+
+def test_rows_from_elsewhere_are_checked_for_duplicates_too(store: Store) -> None:
+    rows = [
+        AccountRow(2, {"platform": "x", "handle": "a", "department": "Miljöförvaltningen"}),
+        AccountRow(3, {"platform": "x", "handle": "a", "department": "Miljöförvaltningen"}),
+    ]
+    with pytest.raises(ImportRefused) as caught:
+        Register(store, user="a").import_rows(rows, "<rader>")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(3, "handle")]
+    assert "rad 2" in caught.value.problems[0].reason
+    assert Register(store).accounts() == []
