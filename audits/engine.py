@@ -21,6 +21,7 @@ from audits.rules import render_message as _render
 from audits.settings import AuditSettings
 from governance.errors import KontokollError
 from governance.storage.database import ReadTransaction, bulk_allocation
+from governance.storage.layout import account_shard, stats_shard
 from governance.store import SHARDS, handle_index
 
 #: ``progress(done, total)``: accounts evaluated so far, of all accounts in the register.
@@ -155,17 +156,22 @@ def evaluate(
         for shard in range(SHARDS):
             if cancelled is not None and cancelled():
                 raise AuditCancelled()
-            docs = txn.table(f"register/accounts/{shard:02d}.json", "accounts")
-            stats = txn.table(f"stats/{shard:02d}.json", "months")
+            docs = txn.table(account_shard(shard), "accounts")
+            stats = txn.table(stats_shard(shard), "months")
             for doc_id, doc in docs.items():
                 done += 1
                 if doc.get("status", "active") != "active":
                     continue
                 audited += 1
-                subject = Subject.from_doc(doc)
-                stats_doc = stats.get(doc_id)
-                months = stats_doc["months"] if stats_doc else None
-                activity = read_activity(months)
+                rel = account_shard(shard)
+                try:  # (a try costs nothing in the loop; a ``with`` per account would)
+                    subject = Subject.from_doc(doc)
+                    rel = stats_shard(shard)
+                    stats_doc = stats.get(doc_id)
+                    activity = read_activity(stats_doc["months"] if stats_doc else None)
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+                    with txn.shaped(rel):
+                        raise
                 for hit in check_account(subject, activity, as_of, settings, label):
                     findings.append(_finding(hit, settings, subject))
             if progress:

@@ -6,7 +6,9 @@ Exports carry no e-mail addresses: a finding names an account, never its editors
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -14,6 +16,7 @@ from audits.engine import Finding
 from audits.runs import AuditRun, Reviews
 from governance.csvio import render_csv
 from governance.i18n import t
+from governance.text_safety import visible
 
 CSV_COLUMNS = (
     "quarter",
@@ -116,7 +119,13 @@ def findings_markdown(run: AuditRun, items: Sequence[ReportItem]) -> bytes:
     lines = [
         f"# {t('audit.md.title', quarter=info.quarter)}",
         "",
-        t("audit.md.judged", as_of=info.as_of, run=info.id, at=info.at.date(), user=info.user),
+        t(
+            "audit.md.judged",
+            as_of=info.as_of,
+            run=info.id,
+            at=info.at.date(),
+            user=_md(info.user),
+        ),
         "",
         t(
             "audit.md.totals",
@@ -158,6 +167,17 @@ def findings_markdown(run: AuditRun, items: Sequence[ReportItem]) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
+# Inline Markdown syntax (CommonMark and GitHub's): code, emphasis, links and images, table
+# cells, strikethrough, heading closers. Escaped with a backslash, each shows as itself.
+_MD_SYNTAX = re.compile(r"([\\`*_\[\]|~!#])")
+
+
 def _md(text: str) -> str:
-    """Keep a cell on its row: no pipes or line breaks from user text."""
-    return " ".join(text.replace("|", "\\|").split())
+    """Stored text as literal Markdown: rendered, the report shows exactly the text, nothing runs.
+
+    Line breaks become spaces (a cell stays on its row), control characters show as escapes,
+    ``& < >`` become HTML entities (no raw HTML, no ``<javascript:...>`` autolink), and link,
+    image, emphasis, code and table syntax is backslash-escaped (no ``[x](javascript:...)``).
+    """
+    one_line = visible(" ".join(text.split()))
+    return _MD_SYNTAX.sub(r"\\\1", html.escape(one_line, quote=False))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from governance.errors import FieldError
+from governance.fields import check_year
 
 _QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
 
@@ -21,10 +22,16 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str, field: str = "quarter") -> Quarter:
-        """``2026Q4`` (also ``2026-Q4``, ``2026q4``); a FieldError otherwise."""
-        match = _QUARTER.match(text)
+        """``2026Q4`` (also ``2026-Q4``, ``2026q4``) in the accepted years; a FieldError otherwise.
+
+        The years are :data:`governance.fields.FIRST_YEAR` to ``LAST_YEAR``, for a quarter typed
+        by a user and one read from a stored run alike: outside them a quarter's last day, the
+        one before it or the deadline after it may not exist.
+        """
+        match = _QUARTER.match(text) if isinstance(text, str) and text.isascii() else None
         if not match:
-            raise FieldError(field, "audit.bad_quarter", value=text.strip())
+            raise FieldError(field, "audit.bad_quarter", value=str(text).strip())
+        check_year(int(match[1]), field, text.strip())
         return cls(int(match[1]), int(match[2]))
 
     @classmethod

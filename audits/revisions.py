@@ -11,12 +11,15 @@ Revisions live in ``register/core.json``, table ``revisions``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from audits import stored
 from audits.quarters import add_months_to_date
 from audits.settings import AuditSettings
+from governance.fields import check_day
 from governance.storage.database import ReadTransaction, WriteTransaction
 from governance.store import CORE
 
@@ -41,12 +44,13 @@ class Revision:
         }
 
     @classmethod
-    def from_doc(cls, doc: dict[str, str]) -> Revision:
+    def from_doc(cls, doc: Mapping[str, Any]) -> Revision:
+        """A stored revision; :class:`stored.BadField` if a field has the wrong shape."""
         return cls(
-            date.fromisoformat(doc["date"]),
-            doc.get("note", ""),
-            doc.get("user", ""),
-            datetime.fromisoformat(doc["recorded_at"]),
+            stored.day(doc, "date"),
+            stored.text(doc, "note", ""),
+            stored.text(doc, "user", ""),
+            stored.moment(doc, "recorded_at"),
         )
 
 
@@ -67,11 +71,18 @@ class RevisionStatus:
 
 def load_revisions(txn: ReadTransaction) -> list[Revision]:
     """Every recorded revision, oldest first (by date, then by when it was recorded)."""
-    docs = txn.table(CORE, TABLE).values()
-    return sorted((Revision.from_doc(d) for d in docs), key=lambda r: (r.day, r.recorded_at))
+    with stored.reading(txn, CORE, TABLE):
+        docs = stored.records(txn.table(CORE, TABLE), TABLE)
+    revisions = []
+    for doc_id, doc in docs.items():
+        with stored.reading(txn, CORE, f"{TABLE} {doc_id}"):
+            revisions.append(Revision.from_doc(doc))
+    return sorted(revisions, key=lambda r: (r.day, r.recorded_at))
 
 
 def add_revision(txn: WriteTransaction, revision: Revision) -> None:
+    """Store a revision; its day must lie in the accepted years (the app passes a date)."""
+    check_day(revision.day, "date")
     txn.tinydb(CORE).table(TABLE).insert(revision.to_doc())
 
 

@@ -12,19 +12,28 @@ it is shown, so that a waiver granted after a run applies to that run too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from audits import stored
 from audits.engine import Finding
 from audits.quarters import Quarter
-from audits.settings import AuditSettings
+from audits.rules import RULES_BY_ID
+from audits.settings import SEVERITIES, AuditSettings
+from governance.fields import check_day
 from governance.storage.database import ReadTransaction, WriteTransaction
 
 INDEX = "audit/index.json"
 ACKS = "audit/acks.json"
 WAIVERS = "audit/waivers.json"
+
+#: A run's id: its quarter and number (``2026Q4-7``); also the name of its file.
+_RUN_ID = re.compile(r"\d{4}Q[1-4]-\d+", re.ASCII)
+
+_T = TypeVar("_T")
 
 OPEN, ACKNOWLEDGED, WAIVED = "open", "acknowledged", "waived"
 STATUSES = (OPEN, ACKNOWLEDGED, WAIVED)
@@ -61,15 +70,24 @@ class RunInfo:
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> RunInfo:
+        """A stored summary; :class:`stored.BadField` if any field has the wrong shape."""
+        run_id = stored.text(doc, "id")
+        if not _RUN_ID.fullmatch(run_id):  # also keeps the run's file name inside audit/runs/
+            raise stored.BadField("id")
+        counts = doc.get("counts", {})
+        if not isinstance(counts, dict) or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in counts.values()
+        ):
+            raise stored.BadField("counts")
         return cls(
-            id=doc["id"],
-            number=int(doc["number"]),
-            quarter=Quarter.parse(doc["quarter"]),
-            as_of=date.fromisoformat(doc["as_of"]),
-            at=datetime.fromisoformat(doc["at"]),
-            user=doc.get("user", ""),
-            accounts=int(doc.get("accounts", 0)),
-            counts=dict(doc.get("counts", {})),
+            id=run_id,
+            number=stored.whole(doc, "number"),
+            quarter=stored.quarter(doc, "quarter"),
+            as_of=stored.day(doc, "as_of"),
+            at=stored.moment(doc, "at"),
+            user=stored.text(doc, "user", ""),
+            accounts=stored.whole(doc, "accounts", 0),
+            counts=dict(counts),
         )
 
 
@@ -102,13 +120,14 @@ class Acknowledgement:
         }
 
     @classmethod
-    def from_doc(cls, doc: Mapping[str, str]) -> Acknowledgement:
+    def from_doc(cls, doc: Mapping[str, Any]) -> Acknowledgement:
+        """A stored acknowledgement; :class:`stored.BadField` if a field has the wrong shape."""
         return cls(
-            Quarter.parse(doc["quarter"]),
-            doc["key"],
-            doc.get("note", ""),
-            doc.get("user", ""),
-            datetime.fromisoformat(doc["at"]),
+            stored.quarter(doc, "quarter"),
+            stored.text(doc, "key"),
+            stored.text(doc, "note", ""),
+            stored.text(doc, "user", ""),
+            stored.moment(doc, "at"),
         )
 
 
@@ -147,17 +166,18 @@ class Waiver:
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Waiver:
+        """A stored waiver; :class:`stored.BadField` if a field has the wrong shape."""
         return cls(
-            key=doc["key"],
-            rule=doc["rule"],
-            account_id=doc.get("account_id", ""),
-            ref=doc.get("ref", ""),
-            reason=doc.get("reason", ""),
-            name=doc.get("name", ""),
-            since=Quarter.parse(doc["since"]),
-            until=date.fromisoformat(doc["until"]),
-            user=doc.get("user", ""),
-            at=datetime.fromisoformat(doc["at"]) if doc.get("at") else None,
+            key=stored.text(doc, "key"),
+            rule=stored.text(doc, "rule"),
+            account_id=stored.text(doc, "account_id", ""),
+            ref=stored.text(doc, "ref", ""),
+            reason=stored.text(doc, "reason", ""),
+            name=stored.text(doc, "name", ""),
+            since=stored.quarter(doc, "since"),
+            until=stored.day(doc, "until"),
+            user=stored.text(doc, "user", ""),
+            at=stored.optional_moment(doc, "at"),
         )
 
 
@@ -184,8 +204,20 @@ class Reviews:
 
 def list_runs(txn: ReadTransaction) -> list[RunInfo]:
     """Every stored run, oldest first."""
-    docs = txn.table(INDEX, "runs").values()
-    return sorted((RunInfo.from_doc(d) for d in docs), key=lambda r: r.number)
+    return sorted(_decode(txn, INDEX, "runs", RunInfo.from_doc), key=lambda r: r.number)
+
+
+def _decode(
+    txn: ReadTransaction, rel: str, table: str, decode: Callable[[Mapping[str, Any]], _T]
+) -> list[_T]:
+    """Every document of a table, decoded; one of the wrong shape makes the file corrupt."""
+    with stored.reading(txn, rel, table):
+        docs = stored.records(txn.table(rel, table), table)
+    decoded = []
+    for doc_id, doc in docs.items():
+        with stored.reading(txn, rel, f"{table} {doc_id}"):
+            decoded.append(decode(doc))
+    return decoded
 
 
 def latest_runs(runs: Iterable[RunInfo]) -> dict[Quarter, RunInfo]:
@@ -197,38 +229,79 @@ def latest_runs(runs: Iterable[RunInfo]) -> dict[Quarter, RunInfo]:
     return latest
 
 
-def load_run(txn: ReadTransaction, info: RunInfo) -> AuditRun:
-    doc = txn.table(run_file(info.id), "run")["1"]
-    return AuditRun(
-        info,
-        AuditSettings.from_doc(doc["settings"]),
-        tuple(Finding.from_doc(f) for f in doc["findings"]),
+def _run_doc(txn: ReadTransaction, info: RunInfo) -> Mapping[str, Any]:
+    """The stored document of a run the index lists; a missing or odd file is corrupt."""
+    rel = run_file(info.id)
+    stored.require_file(txn, rel, str(stored.store_path(txn, INDEX)))
+    with stored.reading(txn, rel, info.id):
+        doc = txn.table(rel, "run").get("1")
+        if not isinstance(doc, dict):
+            raise stored.BadField("run")
+        findings = doc.get("findings")
+        if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
+            raise stored.BadField("findings")
+        if not isinstance(doc.get("settings"), dict):
+            raise stored.BadField("settings")
+    return doc
+
+
+def _finding(doc: Mapping[str, Any]) -> Finding:
+    """A stored finding, checked down to its message (which must render)."""
+    rule = stored.text(doc, "rule")
+    if rule not in RULES_BY_ID:
+        raise stored.BadField("rule")
+    severity = stored.text(doc, "severity")
+    if severity not in SEVERITIES:
+        raise stored.BadField("severity")
+    params = doc.get("params", {})
+    if not isinstance(params, dict):
+        raise stored.BadField("params")
+    finding = Finding(
+        rule=rule,
+        severity=severity,
+        account_id=stored.text(doc, "account_id", ""),
+        platform=stored.text(doc, "platform", ""),
+        handle=stored.text(doc, "handle", ""),
+        department=stored.text(doc, "department", ""),
+        variant=stored.text(doc, "variant", "message"),
+        params=params,
+        first_seen=stored.optional_day(doc, "first_seen"),
     )
+    try:
+        _ = finding.message  # the params must fit the rule's message
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        raise stored.BadField("params") from None
+    return finding
+
+
+def load_run(txn: ReadTransaction, info: RunInfo) -> AuditRun:
+    """A stored run with its settings and findings."""
+    doc = _run_doc(txn, info)
+    with stored.reading(txn, run_file(info.id), info.id):
+        settings = AuditSettings.from_doc(doc["settings"])
+        findings = tuple(_finding(f) for f in doc["findings"])
+    return AuditRun(info, settings, findings)
 
 
 def first_seen_days(txn: ReadTransaction, info: RunInfo) -> dict[str, date]:
-    """Finding key -> first_seen of a stored run, read without building its findings."""
-    seen = {}
-    for doc in txn.table(run_file(info.id), "run")["1"]["findings"]:
-        if doc.get("first_seen"):
-            key = f"{doc['rule']}:{doc.get('account_id', '')}"
-            seen[key] = date.fromisoformat(doc["first_seen"])
-    return seen
+    """Finding key -> first_seen of a stored run."""
+    findings = load_run(txn, info).findings
+    return {f.key: f.first_seen for f in findings if f.first_seen is not None}
 
 
 def run_settings(txn: ReadTransaction, info: RunInfo) -> AuditSettings:
     """The settings a stored run used."""
-    return AuditSettings.from_doc(txn.table(run_file(info.id), "run")["1"]["settings"])
+    doc = _run_doc(txn, info)
+    with stored.reading(txn, run_file(info.id), info.id):
+        return AuditSettings.from_doc(doc["settings"])
 
 
 def load_reviews(txn: ReadTransaction) -> Reviews:
     acks = {}
-    for doc in txn.table(ACKS, "acks").values():
-        ack = Acknowledgement.from_doc(doc)
+    for ack in _decode(txn, ACKS, "acks", Acknowledgement.from_doc):
         acks[(ack.quarter, ack.key)] = ack  # a later acknowledgement replaces the note
     waivers: dict[str, list[Waiver]] = {}
-    for doc in txn.table(WAIVERS, "waivers").values():
-        waiver = Waiver.from_doc(doc)
+    for waiver in _decode(txn, WAIVERS, "waivers", Waiver.from_doc):
         waivers.setdefault(waiver.key, []).append(waiver)
     return Reviews(acks, {k: tuple(v) for k, v in waivers.items()})
 
@@ -250,7 +323,8 @@ def save_run(txn: WriteTransaction, run: AuditRun) -> None:
 
 
 def next_run_number(txn: ReadTransaction) -> int:
-    return max((int(n) for n in txn.table(INDEX, "runs")), default=0) + 1
+    """One more than the highest run number in the index (every entry checked)."""
+    return max((run.number for run in list_runs(txn)), default=0) + 1
 
 
 def save_acknowledgement(txn: WriteTransaction, ack: Acknowledgement) -> None:
@@ -258,4 +332,6 @@ def save_acknowledgement(txn: WriteTransaction, ack: Acknowledgement) -> None:
 
 
 def save_waiver(txn: WriteTransaction, waiver: Waiver) -> None:
+    """Store a waiver; its end date must lie in the accepted years (the app passes a date)."""
+    check_day(waiver.until, "until")
     txn.tinydb(WAIVERS).table("waivers").insert(waiver.to_doc())

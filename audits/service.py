@@ -64,12 +64,12 @@ from audits.runs import (
 from audits.settings import AuditSettings, load_settings
 from governance import access
 from governance.errors import FieldError, InputError
-from governance.fields import MAX_TEXT
 from governance.model import ChangeEntry, utc_now
 from governance.register import resolve
 from governance.service import Service
 from governance.storage.database import ReadTransaction, WriteTransaction
 from governance.store import Store, log_change
+from governance.text_safety import MAX_NAME, MAX_TEXT, check_text
 
 _EMAIL_LIKE = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
 
@@ -300,7 +300,7 @@ class AuditService(Service):
     ) -> Waiver:
         """Waive a finding from its quarter until ``until`` (inclusive): later audits carry it."""
         reason = _text(reason, "reason", required=True)
-        name = _text(name, "name", required=True)
+        name = _text(name, "name", required=True, limit=MAX_NAME)
         with self._write() as txn:
             run = load_run(txn, self._pick(txn, quarter, None))
             finding = self._finding(txn, run, rule, account)
@@ -417,14 +417,13 @@ def _quarter(value: Quarter | str) -> Quarter:
     return Quarter.parse(value) if isinstance(value, str) else value
 
 
-def _text(value: str, field: str, *, required: bool = False) -> str:
+def _text(value: str, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
     """A note, reason or name: one trimmed line, not too long, and without e-mail addresses
     (they would reach the findings exports, which must not carry any)."""
     text = " ".join(value.split())
     if required and not text:
         raise FieldError(field, "field.required")
-    if len(text) > MAX_TEXT:
-        raise FieldError(field, "field.too_long", limit=MAX_TEXT)
+    check_text(text, field, limit=limit)  # no control or invisible characters either
     if _EMAIL_LIKE.search(text):
         raise FieldError(field, "audit.no_email")
     return text

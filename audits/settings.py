@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from governance.errors import InputError
+from governance.fields import FIRST_YEAR, LAST_YEAR
+from governance.i18n import t
 
 SETTINGS_FILE = "settings.toml"
 SEVERITIES = ("critical", "warning")
@@ -61,16 +63,19 @@ class AuditSettings:
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> AuditSettings:
-        return cls(
-            inactive_days=int(doc["inactive_days"]),
-            min_reply_rate=Fraction(doc["min_reply_rate"]),
-            revision_due_soon_days=int(doc["revision_due_soon_days"]),
-            # Runs stored before this setting existed were judged without the rule's window.
-            editors_confirmed_days=int(doc.get("editors_confirmed_days", 92)),
-            revision_interval_months=int(doc["revision_interval_months"]),
-            first_revision_deadline=date.fromisoformat(doc["first_revision_deadline"]),
-            severity=dict(doc.get("severity", {})),
-        )
+        """The settings stored with a run, held to the same limits as ``settings.toml``.
+
+        Raises KeyError, TypeError, ValueError or InputError for a document we did not write.
+        """
+        rate = Fraction(str(doc["min_reply_rate"]))
+        if not 0 <= rate <= 1:
+            raise ValueError(f"min_reply_rate {rate}")
+        table = {key: doc[key] for key in _INT_KEYS if key != "editors_confirmed_days"}
+        # Runs stored before this setting existed were judged without the rule's window.
+        table["editors_confirmed_days"] = doc.get("editors_confirmed_days", 92)
+        table["first_revision_deadline"] = date.fromisoformat(doc["first_revision_deadline"])
+        table["severity"] = doc.get("severity", {})
+        return replace(parse_settings(table, "<run>"), min_reply_rate=rate)
 
 
 _INT_KEYS = {
@@ -89,8 +94,12 @@ def load_settings(data_dir: Path) -> AuditSettings:
             document = tomllib.load(handle)
     except FileNotFoundError:
         return AuditSettings()
-    except tomllib.TOMLDecodeError as error:
+    except tomllib.TOMLDecodeError as error:  # its text names the line and column
         raise InputError("audit.settings.syntax", path=str(path), detail=str(error)) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise InputError(
+            "audit.settings.syntax", path=str(path), detail=t("input.settings_too_deep")
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputError("audit.settings.syntax", path=str(path), detail=str(error)) from None
     return parse_settings(document.get("audit", {}), str(path))
@@ -101,8 +110,6 @@ def parse_settings(table: Any, path: str = SETTINGS_FILE) -> AuditSettings:
     from audits.rules import RULE_IDS
 
     def bad(key: str, reason_key: str, **params: Any) -> InputError:
-        from governance.i18n import t
-
         return InputError(
             "audit.settings.bad_value",
             path=path,
@@ -129,6 +136,10 @@ def parse_settings(table: Any, path: str = SETTINGS_FILE) -> AuditSettings:
         elif key == "first_revision_deadline":
             if not isinstance(value, date) or hasattr(value, "hour"):
                 raise bad(key, "audit.settings.not_date")
+            if not FIRST_YEAR <= value.year <= LAST_YEAR:
+                raise bad(
+                    key, "input.year_out_of_range", value=value, first=FIRST_YEAR, last=LAST_YEAR
+                )
             values[key] = value
         elif key == "severity":
             if not isinstance(value, dict):

@@ -28,6 +28,8 @@ import holidays
 from holidays.constants import DE_FACTO, PUBLIC
 from holidays.countries.sweden import Sweden
 
+from governance.errors import FieldError
+from governance.fields import parse_timestamp as parse_timestamp_field
 from governance.monthly import STOCKHOLM
 
 __all__ = [
@@ -147,17 +149,13 @@ def parse_timestamp(text: str) -> datetime:
 
     Accepts ``Z``, ``+01:00``, ``+0100`` or no offset; without one the time is Stockholm time,
     and a bare date means 00:00 Stockholm. An offset given is kept as given. Raises ValueError
-    with a message naming the input otherwise.
+    naming the input for anything else, a year outside the accepted ones (2000–2100, see
+    :data:`governance.fields.FIRST_YEAR`) or an offset beyond ±14:00.
     """
-    cleaned = text.strip()
     try:
-        # fromisoformat wants upper-case T and Z; ISO 8601 and RFC 3339 allow lower case.
-        parsed = datetime.fromisoformat(cleaned.upper())
-    except ValueError:
-        raise ValueError(
-            f"not an ISO 8601 date or date-time: {text!r}"
-            " (expected e.g. 2026-12-23T16:30, 2026-12-23T15:30Z or 2026-12-23T16:30+01:00)"
-        ) from None
+        parsed = parse_timestamp_field(text, "timestamp")
+    except FieldError as error:
+        raise ValueError(f"{text!r}: {error.reason}") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=STOCKHOLM)
     return parsed

@@ -39,6 +39,8 @@ EDIT_DEPARTMENTS = "departments.edit"
 FORGET_PERSON = "editors.forget"
 SYNC_STATS = "stats.sync"
 IMPORT_STATS = "stats.import"
+RESTORE_STORE = "store.restore"  # replace the store from a backup: admin only
+REPAIR_STORE = "store.repair"  # doctor --repair rebuilding the handle index: admin only
 
 #: What a lead may do, and only for accounts of their own departments.
 LEAD_ACTIONS = frozenset(
@@ -77,7 +79,12 @@ class User:
 def load_users(txn: ReadTransaction) -> list[User]:
     """Every defined user, by login."""
     docs = txn.table(USERS_FILE, USERS_TABLE).values()
-    return sorted((User.from_doc(d) for d in docs), key=lambda u: u.login)
+    with txn.shaped(USERS_FILE):  # a user of the wrong shape must never grant a role
+        users = [User.from_doc(d) for d in docs]
+        for user in users:
+            if not isinstance(user.login, str) or user.role not in ROLES:
+                raise ValueError(f"user {user.login!r} has no known role")
+    return sorted(users, key=lambda u: u.login)
 
 
 def identify(txn: ReadTransaction, login: str) -> User:

@@ -30,9 +30,12 @@ OPTIONAL_COLUMNS = ("shared", "goals", "audience", "kc_handles_comments")
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 
-def read_account_rows(path: Path) -> list[AccountRow]:
-    """Parse an accounts CSV; every bad cell is reported with its line and field, or none is."""
-    table = read_csv(path, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+def read_account_rows(path: Path, data: bytes | None = None) -> list[AccountRow]:
+    """Parse an accounts CSV; every bad cell is reported with its line and field, or none is.
+
+    ``data``, when given, is the file's content (standard input) and ``path`` only names it.
+    """
+    table = read_csv(path, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, data=data)
     problems: list[RowProblem] = list(table.problems)
     rows: list[AccountRow] = []
     first_line: dict[str, int] = {}

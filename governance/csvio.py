@@ -71,6 +71,7 @@ def read_csv(
     *,
     required: Sequence[str],
     optional: Sequence[str] = (),
+    data: bytes | None = None,
 ) -> CsvTable:
     """Read a CSV file, checking its header; raise InputError naming the file and line.
 
@@ -79,13 +80,14 @@ def read_csv(
     """
     name = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes() if data is None else data  # data: standard input, named by path
+        text = raw.decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError("error.file_not_found", path=name) from None
     except IsADirectoryError:
         raise InputError("error.file_not_found", path=name) from None
     except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        line = raw[: error.start].count(b"\n") + 1
         raise InputError("error.not_utf8", path=name, line=line) from None
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","

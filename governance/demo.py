@@ -279,20 +279,30 @@ def demo_rows(today: date) -> list[AccountRow]:
 
 
 def build_demo(data_dir: Path, *, now: datetime | None = None, rebuild: bool = False) -> Path:
-    """Create the demo register under ``data_dir/demo`` unless it exists; return its directory."""
+    """Create the demo register under ``data_dir/demo`` unless it exists; return its directory.
+
+    This builds the register in place; ``kontokoll.demo_setup.prepare_demo`` builds the whole
+    demo (stats and audits too) in a folder of its own and moves it into place when complete.
+    """
     directory = demo_dir(data_dir)
-    moment = now or utc_now()
     if rebuild and directory.is_dir():
         shutil.rmtree(directory)  # only ever the demo's own folder
+    fill_demo_register(directory, now or utc_now())
+    return directory
+
+
+def fill_demo_register(directory: Path, now: datetime) -> None:
+    """Import the demo accounts, confirm their editor lists and add the departments' contacts
+    into the store at ``directory``; nothing if it already holds accounts."""
     store = Store(directory)
     try:
         ids = random.Random(48)
         register = Register(
-            store, clock=lambda: moment, id_token=lambda n: f"{ids.getrandbits(8 * n):0{2 * n}x}"
+            store, clock=lambda: now, id_token=lambda n: f"{ids.getrandbits(8 * n):0{2 * n}x}"
         )
         if register.accounts():
-            return directory
-        register.import_rows(demo_rows(moment.date()), "<demo>")
+            return
+        register.import_rows(demo_rows(now.date()), "<demo>")
         unconfirmed = {f"{a.platform}:{a.handle}" for a in CATALOGUE if not a.confirmed}
         for account in register.accounts():
             if account.editors and account.ref not in unconfirmed:
@@ -304,4 +314,3 @@ def build_demo(data_dir: Path, *, now: datetime | None = None, rebuild: bool = F
             register.add_department(name, contacts)
     finally:
         store.close()
-    return directory

@@ -13,7 +13,10 @@ non-zero; the TUI shows it as a notification. None of them is ever shown as a tr
     ├── StoreError            the data directory cannot be used
     │   ├── StoreLocked       another process holds the lock for too long
     │   ├── StoreCorrupt      a file is not valid JSON or not Kontokoll's
-    │   └── StoreTooNew       a file was written by a newer Kontokoll
+    │   │   └── StoreFileMissing  a file the store records is gone
+    │   ├── StoreTooNew       a file was written by a newer Kontokoll
+    │   ├── StoreUnsafe       a link, or something not a regular file, where a store file belongs
+    │   └── JournalMismatch   a redo journal that does not fit the files it would change
     └── PlatformError         a platform refused or failed (see governance.platforms)
 """
 
@@ -123,11 +126,39 @@ class StoreCorrupt(StoreError):
 
     key = "error.store_corrupt"
 
+    def __str__(self) -> str:
+        # Imported here: the snapshots module stands on the storage layer, which imports this one.
+        from governance.snapshots import restore_hint
+
+        return f"{super().__str__()}\n{restore_hint(str(self.params.get('path', '')))}"
+
 
 class StoreTooNew(StoreError):
     """A file in the data directory was written by a newer version of Kontokoll."""
 
     key = "error.store_too_new"
+
+
+class StoreFileMissing(StoreCorrupt):
+    """A file the store's manifest lists has disappeared; reading it as empty would lose data."""
+
+    key = "store.missing"
+
+
+class StoreUnsafe(StoreError):
+    """A symbolic link, device, FIFO or folder stands where the store expects one of its files.
+
+    In a shared data directory a planted link would make the next writer create, append to or
+    chmod a file elsewhere with its own rights, so the store refuses it instead of following it.
+    """
+
+    key = "store.unsafe"
+
+
+class JournalMismatch(StoreError):
+    """A leftover redo journal does not match the files it would change, so it is not replayed."""
+
+    key = "store.journal_mismatch"
 
 
 class PlatformError(KontokollError):

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from governance.errors import FieldError
+from governance.text_safety import (
+    MAX_EMAIL,
+    MAX_LINE,
+    MAX_NAME,
+    MAX_TEXT,
+    MAX_URL,
+    check_text,
+)
 
 PLATFORMS = ("facebook", "instagram", "linkedin", "x", "youtube", "tiktok", "other")
 PLATFORM_ALIASES = {"twitter": "x", "x (twitter)": "x", "twitter (x)": "x"}
@@ -42,7 +50,6 @@ FALSE_WORDS = frozenset({"false", "no", "nej", "falskt", "0", ""})
 _EMAIL = re.compile(r"^[^@\s<>,;|]+@[^@\s<>,;|]+\.[^@\s<>,;|.]{2,}$")
 _EDITOR = re.compile(r"^\s*(?P<name>[^<>|]*?)\s*<(?P<email>[^<>]*)>\s*$")
 _HANDLE_FORBIDDEN = re.compile(r"[\s:/?#<>|,;\"']")
-MAX_TEXT = 2000
 
 
 def parse_platform(text: str) -> str:
@@ -61,7 +68,8 @@ def parse_handle(text: str) -> str:
     value = text.strip().lstrip("@").lower()
     if not value:
         raise FieldError("handle", "field.required")
-    if _HANDLE_FORBIDDEN.search(value) or len(value) > 200:
+    check_text(value, "handle", limit=MAX_NAME)
+    if _HANDLE_FORBIDDEN.search(value):
         raise FieldError("handle", "field.bad_handle", value=text.strip())
     return value
 
@@ -69,6 +77,7 @@ def parse_handle(text: str) -> str:
 def parse_email(text: str, field: str = "email") -> str:
     """An e-mail address, in lower case (addresses are matched without regard to case)."""
     value = text.strip().lower()
+    check_text(value, field, limit=MAX_EMAIL)
     if not _EMAIL.match(value):
         raise FieldError(field, "field.bad_email", value=text.strip())
     return value
@@ -82,6 +91,7 @@ def parse_person(text: str, field: str = "editors") -> tuple[str, str]:
     name = match["name"].strip()
     if not name:
         raise FieldError(field, "field.person_without_name", value=text.strip())
+    check_text(name, field, limit=MAX_NAME)
     return name, parse_email(match["email"], field)
 
 
@@ -105,17 +115,78 @@ def format_person(name: str, email: str) -> str:
     return f"{name} <{email}>"
 
 
+#: The one range of years Kontokoll accepts in any date, month, quarter or timestamp, typed or
+#: read from a file. Outside it the holiday calendar, the time zone rules and date arithmetic
+#: (a quarter's end, a deadline months later) would fail or mean nothing.
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+#: The largest UTC offset in use anywhere (Kiribati, UTC+14:00; the lowest is UTC-12:00).
+MAX_OFFSET = timedelta(hours=14)
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def check_year(year: int, field: str, value: object) -> None:
+    """Refuse a year outside FIRST_YEAR..LAST_YEAR with a FieldError naming the field."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise FieldError(
+            field, "input.year_out_of_range", value=value, first=FIRST_YEAR, last=LAST_YEAR
+        )
+
+
+def check_day(day: date, field: str) -> date:
+    """``day`` itself if its year is in the accepted range (a FieldError otherwise)."""
+    check_year(day.year, field, day.isoformat())
+    return day
+
+
+def check_moment(moment: datetime, field: str, value: str) -> datetime:
+    """``moment`` itself if its year is accepted and its UTC offset is a real one (±14:00)."""
+    check_year(moment.year, field, value)
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset) > MAX_OFFSET:
+        raise FieldError(field, "input.bad_offset", value=value)
+    return moment
+
+
 def parse_date(text: str, field: str) -> date | None:
-    """An ISO date (``YYYY-MM-DD``); empty text is no date."""
+    """An ISO date (``YYYY-MM-DD``) in the accepted years; empty text is no date."""
     value = text.strip()
     if not value:
         return None
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
             raise ValueError(value)
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise FieldError(field, "field.bad_date", value=value) from None
+    return check_day(day, field)
+
+
+def parse_month(text: str, field: str) -> str:
+    """A month as ``YYYY-MM`` in the accepted years."""
+    value = text.strip()
+    match = _MONTH.match(value) if value.isascii() else None
+    if match is None:
+        raise FieldError(field, "input.bad_month", value=value)
+    check_year(int(match[1]), field, value)
+    return value
+
+
+def parse_timestamp(text: str, field: str) -> datetime:
+    """An ISO 8601 date or date-time in the accepted years, naive if no offset was given.
+
+    ``Z``, ``+01:00`` and ``+0100`` are read, in upper or lower case; an offset beyond ±14:00
+    is refused. A bare date is its midnight.
+    """
+    value = text.strip()
+    try:
+        if not value.isascii():
+            raise ValueError(value)
+        # fromisoformat wants upper-case T and Z; ISO 8601 and RFC 3339 allow lower case.
+        moment = datetime.fromisoformat(value.upper())
+    except ValueError:
+        raise FieldError(field, "input.bad_timestamp", value=value) from None
+    return check_moment(moment, field, value)
 
 
 def parse_bool(text: str, field: str) -> bool:
@@ -166,24 +237,29 @@ def parse_goals(text: str) -> tuple[str, ...]:
 
 def parse_url(text: str) -> str:
     """An http(s) URL, or empty."""
-    value = text.strip()
+    value = check_text(text.strip(), "url", limit=MAX_URL)
     if value and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
         raise FieldError("url", "field.bad_url", value=value)
     return value
 
 
-def parse_text(field: str, *, required: bool = False) -> Callable[[str], str]:
-    """A parser for free text: trimmed, at most MAX_TEXT characters, optionally required."""
+def parse_text(
+    field: str, *, required: bool = False, limit: int = MAX_LINE, multiline: bool = False
+) -> Callable[[str], str]:
+    """A parser for text: trimmed, at most ``limit`` characters, no control or invisible
+    characters (see governance.text_safety), optionally required.
+
+    ``multiline`` text (purpose and the like) may hold line feeds and tabs, as pasted paragraphs
+    do; a Windows line end (CRLF) is kept as LF, a lone CR is refused (it rewrites a terminal line).
+    """
 
     def parse(text: str) -> str:
         value = text.strip()
+        if multiline:
+            value = value.replace("\r\n", "\n")
         if required and not value:
             raise FieldError(field, "field.required")
-        if len(value) > MAX_TEXT:
-            raise FieldError(field, "field.too_long", limit=MAX_TEXT)
-        if any(ord(ch) < 32 and ch not in "\t\n" for ch in value):
-            raise FieldError(field, "field.control_chars")
-        return value
+        return check_text(value, field, limit=limit, multiline=multiline)
 
     return parse
 
@@ -200,18 +276,18 @@ def _date_parser(field: str) -> Callable[[str], date | None]:
 ACCOUNT_FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
     "platform": parse_platform,
     "handle": parse_handle,
-    "department": parse_text("department", required=True),
-    "purpose": parse_text("purpose"),
+    "department": parse_text("department", required=True, limit=MAX_NAME),
+    "purpose": parse_text("purpose", limit=MAX_TEXT, multiline=True),
     "visibility": parse_visibility,
-    "closed_reason": parse_text("closed_reason"),
-    "project": parse_text("project"),
+    "closed_reason": parse_text("closed_reason", limit=MAX_TEXT, multiline=True),
+    "project": parse_text("project", limit=MAX_NAME),
     "project_end": _date_parser("project_end"),
     "url": parse_url,
     "platform_id": parse_text("platform_id"),
     "status": parse_status,
     "shared": _bool_parser("shared"),
     "goals": parse_goals,
-    "audience": parse_text("audience"),
+    "audience": parse_text("audience", limit=MAX_TEXT, multiline=True),
     "kc_handles_comments": _bool_parser("kc_handles_comments"),
 }
 

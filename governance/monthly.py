@@ -7,11 +7,13 @@ read); it is never the same as 0.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from governance.errors import FieldError
+from governance.fields import parse_month as parse_month_field
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -31,22 +33,29 @@ COUNT_FIELDS: tuple[str, ...] = (
     "replies_on_time",
 )
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
 def parse_month(text: str) -> str:
-    """Return ``YYYY-MM`` if ``text`` is one, else raise ValueError."""
-    text = text.strip()
-    if not _MONTH.match(text):
-        raise ValueError(text)
-    return text
+    """Return ``YYYY-MM`` if ``text`` is one in the accepted years, else raise ValueError.
+
+    :func:`governance.fields.parse_month` says which of the two is wrong; this form is for
+    callers that only need yes or no.
+    """
+    try:
+        return parse_month_field(text, "month")
+    except FieldError:
+        raise ValueError(text.strip()) from None
 
 
 def month_of(moment: datetime) -> str:
-    """The Europe/Stockholm calendar month (``YYYY-MM``) that an aware moment falls in."""
+    """The Europe/Stockholm calendar month (``YYYY-MM``) that an aware moment falls in.
+
+    ValueError for a naive moment, or one so near year 1 or 9999 that it has no Stockholm time.
+    """
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
-    local = moment.astimezone(STOCKHOLM)
+    try:
+        local = moment.astimezone(STOCKHOLM)
+    except (OverflowError, ValueError):
+        raise ValueError(f"{moment.isoformat()} has no Stockholm time") from None
     return f"{local.year:04d}-{local.month:02d}"
 
 

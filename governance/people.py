@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterable
 
 from governance import access
 from governance.access import ROLES, User, delete_user, load_users, put_user
+from governance.backup import forget_in_copies
 from governance.errors import FieldError, InputError
 from governance.fields import parse_email
-from governance.model import Department, department_key
+from governance.forget import ForgetReport, forget_person
+from governance.model import department_key
 from governance.service import Service
-from governance.store import (
-    CHANGE_LOG,
-    load_accounts,
-    load_departments,
-    log_change,
-    put_account,
-    put_department,
-    read_change_log,
-)
+from governance.store import load_departments, log_change
 
 _LOGIN = re.compile(r"^[a-z_][a-z0-9_.@-]{0,63}\$?$", re.IGNORECASE)
 
@@ -93,34 +86,24 @@ class People(Service):
             )
         return removed
 
-    def forget(self, email: str) -> str:
-        """Erase a person: from every account and department, and from the change log, whose
-        entries stay with a pseudonym in place of the name and e-mail. Returns the pseudonym."""
+    def forget(self, email: str) -> ForgetReport:
+        """Erase a person from the whole store in one transaction (see :mod:`governance.forget`).
+
+        They leave every account and department; their address, and every name ever recorded
+        with it, become one pseudonym in every text, audit record and change-log entry, whose
+        entries stay. Returns what was erased and changed.
+        """
         address = parse_email(email)
-        pseudonym = f"person-{secrets.token_hex(4)}"
         with self._write() as txn:
-            self._authorize(txn, access.FORGET_PERSON, target=pseudonym)
-            names: set[str] = set()
-            for account in load_accounts(txn):
-                kept = tuple(e for e in account.editors if e.email != address)
-                if kept != account.editors:
-                    names |= {e.name for e in account.editors if e.email == address}
-                    put_account(txn, account.with_changes(editors=kept), account)
-            for department in load_departments(txn):
-                contacts = tuple(p for p in department.contacts if p.email != address)
-                if contacts != department.contacts:
-                    names |= {p.name for p in department.contacts if p.email == address}
-                    put_department(txn, Department(department.name, contacts))
-            entries = [e.to_doc() for e in read_change_log(txn)]
-            if not names and not any(_mentions(e, address) for e in entries):
-                raise InputError("error.unknown_person", email=address)
-            for entry in entries:
-                for key in ("old", "new", "account", "field"):
-                    if isinstance(entry.get(key), str):
-                        entry[key] = _pseudonymise(entry[key], address, names, pseudonym)
-            txn.rewrite_lines(CHANGE_LOG, entries)
-            log_change(txn, self._entry("person-forgotten", new=pseudonym))
-        return pseudonym
+            # No target: the refusal is logged, and the log must not learn the address from it.
+            self._authorize(txn, access.FORGET_PERSON)
+            report = forget_person(txn, self.store.data_dir, address)
+            log_change(txn, self._entry("person-forgotten", new=report.pseudonym))
+        # The register's snapshots (and copies a restore set aside) must forget them too.
+        forget_in_copies(
+            self.store.data_dir, report.address, report.names, report.pseudonym, db=self.store.db
+        )
+        return report
 
 
 def _describe(user: User) -> str:
@@ -130,17 +113,3 @@ def _describe(user: User) -> str:
 def _ensure_an_admin(users: Iterable[User]) -> None:
     if not any(u.role == "admin" for u in users):
         raise InputError("error.last_admin")
-
-
-def _mentions(entry: dict[str, object], address: str) -> bool:
-    return any(isinstance(v, str) and address in v.lower() for v in entry.values())
-
-
-def _pseudonymise(text: str, address: str, names: set[str], pseudonym: str) -> str:
-    if address not in text.lower():
-        return text
-    for name in names:
-        text = re.sub(
-            rf"{re.escape(name)}\s*<{re.escape(address)}>", pseudonym, text, flags=re.IGNORECASE
-        )
-    return re.sub(re.escape(address), pseudonym, text, flags=re.IGNORECASE)

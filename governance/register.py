@@ -51,6 +51,7 @@ from governance.store import (
     put_department,
     read_change_log,
 )
+from governance.text_safety import MAX_NAME, check_text
 
 _ACCOUNT_ID = re.compile(r"^[0-9a-f]{12}$")
 
@@ -258,6 +259,9 @@ class Register(Service):
 
     def add_department(self, name: str, contacts: Iterable[Person] = ()) -> Department:
         """Add a department, or add contacts to the one with this name (any letter case)."""
+        # The same parsers as the CSV import, so the command line cannot store what a file cannot.
+        name = ACCOUNT_FIELD_PARSERS["department"](name)
+        contacts = [Person(*parse_person(str(p), "contact")) for p in contacts]
         with self._write() as txn:
             self._authorize(txn, access.EDIT_DEPARTMENTS, name, name)
             canonical = self._department(txn, name)
@@ -379,6 +383,7 @@ class Register(Service):
         cleaned = " ".join(name.split())
         if not cleaned:
             raise FieldError("department", "field.required")
+        check_text(cleaned, "department", limit=MAX_NAME)
         for department in load_departments(txn):
             if department.key == department_key(cleaned):
                 return department.name

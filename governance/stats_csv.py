@@ -19,14 +19,13 @@ from pathlib import Path
 from governance import access
 from governance.csvio import read_csv, render_csv
 from governance.errors import FieldError, ImportRefused, RowProblem
-from governance.fields import parse_handle, parse_platform
+from governance.fields import check_moment, parse_handle, parse_month, parse_platform
 from governance.i18n import t
 from governance.monthly import (
     COUNT_FIELDS,
     STOCKHOLM,
     MonthlyStats,
     month_of,
-    parse_month,
 )
 from governance.service import Service
 from governance.storage.database import ReadTransaction
@@ -72,6 +71,7 @@ def parse_post_time(text: str, month: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise FieldError("last_post_at", "audit.stats.bad_time", value=value) from None
+    check_moment(moment, "last_post_at", value)  # a year we accept and a real UTC offset
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=STOCKHOLM)
     if month_of(moment) != month:
@@ -82,8 +82,10 @@ def parse_post_time(text: str, month: str) -> datetime | None:
 def parse_stats_row(values: dict[str, str], account_id: str) -> MonthlyStats:
     """One row's record (the account already resolved); FieldError on the first bad cell."""
     try:
-        month = parse_month(values["month"])
-    except ValueError:
+        month = parse_month(values["month"], "month")
+    except FieldError as error:
+        if error.key == "input.year_out_of_range":  # a month, but not one we accept
+            raise
         raise FieldError("month", "audit.stats.bad_month", value=values["month"].strip()) from None
     counts = {name: parse_count(values[name], name) for name in COUNT_FIELDS}
     last_post = parse_post_time(values["last_post_at"], month)
@@ -98,16 +100,19 @@ def parse_stats_row(values: dict[str, str], account_id: str) -> MonthlyStats:
 class StatsFiles(Service):
     """Import and export of the monthly stats CSV, as one user does them."""
 
-    def plan_import(self, path: Path) -> StatsImportPlan:
-        """Check the whole file and say what it would change; ImportRefused if any row is bad."""
-        with self._read() as txn:
-            return _plan(txn, path)
+    def plan_import(self, path: Path, data: bytes | None = None) -> StatsImportPlan:
+        """Check the whole file and say what it would change; ImportRefused if any row is bad.
 
-    def import_file(self, path: Path) -> StatsImportPlan:
+        ``data``, when given, is the file's content (standard input) and ``path`` only names it.
+        """
+        with self._read() as txn:
+            return _plan(txn, path, data)
+
+    def import_file(self, path: Path, data: bytes | None = None) -> StatsImportPlan:
         """Import the file: every row, or (on any problem) none."""
         with self._write() as txn:
             self._authorize(txn, access.IMPORT_STATS, target=str(path))
-            plan = _plan(txn, path)
+            plan = _plan(txn, path, data)
             self.store.stats.save_batch(plan.records)  # joins this transaction
             log_change(
                 txn,
@@ -132,8 +137,8 @@ class StatsFiles(Service):
         return render_csv(STATS_COLUMNS, rows, delimiter), len(rows)
 
 
-def _plan(txn: ReadTransaction, path: Path) -> StatsImportPlan:
-    table = read_csv(path, required=STATS_COLUMNS)
+def _plan(txn: ReadTransaction, path: Path, data: bytes | None = None) -> StatsImportPlan:
+    table = read_csv(path, required=STATS_COLUMNS, data=data)
     problems = list(table.problems)
     index = handle_index(txn)
     plan = StatsImportPlan()

@@ -16,7 +16,6 @@ one file of a few hundred kilobytes even with 10,000 accounts. Every change goes
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,32 +24,38 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Document
 
+from governance.errors import StoreCorrupt
 from governance.model import Account, ChangeEntry, Department
 from governance.monthly import MonthlyStats, SyncOutcome
+from governance.snapshots import snapshot_if_due
 from governance.storage.database import (
     Database,
     ReadTransaction,
     WriteTransaction,
     bulk_allocation,
 )
+from governance.storage.layout import (
+    CHANGE_LOG,
+    CORE,
+    INDEX,
+    SHARDS,
+    account_file,
+    account_shard,
+    shard_of,
+    stats_file,
+    stats_shard,
+)
 
-SHARDS = 32
-CORE = "register/core.json"
-INDEX = "register/index.json"
-CHANGE_LOG = "log/changes.jsonl"
-
-
-def shard_of(account_id: str) -> str:
-    """The shard number (``00``..``31``) an account's register and stats rows live in."""
-    return f"{zlib.crc32(account_id.encode()) % SHARDS:02d}"
-
-
-def account_file(account_id: str) -> str:
-    return f"register/accounts/{shard_of(account_id)}.json"
-
-
-def stats_file(account_id: str) -> str:
-    return f"stats/{shard_of(account_id)}.json"
+__all__ = [
+    "CHANGE_LOG",
+    "CORE",
+    "INDEX",
+    "SHARDS",
+    "Store",
+    "account_file",
+    "shard_of",
+    "stats_file",
+]
 
 
 class Store:
@@ -74,6 +79,10 @@ class Store:
         with self.db.write() as txn:
             _check_register_files(txn)
             yield txn
+            # Before anything changes on disk (the commit follows), and only when something
+            # will: the hourly register snapshot (one stat() when none is due).
+            if txn.changed:
+                snapshot_if_due(self.data_dir, self.db.file_mode, self.db.dir_mode)
 
     def close(self) -> None:
         self.db.close()
@@ -108,25 +117,42 @@ def load_accounts(txn: ReadTransaction) -> list[Account]:
     A bulk read scans the TinyDB tables' documents directly: going through TinyDB's Table would
     copy each of 10,000 documents once more for nothing.
     """
+    accounts: list[Account] = []
     with bulk_allocation():
-        return [
-            Account.from_doc(doc)
-            for shard in range(SHARDS)
-            for doc in txn.table(f"register/accounts/{shard:02d}.json", "accounts").values()
-        ]
+        for shard in range(SHARDS):
+            rel = account_shard(shard)
+            with txn.shaped(rel):
+                accounts.extend(_account(doc) for doc in txn.table(rel, "accounts").values())
+    return accounts
+
+
+def _account(doc: dict[str, Any]) -> Account:
+    """An account from its stored document, refusing one whose key fields are not text."""
+    if not all(isinstance(doc.get(name), str) for name in _KEY_FIELDS):
+        raise TypeError(f"account fields {', '.join(_KEY_FIELDS)} must be text")
+    return Account.from_doc(doc)
+
+
+_KEY_FIELDS = ("id", "platform", "handle", "department")
 
 
 def get_account(txn: ReadTransaction, account_id: str) -> Account | None:
     """The account with this id, if any."""
-    table = txn.tinydb(account_file(account_id)).table("accounts")
-    doc = table.get(doc_id=doc_id(account_id))
-    return Account.from_doc(dict(doc)) if isinstance(doc, dict) else None
+    rel = account_file(account_id)
+    doc = txn.tinydb(rel).table("accounts").get(doc_id=doc_id(account_id))
+    with txn.shaped(rel):
+        return _account(dict(doc)) if isinstance(doc, dict) else None
 
 
 def handle_index(txn: ReadTransaction) -> dict[str, str]:
     """``PLATFORM:HANDLE`` -> account id, for every account. Read-only."""
     doc = txn.tinydb(INDEX).table("handles").get(doc_id=1)
-    return doc["refs"] if isinstance(doc, dict) else {}
+    if not isinstance(doc, dict):
+        return {}
+    refs = doc.get("refs")
+    if not isinstance(refs, dict) or not all(isinstance(v, str) for v in refs.values()):
+        raise StoreCorrupt(path=str(txn.path(INDEX)), detail="the handle index is not a mapping")
+    return refs
 
 
 def put_account(
@@ -153,7 +179,8 @@ def put_account(
 def load_departments(txn: ReadTransaction) -> list[Department]:
     """Every department, in name order."""
     docs = txn.tinydb(CORE).table("departments")
-    return sorted((Department.from_doc(d) for d in docs), key=lambda d: d.key)
+    with txn.shaped(CORE):
+        return sorted((Department.from_doc(d) for d in docs), key=lambda d: d.key)
 
 
 def put_department(txn: WriteTransaction, department: Department) -> None:
@@ -169,7 +196,14 @@ def log_change(txn: WriteTransaction, entry: ChangeEntry) -> None:
 
 def read_change_log(txn: ReadTransaction) -> list[ChangeEntry]:
     """The whole change log, oldest first."""
-    return [ChangeEntry.from_doc(doc) for doc in txn.lines(CHANGE_LOG)]
+    entries = []
+    for number, doc in enumerate(txn.lines(CHANGE_LOG), start=1):
+        try:
+            entries.append(ChangeEntry.from_doc(doc))
+        except (KeyError, TypeError, ValueError):
+            with txn.shaped(f"{CHANGE_LOG}:{number}"):  # names the line, like a bad JSON line
+                raise
+    return entries
 
 
 # --- stats --------------------------------------------------------------------------------------
@@ -210,34 +244,41 @@ class StatsRepository:
 
     def for_account(self, account_id: str) -> list[MonthlyStats]:
         """Every stored month of one account, oldest first."""
+        rel = stats_file(account_id)
         with self._store.read() as txn:
-            doc = txn.tinydb(stats_file(account_id)).table("months").get(doc_id=doc_id(account_id))
-        return _months_of(account_id, doc if isinstance(doc, dict) else None)
+            doc = txn.tinydb(rel).table("months").get(doc_id=doc_id(account_id))
+            with txn.shaped(rel):
+                return _months_of(account_id, doc if isinstance(doc, dict) else None)
 
     def all(self) -> dict[str, list[MonthlyStats]]:
         """Every account's stored months, oldest first, keyed by account id."""
         result: dict[str, list[MonthlyStats]] = {}
         with self._store.read() as txn, bulk_allocation():
             for shard in range(SHARDS):
-                for doc in txn.table(f"stats/{shard:02d}.json", "months").values():
-                    result[doc["account_id"]] = _months_of(doc["account_id"], doc)
+                rel = stats_shard(shard)
+                with txn.shaped(rel):
+                    for doc in txn.table(rel, "months").values():
+                        result[doc["account_id"]] = _months_of(doc["account_id"], doc)
         return result
 
     def outcome(self, account_id: str) -> SyncOutcome | None:
         """How the last sync of this account ended, if it was ever synced."""
+        rel = stats_file(account_id)
         with self._store.read() as txn:
-            table = txn.tinydb(stats_file(account_id)).table("outcomes")
-            doc = table.get(doc_id=doc_id(account_id))
-        return SyncOutcome.from_doc(dict(doc)) if isinstance(doc, dict) else None
+            doc = txn.tinydb(rel).table("outcomes").get(doc_id=doc_id(account_id))
+            with txn.shaped(rel):
+                return SyncOutcome.from_doc(dict(doc)) if isinstance(doc, dict) else None
 
     def outcomes(self) -> dict[str, SyncOutcome]:
         """The last sync outcome of every account that was ever synced."""
         result: dict[str, SyncOutcome] = {}
         with self._store.read() as txn:
             for shard in range(SHARDS):
-                for doc in txn.tinydb(f"stats/{shard:02d}.json").table("outcomes"):
-                    outcome = SyncOutcome.from_doc(dict(doc))
-                    result[outcome.account_id] = outcome
+                rel = stats_shard(shard)
+                with txn.shaped(rel):
+                    for doc in txn.tinydb(rel).table("outcomes"):
+                        outcome = SyncOutcome.from_doc(dict(doc))
+                        result[outcome.account_id] = outcome
         return result
 
 

@@ -2,38 +2,107 @@
 
 ``governance.demo`` builds the register; the platform emulation (driven by the demo's activity
 levels) serves its stats through the real clients and sync, exactly as the platforms would; and
-``audits.demo_history`` records a guideline revision and runs two quarters' audits. Each step runs
-only if its part is missing, so opening the demo again is quick and keeps what a newcomer changed.
+``audits.demo_history`` records a guideline revision and runs two quarters' audits.
+
+The demo is built whole or not at all: every step runs in a folder of its own next to
+``DATA_DIR/demo`` (``.demo-building-*``), which is renamed into place only when the last step is
+done. A build killed part-way leaves only that folder, which the next build removes before it
+starts again; it never leaves a half-built demo that later builds would take as finished. Once in
+place the demo is kept as it is, so opening it again is quick and keeps what a newcomer changed.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from governance.demo import build_demo, demo_activity
+from governance.demo import demo_activity, demo_dir, fill_demo_register
 from governance.model import utc_now
 from governance.register import Register
+from governance.storage.files import fsync_directory
+from governance.storage.lock import DirectoryLock
 from governance.store import Store
 
 #: The emulation's seed for the demo: the same figures on every machine for the same day.
 DEMO_SEED = 2035
+#: Folders next to the demo: one being built, and a replaced demo on its way out (``--rebuild``).
+BUILDING_PREFIX = ".demo-building-"
+REPLACED_PREFIX = ".demo-replaced-"
+#: Held while a demo is built, so that two builds never clean up or replace each other's work.
+BUILD_LOCK = ".demo.lock"
+BUILD_LOCK_TIMEOUT_S = 600.0
+
+
+def demo_ready(data_dir: Path) -> bool:
+    """Whether a whole demo is in place (its last step, the audit history, is there)."""
+    return (demo_dir(data_dir) / "audit" / "index.json").is_file()
 
 
 def prepare_demo(data_dir: Path, *, now: datetime | None = None, rebuild: bool = False) -> Path:
-    """Build what is missing of the demo under ``data_dir/demo`` and return that directory."""
+    """Build the demo under ``data_dir/demo`` unless a whole one is there; return its directory."""
     moment = now or utc_now()
-    directory = build_demo(data_dir, now=moment, rebuild=rebuild)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with _building(data_dir):
+        remove_leftovers(data_dir)
+        if rebuild or not demo_ready(data_dir):
+            _build_and_move_into_place(demo_dir(data_dir), moment)
+    return demo_dir(data_dir)
+
+
+@contextmanager
+def _building(data_dir: Path) -> Iterator[None]:
+    lock = DirectoryLock(data_dir / BUILD_LOCK, timeout_s=BUILD_LOCK_TIMEOUT_S)
+    try:
+        with lock.hold(exclusive=True):
+            yield
+    finally:
+        lock.close()
+
+
+def remove_leftovers(data_dir: Path) -> list[Path]:
+    """Remove what a killed build left next to the demo; return what was removed."""
+    removed = []
+    for path in sorted(data_dir.iterdir()):
+        is_ours = path.name.startswith((BUILDING_PREFIX, REPLACED_PREFIX))
+        if is_ours and path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+            removed.append(path)
+    return removed
+
+
+def _build_and_move_into_place(final: Path, now: datetime) -> None:
+    staging = Path(tempfile.mkdtemp(prefix=BUILDING_PREFIX, dir=final.parent))
+    try:
+        build_demo_into(staging, now)
+        if final.exists():  # --rebuild, or a half-built demo from an older version
+            replaced = Path(tempfile.mkdtemp(prefix=REPLACED_PREFIX, dir=final.parent))
+            final.rename(replaced / final.name)
+            staging.rename(final)
+            shutil.rmtree(replaced)
+        else:
+            staging.rename(final)
+        fsync_directory(final.parent)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def build_demo_into(directory: Path, now: datetime) -> None:
+    """Every step of the demo, into the empty store folder ``directory``."""
+    # Imported here: the audit service is needed only when the demo is first built.
+    from audits.demo_history import seed_demo_audits
+
+    fill_demo_register(directory, now)
     store = Store(directory)
     try:
-        if not store.stats.outcomes():
-            sync_demo_stats(store, moment)
-        from audits.demo_history import seed_demo_audits
-
-        seed_demo_audits(store, moment)
+        sync_demo_stats(store, now)
+        seed_demo_audits(store, now)
     finally:
         store.close()
-    return directory
 
 
 def sync_demo_stats(store: Store, now: datetime) -> None:

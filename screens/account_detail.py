@@ -42,6 +42,7 @@ from governance.monthly import STOCKHOLM
 from screens.dialogs import ConfirmDialog, FormDialog
 from screens.localize import localize_bindings
 from screens.messages import AccountChanged, AccountLoaded
+from screens.plain import plain, plain_cells
 from screens.services import AccountFindings, ChartPoint, Rights, rule_title
 from screens.widgets.chart import ActivityChart
 
@@ -291,7 +292,7 @@ class AccountDetailScreen(Screen[None]):
         rights = self.rights
         if rights is not None and not rights.may(access.EDIT_ACCOUNT, account.department):
             title += " · " + t("tui.rights.read_only")
-        self.query_one("#detail-title", Static).update(title)
+        self.query_one("#detail-title", Static).update(plain(title))
         self.sub_title = account.ref
         self._fill_form(account)
         for tab in self._built - {"details"}:
@@ -316,12 +317,14 @@ class AccountDetailScreen(Screen[None]):
         table.clear()
         for entry in self._history:
             table.add_row(
-                stamp(entry.at),
-                entry.user,
-                action_label(entry.action),
-                t(f"tui.field.{entry.field}") if entry.field else "",
-                "∅" if entry.old is None else entry.old,
-                "∅" if entry.new is None else entry.new,
+                *plain_cells(
+                    stamp(entry.at),
+                    entry.user,
+                    action_label(entry.action),
+                    t(f"tui.field.{entry.field}") if entry.field else "",
+                    "∅" if entry.old is None else entry.old,
+                    "∅" if entry.new is None else entry.new,
+                )
             )
 
     def _fill_findings(self) -> None:
@@ -346,11 +349,13 @@ class AccountDetailScreen(Screen[None]):
             finding = item.finding
             text = finding.message + (f" ({item.note})" if item.note else "")
             table.add_row(
-                rule_title(finding.rule),
-                t(f"audit.severity.{finding.severity}"),
-                t(f"audit.status.{item.status}"),
-                finding.first_seen.isoformat() if finding.first_seen else "–",
-                text,
+                *plain_cells(
+                    rule_title(finding.rule),
+                    t(f"audit.severity.{finding.severity}"),
+                    t(f"audit.status.{item.status}"),
+                    finding.first_seen.isoformat() if finding.first_seen else "–",
+                    text,
+                ),
                 key=finding.rule,
             )
 
@@ -412,7 +417,10 @@ class AccountDetailScreen(Screen[None]):
         table = self.query_one("#editors-table", DataTable)
         table.clear()
         for editor in account.editors:
-            table.add_row(editor.name, editor.email, editor.appointed.isoformat(), key=editor.email)
+            table.add_row(
+                *plain_cells(editor.name, editor.email, editor.appointed.isoformat()),
+                key=editor.email,
+            )
         if account.editors_confirmed_at:
             text = t(
                 "tui.detail.confirmed",
@@ -423,7 +431,7 @@ class AccountDetailScreen(Screen[None]):
             text = t("tui.detail.never_confirmed")
         if not account.editors:
             text = t("tui.detail.no_editors") + "\n" + text
-        self.query_one("#editors-confirmed", Static).update(text)
+        self.query_one("#editors-confirmed", Static).update(plain(text, keep_newlines=True))
 
     # --- the form ----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -19,6 +20,7 @@ from textual.worker import Worker, WorkerState
 from governance import access
 from governance.errors import KontokollError
 from governance.i18n import LANGUAGES, current_language, set_language, t
+from governance.text_safety import visible
 from screens.account_detail import AccountDetailScreen
 from screens.audit import AuditView
 from screens.commands import AccountsProvider
@@ -102,6 +104,25 @@ class KontokollApp(App[int]):
     def open_account(self, account_id: str) -> None:
         """Show one account's detail screen."""
         self.push_screen(AccountDetailScreen(account_id))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification, always as plain text: messages carry stored and typed-in values
+        (a department called ``[@click=app.quit]``), which must never be read as markup."""
+        super().notify(
+            visible(message, keep_newlines=True),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # --- errors ------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from governance.monthly import STOCKHOLM
 from screens.dialogs import ConfirmDialog
 from screens.localize import localize_bindings
 from screens.messages import AuditFinished, AuditLoaded, AuditProgress, ExportReady
+from screens.plain import plain, plain_cells
 from screens.services import QuarterAudit, Rights, rule_title
 from screens.widgets.account_table import format_count
 
@@ -226,15 +227,15 @@ class AuditView(Vertical):
             for rule, items in report.by_rule().items():
                 severity = t(f"audit.severity.{items[0].finding.severity}")
                 label = f"{rule_title(rule)} ({rule}) · {severity} · {len(items)}"
-                node = tree.root.add(label, None, expand=True)
+                node = tree.root.add(plain(label), None, expand=True)
                 for item in items:
-                    node.add_leaf(_finding_line(item, "rule"), item)
+                    node.add_leaf(plain(_finding_line(item, "rule")), item)
         else:
             for department, items in report.by_department().items():
                 name = department or t("audit.register_scope")
-                node = tree.root.add(f"{name} · {len(items)}", None, expand=True)
+                node = tree.root.add(plain(f"{name} · {len(items)}"), None, expand=True)
                 for item in items:
-                    node.add_leaf(_finding_line(item, "department"), item)
+                    node.add_leaf(plain(_finding_line(item, "department")), item)
 
     def _fill_diff(self, view: QuarterAudit) -> None:
         table = self.query_one("#audit-diff-table", DataTable)
@@ -258,10 +259,12 @@ class AuditView(Vertical):
         )
         for part in diff.by_department():
             table.add_row(
-                part.department or t("audit.register_scope"),
-                str(len(part.new)),
-                str(len(part.resolved)),
-                str(len(part.persisting)),
+                *plain_cells(
+                    part.department or t("audit.register_scope"),
+                    len(part.new),
+                    len(part.resolved),
+                    len(part.persisting),
+                )
             )
 
     @on(Select.Changed, "#audit-quarter")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import Hit, Hits, Provider
 
 from governance.i18n import t
+from screens.plain import plain_markup
 
 if TYPE_CHECKING:
     from screens.app import KontokollApp
@@ -41,7 +42,7 @@ class AccountsProvider(Provider):
                     score,
                     matcher.highlight(summary.ref),
                     partial(self._kontokoll.open_account, summary.id),
-                    help=t("tui.command.open_account", department=summary.department),
+                    help=plain_markup(t("tui.command.open_account", department=summary.department)),
                 )
                 found += 1
                 if found >= MAX_HITS:

@@ -21,6 +21,7 @@ from governance.i18n import t
 from governance.monthly import STOCKHOLM
 from screens.localize import localize_bindings
 from screens.messages import GuidelineLoaded
+from screens.plain import plain, plain_cells
 from screens.services import GuidelineState, Rights
 
 if TYPE_CHECKING:
@@ -149,17 +150,19 @@ class GuidelineView(VerticalScroll):
         """Show the status, the revisions (newest first) and the calendar."""
         self.state = state
         box = self.query_one("#revision-status", Static)
-        box.update(revision_text(state))
+        box.update(plain(revision_text(state), keep_newlines=True))
         box.set_class(state.status.state == "overdue", "-overdue")
         box.set_class(state.status.state == "due-soon", "-due-soon")
         revisions = self.query_one("#revision-table", DataTable)
         revisions.clear()
         for revision in state.revisions:
             revisions.add_row(
-                revision.day.isoformat(),
-                revision.note or "–",
-                revision.user,
-                revision.recorded_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M"),
+                *plain_cells(
+                    revision.day.isoformat(),
+                    revision.note or "–",
+                    revision.user,
+                    revision.recorded_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M"),
+                )
             )
         calendar = self.query_one("#calendar-table", DataTable)
         calendar.clear()

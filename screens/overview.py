@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Label, Static
 
 from governance.i18n import t
 from governance.monthly import STOCKHOLM
+from screens.plain import plain_cells
 from screens.services import Overview
 from screens.widgets.account_table import UNKNOWN, format_count
 
@@ -73,11 +74,11 @@ class OverviewView(VerticalScroll):
             )
             departments.add_columns(t("col.department"), t("tui.col.accounts"))
             for department, count in overview.per_department:
-                departments.add_row(department, format_count(count))
+                departments.add_row(*plain_cells(department, format_count(count)))
             yield _panel(t("tui.overview.per_department"), departments, id="panel-departments")
             yield _panel(
                 t("tui.overview.findings"),
-                Static(self._findings_text(overview), id="findings-by-severity"),
+                Static(self._findings_text(overview), id="findings-by-severity", markup=False),
                 id="panel-findings",
             )
             yield _panel(
@@ -87,7 +88,7 @@ class OverviewView(VerticalScroll):
             )
             yield _panel(
                 t("tui.overview.sync"),
-                Static(self._sync_text(overview), id="last-sync"),
+                Static(self._sync_text(overview), id="last-sync", markup=False),
                 id="panel-sync",
             )
 

@@ -79,3 +79,13 @@ def run_process(
         timeout=timeout,
         check=False,
     )
+
+
+def store_snapshot(data_dir: Path) -> dict[str, bytes]:
+    """Every regular file of a data directory (the lock file aside) and its bytes, to show that
+    a refused command changed nothing."""
+    return {
+        str(path.relative_to(data_dir)): path.read_bytes()
+        for path in sorted(data_dir.rglob("*"))
+        if path.is_file() and not path.is_symlink() and path.name != ".lock"
+    }

@@ -12,7 +12,8 @@ import pytest
 
 from governance.errors import StoreCorrupt, StoreLocked, StoreTooNew
 from governance.register import Register
-from governance.storage.database import JOURNAL, Database
+from governance.storage import database
+from governance.storage.database import JOURNAL, SCHEMA_VERSION, Database
 from governance.storage.files import write_atomic
 from governance.storage.lock import DirectoryLock
 from governance.store import CHANGE_LOG, Store, account_file
@@ -59,10 +60,10 @@ def test_a_commit_cut_short_after_its_journal_is_finished_by_the_next_process(
         {"platform": "facebook", "handle": "a", "department": "Kulturförvaltningen"}
     )
 
-    def die(self: Database, plan: object, encoded: object = None) -> None:
+    def die(self: object, plan: object) -> None:
         raise KeyboardInterrupt  # the process dies right after its journal landed
 
-    monkeypatch.setattr(Database, "_apply", die)
+    monkeypatch.setattr(database._Prepared, "publish", die)
     with pytest.raises(KeyboardInterrupt):
         register.update_account("facebook:a", purpose="Från journalen", audience="Alla")
     monkeypatch.undo()
@@ -126,7 +127,7 @@ def test_newer_schema_message_says_to_upgrade(data_dir: Path) -> None:
     )
     index = data_dir / "register" / "index.json"
     data = json.loads(index.read_bytes())
-    data["_kontokoll"]["1"]["schema"] = 2
+    data["_kontokoll"]["1"]["schema"] = SCHEMA_VERSION + 1
     index.write_text(json.dumps(data))
     with pytest.raises(StoreTooNew) as caught:
         Register(Store(data_dir)).account("x:a")

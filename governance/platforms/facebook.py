@@ -25,8 +25,8 @@ from governance.platforms.common import (
     FetchPlan,
     FetchResult,
     MonthBook,
+    PageGuard,
     ReplyTally,
-    bad,
     count,
     first_after,
     items,
@@ -140,7 +140,10 @@ class FacebookClient:
         answers: dict[str, list[datetime]] = defaultdict(list)
         guard_where = f"{where}.comments"
         body = obj(edge, guard_where)
-        seen: set[str] = set()
+        # The page limit too, not only repeats: a server handing out endless fresh links would
+        # otherwise keep one account fetching forever. (Each link is checked against the base
+        # URL by the HTTP layer before it is followed.)
+        guard = PageGuard(self.http, guard_where)
         while True:
             for index, raw in enumerate(items(body.get("data"), f"{guard_where}.data")):
                 comment = obj(raw, f"{guard_where}[{index}]")
@@ -154,11 +157,11 @@ class FacebookClient:
                     arrivals.append((text(comment.get("id"), f"{guard_where}[{index}].id"), at))
             paging = body.get("paging")
             following = paging.get("next") if isinstance(paging, dict) else None
-            if not isinstance(following, str) or not following:
+            if not following:
                 break
-            if following in seen:
-                raise bad(guard_where, "paging loop")
-            seen.add(following)
+            if not isinstance(following, str):
+                raise PageGuard.bad_next(guard_where)
+            guard.check(following)
             body = obj(await self.http.get(following), guard_where)
         for comment_id, arrived in arrivals:
             tally.comment(arrived, first_after(arrived, answers.get(comment_id, [])))

@@ -3,7 +3,8 @@
 Defaults are the platforms' official bases. Each base can be overridden with
 ``KONTOKOLL_<PLATFORM>_BASE_URL`` (for proxies and the emulation); the Graph and LinkedIn versions
 with ``KONTOKOLL_GRAPH_VERSION`` and ``KONTOKOLL_LINKEDIN_VERSION``. An override of a base URL is
-used as given, version path included.
+used as given, version path included. ``KONTOKOLL_MAX_RESPONSE_MB`` caps the size of one response
+body (default 20 MB, 1 MB = 2**20 bytes), as sent and as unpacked.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from governance.errors import InputError
+
 #: The platforms Kontokoll has clients for, in the order reports list them.
 PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "linkedin", "x", "youtube")
 
@@ -19,6 +22,13 @@ PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "linkedin", "x", "youtube
 DEFAULT_GRAPH_VERSION = "v26.0"
 #: LinkedIn versions sunset about a year after release; bump this at least yearly.
 DEFAULT_LINKEDIN_VERSION = "202609"
+#: The largest body one response may have, in MB. The largest page asked for (100 Facebook posts,
+#: each with up to 100 comments of ids and times) is a few MB at most; 20 leaves room. Every
+#: request in flight (``concurrency_total``) may hold this much at once.
+DEFAULT_MAX_RESPONSE_MB = 20
+#: The highest cap that may be configured (times the requests in flight, it must fit in RAM).
+MAX_RESPONSE_MB_LIMIT = 1024
+MB = 1 << 20
 
 
 def official_base_url(platform: str, graph_version: str) -> str:
@@ -61,6 +71,9 @@ class Settings:
     concurrency_total: int = 40
     #: Pages followed in one listing before it is treated as a paging loop.
     max_pages: int = 500
+    #: The largest body of one response in bytes, as sent (Content-Length) and as unpacked
+    #: (gzip, deflate); a larger one fails the account instead of filling memory.
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_MB * MB
 
     def base_url(self, platform: str) -> str:
         """The base URL for ``platform``: the override if set, else the official one."""
@@ -85,4 +98,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         linkedin_version=env.get("KONTOKOLL_LINKEDIN_VERSION", "").strip()
         or DEFAULT_LINKEDIN_VERSION,
         base_url_overrides=overrides,
+        max_response_bytes=_max_response_mb(env.get("KONTOKOLL_MAX_RESPONSE_MB", "")) * MB,
     )
+
+
+def _max_response_mb(value: str) -> int:
+    """``KONTOKOLL_MAX_RESPONSE_MB`` as a whole number of MB; unset is the default."""
+    text = value.strip()
+    if not text:
+        return DEFAULT_MAX_RESPONSE_MB
+    # isdigit() alone lets "²" and "١" through, which int() refuses or reads as another number.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_RESPONSE_MB_LIMIT:
+        raise InputError("sync.bad_max_response", value=value, highest=MAX_RESPONSE_MB_LIMIT)
+    return int(text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import math
 import os
 import threading
 import time
@@ -19,10 +20,31 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from governance.errors import StoreLocked
+from governance.errors import InputError, StoreLocked
+from governance.storage.files import open_store_file
 
-#: How long a command waits for another process before it gives up with a clear message.
-DEFAULT_TIMEOUT_S = float(os.environ.get("KONTOKOLL_LOCK_TIMEOUT", "30"))
+#: How long a command waits for another process before it gives up with a clear message,
+#: unless KONTOKOLL_LOCK_TIMEOUT says otherwise (seconds, from 0 to MAX_TIMEOUT_S).
+DEFAULT_TIMEOUT_S = 30.0
+MAX_TIMEOUT_S = 86400.0
+
+
+def timeout_from_environment() -> float:
+    """KONTOKOLL_LOCK_TIMEOUT in seconds (unset or empty: 30), read when a lock is made.
+
+    A value that is not a finite number from 0 to a day is refused with a message; it is never
+    read at import, so a bad value cannot stop the program before it can say what is wrong.
+    """
+    text = os.environ.get("KONTOKOLL_LOCK_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= MAX_TIMEOUT_S:  # also refuses nan and inf
+        raise InputError("input.lock_timeout", value=text, limit=f"{MAX_TIMEOUT_S:g}")
+    return seconds
 _POLL_S = 0.005
 
 
@@ -36,7 +58,7 @@ class DirectoryLock:
     def __init__(self, path: Path, *, file_mode: int = 0o600, timeout_s: float | None = None):
         self.path = path
         self.file_mode = file_mode
-        self.timeout_s = DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s
+        self.timeout_s = timeout_from_environment() if timeout_s is None else timeout_s
         self._state = threading.Condition()
         self._readers = 0  # threads of this process holding the shared lock
         self._writer = False  # a thread of this process holds the exclusive lock
@@ -44,7 +66,9 @@ class DirectoryLock:
 
     def _open(self) -> int:
         if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, self.file_mode)
+            # Never through a link: a planted .lock must not make us create or chmod a file
+            # elsewhere with our rights.
+            self._fd = open_store_file(self.path, os.O_RDWR | os.O_CREAT, self.file_mode)
             with contextlib.suppress(PermissionError):  # only the owner may; others need not
                 os.fchmod(self._fd, self.file_mode)  # the umask must not narrow a group's mode
         return self._fd

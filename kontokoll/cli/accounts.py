@@ -6,12 +6,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from governance.accounts_csv import read_account_rows, write_accounts_csv
+from governance.accounts_csv import ALL_COLUMNS, account_cells, read_account_rows
+from governance.csvio import render_csv
 from governance.fields import format_value, parse_platform
 from governance.i18n import t
 from governance.model import department_key
 from governance.register import ImportPlan, Register, changed_fields
+from governance.text_safety import visible
 from kontokoll.cli.context import CliContext
+from kontokoll.cli.exchange import export, read_input
 from kontokoll.cli.tables import render_table
 
 
@@ -36,7 +39,7 @@ def register(commands: Any) -> None:
 
 
 def import_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
-    rows = read_account_rows(args.file)
+    rows = read_account_rows(args.file, read_input(args.file))
     register_ = Register(ctx.store)
     if args.dry_run:
         plan = register_.plan_import(rows, str(args.file))
@@ -64,15 +67,17 @@ def _print_plan(ctx: CliContext, plan: ImportPlan, *, dry_run: bool) -> None:
 
 
 def _shown(account: Any, name: str) -> str:
+    """A value on one line of the plan: a multi-line purpose shows its line breaks as ``\\n``."""
     if name == "editors":
-        return "|".join(str(e) for e in account.editors) or "∅"
-    return format_value(getattr(account, name)) or "∅"
+        return visible("|".join(str(e) for e in account.editors)) or "∅"
+    return visible(format_value(getattr(account, name))) or "∅"
 
 
 def export_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
     accounts = Register(ctx.store).accounts()
-    write_accounts_csv(args.file, accounts, args.delimiter)
-    ctx.print(t("cli.accounts.exported", count=len(accounts), path=str(args.file)))
+    data = render_csv(ALL_COLUMNS, (account_cells(a) for a in accounts), args.delimiter)
+    done = t("cli.accounts.exported", count=len(accounts), path=str(args.file))
+    export(ctx, args.file, data, done)
     return 0
 
 

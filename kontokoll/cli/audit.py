@@ -10,12 +10,12 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from governance.errors import FieldError, InputError
+from governance.errors import FieldError
 from governance.fields import parse_date
 from governance.i18n import t
 from governance.model import department_key
 from governance.monthly import STOCKHOLM
-from governance.storage.files import write_atomic
+from kontokoll.cli.exchange import export
 from kontokoll.cli.tables import render_table
 
 if TYPE_CHECKING:
@@ -99,12 +99,17 @@ def _date(text: str, field: str) -> Any:
     return day
 
 
-def write_output(path: Path, data: bytes) -> None:
-    """Write an export atomically; a path that cannot be written is a message, not a traceback."""
-    try:
-        write_atomic(path, data, mode=0o600)
-    except OSError as error:
-        raise InputError("audit.cli.cannot_write", path=str(path), detail=error.strerror) from None
+def write_output(path: Path, data: bytes, *, data_dir: Path) -> bool:
+    """Write an export under governance.export_target's rules; True if it replaced a file.
+
+    Never into the data directory, never onto a device, FIFO, socket or link; ``-`` is standard
+    output, and the only target allowed in a service-account session.
+    """
+    from governance import service_account
+    from governance.export_target import write_export
+
+    service_account.require_stream(path)
+    return write_export(path, data, data_dir=data_dir)
 
 
 # --- handlers ------------------------------------------------------------------------------------
@@ -289,10 +294,12 @@ def _print_diff(ctx: CliContext, diff: AuditDiff) -> None:
 
 
 def export_findings(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance import service_account
+
+    service_account.require_stream(args.output)  # before the work, not after it
     service = _service(ctx)
     data = service.export(args.quarter, fmt=args.format, delimiter=args.delimiter)
-    write_output(args.output, data)
-    ctx.print(t("audit.cli.exported", path=str(args.output)))
+    export(ctx, args.output, data, t("audit.cli.exported", path=str(args.output)))
     return 0
 
 

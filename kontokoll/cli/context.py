@@ -10,15 +10,31 @@ from typing import TextIO
 
 import platformdirs
 
+from governance.errors import InputError
 from governance.store import Store
+from governance.text_safety import visible
 
 
 def default_data_dir() -> Path:
     """``KONTOKOLL_DATA_DIR`` if set, else the user data directory from platformdirs."""
     configured = os.environ.get("KONTOKOLL_DATA_DIR", "").strip()
     if configured:
-        return Path(configured).expanduser()
+        return expand_data_dir(configured, "KONTOKOLL_DATA_DIR")
     return Path(platformdirs.user_data_dir("kontokoll", appauthor=False))
+
+
+def chosen_data_dir(given: Path | None) -> Path:
+    """``--data-dir`` if given, else :func:`default_data_dir`; ``~`` and ``~user`` expanded."""
+    return default_data_dir() if given is None else expand_data_dir(given, "--data-dir")
+
+
+def expand_data_dir(path: Path | str, source: str) -> Path:
+    """``path`` with a leading ``~`` or ``~user`` expanded; InputError if no such user."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # pathlib's "Could not determine home directory"
+        user = str(path).split("/", 1)[0]
+        raise InputError("input.unknown_home", path=str(path), source=source, user=user) from None
 
 
 @dataclass
@@ -38,9 +54,13 @@ class CliContext:
         return self._store
 
     def print(self, text: str = "") -> None:
-        """Write one line of normal output."""
-        print(text, file=self.out)
+        """Write one line of normal output (for people: data goes to ``out`` as it is).
+
+        Stored text and echoed input may hold control characters (ESC, bidi overrides...);
+        they are printed escaped, never raw, so no value can repaint the terminal.
+        """
+        print(visible(text, keep_newlines=True), file=self.out)
 
     def warn(self, text: str) -> None:
-        """Write one line to standard error."""
-        print(text, file=self.err)
+        """Write one line to standard error, control characters escaped as in :meth:`print`."""
+        print(visible(text, keep_newlines=True), file=self.err)

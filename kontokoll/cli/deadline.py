@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from governance.errors import FieldError
+from governance.fields import FIRST_YEAR, LAST_YEAR, parse_timestamp
 from governance.i18n import t
 
 if TYPE_CHECKING:
@@ -28,29 +30,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """Print one deadline per timestamp, or every bad timestamp on stderr and return 2."""
-    # Imported here: the holiday calendar costs 0.2 s, which no other command should pay.
-    from audits.worktime import FIRST_YEAR, LAST_YEAR, parse_timestamp, reply_deadline
-
     deadlines: list[str] = []
     problems: list[str] = []
     for position, text in enumerate(args.timestamps, start=1):
         try:
-            arrival = parse_timestamp(text)
-        except ValueError:
-            problems.append(t("deadline.bad_timestamp", position=position, text=text))
-            continue
-        try:
-            deadlines.append(reply_deadline(arrival).isoformat())
-        except (ValueError, OverflowError):  # outside the calendar, or beyond datetime's range
-            problems.append(
-                t(
-                    "deadline.out_of_range",
-                    position=position,
-                    text=text,
-                    first=FIRST_YEAR,
-                    last=LAST_YEAR,
-                )
-            )
+            deadlines.append(_deadline(text))
+        except FieldError as error:
+            problems.append(_problem(position, text, error))
     if problems:
         for problem in problems:
             ctx.warn(problem)
@@ -58,3 +44,28 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     for line in deadlines:
         ctx.print(line)
     return 0
+
+
+def _deadline(text: str) -> str:
+    """The deadline of one arrival time as ISO text; a FieldError for any bad input."""
+    # Imported here: the holiday calendar costs 0.2 s, which no other command should pay.
+    from audits.worktime import STOCKHOLM, reply_deadline
+
+    arrival = parse_timestamp(text, "timestamp")
+    if arrival.tzinfo is None:
+        arrival = arrival.replace(tzinfo=STOCKHOLM)
+    try:
+        return reply_deadline(arrival).isoformat()
+    except ValueError:  # the next working day lies past the last year with a calendar
+        raise FieldError("timestamp", "input.year_out_of_range", value=text.strip()) from None
+
+
+def _problem(position: int, text: str, error: FieldError) -> str:
+    """The line that says what is wrong with the ``position``-th timestamp."""
+    if error.key == "input.year_out_of_range":
+        return t(
+            "deadline.out_of_range", position=position, text=text, first=FIRST_YEAR, last=LAST_YEAR
+        )
+    if error.key == "input.bad_timestamp":
+        return t("deadline.bad_timestamp", position=position, text=text)
+    return t("input.deadline_problem", position=position, text=text, reason=error.reason)

@@ -11,12 +11,11 @@ import sys
 from collections import Counter
 from typing import Any
 
-from governance.demo import demo_dir
 from governance.i18n import t
 from governance.register import Register
 from governance.store import Store
 from kontokoll.cli.context import CliContext
-from kontokoll.demo_setup import prepare_demo
+from kontokoll.demo_setup import demo_ready, prepare_demo
 
 
 def register(commands: Any) -> None:
@@ -27,7 +26,7 @@ def register(commands: Any) -> None:
 
 
 def run_demo(args: argparse.Namespace, ctx: CliContext) -> int:
-    if args.rebuild or not (demo_dir(ctx.data_dir) / "register").is_dir():
+    if args.rebuild or not demo_ready(ctx.data_dir):
         ctx.warn(t("cli.demo.building"))
     directory = prepare_demo(ctx.data_dir, rebuild=args.rebuild)
     if not args.no_app and ctx.out.isatty() and sys.stdin.isatty():

@@ -1,4 +1,4 @@
-"""``kontokoll editors add|remove|list|confirm``."""
+"""``kontokoll editors add|remove|list|confirm|forget``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from governance.fields import parse_date
+from governance.forget import ForgetReport
 from governance.i18n import t
 from governance.people import People
 from governance.register import Register
@@ -32,7 +33,7 @@ def register(commands: Any) -> None:
     lst.add_argument("account", metavar="ACCOUNT", help=t("cli.account_ref_help"))
     lst.set_defaults(handler=list_editors)
 
-    forget = sub.add_parser("forget", help=t("cli.editors.forget_help"))
+    forget = sub.add_parser("forget", help=t("forget.help"))
     forget.add_argument("email", metavar="EMAIL")
     forget.set_defaults(handler=forget_person)
 
@@ -83,6 +84,26 @@ def confirm_editors(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def forget_person(args: argparse.Namespace, ctx: CliContext) -> int:
-    pseudonym = People(ctx.store).forget(args.email)
-    ctx.print(t("cli.editors.forgotten", pseudonym=pseudonym))
+    report = People(ctx.store).forget(args.email)
+    names = ", ".join(f"“{name}”" for name in report.names)
+    done = "forget.done" if names else "forget.done_no_names"
+    ctx.print(t(done, address=report.address, names=names, pseudonym=report.pseudonym))
+    ctx.print(t("forget.changed"))
+    ctx.print(render_table([t("forget.col_kind"), t("forget.col_count")], _forget_counts(report)))
+    for leftover in report.leftovers:
+        ctx.warn(t("forget.leftover", file=leftover.file, key=leftover.key, value=leftover.value))
     return 0
+
+
+def _forget_counts(report: ForgetReport) -> list[list[str]]:
+    counts = (
+        ("forget.editor_of", report.editor_of),
+        ("forget.contact_of", report.contact_of),
+        ("forget.accounts", report.accounts),
+        ("forget.departments", report.departments),
+        ("forget.text_fields", report.text_fields),
+        ("forget.audit_records", report.audit_records),
+        ("forget.other_records", report.other_records),
+        ("forget.log_entries", report.log_entries),
+    )
+    return [[t(key), str(count)] for key, count in counts]

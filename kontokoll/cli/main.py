@@ -13,14 +13,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from governance.errors import KontokollError
+from governance import service_account
+from governance.errors import InputError, KontokollError
 from governance.i18n import LANGUAGES, language_from_environment, set_language, t
 from kontokoll.cli import (
     accounts,
     audit,
+    backup,
     deadline,
     demo,
     departments,
+    doctor,
     editors,
     log,
     revision,
@@ -29,13 +32,14 @@ from kontokoll.cli import (
     sync,
     users,
 )
-from kontokoll.cli.context import CliContext, default_data_dir
+from kontokoll.cli.context import CliContext, chosen_data_dir
 
 Handler = Callable[[argparse.Namespace, CliContext], int]
 
 #: Command groups, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[ModuleType, ...] = (
-    demo, accounts, editors, departments, users, log, sync, stats, audit, revision, deadline, serve
+    demo, accounts, editors, departments, users, log, sync, stats, audit, revision, deadline, serve,
+    doctor, backup,
 )
 
 
@@ -69,8 +73,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_language(wanted if wanted in LANGUAGES else language_from_environment())
     parser = build_parser()
     args = parser.parse_args(args_list)
-    ctx = CliContext(data_dir=args.data_dir or default_data_dir())
     handler: Handler | None = getattr(args, "handler", None)
+    session = service_account.detect()
+    if session is not None:
+        try:
+            _refuse_in_service_session(args, session)
+        except KontokollError as error:
+            print(error, file=sys.stderr)
+            return 2
+        if handler is None:  # never the app as the service account: its dialogs open files
+            parser.print_help()
+            return 0
+    try:
+        data_dir = _data_dir(args, session)
+    except KontokollError as error:  # a ~user that does not exist
+        print(error, file=sys.stderr)
+        return 2
+    ctx = CliContext(data_dir=data_dir)
     if handler is None:
         return _no_command(args, ctx, parser)
     try:
@@ -86,6 +105,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:  # a path that is missing, not a folder, or not ours to write
         ctx.warn(t("error.os", path=error.filename or ctx.data_dir, detail=error.strerror or error))
         return 2
+
+
+def _data_dir(args: argparse.Namespace, session: service_account.Session | None) -> Path:
+    """The service account's own store in a sudo session; else --data-dir, variable, default."""
+    if session is not None:
+        return session.data_dir
+    return chosen_data_dir(args.data_dir)
+
+
+def _refuse_in_service_session(args: argparse.Namespace, session: service_account.Session) -> None:
+    """Run as the service account for someone else, open nothing on the caller's say.
+
+    ``--data-dir`` would let a caller point the service account's rights at any folder, and
+    ``serve`` would start a server as the service account with the caller's options.
+    """
+    if args.data_dir is not None:
+        raise InputError(
+            "server.service.no_data_dir", account=session.account, path=str(session.data_dir)
+        )
+    if args.command in ("serve", "init"):  # a server as the service account; re-moding its store
+        raise InputError(
+            "server.service.refused_command", account=session.account, command=args.command
+        )
 
 
 def _no_command(args: argparse.Namespace, ctx: CliContext, parser: argparse.ArgumentParser) -> int:

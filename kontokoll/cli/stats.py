@@ -30,9 +30,14 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 def import_stats(args: argparse.Namespace, ctx: CliContext) -> int:
     from governance.stats_csv import StatsFiles
+    from kontokoll.cli.exchange import read_input
 
+    data = read_input(args.file)  # read before the store's lock is taken
     files = StatsFiles(ctx.store)
-    plan = files.plan_import(args.file) if args.dry_run else files.import_file(args.file)
+    if args.dry_run:
+        plan = files.plan_import(args.file, data)
+    else:
+        plan = files.import_file(args.file, data)
     key = "audit.stats.summary_dry_run" if args.dry_run else "audit.stats.summary"
     ctx.print(t(key, new=plan.new, replaced=plan.replaced, unchanged=plan.unchanged))
     return 0
@@ -40,9 +45,8 @@ def import_stats(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def export_stats(args: argparse.Namespace, ctx: CliContext) -> int:
     from governance.stats_csv import StatsFiles
-    from kontokoll.cli.audit import write_output
+    from kontokoll.cli.exchange import export
 
     data, count = StatsFiles(ctx.store).export_bytes(args.delimiter)
-    write_output(args.file, data)
-    ctx.print(t("audit.stats.exported", count=count, path=str(args.file)))
+    export(ctx, args.file, data, t("audit.stats.exported", count=count, path=str(args.file)))
     return 0

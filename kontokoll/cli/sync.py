@@ -10,9 +10,11 @@ import argparse
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
+from governance.errors import FieldError
 from governance.fields import PLATFORMS as ALL_PLATFORMS
+from governance.fields import parse_month
 from governance.i18n import t
-from governance.monthly import month_of, parse_month
+from governance.monthly import month_of
 from governance.register import Register
 
 if TYPE_CHECKING:
@@ -46,8 +48,10 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     since = None
     if args.since:
         try:
-            since = parse_month(args.since)
-        except ValueError:
+            since = parse_month(args.since, "since")
+        except FieldError as error:
+            if error.key == "input.year_out_of_range":
+                raise  # a month, but not one Kontokoll accepts: main() names the range
             ctx.warn(t("sync.bad_since", text=args.since))
             return 2
         if since > month_of(now):

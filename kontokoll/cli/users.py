@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from governance.access import ROLES
@@ -38,8 +39,15 @@ def register(commands: Any) -> None:
     whoami.set_defaults(handler=show_whoami)
 
     init = commands.add_parser("init", help=t("cli.init.help"))
-    init.add_argument("--group", required=True, metavar="GROUP", help=t("cli.init.group_help"))
-    init.set_defaults(handler=init_group)
+    how = init.add_mutually_exclusive_group(required=True)
+    how.add_argument("--group", metavar="GROUP", help=t("cli.init.group_help"))
+    how.add_argument(
+        "--service-account", metavar="ACCOUNT", help=t("server.init.service_account_help")
+    )
+    init.add_argument("--sudo-group", metavar="GROUP", help=t("server.init.sudo_group_help"))
+    init.add_argument("--sudoers", type=Path, metavar="FILE", help=t("server.init.sudoers_help"))
+    init.add_argument("--executable", type=Path, metavar="PATH", help=t("server.init.exe_help"))
+    init.set_defaults(handler=init_data_dir)
 
 
 def add_user(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -81,6 +89,15 @@ def show_whoami(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def init_data_dir(args: argparse.Namespace, ctx: CliContext) -> int:
+    """``init --group`` (a team that trusts each member) or ``init --service-account``."""
+    if args.service_account is not None:
+        from kontokoll.cli.service_init import init_service_account
+
+        return init_service_account(args, ctx)
+    return init_group(args, ctx)
+
+
 def init_group(args: argparse.Namespace, ctx: CliContext) -> int:
     try:
         count = prepare_group_directory(ctx.data_dir, args.group)
@@ -91,4 +108,5 @@ def init_group(args: argparse.Namespace, ctx: CliContext) -> int:
             "error.cannot_chgrp", path=str(error.filename or ctx.data_dir), group=args.group
         ) from None
     ctx.print(t("cli.init.done", path=str(ctx.data_dir), group=args.group, count=count))
+    ctx.warn(t("server.init.group_warning", group=args.group))  # say what the mode cannot protect
     return 0

@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from governance.i18n import t
+from governance.text_safety import visible
 from screens.localize import localize_bindings
 from screens.services import AccountSummary
 
@@ -69,8 +70,8 @@ def cells_of(summary: AccountSummary) -> tuple[str, ...]:
     """The texts of one row, in column order."""
     return (
         summary.platform,
-        summary.handle,
-        summary.department,
+        visible(summary.handle),  # drawn as segments (never markup), but never raw controls
+        visible(summary.department),
         t(f"value.{summary.visibility}"),
         t(f"value.{summary.status}"),
         str(summary.editors),

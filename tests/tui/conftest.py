@@ -19,6 +19,7 @@ from unittest import mock
 import pytest
 
 from governance.i18n import set_language
+from governance.store import Store
 from kontokoll.demo_setup import prepare_demo
 from screens.app import KontokollApp
 from screens.services import Services
@@ -61,6 +62,9 @@ def _swedish() -> Iterator[None]:
 def unaudited_dir(demo_dir: Path) -> Path:
     """The demo copy without its audit runs: the app must show findings as unknown."""
     shutil.rmtree(demo_dir / "audit")
+    store = Store(demo_dir)
+    store.db.rebuild_manifest()  # the audit files are gone on purpose, not lost
+    store.close()
     return demo_dir
 
 

@@ -1,0 +1,285 @@
+"""``kontokoll backup`` and ``kontokoll restore``, and erasing a forgotten person from snapshots.
+
+A backup is taken under the shared lock, so no writer is half-way, and written as one archive
+(see :mod:`governance.snapshots` for the format) outside the data directory with mode 0600: it
+holds every editor's name and e-mail.
+
+A restore checks the whole archive before it touches anything, then replaces the store in one
+write transaction under the exclusive lock: the redo journal makes the switch all-or-nothing even
+if the process is killed. The files it replaces are first copied, unchanged, to
+``DATA/.restore-previous-<time>/``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from governance import snapshots
+from governance.access import READ, RESTORE_STORE, User, authorize
+from governance.errors import AccessRefused, StoreError
+from governance.export_target import write_export
+from governance.forget import Scrubber
+from governance.service import Service
+from governance.snapshots import (
+    CHANGE_LOG,
+    SCOPE_ROOTS,
+    SETTINGS_FILE,
+    Archive,
+    build_archive,
+    collect_files,
+    in_scope,
+    open_archive,
+)
+from governance.storage.database import Database, WriteTransaction, parse_store_file
+from governance.storage.files import (
+    TEMP_MARKER,
+    ensure_directory,
+    read_store_file,
+    walk_tree,
+    write_atomic,
+)
+from governance.store import log_change
+
+PREVIOUS_PREFIX = ".restore-previous-"
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    files: int
+    size: int
+    replaced: bool
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    archive: Path
+    scope: str
+    created: str
+    files: int
+    removed: int
+    previous: Path
+
+
+class Backups(Service):
+    """Backups and restores of one data directory."""
+
+    def backup(self, output: Path | None = None) -> BackupResult:
+        """Write a consistent archive of the store to ``output`` (default: the current folder)."""
+        now = snapshots.clock()
+        with self._read() as txn:
+            authorize(txn, self.user, READ)
+            files = collect_files(self.store.data_dir, "store")
+        data = build_archive(files, scope="store", created=now, level=6)
+        default = f"kontokoll-backup-{now.astimezone():%Y%m%dT%H%M%S}.tar.gz"
+        target = output or Path.cwd() / default
+        replaced = write_export(target, data, data_dir=self.store.data_dir)
+        return BackupResult(target, len(files), len(data), replaced)
+
+    def restore(self, path: Path, raw: bytes | None = None) -> RestoreResult:
+        """Replace the store (or only the register, for a snapshot) with a checked archive.
+
+        ``raw`` holds the archive's bytes when it is read from standard input.
+        """
+        archive = open_archive(path, raw)
+        root = self.store.data_dir
+        db = self.store.db
+        with self._refusals(), db.write() as txn:
+            self._authorize_restore(txn, archive)
+            current = _current_files(root, archive.scope)
+            previous = _set_aside(root, archive.scope, db.file_mode, db.dir_mode)
+            for rel, raw in sorted(archive.files.items()):
+                if rel.endswith(".json"):
+                    data = parse_store_file(Path(rel), raw)
+                    txn.stage(rel, data, kind=data["_kontokoll"]["1"].get("kind"))
+            removed = sorted(current - set(archive.files) - {CHANGE_LOG, SETTINGS_FILE})
+            for rel in removed:
+                txn.delete(rel)
+            if archive.scope == "store":
+                _restore_log(txn, archive.files.get(CHANGE_LOG, b""))
+            log_change(txn, self._entry("store-restored", field=archive.scope, new=path.name))
+        if archive.scope == "store":
+            settings = archive.files.get(SETTINGS_FILE)
+            if settings is not None:
+                write_atomic(root / SETTINGS_FILE, settings, mode=db.file_mode)
+            else:
+                (root / SETTINGS_FILE).unlink(missing_ok=True)  # set aside with the rest
+        return RestoreResult(path, archive.scope, archive.created, len(archive.files),
+                             len(removed), previous)
+
+    def _authorize_restore(self, txn: WriteTransaction, archive: Archive) -> None:
+        """Admin only. When the live register cannot be read, the archive's own users decide."""
+        try:
+            authorize(txn, self.user, RESTORE_STORE)
+            return
+        except StoreError:
+            pass  # the damage a restore is for: the register the users live in is unreadable
+        core = archive.files.get("register/core.json")
+        docs = parse_store_file(Path("core.json"), core).get("users", {}) if core else {}
+        users = [User.from_doc(d) for d in docs.values()]
+        user = next((u for u in users if u.login == self.user), None)
+        if users and user is None:
+            raise AccessRefused("error.unknown_login", action=RESTORE_STORE, login=self.user)
+        if user is not None and user.role != "admin":
+            raise AccessRefused("error.role_refused", action=RESTORE_STORE, login=self.user,
+                                role=user.role, department="")
+
+
+def _current_files(root: Path, scope: str) -> set[str]:
+    """The relative paths of the store files of ``scope`` that exist now."""
+    found = set()
+    for top in SCOPE_ROOTS[scope]:
+        base = root / top
+        for path in [base] if top == SETTINGS_FILE else walk_tree(base):
+            rel = path.relative_to(root).as_posix()
+            if in_scope(rel, scope) and path.is_file() and not path.is_symlink():
+                found.add(rel)
+    return found
+
+
+def _set_aside(root: Path, scope: str, file_mode: int, dir_mode: int) -> Path:
+    """Copy every file the restore may replace to a new ``.restore-previous-<time>/`` folder."""
+    stamp = f"{PREVIOUS_PREFIX}{snapshots.clock():%Y%m%dT%H%M%SZ}"
+    target, n = root / stamp, 1
+    while target.exists():
+        n += 1
+        target = root / f"{stamp}-{n}"
+    ensure_directory(target, dir_mode)
+    for top in SCOPE_ROOTS[scope]:
+        base = root / top
+        for path in [base] if top == SETTINGS_FILE else walk_tree(base):
+            if TEMP_MARKER in path.name or path.is_symlink() or not path.is_file():
+                continue
+            raw = read_store_file(path)
+            if raw is not None:
+                copy = target / path.relative_to(root)
+                ensure_directory(copy.parent, dir_mode)
+                write_atomic(copy, raw, mode=file_mode)
+    return target
+
+
+def _restore_log(txn: WriteTransaction, raw: bytes) -> None:
+    """Make the change log the archive's (already checked line by line)."""
+    entries = [json.loads(line) for line in raw.split(b"\n")[:-1]]
+    txn.rewrite_lines(CHANGE_LOG, entries)
+
+
+# --- forgetting a person in snapshots -----------------------------------------------------------
+
+
+@dataclass
+class ScrubReport:
+    """What erasing a person did to the copies of the store inside the data directory."""
+
+    rewritten: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+
+
+def forget_in_copies(
+    store_root: Path, address: str, names: Iterable[str], pseudonym: str, *, db: Database
+) -> ScrubReport:
+    """Erase a person from every snapshot and set-aside restore folder, under the exclusive lock.
+
+    A snapshot is rewritten with the person removed as ``editors forget`` removes them (an entry
+    with their address is dropped from its list; their address and names in any text become the
+    pseudonym). A snapshot that cannot be read, or that still mentions them, is removed.
+    """
+    matcher = _Matcher(address, names, pseudonym)
+    report = ScrubReport()
+    with db.write():
+        for path in snapshots.list_snapshots(store_root):
+            _scrub_snapshot(path, matcher, db.file_mode, report)
+        for folder in sorted(store_root.glob(f"{PREVIOUS_PREFIX}*")):
+            for path in walk_tree(folder):
+                if path.is_file() and not path.is_symlink():
+                    _scrub_file(path, matcher, db.file_mode, report)
+    return report
+
+
+class _Matcher:
+    """Finds and erases one person by the rules ``editors forget`` applied (its Scrubber)."""
+
+    def __init__(self, address: str, names: Iterable[str], pseudonym: str) -> None:
+        self.scrubber = Scrubber(address, names, pseudonym)
+        self.address = address.lower()
+
+    def mentions(self, raw: bytes) -> bool:
+        return self.scrubber.mentions(raw.decode("utf-8", "replace"))
+
+    def scrub(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.scrubber.text(value)
+        if isinstance(value, list):
+            return [self.scrub(v) for v in value if not self._is_person(v)]
+        if isinstance(value, dict):
+            return {k: self.scrub(v) for k, v in value.items()}
+        return value
+
+    def _is_person(self, value: Any) -> bool:
+        """An editor (``{"email": ...}``) or a department contact (``[name, email]``) of theirs."""
+        if isinstance(value, dict):
+            email = value.get("email")
+        elif isinstance(value, list) and len(value) == 2:
+            email = value[1]
+        else:
+            return False
+        return isinstance(email, str) and email.strip().lower() == self.address
+
+
+def _scrubbed(rel: str, raw: bytes, matcher: _Matcher) -> bytes | None:
+    """``raw`` with the person erased, or None if it cannot be done safely."""
+    try:
+        if rel.endswith(".jsonl"):
+            lines = [orjson.loads(x) for x in raw.split(b"\n")[:-1]]
+            return b"".join(
+                json.dumps(matcher.scrub(x), ensure_ascii=False, separators=(",", ":")).encode()
+                + b"\n" for x in lines
+            )
+        if rel.endswith(".json"):
+            return orjson.dumps(matcher.scrub(orjson.loads(raw)))
+    except orjson.JSONDecodeError:
+        return None
+    return None
+
+
+def _scrub_snapshot(path: Path, matcher: _Matcher, mode: int, report: ScrubReport) -> None:
+    try:
+        archive = open_archive(path)
+    except Exception:  # unreadable means unknown content: it must not stay
+        path.unlink(missing_ok=True)
+        report.removed.append(path)
+        return
+    if not any(matcher.mentions(raw) for raw in archive.files.values()):
+        return
+    files: dict[str, bytes] = {}
+    for rel, raw in archive.files.items():
+        new = _scrubbed(rel, raw, matcher) if matcher.mentions(raw) else raw
+        if new is None or matcher.mentions(new):
+            path.unlink(missing_ok=True)
+            report.removed.append(path)
+            return
+        files[rel] = new
+    created = datetime.fromisoformat(archive.created) if archive.created else snapshots.clock()
+    write_atomic(path, build_archive(files, scope=archive.scope, created=created, level=1),
+                 mode=mode)
+    report.rewritten.append(path)
+
+
+def _scrub_file(path: Path, matcher: _Matcher, mode: int, report: ScrubReport) -> None:
+    raw = read_store_file(path) or b""
+    if not matcher.mentions(raw):
+        return
+    new = _scrubbed(path.name, raw, matcher)
+    if new is None or matcher.mentions(new):
+        path.unlink(missing_ok=True)
+        report.removed.append(path)
+        return
+    write_atomic(path, new, mode=mode)
+    report.rewritten.append(path)

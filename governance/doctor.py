@@ -1,0 +1,359 @@
+"""``kontokoll doctor``: a read-only check of a data directory, and ``--repair`` for what is safe.
+
+The check never writes, not even the lock file: it takes the shared lock only through a lock file
+that already exists, and reads every file without following links. It reports, one line per
+problem: files the manifest lists that are missing, files of the wrong schema or shape, owners and
+modes other than the store sets (0600/0700, or 0660/2770 and the folder's group in group mode),
+links and special files, a handle index that disagrees with the account shards, bad change log
+lines, and leftover journals and temp files. The demo (``demo/``) is a store of its own and is
+checked with ``--data-dir DATA/demo``.
+
+``--repair`` (:mod:`governance.doctor_repair`) fixes the three things that can be fixed without
+guessing: it replays or discards a leftover journal (after confirmation), removes temp files, and
+rebuilds the handle index from the shards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import stat
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from governance.errors import InputError, StoreCorrupt, StoreError, StoreLocked, StoreTooNew
+from governance.i18n import t
+from governance.model import Account
+from governance.snapshots import (
+    SNAPSHOT_DIR,
+    in_scope,
+    keep_snapshots,
+    list_snapshots,
+    log_problems,
+    open_archive,
+)
+from governance.storage.database import META_TABLE, SCHEMA_VERSION, parse_store_file
+from governance.storage.files import TEMP_MARKER, modes_for, read_store_file
+from governance.storage.layout import (
+    ACCOUNTS_FOLDER,
+    CHANGE_LOG,
+    CORE,
+    INDEX,
+    JOURNAL,
+    MANIFEST,
+    STORE_FOLDERS,
+    shard_of,
+)
+from governance.storage.lock import DEFAULT_TIMEOUT_S
+
+#: At most this many index disagreements are listed one by one; the rest are counted.
+MAX_LISTED = 10
+#: Folders in the data directory that are not part of this store's files.
+DEMO = "demo"
+#: What ``--repair`` can fix for a problem.
+REPAIR_INDEX, REPAIR_JOURNAL, REPAIR_TEMP = "index", "journal", "temp"
+REPAIR_MANIFEST = "manifest"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file."""
+
+    path: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    repair: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}: {t(self.key, **self.params)}"
+
+
+def check(root: Path) -> list[Problem]:
+    """Every problem found in the data directory ``root``; empty when it is healthy."""
+    try:
+        st = root.lstat()
+    except FileNotFoundError:
+        return [Problem(str(root), "doctor.problem.no_data_dir")]
+    if not stat.S_ISDIR(st.st_mode):
+        return [Problem(str(root), "doctor.problem.not_a_folder")]
+    with _shared_lock(root):
+        checker = _Checker(root)
+        checker.run()
+    return checker.problems
+
+
+@contextlib.contextmanager
+def _shared_lock(root: Path) -> Iterator[None]:
+    """Hold the store's shared lock if its lock file exists; never create it (read-only)."""
+    try:
+        fd = os.open(root / ".lock", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        yield  # no lock file (or a planted link, reported below): nobody writes with it
+        return
+    try:
+        deadline = time.monotonic() + DEFAULT_TIMEOUT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise StoreLocked(path=str(root / ".lock"),
+                                      seconds=f"{DEFAULT_TIMEOUT_S:g}") from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)
+
+
+class _Checker:
+    """One run of the checks over one data directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        self.file_mode, self.dir_mode = modes_for(root)
+        self.group = self.file_mode & 0o070 != 0
+        self.owner = os.geteuid()
+        self.gid = root.stat().st_gid
+        self.parsed: dict[str, dict[str, Any]] = {}
+        self.failed: set[str] = set()  # reported once, however often they are asked for
+
+    def add(self, rel: str, key: str, repair: str | None = None, **params: Any) -> None:
+        self.problems.append(Problem(str(self.root / rel) if rel else str(self.root), key,
+                                     params, repair))
+
+    def run(self) -> None:
+        self.check_tree()
+        if os.path.lexists(self.root / JOURNAL):
+            self.add(JOURNAL, "doctor.problem.journal", REPAIR_JOURNAL)
+        listed = self.check_manifest()
+        self.check_register_whole(listed)
+        self.check_files()
+        self.check_index(listed)
+        self.check_settings()
+        self.check_snapshots()
+
+    # --- the tree: links, special files, owners, modes, temp files -----------------------------
+
+    def check_tree(self) -> None:
+        self.check_owner_mode("", self.root.lstat())
+        for folder, dirs, files in os.walk(self.root, followlinks=False):
+            here = Path(folder)
+            if here == self.root and DEMO in dirs:
+                dirs.remove(DEMO)
+            for name in sorted([*dirs, *files]):
+                path = here / name
+                rel = path.relative_to(self.root).as_posix()
+                st = path.lstat()
+                if stat.S_ISLNK(st.st_mode):
+                    self.add(rel, "doctor.problem.link", target=os.readlink(path))
+                elif not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+                    self.add(rel, "doctor.problem.special")
+                elif TEMP_MARKER in name and stat.S_ISREG(st.st_mode):
+                    self.add(rel, "doctor.problem.temp", REPAIR_TEMP)  # its mode is moot
+                else:
+                    self.check_owner_mode(rel, st)
+
+    def check_owner_mode(self, rel: str, st: os.stat_result) -> None:
+        expected = self.dir_mode if stat.S_ISDIR(st.st_mode) else self.file_mode
+        if stat.S_IMODE(st.st_mode) != expected:
+            self.add(rel, "doctor.problem.mode", found=f"{stat.S_IMODE(st.st_mode):04o}",
+                     expected=f"{expected:04o}")
+        if self.group and st.st_gid != self.gid:
+            self.add(rel, "doctor.problem.group", found=st.st_gid, expected=self.gid)
+        elif not self.group and st.st_uid != self.owner:
+            self.add(rel, "doctor.problem.owner", found=st.st_uid, expected=self.owner)
+
+    # --- the manifest and the files -----------------------------------------------------------
+
+    def check_manifest(self) -> frozenset[str] | None:
+        """The files the manifest lists (each must exist), or None without a usable manifest."""
+        data = self.parse(MANIFEST, REPAIR_MANIFEST)
+        if data is None:
+            if not os.path.lexists(self.root / MANIFEST):
+                self.check_unlisted()
+            return None
+        paths = data.get("files", {}).get("1", {}).get("paths")
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            self.add(MANIFEST, "doctor.problem.shape", REPAIR_MANIFEST,
+                     detail=t("doctor.detail.manifest"))
+            return None
+        for rel in sorted(paths):
+            if not os.path.lexists(self.root / rel):
+                self.add(rel, "doctor.problem.missing", REPAIR_INDEX if rel == INDEX else None,
+                         manifest=MANIFEST)
+        return frozenset(paths)
+
+    def check_unlisted(self) -> None:
+        """A store without a manifest is fine only if it is new, or older (schema 1) and whole."""
+        for rel in (CORE, INDEX):
+            if os.path.lexists(self.root / rel):
+                meta = (self.parse(rel) or {}).get(META_TABLE, {}).get("1", {})
+                if isinstance(meta.get("schema"), int) and meta["schema"] >= 2:
+                    self.add(MANIFEST, "doctor.problem.no_manifest", REPAIR_MANIFEST)
+                    return
+
+    def check_register_whole(self, listed: frozenset[str] | None) -> None:
+        """Accounts without the core file or the index: whatever the manifest says, that is loss."""
+        shards = self.root / ACCOUNTS_FOLDER
+        if not shards.is_dir() or not any(p.suffix == ".json" for p in shards.iterdir()):
+            return
+        for rel in (CORE, INDEX):
+            if not os.path.lexists(self.root / rel) and (listed is None or rel not in listed):
+                self.add(rel, "doctor.problem.missing_unlisted",
+                         REPAIR_INDEX if rel == INDEX else None)
+
+    def check_files(self) -> None:
+        for folder in STORE_FOLDERS:
+            for path in sorted(_files_under(self.root / folder)):
+                rel = path.relative_to(self.root).as_posix()
+                if TEMP_MARKER in path.name:
+                    continue
+                if not in_scope(rel, "store"):
+                    self.add(rel, "doctor.problem.unexpected")
+                elif rel == CHANGE_LOG:
+                    self.check_log()
+                else:
+                    data = self.parse(rel, REPAIR_INDEX if rel == INDEX else None)
+                    if data is not None:
+                        self.check_shape(rel, data)
+
+    def parse(self, rel: str, repair: str | None = None) -> dict[str, Any] | None:
+        """A store file's tables, or None (and a problem) if it is missing or unusable."""
+        if rel in self.parsed or rel in self.failed:
+            return self.parsed.get(rel)
+        self.failed.add(rel)
+        try:
+            raw = read_store_file(self.root / rel)
+            if raw is None:
+                return None
+            data = parse_store_file(self.root / rel, raw)
+        except StoreTooNew as error:
+            self.add(rel, "doctor.problem.too_new", repair, found=error.params["found"],
+                     supported=SCHEMA_VERSION)
+            return None
+        except StoreCorrupt as error:
+            self.add(rel, "doctor.problem.corrupt", repair, detail=error.params.get("detail"))
+            return None
+        except StoreError:
+            return None  # a link or special file: reported by the tree check
+        self.failed.discard(rel)
+        self.parsed[rel] = data
+        return data
+
+    def check_shape(self, rel: str, data: dict[str, Any]) -> None:
+        """The tables a file of this kind must hold, with documents of the right shape."""
+        problem = _shape_problem(rel, data)
+        if problem is not None:
+            self.add(rel, "doctor.problem.shape", REPAIR_INDEX if rel == INDEX else None,
+                     detail=problem)
+            self.parsed.pop(rel, None)
+
+    def check_log(self) -> None:
+        raw = read_store_file(self.root / CHANGE_LOG) or b""
+        for number, key in log_problems(raw)[:MAX_LISTED]:
+            self.add(f"{CHANGE_LOG}:{number}", "doctor.problem.log_line", detail=t(key))
+
+    # --- the handle index against the shards --------------------------------------------------
+
+    def check_index(self, listed: frozenset[str] | None) -> None:
+        index = self.parsed.get(INDEX)
+        if index is None:
+            return  # missing or damaged: already reported
+        refs = index.get("handles", {}).get("1", {}).get("refs", {})
+        accounts: dict[str, str] = {}
+        disagreements: list[tuple[str, dict[str, Any]]] = []
+        for rel, data in sorted(self.parsed.items()):
+            if rel.startswith(f"{ACCOUNTS_FOLDER}/"):
+                for doc in data.get("accounts", {}).values():
+                    ref = f"{doc['platform']}:{doc['handle']}"
+                    if ref in accounts:
+                        self.add(rel, "doctor.problem.duplicate_ref", ref=ref)
+                    accounts[ref] = doc["id"]
+        for ref, account_id in sorted(accounts.items()):
+            if refs.get(ref) != account_id:
+                disagreements.append(("doctor.problem.index_lacks", {"ref": ref, "id": account_id}))
+        for ref, account_id in sorted(refs.items()):
+            if accounts.get(ref) != account_id:
+                disagreements.append(("doctor.problem.index_stale", {"ref": ref, "id": account_id}))
+        for key, params in disagreements[:MAX_LISTED]:
+            self.add(INDEX, key, REPAIR_INDEX, **params)
+        if len(disagreements) > MAX_LISTED:
+            self.add(INDEX, "doctor.problem.index_more", REPAIR_INDEX,
+                     count=len(disagreements) - MAX_LISTED)
+
+    # --- settings and snapshots -----------------------------------------------------------------
+
+    def check_settings(self) -> None:
+        try:
+            keep_snapshots(self.root)
+        except InputError as error:
+            self.add("settings.toml", "doctor.problem.settings", detail=str(error))
+        except StoreError:
+            pass  # a link or special file: reported by the tree check
+
+    def check_snapshots(self) -> None:
+        for path in list_snapshots(self.root):
+            if path.is_symlink():
+                continue
+            try:
+                open_archive(path)
+            except InputError as error:
+                rel = f"{SNAPSHOT_DIR}/{path.name}"
+                self.add(rel, "doctor.problem.snapshot", detail=str(error))
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """Regular files under ``folder`` (links and special files are reported by the tree check)."""
+    found = []
+    for here, _dirs, files in os.walk(folder, followlinks=False):
+        for name in files:
+            path = Path(here) / name
+            if stat.S_ISREG(path.lstat().st_mode):
+                found.append(path)
+    return found
+
+
+def _shape_problem(rel: str, data: dict[str, Any]) -> str | None:
+    """What is wrong with the documents of a parsed store file, or None."""
+    if rel == INDEX:
+        refs = data.get("handles", {}).get("1", {}).get("refs")
+        if not isinstance(refs, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in refs.items()
+        ):
+            return t("doctor.detail.index")
+        return None
+    if rel == CORE:
+        for doc in data.get("users", {}).values():
+            if not isinstance(doc.get("login"), str) or not isinstance(doc.get("role"), str):
+                return t("doctor.detail.user")
+        for doc in data.get("departments", {}).values():
+            if not isinstance(doc.get("name"), str):
+                return t("doctor.detail.department")
+        return None
+    if rel.startswith(f"{ACCOUNTS_FOLDER}/"):
+        return _accounts_problem(rel, data)
+    if rel.startswith("stats/"):
+        for doc in data.get("months", {}).values():
+            if not (isinstance(doc.get("account_id"), str) and isinstance(doc.get("months"), dict)):
+                return t("doctor.detail.stats")
+    return None
+
+
+def _accounts_problem(rel: str, data: dict[str, Any]) -> str | None:
+    for key, doc in data.get("accounts", {}).items():
+        try:
+            account = Account.from_doc(doc)
+            fits = (str(int(account.id, 16)) == key
+                    and rel == f"{ACCOUNTS_FOLDER}/{shard_of(account.id)}.json"
+                    and isinstance(account.platform, str) and isinstance(account.handle, str))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            fits = False
+        if not fits:
+            return t("doctor.detail.account", key=key)
+    return None

@@ -1,0 +1,194 @@
+"""Where an export may be written: never into the store, never onto a device, FIFO, socket or link.
+
+Every export (accounts, stats, audit findings, backups) goes through :func:`write_export`. The
+rules, and why each holds even against someone racing us:
+
+* **Never inside the data directory.** The target's parent directory is opened once and every
+  later step works relative to that open descriptor (``dir_fd``), so swapping a parent for a
+  symlink after the check changes nothing. From that descriptor we walk ``..`` up to ``/`` and
+  compare each directory's (device, inode) with the data directory's: ``..`` in the path, a
+  symlinked parent, a data directory reached through a symlink or a bind mount all resolve to the
+  same inode and are refused. A lexical ``realpath`` comparison runs as well, for a data directory
+  that does not exist yet. The data directory itself is refused too.
+* **Only an ordinary file is replaced.** The target is checked with ``lstat`` (no link followed):
+  a directory, symlink, device (``/dev/null``), FIFO or socket is refused. Replacing an ordinary
+  file stays allowed, and the caller is told so (the return value) to say it to the user.
+* **Nothing is written through a link planted after the check.** The data goes to a fresh temp file
+  (``O_EXCL | O_NOFOLLOW``) in the target's directory and is renamed over the target; ``rename``
+  replaces a link rather than following it, and replaces a hard link's directory entry rather than
+  writing into the shared inode, so a store file can't be reached that way either.
+* **Errors name the target**, never the temp file.
+
+``-`` as the target means standard output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import stat
+import sys
+from pathlib import Path
+
+from governance.errors import InputError
+
+#: The target that means standard output (and, for imports, standard input).
+STREAM = "-"
+#: Open a directory only to use it as an anchor: needs no read permission, only search.
+_ANCHOR_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+def is_stream(target: Path | str) -> bool:
+    """True for ``-``: standard output for an export, standard input for an import."""
+    return str(target) == STREAM
+
+
+def write_export(target: Path, data: bytes, *, data_dir: Path) -> bool:
+    """Write ``data`` to ``target`` (or standard output for ``-``) under the rules above.
+
+    Returns True when an existing ordinary file was replaced. Raises InputError, naming ``target``,
+    for a refused or unwritable target; the data directory and the target are then unchanged.
+    """
+    if is_stream(target):
+        _write_stdout(data)
+        return False
+    _refuse_lexically_inside(target, data_dir)
+    if target.name in ("", ".", ".."):  # "/", "x/.", "x/..": a directory by construction
+        raise InputError("server.export.directory", path=str(target))
+    try:
+        parent_fd = os.open(target.parent, _ANCHOR_FLAGS)
+    except OSError as error:
+        raise _cannot_write(target, error) from None
+    try:
+        _refuse_inside(target, parent_fd, data_dir)
+        replaced = _check_kind(target, parent_fd)
+        _write_and_rename(target, parent_fd, data)
+    finally:
+        os.close(parent_fd)
+    return replaced
+
+
+def _write_stdout(data: bytes) -> None:
+    """Write the bytes to standard output unchanged (a CSV's BOM and CRLF, an xlsx's zip)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # stdout replaced by a text-only stream (some embedders)
+        sys.stdout.write(data.decode("utf-8", "replace"))
+    else:
+        buffer.write(data)
+        buffer.flush()
+
+
+def _refuse_lexically_inside(target: Path, data_dir: Path) -> None:
+    """Refuse a target whose resolved path lies in (or is) the resolved data directory."""
+    store = os.path.realpath(data_dir)
+    resolved = os.path.realpath(target)
+    if os.path.commonpath([store, resolved]) == store:
+        raise InputError("server.export.inside_data_dir", path=str(target), data_dir=str(data_dir))
+
+
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
+def _refuse_inside(target: Path, parent_fd: int, data_dir: Path) -> None:
+    """Refuse if the opened parent, any folder above it, or the target is the data directory."""
+    try:
+        store = _identity(os.stat(data_dir))
+    except OSError:
+        return  # no data directory: nothing of the store to destroy (the lexical check ran too)
+    try:
+        st = os.lstat(target.name, dir_fd=parent_fd)
+        if stat.S_ISDIR(st.st_mode) and _identity(st) == store:
+            raise InputError(
+                "server.export.inside_data_dir", path=str(target), data_dir=str(data_dir)
+            )
+    except FileNotFoundError:
+        pass
+    current = os.dup(parent_fd)
+    try:
+        while True:
+            here = _identity(os.fstat(current))
+            if here == store:
+                raise InputError(
+                    "server.export.inside_data_dir", path=str(target), data_dir=str(data_dir)
+                )
+            parent = os.open("..", _ANCHOR_FLAGS, dir_fd=current)
+            os.close(current)
+            current = parent
+            if _identity(os.fstat(current)) == here:  # ".." of "/" is "/"
+                return
+    except OSError as error:
+        raise _cannot_write(target, error) from None
+    finally:
+        os.close(current)
+
+
+def _check_kind(target: Path, parent_fd: int) -> bool:
+    """True for an ordinary file to replace, False for none; refuse everything else."""
+    try:
+        st = os.lstat(target.name, dir_fd=parent_fd)
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise _cannot_write(target, error) from None
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        return True
+    if stat.S_ISLNK(mode):
+        raise InputError("server.export.symlink", path=str(target))
+    if stat.S_ISDIR(mode):
+        raise InputError("server.export.directory", path=str(target))
+    raise InputError("server.export.special", path=str(target))
+
+
+def _write_and_rename(target: Path, parent_fd: int, data: bytes) -> None:
+    """Write a private temp file next to the target and rename it over the target."""
+    temp = f".{target.name}.kontokoll-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(temp, flags, 0o600, dir_fd=parent_fd)
+    except OSError as error:
+        raise _cannot_write(target, error) from None
+    try:
+        try:
+            os.fchmod(fd, 0o600)  # exports hold personal data: the umask must not widen it
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(temp, target.name, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
+    except OSError as error:
+        _unlink_quietly(temp, parent_fd)
+        raise _cannot_write(target, error) from None
+    except BaseException:
+        _unlink_quietly(temp, parent_fd)
+        raise
+    _fsync_directory(parent_fd)
+
+
+def _unlink_quietly(name: str, parent_fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name, dir_fd=parent_fd)
+
+
+def _fsync_directory(parent_fd: int) -> None:
+    """Make the rename durable; a directory we may write but not read is left to the kernel."""
+    try:
+        fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=parent_fd)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _cannot_write(target: Path, error: OSError) -> InputError:
+    detail = error.strerror or str(error)
+    return InputError("server.export.cannot_write", path=str(target), detail=detail)

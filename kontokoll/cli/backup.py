@@ -1,0 +1,49 @@
+"""``kontokoll backup [--output FILE]`` and ``kontokoll restore FILE``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from governance.backup import Backups
+from governance.export_target import is_stream
+from governance.i18n import t
+from governance.service_account import require_stream
+from kontokoll.cli.context import CliContext
+
+
+def register(commands: Any) -> None:
+    backup = commands.add_parser("backup", help=t("backup.cli.help"))
+    backup.add_argument("--output", type=Path, metavar="FILE", help=t("backup.cli.output_help"))
+    backup.set_defaults(handler=run_backup)
+    restore = commands.add_parser("restore", help=t("backup.cli.restore_help"))
+    restore.add_argument("archive", type=Path, metavar="FILE", help=t("backup.cli.file_help"))
+    restore.set_defaults(handler=run_restore)
+
+
+def run_backup(args: argparse.Namespace, ctx: CliContext) -> int:
+    # Through sudo as the service account, only standard output: the service account's rights
+    # must not write a file where the caller says (the default name included).
+    require_stream(args.output or Path("kontokoll-backup.tar.gz"))
+    result = Backups(ctx.store).backup(args.output)
+    # With ``--output -`` the archive itself is on standard output: messages go to stderr.
+    say = ctx.warn if args.output is not None and is_stream(args.output) else ctx.print
+    if result.replaced:
+        say(t("backup.cli.replaced", path=str(result.path)))
+    say(t("backup.cli.done", path=str(result.path), files=result.files,
+          size=f"{result.size / 1024:.0f}"))
+    say(t("backup.cli.personal"))
+    return 0
+
+
+def run_restore(args: argparse.Namespace, ctx: CliContext) -> int:
+    require_stream(args.archive)  # a sudo session reads the archive from standard input only
+    data = sys.stdin.buffer.read() if is_stream(args.archive) else None
+    result = Backups(ctx.store).restore(args.archive, data)
+    key = "backup.cli.restored_register" if result.scope == "register" else "backup.cli.restored"
+    ctx.print(t(key, path=str(result.archive), created=result.created, files=result.files,
+                removed=result.removed))
+    ctx.print(t("backup.cli.previous", path=str(result.previous)))
+    return 0

@@ -1,0 +1,39 @@
+"""Files a command reads or writes on the user's say: imports and exports, ``-`` for stdin/stdout.
+
+Every import source and export target goes through here, so the rules hold for all of them: an
+export never lands in the data directory or on a device, FIFO, socket or link
+(:mod:`governance.export_target`), and a service-account session opens no file at all
+(:func:`governance.service_account.require_stream`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from governance import service_account
+from governance.export_target import is_stream, write_export
+from governance.i18n import t
+
+if TYPE_CHECKING:
+    from kontokoll.cli.context import CliContext
+
+
+def read_input(source: Path) -> bytes | None:
+    """Standard input's bytes for ``-``; None for a file path, which the reader opens itself."""
+    service_account.require_stream(source)
+    if not is_stream(source):
+        return None
+    return sys.stdin.buffer.read()
+
+
+def export(ctx: CliContext, target: Path, data: bytes, done: str) -> None:
+    """Write an export and say so; ``-`` writes standard output and prints nothing else there."""
+    service_account.require_stream(target)
+    replaced = write_export(target, data, data_dir=ctx.data_dir)
+    if is_stream(target):
+        return
+    if replaced:  # scripts rely on overwriting, people should still hear about it
+        ctx.print(t("server.export.replaced", path=str(target)))
+    ctx.print(done)
