@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-import governance.storage.database as database
+import governance.storage.transactions as transactions
 from tests.conftest import CliResult
 
 HEADER = (
@@ -192,7 +192,7 @@ def _leave_a_journal(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
         raise _Killed
 
     with monkeypatch.context() as patch:
-        patch.setattr(database, "publish_atomic", die)
+        patch.setattr(transactions, "publish_atomic", die)
         with pytest.raises(_Killed):
             cli("editors", "add", "facebook:kultur", "Cia Ek <cia@hbg.se>")
 

@@ -12,7 +12,7 @@ import pytest
 
 from governance.errors import StoreCorrupt, StoreLocked, StoreTooNew
 from governance.register import Register
-from governance.storage import database
+from governance.storage import transactions
 from governance.storage.database import JOURNAL, SCHEMA_VERSION, Database
 from governance.storage.files import write_atomic
 from governance.storage.lock import DirectoryLock
@@ -63,7 +63,7 @@ def test_a_commit_cut_short_after_its_journal_is_finished_by_the_next_process(
     def die(self: object, plan: object) -> None:
         raise KeyboardInterrupt  # the process dies right after its journal landed
 
-    monkeypatch.setattr(database._Prepared, "publish", die)
+    monkeypatch.setattr(transactions.PreparedCommit, "publish", die)
     with pytest.raises(KeyboardInterrupt):
         register.update_account("facebook:a", purpose="Från journalen", audience="Alla")
     monkeypatch.undo()

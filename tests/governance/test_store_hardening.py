@@ -374,3 +374,21 @@ def test_a_change_log_line_of_invalid_utf8_or_the_wrong_shape_is_named(
     result = cli("log")
     assert result.code == 2
     assert f"{filled / CHANGE_LOG}:" in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    "foreign", ["../outside.json", "/tmp/absolute.json", "register/../../x.json", "notes/x.json"]
+)
+def test_a_journal_that_would_write_outside_the_store_is_refused(
+    filled: Path, foreign: str
+) -> None:
+    """A journal planted in a shared folder must not make the next writer write elsewhere."""
+    write_journal(
+        filled, {"files": {foreign: {"x": {}}}, "appends": [], "deletes": [], "checks": {}}
+    )
+    with pytest.raises(JournalMismatch) as caught:
+        Register(Store(filled)).accounts()
+    assert foreign in str(caught.value)
+    assert not (filled.parent / "outside.json").exists()
+    assert not Path("/tmp/absolute.json").exists()
+    assert (filled / JOURNAL).exists()
