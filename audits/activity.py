@@ -6,8 +6,9 @@ The engine reads the stats files' raw documents (``{"YYYY-MM": [last_post_at, po
 whole audit.
 
 Unknown stays unknown. A month without a row, a row whose ``posts`` is empty, or posts whose time
-is not known closely enough make the inactivity window *unknown*, and the ``inactive`` rule
-fires only on a window known to be silent.
+is not known closely enough make the inactivity window *unknown*, and the inactivity rule
+(:func:`audits.rules.inactive`) fires only on a window known to be silent. This module only reads
+the stats into an :class:`~audits.rules.Activity`; what is a finding is decided in the rules.
 """
 
 from __future__ import annotations
@@ -73,12 +74,13 @@ class ActivityReader:
                 due += row[_DUE]
                 on_time += row[_ON_TIME]
         window = self._window(months)
+        # Positional, in field order: keywords would double the cost of this per-account tuple.
         return Activity(
-            has_rows=True,
-            window=window,
-            latest_post=_latest_post(months, self.as_of) if window == SILENT else None,
-            replies_due=due if replies_known else None,
-            replies_on_time=on_time if replies_known else None,
+            True,  # has_rows
+            window,
+            _latest_post(months, self.as_of) if window == SILENT else None,  # latest_post
+            due if replies_known else None,  # replies_due
+            on_time if replies_known else None,  # replies_on_time
         )
 
     def _window(self, months: Mapping[str, Row]) -> str:

@@ -16,13 +16,22 @@ from typing import Any
 from audits.activity import ActivityReader
 from audits.quarters import Quarter
 from audits.revisions import deadline_as_of, load_revisions
-from audits.rules import RULES_BY_ID, Hit, Subject, check_account, check_register, severity_of
+from audits.rules import (
+    RULE_ORDER,
+    RULES,
+    RULES_BY_ID,
+    Hit,
+    Judgement,
+    Subject,
+    check_account,
+    check_register,
+    severity_of,
+)
 from audits.rules import render_message as _render
 from audits.settings import AuditSettings
 from governance.errors import KontokollError
 from governance.storage.database import ReadTransaction, bulk_allocation
-from governance.storage.layout import account_shard, stats_shard
-from governance.store import SHARDS, handle_index
+from governance.store import repos
 
 #: ``progress(done, total)``: accounts evaluated so far, of all accounts in the register.
 Progress = Callable[[int, int], None]
@@ -73,12 +82,31 @@ class Finding:
         """What is wrong, in the current language."""
         return _render(self.rule, self.variant, self.params)
 
+    def first_seen_on(self, day: date) -> Finding:
+        """This finding, first seen on ``day``.
+
+        Spelled out rather than ``dataclasses.replace``, which costs twice as much, and a stored
+        run stamps each of its (up to 10,000s of) findings. A field added to Finding must be
+        added here too (``test_first_seen_on_keeps_every_other_field`` checks).
+        """
+        return Finding(
+            self.rule,
+            self.severity,
+            self.account_id,
+            self.platform,
+            self.handle,
+            self.department,
+            self.variant,
+            self.params,
+            day,
+        )
+
     def sort_key(self) -> tuple[int, str, str, int]:
         return (
             SEVERITY_ORDER.get(self.severity, 9),
             self.department,
             self.ref,
-            list(RULES_BY_ID).index(self.rule),
+            RULE_ORDER[self.rule],
         )
 
     def to_doc(self) -> dict[str, Any]:
@@ -145,45 +173,46 @@ def evaluate(
     cancelled: Cancelled | None = None,
 ) -> Evaluation:
     """Judge every active account and the register for ``quarter`` as of ``as_of``."""
-    total = len(handle_index(txn))
-    label = str(quarter)
+    total = len(repos(txn).accounts.index())
+    judged = Judgement(as_of, settings, str(quarter))
+    # Worked out once per run rather than once per finding.
+    severities = {rule.id: severity_of(rule.id, settings) for rule in RULES}
     findings: list[Finding] = []
     audited = done = 0
     read_activity = ActivityReader(quarter, as_of, settings.inactive_days)
     if progress:
         progress(0, total)
     with bulk_allocation():
-        for shard in range(SHARDS):
+        for shard in repos(txn).accounts.shards():
             if cancelled is not None and cancelled():
                 raise AuditCancelled()
-            docs = txn.table(account_shard(shard), "accounts")
-            stats = txn.table(stats_shard(shard), "months")
+            docs, stats = shard.accounts, shard.stats
             for doc_id, doc in docs.items():
                 done += 1
                 if doc.get("status", "active") != "active":
                     continue
                 audited += 1
-                rel = account_shard(shard)
+                rel = shard.accounts_at
                 try:  # (a try costs nothing in the loop; a ``with`` per account would)
                     subject = Subject.from_doc(doc)
-                    rel = stats_shard(shard)
+                    rel = shard.stats_at
                     stats_doc = stats.get(doc_id)
                     activity = read_activity(stats_doc["months"] if stats_doc else None)
                 except (KeyError, TypeError, ValueError, AttributeError, IndexError):
                     with txn.shaped(rel):
                         raise
-                for hit in check_account(subject, activity, as_of, settings, label):
-                    findings.append(_finding(hit, settings, subject))
+                for hit in check_account(subject, activity, judged):
+                    findings.append(_finding(hit, severities[hit.rule], subject))
             if progress:
                 progress(done, total)
     deadline = deadline_as_of(load_revisions(txn), as_of, settings)
-    findings += [_finding(hit, settings, None) for hit in check_register(deadline, as_of, settings)]
+    for hit in check_register(deadline, judged):
+        findings.append(_finding(hit, severities[hit.rule], None))
     findings.sort(key=Finding.sort_key)
     return Evaluation(quarter, as_of, settings, audited, tuple(findings))
 
 
-def _finding(hit: Hit, settings: AuditSettings, subject: Subject | None) -> Finding:
-    severity = severity_of(hit.rule, settings)
+def _finding(hit: Hit, severity: str, subject: Subject | None) -> Finding:
     if subject is None:
         return Finding(hit.rule, severity, variant=hit.variant, params=hit.params)
     return Finding(

@@ -115,56 +115,58 @@ def findings_xlsx(run: AuditRun, items: Sequence[ReportItem]) -> bytes:
 
 def findings_markdown(run: AuditRun, items: Sequence[ReportItem]) -> bytes:
     """A readable report for e-mail or the diary: totals, then the findings per department."""
-    info = run.info
-    lines = [
-        f"# {t('audit.md.title', quarter=info.quarter)}",
-        "",
-        t(
-            "audit.md.judged",
-            as_of=info.as_of,
-            run=info.id,
-            at=info.at.date(),
-            user=_md(info.user),
-        ),
-        "",
-        t(
-            "audit.md.totals",
-            accounts=info.accounts,
-            critical=sum(1 for i in items if i.finding.severity == "critical"),
-            warning=sum(1 for i in items if i.finding.severity == "warning"),
-            open=sum(1 for i in items if i.status == "open"),
-        ),
-        "",
-    ]
+    lines = _md_heading(run, items)
     if not items:
         lines += [t("audit.md.none"), ""]
-    departments = sorted({i.finding.department for i in items})
-    for department in departments:
-        lines += [f"## {_md(department or t('audit.register_scope'))}", ""]
-        lines += [
-            "| "
-            + " | ".join(
-                t(f"audit.col.{c}") for c in ("account", "rule", "severity", "message", "status")
-            )
-            + " |",
-            "|---|---|---|---|---|",
-        ]
-        for item in items:
-            if item.finding.department != department:
-                continue
-            status = t(f"audit.status.{item.status}")
-            if item.note:
-                status += f" ({item.note})"
-            cells = (
-                item.finding.ref or "–",
-                item.finding.rule,
-                t(f"audit.severity.{item.finding.severity}"),
-                f"{item.finding.message} ({item.finding.guideline})",
-                status,
-            )
-            lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
-        lines.append("")
+    by_department: dict[str, list[ReportItem]] = {}
+    for item in items:
+        by_department.setdefault(item.finding.department, []).append(item)
+    for department in sorted(by_department):
+        lines += _md_department(department, by_department[department])
     return "\n".join(lines).encode("utf-8")
+
+
+def _md_heading(run: AuditRun, items: Sequence[ReportItem]) -> list[str]:
+    """The report's title, who judged it when, and the totals."""
+    info = run.info
+    judged = t(
+        "audit.md.judged", as_of=info.as_of, run=info.id, at=info.at.date(), user=_md(info.user)
+    )
+    totals = t(
+        "audit.md.totals",
+        accounts=info.accounts,
+        critical=sum(1 for i in items if i.finding.severity == "critical"),
+        warning=sum(1 for i in items if i.finding.severity == "warning"),
+        open=sum(1 for i in items if i.status == "open"),
+    )
+    return [f"# {t('audit.md.title', quarter=info.quarter)}", "", judged, "", totals, ""]
+
+
+_MD_COLUMNS = ("account", "rule", "severity", "message", "status")
+
+
+def _md_department(department: str, items: Sequence[ReportItem]) -> list[str]:
+    """One department's section ("" is the register): a heading and a table of its findings."""
+    lines = [
+        f"## {_md(department or t('audit.register_scope'))}",
+        "",
+        "| " + " | ".join(t(f"audit.col.{c}") for c in _MD_COLUMNS) + " |",
+        "|---|---|---|---|---|",
+    ]
+    for item in items:
+        status = t(f"audit.status.{item.status}")
+        if item.note:
+            status += f" ({item.note})"
+        cells = (
+            item.finding.ref or "–",
+            item.finding.rule,
+            t(f"audit.severity.{item.finding.severity}"),
+            f"{item.finding.message} ({item.finding.guideline})",
+            status,
+        )
+        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    lines.append("")
+    return lines
 
 
 # Inline Markdown syntax (CommonMark and GitHub's): code, emphasis, links and images, table

@@ -6,7 +6,7 @@ revision on day R the deadline is R + 6 months (2026-10-01 → 2027-04-01). A de
 judged *as of* a day, from the revisions recorded on or before it, so a later revision never
 changes what an earlier audit said.
 
-Revisions live in ``register/core.json``, table ``revisions``.
+Revisions are kept by the store's ``revisions`` repository (beside the departments and users).
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from audits import stored
 from audits.quarters import add_months_to_date
 from audits.settings import AuditSettings
 from governance.fields import check_day
-from governance.storage.database import ReadTransaction, WriteTransaction
-from governance.store import CORE
+from governance.store import ReadTransaction, WriteTransaction, repos
 
-TABLE = "revisions"
+TABLE = "revisions"  # how messages name the records
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +70,12 @@ class RevisionStatus:
 
 def load_revisions(txn: ReadTransaction) -> list[Revision]:
     """Every recorded revision, oldest first (by date, then by when it was recorded)."""
-    with stored.reading(txn, CORE, TABLE):
-        docs = stored.records(txn.table(CORE, TABLE), TABLE)
+    kept = repos(txn).revisions
+    with stored.reading(kept.where, TABLE):
+        docs = stored.records(kept.all(), TABLE)
     revisions = []
     for doc_id, doc in docs.items():
-        with stored.reading(txn, CORE, f"{TABLE} {doc_id}"):
+        with stored.reading(kept.where, f"{TABLE} {doc_id}"):
             revisions.append(Revision.from_doc(doc))
     return sorted(revisions, key=lambda r: (r.day, r.recorded_at))
 
@@ -83,7 +83,7 @@ def load_revisions(txn: ReadTransaction) -> list[Revision]:
 def add_revision(txn: WriteTransaction, revision: Revision) -> None:
     """Store a revision; its day must lie in the accepted years (the app passes a date)."""
     check_day(revision.day, "date")
-    txn.tinydb(CORE).table(TABLE).insert(revision.to_doc())
+    repos(txn).revisions.add(revision.to_doc())
 
 
 def last_revision(revisions: Sequence[Revision], as_of: date) -> Revision | None:

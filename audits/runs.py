@@ -1,9 +1,9 @@
-"""Stored audit runs, acknowledgements and waivers, under ``DATA_DIR/audit/``.
+"""Stored audit runs, acknowledgements and waivers: their records, decoded and checked.
 
-    audit/index.json        table ``runs``: one small summary per run (doc id = run number)
-    audit/runs/<id>.json    one file per run: when, who, quarter, D, settings and all findings
-    audit/acks.json         table ``acks``: acknowledged findings, per quarter
-    audit/waivers.json      table ``waivers``: waived findings, until their end date
+The store keeps them (``repos(txn).runs``, ``.acks``, ``.waivers``; where, see
+:mod:`governance.store`): a small summary per run in the run index, each run with when, who,
+quarter, D, settings and all findings, acknowledged findings per quarter, and waived findings
+until their end date. This module turns the stored documents into typed records and back.
 
 A run is never changed after it is stored: a re-run of a quarter is a new run, and the latest run
 of a quarter is the one that counts. Whether a finding is acknowledged or waived is looked up when
@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from audits import stored
@@ -24,11 +25,7 @@ from audits.quarters import Quarter
 from audits.rules import RULES_BY_ID
 from audits.settings import SEVERITIES, AuditSettings
 from governance.fields import check_day
-from governance.storage.database import ReadTransaction, WriteTransaction
-
-INDEX = "audit/index.json"
-ACKS = "audit/acks.json"
-WAIVERS = "audit/waivers.json"
+from governance.store import ReadTransaction, WriteTransaction, repos
 
 #: A run's id: its quarter and number (``2026Q4-7``); also the name of its file.
 _RUN_ID = re.compile(r"\d{4}Q[1-4]-\d+", re.ASCII)
@@ -37,10 +34,6 @@ _T = TypeVar("_T")
 
 OPEN, ACKNOWLEDGED, WAIVED = "open", "acknowledged", "waived"
 STATUSES = (OPEN, ACKNOWLEDGED, WAIVED)
-
-
-def run_file(run_id: str) -> str:
-    return f"audit/runs/{run_id}.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,18 +197,23 @@ class Reviews:
 
 def list_runs(txn: ReadTransaction) -> list[RunInfo]:
     """Every stored run, oldest first."""
-    return sorted(_decode(txn, INDEX, "runs", RunInfo.from_doc), key=lambda r: r.number)
+    runs = repos(txn).runs
+    decoded = _decode(runs.where, runs.summaries, "runs", RunInfo.from_doc)
+    return sorted(decoded, key=lambda r: r.number)
 
 
 def _decode(
-    txn: ReadTransaction, rel: str, table: str, decode: Callable[[Mapping[str, Any]], _T]
+    where: Path,
+    documents: Callable[[], Any],
+    label: str,
+    decode: Callable[[Mapping[str, Any]], _T],
 ) -> list[_T]:
-    """Every document of a table, decoded; one of the wrong shape makes the file corrupt."""
-    with stored.reading(txn, rel, table):
-        docs = stored.records(txn.table(rel, table), table)
+    """Every stored record, decoded; one of the wrong shape makes the store corrupt at ``where``."""
+    with stored.reading(where, label):
+        docs = stored.records(documents(), label)
     decoded = []
     for doc_id, doc in docs.items():
-        with stored.reading(txn, rel, f"{table} {doc_id}"):
+        with stored.reading(where, f"{label} {doc_id}"):
             decoded.append(decode(doc))
     return decoded
 
@@ -230,11 +228,12 @@ def latest_runs(runs: Iterable[RunInfo]) -> dict[Quarter, RunInfo]:
 
 
 def _run_doc(txn: ReadTransaction, info: RunInfo) -> Mapping[str, Any]:
-    """The stored document of a run the index lists; a missing or odd file is corrupt."""
-    rel = run_file(info.id)
-    stored.require_file(txn, rel, str(stored.store_path(txn, INDEX)))
-    with stored.reading(txn, rel, info.id):
-        doc = txn.table(rel, "run").get("1")
+    """The stored document of a run the index lists; a missing or odd record is corrupt."""
+    runs = repos(txn).runs
+    where = runs.where_run(info.id)
+    stored.require_record(runs.exists(info.id), where, runs.where)
+    with stored.reading(where, info.id):
+        doc = runs.document(info.id)
         if not isinstance(doc, dict):
             raise stored.BadField("run")
         findings = doc.get("findings")
@@ -277,7 +276,7 @@ def _finding(doc: Mapping[str, Any]) -> Finding:
 def load_run(txn: ReadTransaction, info: RunInfo) -> AuditRun:
     """A stored run with its settings and findings."""
     doc = _run_doc(txn, info)
-    with stored.reading(txn, run_file(info.id), info.id):
+    with stored.reading(repos(txn).runs.where_run(info.id), info.id):
         settings = AuditSettings.from_doc(doc["settings"])
         findings = tuple(_finding(f) for f in doc["findings"])
     return AuditRun(info, settings, findings)
@@ -292,16 +291,17 @@ def first_seen_days(txn: ReadTransaction, info: RunInfo) -> dict[str, date]:
 def run_settings(txn: ReadTransaction, info: RunInfo) -> AuditSettings:
     """The settings a stored run used."""
     doc = _run_doc(txn, info)
-    with stored.reading(txn, run_file(info.id), info.id):
+    with stored.reading(repos(txn).runs.where_run(info.id), info.id):
         return AuditSettings.from_doc(doc["settings"])
 
 
 def load_reviews(txn: ReadTransaction) -> Reviews:
+    kept = repos(txn)
     acks = {}
-    for ack in _decode(txn, ACKS, "acks", Acknowledgement.from_doc):
+    for ack in _decode(kept.acks.where, kept.acks.all, "acks", Acknowledgement.from_doc):
         acks[(ack.quarter, ack.key)] = ack  # a later acknowledgement replaces the note
     waivers: dict[str, list[Waiver]] = {}
-    for waiver in _decode(txn, WAIVERS, "waivers", Waiver.from_doc):
+    for waiver in _decode(kept.waivers.where, kept.waivers.all, "waivers", Waiver.from_doc):
         waivers.setdefault(waiver.key, []).append(waiver)
     return Reviews(acks, {k: tuple(v) for k, v in waivers.items()})
 
@@ -316,10 +316,7 @@ def save_run(txn: WriteTransaction, run: AuditRun) -> None:
         "settings": run.settings.to_doc(),
         "findings": [f.to_doc() for f in run.findings],
     }
-    txn.stage(run_file(run.info.id), {"run": {"1": doc}}, kind="audit")
-    index = txn.load(INDEX)
-    index.setdefault("runs", {})[str(run.info.number)] = run.info.to_doc()
-    txn.stage(INDEX, index, kind="audit")
+    repos(txn).runs.put(run.info.id, run.info.number, run.info.to_doc(), doc)
 
 
 def next_run_number(txn: ReadTransaction) -> int:
@@ -328,10 +325,10 @@ def next_run_number(txn: ReadTransaction) -> int:
 
 
 def save_acknowledgement(txn: WriteTransaction, ack: Acknowledgement) -> None:
-    txn.tinydb(ACKS).table("acks").insert(ack.to_doc())
+    repos(txn).acks.add(ack.to_doc())
 
 
 def save_waiver(txn: WriteTransaction, waiver: Waiver) -> None:
     """Store a waiver; its end date must lie in the accepted years (the app passes a date)."""
     check_day(waiver.until, "until")
-    txn.tinydb(WAIVERS).table("waivers").insert(waiver.to_doc())
+    repos(txn).waivers.add(waiver.to_doc())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -61,9 +61,10 @@ from audits.runs import (
     save_run,
     save_waiver,
 )
-from audits.settings import AuditSettings, load_settings
+from audits.settings import SETTINGS_FILE, AuditSettings, load_settings
 from governance import access
 from governance.errors import FieldError, InputError
+from governance.i18n import t
 from governance.model import ChangeEntry, utc_now
 from governance.register import resolve
 from governance.service import Service
@@ -124,8 +125,6 @@ class AuditService(Service):
 
     @property
     def settings_path(self) -> Path:
-        from audits.settings import SETTINGS_FILE
-
         return self.store.data_dir / SETTINGS_FILE
 
     def settings(self) -> AuditSettings:
@@ -173,7 +172,7 @@ class AuditService(Service):
         earlier = [q for q in latest if q < evaluation.quarter]
         seen = first_seen_days(txn, latest[max(earlier)]) if earlier else {}
         findings = tuple(
-            replace(f, first_seen=seen.get(f.key) or evaluation.as_of) for f in evaluation.findings
+            f.first_seen_on(seen.get(f.key) or evaluation.as_of) for f in evaluation.findings
         )
         number = next_run_number(txn)
         info = RunInfo(
@@ -192,21 +191,21 @@ class AuditService(Service):
         log_change(
             txn, self._entry("audit-run", field=str(info.quarter), new=f"{info.id}: {counts}")
         )
-        # A changed threshold is a change like any other: the log says when it took effect.
-        before = run_settings(txn, runs[-1]).to_doc() if runs else None
-        after = evaluation.settings.to_doc()
-        for key in after if before is not None else ():
-            if before is not None and before.get(key) != after[key]:
-                log_change(
-                    txn,
-                    self._entry(
-                        "audit-settings-changed",
-                        field=key,
-                        old=str(before.get(key)),
-                        new=str(after[key]),
-                    ),
-                )
+        if runs:
+            self._log_settings_changes(txn, run_settings(txn, runs[-1]), evaluation.settings)
         return run
+
+    def _log_settings_changes(
+        self, txn: WriteTransaction, before: AuditSettings, after: AuditSettings
+    ) -> None:
+        """A changed threshold is a change like any other: the log says when it took effect."""
+        old, new = before.to_doc(), after.to_doc()
+        for key, value in new.items():
+            if old.get(key) != value:
+                entry = self._entry(
+                    "audit-settings-changed", field=key, old=str(old.get(key)), new=str(value)
+                )
+                log_change(txn, entry)
 
     def runs(self) -> list[RunInfo]:
         """Every stored run, oldest first."""
@@ -408,8 +407,6 @@ class AuditService(Service):
 
 
 def t_waived(reason: str, name: str, until: date) -> str:
-    from governance.i18n import t
-
     return t("audit.waived_note", reason=reason, name=name, until=until)
 
 

@@ -3,7 +3,8 @@
 Every key is optional; a missing file means the defaults, which are the guideline's own figures.
 A bad value is refused with the file and key named, never silently replaced by a default. Each
 audit run stores the settings it used (:meth:`AuditSettings.to_doc`), so changing a threshold
-later never rewrites an earlier run.
+later never rewrites an earlier run. Each threshold is read by the rule in :mod:`audits.rules`
+whose docstring names it (``inactive_days`` by ``inactive``, and so on).
 
     [audit]
     inactive_days = 60                     # a post more than this many days before D is too old
@@ -20,16 +21,18 @@ later never rewrites an earlier run.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from audits.rules import RULE_IDS
 from governance.errors import InputError
 from governance.fields import FIRST_YEAR, LAST_YEAR
 from governance.i18n import t
+from governance.storage.files import read_store_file
 
 SETTINGS_FILE = "settings.toml"
 SEVERITIES = ("critical", "warning")
@@ -89,11 +92,11 @@ _INT_KEYS = {
 def load_settings(data_dir: Path) -> AuditSettings:
     """The settings in ``data_dir/settings.toml``, or the defaults if there is no such file."""
     path = data_dir / SETTINGS_FILE
-    try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except FileNotFoundError:
-        return AuditSettings()
+    try:  # never through a link, never blocking on a planted FIFO (StoreUnsafe refuses both)
+        raw = read_store_file(path)
+        if raw is None:
+            return AuditSettings()
+        document = tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as error:  # its text names the line and column
         raise InputError("audit.settings.syntax", path=str(path), detail=str(error)) from None
     except RecursionError:  # tomllib parses nested arrays and inline tables recursively
@@ -107,7 +110,6 @@ def load_settings(data_dir: Path) -> AuditSettings:
 
 def parse_settings(table: Any, path: str = SETTINGS_FILE) -> AuditSettings:
     """Check the ``[audit]`` table of a settings document."""
-    from audits.rules import RULE_IDS
 
     def bad(key: str, reason_key: str, **params: Any) -> InputError:
         return InputError(
@@ -124,34 +126,35 @@ def parse_settings(table: Any, path: str = SETTINGS_FILE) -> AuditSettings:
     for key, value in table.items():
         if key not in known:
             raise bad(key, "audit.settings.unknown_key", allowed=", ".join(sorted(known)))
-        if key in _INT_KEYS:
-            low, high = _INT_KEYS[key]
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise bad(key, "audit.settings.not_int", low=low, high=high)
-            values[key] = value
-        elif key == "min_reply_rate":
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-                raise bad(key, "audit.settings.not_rate")
-            values[key] = Fraction(str(value))  # via str: 0.9 is 9/10, not the nearest double
-        elif key == "first_revision_deadline":
-            if not isinstance(value, date) or hasattr(value, "hour"):
-                raise bad(key, "audit.settings.not_date")
-            if not FIRST_YEAR <= value.year <= LAST_YEAR:
-                raise bad(
-                    key, "input.year_out_of_range", value=value, first=FIRST_YEAR, last=LAST_YEAR
-                )
-            values[key] = value
-        elif key == "severity":
-            if not isinstance(value, dict):
-                raise bad(key, "audit.settings.not_table")
-            for rule, severity in value.items():
-                if rule not in RULE_IDS:
-                    raise bad(
-                        f"severity.{rule}",
-                        "audit.settings.unknown_rule",
-                        allowed=", ".join(RULE_IDS),
-                    )
-                if severity not in SEVERITIES:
-                    raise bad(f"severity.{rule}", "audit.settings.not_severity")
-            values[key] = dict(value)
+        values[key] = _checked(key, value, bad)
     return AuditSettings(**values)
+
+
+def _checked(key: str, value: Any, bad: Callable[..., InputError]) -> Any:
+    """One known key's value, converted, or the error ``bad`` makes for it."""
+    if key in _INT_KEYS:
+        low, high = _INT_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise bad(key, "audit.settings.not_int", low=low, high=high)
+        return value
+    if key == "min_reply_rate":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise bad(key, "audit.settings.not_rate")
+        return Fraction(str(value))  # via str: 0.9 is 9/10, not the nearest double
+    if key == "first_revision_deadline":
+        if not isinstance(value, date) or hasattr(value, "hour"):
+            raise bad(key, "audit.settings.not_date")
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise bad(key, "input.year_out_of_range", value=value, first=FIRST_YEAR, last=LAST_YEAR)
+        return value
+    # The only key left is the table of severity overrides.
+    if not isinstance(value, dict):
+        raise bad(key, "audit.settings.not_table")
+    for rule, severity in value.items():
+        if rule not in RULE_IDS:
+            raise bad(
+                f"severity.{rule}", "audit.settings.unknown_rule", allowed=", ".join(RULE_IDS)
+            )
+        if severity not in SEVERITIES:
+            raise bad(f"severity.{rule}", "audit.settings.not_severity")
+    return dict(value)

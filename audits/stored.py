@@ -2,7 +2,8 @@
 
 The audit files (runs, the run index, acknowledgements, waivers) and the revisions table are
 valid JSON checked by the store, but what is *in* a record can still be wrong: edited by hand,
-cut short, or listed without its file. Each reader here takes one field and checks its type and,
+cut short, or listed without its file. The store's repositories hand these records over as
+documents with ``where`` they were read; each reader here takes one field and checks its type and,
 for dates and quarters, the accepted years; :func:`reading` turns any such problem into
 :class:`~governance.errors.StoreCorrupt` naming the file and the record, never a traceback.
 """
@@ -19,7 +20,6 @@ from audits.quarters import Quarter
 from governance.errors import InputError, StoreCorrupt
 from governance.fields import check_day, check_moment
 from governance.i18n import t
-from governance.storage.database import ReadTransaction
 
 
 class BadField(ValueError):
@@ -30,30 +30,25 @@ class BadField(ValueError):
         self.name = name
 
 
-def store_path(txn: ReadTransaction, rel: str) -> Path:
-    """The full path of the store file ``rel``, for messages."""
-    return txn.path(rel)
-
-
 @contextmanager
-def reading(txn: ReadTransaction, rel: str, record: object) -> Iterator[None]:
-    """Report a record of the wrong shape in ``rel`` as a corrupt file naming the record."""
+def reading(where: Path, record: object) -> Iterator[None]:
+    """Report a record of the wrong shape, read from ``where``, as a corrupt store naming it."""
     try:
         yield
     except BadField as error:
         detail = t("input.stored_bad_field", record=record, field=error.name)
-        raise StoreCorrupt(path=str(store_path(txn, rel)), detail=detail) from None
+        raise StoreCorrupt(path=str(where), detail=detail) from None
     except (InputError, KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
         # Raised while decoding one record from disk: the record is not what we wrote.
         detail = t("input.stored_bad_record", record=record)
-        raise StoreCorrupt(path=str(store_path(txn, rel)), detail=detail) from None
+        raise StoreCorrupt(path=str(where), detail=detail) from None
 
 
-def require_file(txn: ReadTransaction, rel: str, listed: str) -> None:
-    """A file that ``listed`` refers to must exist: read as empty it would lose data."""
-    if not txn.exists(rel):
-        detail = t("input.stored_missing", listed=listed)
-        raise StoreCorrupt(path=str(store_path(txn, rel)), detail=detail)
+def require_record(present: bool, where: Path, listed: Path) -> None:
+    """A record that ``listed`` refers to must exist: read as empty it would lose data."""
+    if not present:
+        detail = t("input.stored_missing", listed=str(listed))
+        raise StoreCorrupt(path=str(where), detail=detail)
 
 
 def records(doc: Any, name: str) -> Mapping[str, Any]:

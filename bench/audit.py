@@ -24,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from governance.fields import API_PLATFORMS  # noqa: E402
 from governance.monthly import MonthlyStats, add_months  # noqa: E402
 from governance.register import AccountRow, Register  # noqa: E402
 from governance.store import Store, load_accounts, put_account  # noqa: E402
@@ -36,7 +37,7 @@ DEPARTMENTS = (
     "Miljöförvaltningen",
     "Fastighetsförvaltningen",
 )
-PLATFORMS = ("facebook", "instagram", "linkedin", "x", "youtube")
+PLATFORMS = API_PLATFORMS
 LAST_MONTH = "2026-12"
 
 

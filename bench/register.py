@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from governance.fields import API_PLATFORMS
 from governance.model import utc_now
 from governance.monthly import MonthlyStats, add_months
 from governance.register import AccountRow, Register
@@ -34,7 +35,7 @@ DEPARTMENTS = (
     "Miljöförvaltningen",
     "Fastighetsförvaltningen",
 )
-PLATFORMS = ("facebook", "instagram", "linkedin", "x", "youtube")
+PLATFORMS = API_PLATFORMS
 
 
 def account_rows(count: int) -> list[AccountRow]:

@@ -31,11 +31,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from governance.emulation import AccountProfile, base_urls, build_emulation
+from governance.fields import API_PLATFORMS
 from governance.platforms import Settings
 
 ACCOUNTS = 300
 LATENCY_S = 0.1
-PLATFORMS = ("facebook", "instagram", "linkedin", "x", "youtube")
+PLATFORMS = API_PLATFORMS
 #: A city's mix: most accounts active, some quiet, dormant, never used or slow to reply.
 MIX = ("active", "active", "active", "active", "quiet", "quiet", "dormant", "dormant", "never",
        "slow-replies")
@@ -98,9 +99,10 @@ def _wait_until_listening(port: int, server: subprocess.Popen[bytes]) -> None:
 
 
 def run(concurrency: int | None = None) -> dict[str, Any]:
+    from governance.platforms import PlatformSource
     from governance.register import Register
     from governance.store import Store
-    from governance.sync import sync_all
+    from governance.sync_service import SyncService
 
     now = datetime.now(UTC).replace(microsecond=0)
     port = _free_port()
@@ -124,13 +126,13 @@ def run(concurrency: int | None = None) -> dict[str, Any]:
                 share = settings.concurrency_per_platform / settings.concurrency_total
                 settings = replace(settings, concurrency_total=concurrency,
                                    concurrency_per_platform=max(1, round(concurrency * share)))
-            urls = base_urls(f"http://127.0.0.1:{port}")
+            source = PlatformSource(tokens=TOKENS, base_urls=base_urls(f"http://127.0.0.1:{port}"),
+                                    settings=settings)
             started = time.perf_counter()
-            first = sync_all(store, accounts, tokens=TOKENS, base_urls=urls, settings=settings,
-                             now=now)
+            first = SyncService(store, source=source, clock=lambda: now).sync(accounts)
             wall = time.perf_counter() - started
-            again = sync_all(store, accounts, tokens=TOKENS, base_urls=urls, settings=settings,
-                             now=now + timedelta(minutes=1))
+            later = now + timedelta(minutes=1)
+            again = SyncService(store, source=source, clock=lambda: later).sync(accounts)
     finally:
         server.terminate()
         server.wait(timeout=10)

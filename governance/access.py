@@ -15,11 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tinydb import Query
-
 from governance.errors import AccessRefused, FieldError
 from governance.model import department_key
-from governance.storage.database import ReadTransaction, WriteTransaction
+from governance.store import ReadTransaction, WriteTransaction, repos
 
 ROLES = ("admin", "lead", "viewer")
 
@@ -46,9 +44,6 @@ REPAIR_STORE = "store.repair"  # doctor --repair rebuilding the handle index: ad
 LEAD_ACTIONS = frozenset(
     {EDIT_ACCOUNT, CREATE_ACCOUNT, EDIT_EDITORS, CONFIRM_EDITORS, ACKNOWLEDGE_FINDING}
 )
-
-USERS_FILE = "register/core.json"
-USERS_TABLE = "users"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +73,9 @@ class User:
 
 def load_users(txn: ReadTransaction) -> list[User]:
     """Every defined user, by login."""
-    docs = txn.table(USERS_FILE, USERS_TABLE).values()
-    with txn.shaped(USERS_FILE):  # a user of the wrong shape must never grant a role
+    stored = repos(txn).users
+    docs = stored.all()
+    with stored.shaped():  # a user of the wrong shape must never grant a role
         users = [User.from_doc(d) for d in docs]
         for user in users:
             if not isinstance(user.login, str) or user.role not in ROLES:
@@ -124,10 +120,9 @@ def put_user(txn: WriteTransaction, user: User) -> None:
     """Add or replace a user."""
     if user.role not in ROLES:
         raise FieldError("role", "field.bad_choice", value=user.role, allowed=", ".join(ROLES))
-    table = txn.tinydb(USERS_FILE).table(USERS_TABLE)
-    table.upsert(user.to_doc(), Query().login == user.login)
+    repos(txn).users.put(user.login, user.to_doc())
 
 
 def delete_user(txn: WriteTransaction, login: str) -> None:
     """Remove a user."""
-    txn.tinydb(USERS_FILE).table(USERS_TABLE).remove(Query().login == login)
+    repos(txn).users.remove(login)

@@ -4,30 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from governance.csvio import read_csv, write_csv
+from governance.csvio import RepeatedRows, read_csv, write_csv
 from governance.errors import FieldError, ImportRefused, RowProblem
 from governance.fields import ACCOUNT_FIELD_PARSERS, format_value, parse_people
-from governance.i18n import t
-from governance.model import Account
+from governance.model import EXCHANGED_FIELDS, OPTIONAL_EXCHANGED_FIELDS, Account
 from governance.register import AccountRow
 
-REQUIRED_COLUMNS = (
-    "platform",
-    "handle",
-    "department",
-    "purpose",
-    "visibility",
-    "closed_reason",
-    "project",
-    "project_end",
-    "editors",
-    "url",
-    "platform_id",
-    "status",
-)
-OPTIONAL_COLUMNS = ("shared", "goals", "audience", "kc_handles_comments")
-ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+#: The columns, derived from the model: EXCHANGED_FIELDS in order, the optional ones last.
+ALL_COLUMNS: tuple[str, ...] = EXCHANGED_FIELDS
+REQUIRED_COLUMNS = tuple(c for c in ALL_COLUMNS if c not in OPTIONAL_EXCHANGED_FIELDS)
+OPTIONAL_COLUMNS = tuple(c for c in ALL_COLUMNS if c in OPTIONAL_EXCHANGED_FIELDS)
 
 
 def read_account_rows(path: Path, data: bytes | None = None) -> list[AccountRow]:
@@ -38,32 +26,37 @@ def read_account_rows(path: Path, data: bytes | None = None) -> list[AccountRow]
     table = read_csv(path, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, data=data)
     problems: list[RowProblem] = list(table.problems)
     rows: list[AccountRow] = []
-    first_line: dict[str, int] = {}
+    repeated = RepeatedRows[str]("handle", "field.duplicate_in_file")
     for line, cells in table.rows:
-        values = {}
-        editors = None
-        bad = False
-        for column, text in cells.items():
-            try:
-                if column == "editors":
-                    editors = parse_people(text)
-                else:
-                    values[column] = ACCOUNT_FIELD_PARSERS[column](text)
-            except FieldError as error:
-                problems.append(RowProblem(line, error.field, error.reason))
-                bad = True
-        if bad:
+        row = _parse_row(line, cells, problems)
+        if row is None:
             continue
-        ref = f"{values['platform']}:{values['handle']}"
-        if ref in first_line:
-            reason = t("field.duplicate_in_file", ref=ref, line=first_line[ref])
-            problems.append(RowProblem(line, "handle", reason))
+        ref = f"{row.values['platform']}:{row.values['handle']}"
+        repeat = repeated.check(ref, line, ref=ref)
+        if repeat is not None:
+            problems.append(repeat)
             continue
-        first_line[ref] = line
-        rows.append(AccountRow(line=line, values=values, editors=editors))
+        rows.append(row)
     if problems:
         raise ImportRefused(table.path, sorted(problems, key=lambda p: p.line))
     return rows
+
+
+def _parse_row(line: int, cells: dict[str, str], problems: list[RowProblem]) -> AccountRow | None:
+    """One row's cells as typed values, or None with every bad cell added to ``problems``."""
+    values: dict[str, Any] = {}
+    editors = None
+    bad = False
+    for column, text in cells.items():
+        try:
+            if column == "editors":
+                editors = parse_people(text)
+            else:
+                values[column] = ACCOUNT_FIELD_PARSERS[column](text)
+        except FieldError as error:
+            problems.append(RowProblem(line, error.field, error.reason))
+            bad = True
+    return None if bad else AccountRow(line=line, values=values, editors=editors)
 
 
 def account_cells(account: Account) -> list[str]:

@@ -13,6 +13,8 @@ if the process is killed. The files it replaces are first copied, unchanged, to
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,27 +27,34 @@ from governance import snapshots
 from governance.access import READ, RESTORE_STORE, User, authorize
 from governance.errors import AccessRefused, StoreError
 from governance.export_target import write_export
-from governance.forget import Scrubber
+from governance.scrubbing import Scrubber
 from governance.service import Service
 from governance.snapshots import (
-    CHANGE_LOG,
     SCOPE_ROOTS,
-    SETTINGS_FILE,
     Archive,
     build_archive,
     collect_files,
     in_scope,
     open_archive,
 )
-from governance.storage.database import Database, WriteTransaction, parse_store_file
+from governance.storage.database import Database, parse_store_file
 from governance.storage.files import (
     TEMP_MARKER,
+    check_directory,
     ensure_directory,
     read_store_file,
     walk_tree,
     write_atomic,
 )
-from governance.store import log_change
+from governance.storage.layout import (
+    CHANGE_LOG,
+    CORE,
+    SETTINGS_FILE,
+    USERS_TABLE,
+    is_document_file,
+    is_log_file,
+)
+from governance.store import Repositories, WriteTransaction, repos
 
 PREVIOUS_PREFIX = ".restore-previous-"
 
@@ -91,20 +100,22 @@ class Backups(Service):
         archive = open_archive(path, raw)
         root = self.store.data_dir
         db = self.store.db
-        with self._refusals(), db.write() as txn:
+        # The files a restore writes anew may be missing: that is what a restore is for.
+        rebuilding = frozenset(r for r in db.listed_files() if in_scope(r, archive.scope))
+        with self._refusals(), db.write(rebuilding=rebuilding) as txn:
             self._authorize_restore(txn, archive)
             current = _current_files(root, archive.scope)
             previous = _set_aside(root, archive.scope, db.file_mode, db.dir_mode)
+            stored = repos(txn)
             for rel, raw in sorted(archive.files.items()):
-                if rel.endswith(".json"):
-                    data = parse_store_file(Path(rel), raw)
-                    txn.stage(rel, data, kind=data["_kontokoll"]["1"].get("kind"))
+                if is_document_file(rel):  # keeping the kind each file records
+                    stored.files.replace(rel, parse_store_file(Path(rel), raw))
             removed = sorted(current - set(archive.files) - {CHANGE_LOG, SETTINGS_FILE})
             for rel in removed:
-                txn.delete(rel)
+                stored.files.delete(rel)
             if archive.scope == "store":
-                _restore_log(txn, archive.files.get(CHANGE_LOG, b""))
-            log_change(txn, self._entry("store-restored", field=archive.scope, new=path.name))
+                _restore_log(stored, archive.files.get(CHANGE_LOG, b""))
+            stored.log.append(self._entry("store-restored", field=archive.scope, new=path.name))
         if archive.scope == "store":
             settings = archive.files.get(SETTINGS_FILE)
             if settings is not None:
@@ -121,8 +132,8 @@ class Backups(Service):
             return
         except StoreError:
             pass  # the damage a restore is for: the register the users live in is unreadable
-        core = archive.files.get("register/core.json")
-        docs = parse_store_file(Path("core.json"), core).get("users", {}) if core else {}
+        core = archive.files.get(CORE)
+        docs = parse_store_file(Path(Path(CORE).name), core).get(USERS_TABLE, {}) if core else {}
         users = [User.from_doc(d) for d in docs.values()]
         user = next((u for u in users if u.login == self.user), None)
         if users and user is None:
@@ -134,13 +145,22 @@ class Backups(Service):
 
 def _current_files(root: Path, scope: str) -> set[str]:
     """The relative paths of the store files of ``scope`` that exist now."""
-    found = set()
+    return set(_store_files_in(root, scope))
+
+
+def _store_files_in(root: Path, scope: str) -> list[str]:
+    """The store files of ``scope`` on disk, never through a link: a linked store folder is
+    refused (StoreUnsafe) before anything is read, and only the store's own paths count."""
+    found: list[str] = []
     for top in SCOPE_ROOTS[scope]:
         base = root / top
+        if top != SETTINGS_FILE:
+            check_directory(base)
         for path in [base] if top == SETTINGS_FILE else walk_tree(base):
             rel = path.relative_to(root).as_posix()
-            if in_scope(rel, scope) and path.is_file() and not path.is_symlink():
-                found.add(rel)
+            if (in_scope(rel, scope) and TEMP_MARKER not in path.name
+                    and os.path.lexists(path) and stat.S_ISREG(path.lstat().st_mode)):
+                found.append(rel)
     return found
 
 
@@ -151,24 +171,21 @@ def _set_aside(root: Path, scope: str, file_mode: int, dir_mode: int) -> Path:
     while target.exists():
         n += 1
         target = root / f"{stamp}-{n}"
+    files = _store_files_in(root, scope)  # checked before anything is copied
     ensure_directory(target, dir_mode)
-    for top in SCOPE_ROOTS[scope]:
-        base = root / top
-        for path in [base] if top == SETTINGS_FILE else walk_tree(base):
-            if TEMP_MARKER in path.name or path.is_symlink() or not path.is_file():
-                continue
-            raw = read_store_file(path)
-            if raw is not None:
-                copy = target / path.relative_to(root)
-                ensure_directory(copy.parent, dir_mode)
-                write_atomic(copy, raw, mode=file_mode)
+    for rel in files:
+        raw = read_store_file(root / rel)
+        if raw is not None:
+            copy = target / rel
+            ensure_directory(copy.parent, dir_mode)
+            write_atomic(copy, raw, mode=file_mode)
     return target
 
 
-def _restore_log(txn: WriteTransaction, raw: bytes) -> None:
+def _restore_log(stored: Repositories, raw: bytes) -> None:
     """Make the change log the archive's (already checked line by line)."""
     entries = [json.loads(line) for line in raw.split(b"\n")[:-1]]
-    txn.rewrite_lines(CHANGE_LOG, entries)
+    stored.log.rewrite(entries)
 
 
 # --- forgetting a person in snapshots -----------------------------------------------------------
@@ -197,6 +214,8 @@ def forget_in_copies(
         for path in snapshots.list_snapshots(store_root):
             _scrub_snapshot(path, matcher, db.file_mode, report)
         for folder in sorted(store_root.glob(f"{PREVIOUS_PREFIX}*")):
+            if not stat.S_ISDIR(folder.lstat().st_mode):
+                continue  # a planted link (or file) is not one of our copies: never follow it
             for path in walk_tree(folder):
                 if path.is_file() and not path.is_symlink():
                     _scrub_file(path, matcher, db.file_mode, report)
@@ -236,7 +255,7 @@ class _Matcher:
 def _scrubbed(rel: str, raw: bytes, matcher: _Matcher) -> bytes | None:
     """``raw`` with the person erased, or None if it cannot be done safely."""
     try:
-        if rel.endswith(".jsonl"):
+        if is_log_file(rel):
             lines = [orjson.loads(x) for x in raw.split(b"\n")[:-1]]
             return b"".join(
                 json.dumps(matcher.scrub(x), ensure_ascii=False, separators=(",", ":")).encode()

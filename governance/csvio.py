@@ -14,10 +14,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from governance.errors import ImportRefused, InputError, RowProblem
 from governance.i18n import t
 from governance.storage.files import write_atomic
+
+if TYPE_CHECKING:
+    from _csv import Reader as _CsvReader
+
+K = TypeVar("K")
 
 _FORMULA = re.compile(r"^'*[=+\-@\t\r]")
 _ESCAPED = re.compile(r"^'+[=+\-@\t\r]")
@@ -79,25 +85,45 @@ def read_csv(
     problems, so that the caller can report them together with its own field checks.
     """
     name = str(path)
+    text = _decode(path, name, data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header = _read_header(reader, name)
+    problems = _header_problems(header, required, optional)
+    if problems:
+        raise ImportRefused(name, problems)
+    rows = _read_rows(reader, header, problems)
+    return CsvTable(name, header, rows, problems)
+
+
+def _decode(path: Path, name: str, data: bytes | None) -> str:
+    """The file's text (``data``, when given, is standard input and ``path`` only names it);
+    a missing file or one that is not UTF-8 is refused naming the file (and the line)."""
     try:
-        raw = path.read_bytes() if data is None else data  # data: standard input, named by path
-        text = raw.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("error.file_not_found", path=name) from None
-    except IsADirectoryError:
+        raw = path.read_bytes() if data is None else data
+        return raw.decode("utf-8-sig")
+    except (FileNotFoundError, IsADirectoryError):
         raise InputError("error.file_not_found", path=name) from None
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise InputError("error.not_utf8", path=name, line=line) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+
+def _read_header(reader: _CsvReader, name: str) -> list[str]:
+    """The column names, unescaped, trimmed and in lower case (people type headers by hand)."""
     try:
-        header = [unescape_cell(h).strip().lower() for h in next(reader)]
+        return [unescape_cell(h).strip().lower() for h in next(reader)]
     except StopIteration:
         raise InputError("error.empty_file", path=name) from None
     except csv.Error as error:
         raise InputError("error.csv_syntax", path=name, line=1, detail=str(error)) from None
+
+
+def _header_problems(
+    header: list[str], required: Sequence[str], optional: Sequence[str]
+) -> list[RowProblem]:
+    """Every problem of the header at once: missing, unknown and repeated columns (line 1)."""
     problems = [
         RowProblem(1, col, t("field.missing_column")) for col in required if col not in header
     ]
@@ -112,20 +138,24 @@ def read_csv(
         for col in set(header)
         if header.count(col) > 1
     ]
-    if problems:
-        raise ImportRefused(name, problems)
+    return problems
+
+
+def _read_rows(
+    reader: _CsvReader, header: list[str], problems: list[RowProblem]
+) -> list[tuple[int, dict[str, str]]]:
+    """The data rows with the line each starts on (a quoted cell may span lines); blank rows are
+    skipped, and a row of the wrong width or a syntax error is added to ``problems``."""
     rows: list[tuple[int, dict[str, str]]] = []
-    line = 1
     while True:
-        start = reader.line_num + 1
+        line = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
             break
         except csv.Error as error:
-            problems.append(RowProblem(start, "-", t("error.csv_cell", detail=str(error))))
+            problems.append(RowProblem(line, "-", t("error.csv_cell", detail=str(error))))
             break
-        line = start
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(header):
@@ -134,4 +164,27 @@ def read_csv(
             )
             continue
         rows.append((line, {h: unescape_cell(c) for h, c in zip(header, cells, strict=True)}))
-    return CsvTable(name, header, rows, problems)
+    return rows
+
+
+class RepeatedRows(Generic[K]):
+    """The in-file duplicate check of an import: a row whose key an earlier row of the same file
+    already had is refused, naming that earlier line, so that a file never says two different
+    things about one account (or one account's month) and the import stays all or nothing.
+
+    ``field`` is the column the problem is reported on; ``message`` is the catalogue key of the
+    reason, which gets the earlier ``line`` and the ``params`` of :meth:`check`.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        self._first_line: dict[K, int] = {}
+
+    def check(self, key: K, line: int, **params: Any) -> RowProblem | None:
+        """None for the first row with ``key`` (which is remembered), else the problem."""
+        if key in self._first_line:
+            reason = t(self.message, line=self._first_line[key], **params)
+            return RowProblem(line, self.field, reason)
+        self._first_line[key] = line
+        return None

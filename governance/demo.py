@@ -222,13 +222,14 @@ def _people(rng: random.Random, count: int, used: set[str]) -> list[tuple[str, s
     return people
 
 
+#: How many digits each platform's numeric ids have (from, to), so demo ids look real.
+_ID_DIGITS = {"facebook": (14, 15), "instagram": (14, 15), "linkedin": (6, 8), "x": (17, 18)}
+
+
 def _platform_id(rng: random.Random, platform: str) -> str:
-    if platform in ("facebook", "instagram"):
-        return str(rng.randrange(10**14, 10**15))
-    if platform == "linkedin":
-        return str(rng.randrange(10**6, 10**8))
-    if platform == "x":
-        return str(rng.randrange(10**17, 10**18))
+    if platform in _ID_DIGITS:
+        low, high = _ID_DIGITS[platform]
+        return str(rng.randrange(10**low, 10**high))
     if platform == "youtube":
         alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
         return "UC" + "".join(rng.choice(alphabet) for _ in range(22))

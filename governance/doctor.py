@@ -40,13 +40,22 @@ from governance.storage.database import META_TABLE, SCHEMA_VERSION, parse_store_
 from governance.storage.files import TEMP_MARKER, modes_for, read_store_file
 from governance.storage.layout import (
     ACCOUNTS_FOLDER,
+    ACCOUNTS_TABLE,
     CHANGE_LOG,
     CORE,
+    DEPARTMENTS_TABLE,
+    HANDLES_TABLE,
     INDEX,
     JOURNAL,
+    LOCK,
     MANIFEST,
+    MONTHS_TABLE,
+    SETTINGS_FILE,
     STORE_FOLDERS,
-    shard_of,
+    USERS_TABLE,
+    account_file,
+    is_account_shard,
+    is_stats_shard,
 )
 from governance.storage.lock import DEFAULT_TIMEOUT_S
 
@@ -90,7 +99,7 @@ def check(root: Path) -> list[Problem]:
 def _shared_lock(root: Path) -> Iterator[None]:
     """Hold the store's shared lock if its lock file exists; never create it (read-only)."""
     try:
-        fd = os.open(root / ".lock", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(root / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         yield  # no lock file (or a planted link, reported below): nobody writes with it
         return
@@ -102,7 +111,7 @@ def _shared_lock(root: Path) -> Iterator[None]:
                 break
             except OSError:
                 if time.monotonic() >= deadline:
-                    raise StoreLocked(path=str(root / ".lock"),
+                    raise StoreLocked(path=str(root / LOCK),
                                       seconds=f"{DEFAULT_TIMEOUT_S:g}") from None
                 time.sleep(0.02)
         yield
@@ -265,12 +274,12 @@ class _Checker:
         index = self.parsed.get(INDEX)
         if index is None:
             return  # missing or damaged: already reported
-        refs = index.get("handles", {}).get("1", {}).get("refs", {})
+        refs = index.get(HANDLES_TABLE, {}).get("1", {}).get("refs", {})
         accounts: dict[str, str] = {}
         disagreements: list[tuple[str, dict[str, Any]]] = []
         for rel, data in sorted(self.parsed.items()):
-            if rel.startswith(f"{ACCOUNTS_FOLDER}/"):
-                for doc in data.get("accounts", {}).values():
+            if is_account_shard(rel):
+                for doc in data.get(ACCOUNTS_TABLE, {}).values():
                     ref = f"{doc['platform']}:{doc['handle']}"
                     if ref in accounts:
                         self.add(rel, "doctor.problem.duplicate_ref", ref=ref)
@@ -293,7 +302,7 @@ class _Checker:
         try:
             keep_snapshots(self.root)
         except InputError as error:
-            self.add("settings.toml", "doctor.problem.settings", detail=str(error))
+            self.add(SETTINGS_FILE, "doctor.problem.settings", detail=str(error))
         except StoreError:
             pass  # a link or special file: reported by the tree check
 
@@ -322,35 +331,35 @@ def _files_under(folder: Path) -> list[Path]:
 def _shape_problem(rel: str, data: dict[str, Any]) -> str | None:
     """What is wrong with the documents of a parsed store file, or None."""
     if rel == INDEX:
-        refs = data.get("handles", {}).get("1", {}).get("refs")
+        refs = data.get(HANDLES_TABLE, {}).get("1", {}).get("refs")
         if not isinstance(refs, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in refs.items()
         ):
             return t("doctor.detail.index")
         return None
     if rel == CORE:
-        for doc in data.get("users", {}).values():
+        for doc in data.get(USERS_TABLE, {}).values():
             if not isinstance(doc.get("login"), str) or not isinstance(doc.get("role"), str):
                 return t("doctor.detail.user")
-        for doc in data.get("departments", {}).values():
+        for doc in data.get(DEPARTMENTS_TABLE, {}).values():
             if not isinstance(doc.get("name"), str):
                 return t("doctor.detail.department")
         return None
-    if rel.startswith(f"{ACCOUNTS_FOLDER}/"):
+    if is_account_shard(rel):
         return _accounts_problem(rel, data)
-    if rel.startswith("stats/"):
-        for doc in data.get("months", {}).values():
+    if is_stats_shard(rel):
+        for doc in data.get(MONTHS_TABLE, {}).values():
             if not (isinstance(doc.get("account_id"), str) and isinstance(doc.get("months"), dict)):
                 return t("doctor.detail.stats")
     return None
 
 
 def _accounts_problem(rel: str, data: dict[str, Any]) -> str | None:
-    for key, doc in data.get("accounts", {}).items():
+    for key, doc in data.get(ACCOUNTS_TABLE, {}).items():
         try:
             account = Account.from_doc(doc)
             fits = (str(int(account.id, 16)) == key
-                    and rel == f"{ACCOUNTS_FOLDER}/{shard_of(account.id)}.json"
+                    and rel == account_file(account.id)
                     and isinstance(account.platform, str) and isinstance(account.handle, str))
         except (KeyError, TypeError, ValueError, AttributeError):
             fits = False

@@ -30,17 +30,9 @@ from governance.model import ChangeEntry, utc_now
 from governance.storage import manifest
 from governance.storage.database import META_TABLE, SCHEMA_VERSION, parse_store_file
 from governance.storage.files import TEMP_MARKER, read_store_file, write_atomic
-from governance.storage.layout import (
-    ACCOUNTS_FOLDER,
-    CORE,
-    INDEX,
-    JOURNAL,
-    MANIFEST,
-    SHARDS,
-    account_shard,
-)
+from governance.storage.layout import ACCOUNTS_FOLDER, CORE, INDEX, JOURNAL, LOCK, MANIFEST
 from governance.storage.lock import DirectoryLock
-from governance.store import Store, log_change
+from governance.store import Store, repos
 
 #: Asked before a journal is replayed or discarded; answers True to go ahead.
 Confirm = Callable[[str], bool]
@@ -116,7 +108,7 @@ def _temp_files(store: Store, report: RepairReport) -> None:
 @contextmanager
 def _exclusive(store: Store) -> Iterator[None]:
     """The store's lock, held apart from its Database: a journal must not be replayed here."""
-    lock = DirectoryLock(store.data_dir / ".lock", file_mode=store.db.file_mode)
+    lock = DirectoryLock(store.data_dir / LOCK, file_mode=store.db.file_mode)
     try:
         with lock.hold(exclusive=True):
             yield
@@ -127,24 +119,18 @@ def _exclusive(store: Store) -> Iterator[None]:
 def _rebuild_index(store: Store, login: str, report: RepairReport) -> None:
     """Rebuild ``register/index.json`` from the account shards (admin only)."""
     try:
-        with store.db.write() as txn:
+        with store.db.write(rebuilding=frozenset({INDEX})) as txn:
             authorize(txn, login, REPAIR_STORE, target=INDEX)
-            refs: dict[str, str] = {}
-            for shard in range(SHARDS):
-                if txn.exists(account_shard(shard)):
-                    for doc in txn.table(account_shard(shard), "accounts").values():
-                        refs[f"{doc['platform']}:{doc['handle']}"] = doc["id"]
-            txn.stage(INDEX, {"handles": {"1": {"refs": dict(sorted(refs.items()))}}},
-                      kind="register")
-            log_change(txn, ChangeEntry(at=utc_now(), user=login, action="index-rebuilt",
-                                        field=ACCOUNTS_FOLDER, new=str(len(refs))))
+            count = repos(txn).accounts.rebuild_index()
+            repos(txn).log.append(ChangeEntry(at=utc_now(), user=login, action="index-rebuilt",
+                                              field=ACCOUNTS_FOLDER, new=str(count)))
     except (KontokollError, KeyError, TypeError) as error:  # a shard of the wrong shape
         reason = str(error) if isinstance(error, KontokollError) else t("doctor.detail.shards")
         report.done.append(t("doctor.done.index_failed", path=str(store.data_dir / INDEX),
                              reason=reason))
         return
     report.done.append(t("doctor.done.index_rebuilt", path=str(store.data_dir / INDEX),
-                         count=len(refs)))
+                         count=count))
 
 
 def _rebuild_manifest(store: Store, report: RepairReport) -> None:

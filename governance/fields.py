@@ -22,10 +22,18 @@ from governance.text_safety import (
     check_text,
 )
 
-PLATFORMS = ("facebook", "instagram", "linkedin", "x", "youtube", "tiktok", "other")
+# The one definition of each field's choices; everything else imports them from here
+# (tests/test_one_definition.py finds a list of them spelled out anywhere else).
+
+#: The platforms whose stats ``kontokoll sync`` reads from an official API (each has a client
+#: in ``governance.platforms``), in the order sync runs and reports them.
+API_PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "linkedin", "x", "youtube")
+#: Every platform an account can be on, in the order lists and filters show them; those without
+#: an API import their stats from CSV.
+PLATFORMS: tuple[str, ...] = (*API_PLATFORMS, "tiktok", "other")
 PLATFORM_ALIASES = {"twitter": "x", "x (twitter)": "x", "twitter (x)": "x"}
-GOALS = ("informera", "aktivera", "engagera")
-VISIBILITIES = ("open", "closed")
+GOALS: tuple[str, ...] = ("informera", "aktivera", "engagera")
+VISIBILITIES: tuple[str, ...] = ("open", "closed")
 VISIBILITY_ALIASES = {
     "öppet": "open",
     "öppen": "open",
@@ -35,7 +43,7 @@ VISIBILITY_ALIASES = {
     "stängt": "closed",
     "privat": "closed",
 }
-STATUSES = ("active", "retired")
+STATUSES: tuple[str, ...] = ("active", "retired")
 STATUS_ALIASES = {
     "aktiv": "active",
     "aktivt": "active",
@@ -208,7 +216,7 @@ def parse_visibility(text: str) -> str:
             "visibility",
             "field.bad_choice",
             value=text.strip(),
-            allowed="open, closed, öppet, slutet",
+            allowed=", ".join((*VISIBILITIES, "öppet", "slutet")),
         )
     return value
 

@@ -47,24 +47,25 @@ import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from governance.access import USERS_FILE, USERS_TABLE, load_users
+from governance.access import load_users
 from governance.errors import InputError
-from governance.storage.database import META_TABLE, WriteTransaction
-from governance.storage.files import (
-    TEMP_MARKER,
-    read_store_file,
-    remove_stale_temp_files,
-    walk_tree,
+from governance.scrubbing import Scrubber as Scrubber  # also this module's to offer
+from governance.storage.format import META_TABLE
+from governance.storage.layout import (
+    ACCOUNTS_TABLE,
+    CHANGE_LOG,
+    CORE,
+    DEPARTMENTS_TABLE,
+    REVISIONS_TABLE,
+    USERS_TABLE,
+    is_account_shard,
+    is_audit_file,
 )
-from governance.storage.layout import ACCOUNTS_FOLDER, CHANGE_LOG, CORE, STORE_FOLDERS
+from governance.storage.whole_files import Files
+from governance.store import WriteTransaction, repos
 
-#: Characters that may be part of an e-mail address (RFC 5322 atext, dots, and any letter or digit,
-#: for internationalised addresses), less those Kontokoll's own parser refuses in one (``|``).
-#: An address is matched only where neither neighbour is one of them.
-_ADDRESS_CHAR = r"[\w.!#$%&'*+/=?^`{}~-]"
 #: ``Name <address>`` as the register writes a person (one value, or one ``|``-separated item).
 _PERSON = re.compile(r"^\s*(?P<name>[^<>|]*?)\s*<\s*(?P<email>[^<>]*?)\s*>\s*$")
 #: The change log's ``field`` of entries whose old and new values are people: editors added,
@@ -96,74 +97,6 @@ ACCOUNTS, DEPARTMENTS, AUDIT_RECORDS, OTHER_RECORDS = (
     "audit_records",
     "other_records",
 )
-
-
-# --- matching -----------------------------------------------------------------------------------
-
-
-def address_pattern(address: str) -> str:
-    """A regex source matching ``address`` whole, in any letter case."""
-    return rf"(?<!{_ADDRESS_CHAR})(?i:{re.escape(address)})(?![\w-])(?!\.[\w-])"
-
-
-def name_pattern(name: str) -> str:
-    """A regex source matching ``name`` as a whole name (see the module docstring for case)."""
-    words = [re.escape(word) for word in name.split()]
-    # A Swedish genitive ("Anna Bergs beslut") is still her name; the "s" itself stays.
-    body = r"\s+".join(words) + r"(?=s?(?!\w))"
-    if len(words) > 1:
-        body = f"(?i:{body})"
-    return rf"(?<!\w){body}"
-
-
-class Scrubber:
-    """Rewrites text so that one address and its names read as one pseudonym.
-
-    Public so that whatever else holds store files (backup snapshots) is rewritten by exactly
-    the same rules: ``Scrubber(report.address, report.names, report.pseudonym)``.
-    """
-
-    def __init__(self, address: str, names: Iterable[str], pseudonym: str) -> None:
-        self.address = address
-        # Longest first, so "Anna Berg" is replaced whole before "Anna" could match a part of it.
-        # A "name" without a letter or digit ("-", ".") would match punctuation everywhere.
-        real = {n.strip() for n in names if re.search(r"\w", n)}
-        self.names = tuple(sorted(real, key=lambda n: (-len(n), n)))
-        self.pseudonym = pseudonym
-        address_source = address_pattern(address)
-        self._address = re.compile(address_source)
-        alternatives = []
-        self._name: re.Pattern[str] | None = None
-        if self.names:
-            any_name = "(?:" + "|".join(name_pattern(n) for n in self.names) + ")"
-            self._name = re.compile(any_name)
-            alternatives += [
-                rf"(?P<mine>{any_name}[ \t]*<\s*{address_source}\s*>)",
-                rf"(?P<namesake>{any_name}[ \t]*<[^<>\s@]+@[^<>\s]+>)",
-            ]
-        alternatives.append(f"(?P<address>{address_source})")
-        if self._name is not None:
-            alternatives.append(f"(?P<name>{self._name.pattern})")
-        self._text = re.compile("|".join(alternatives))
-
-    def text(self, value: str) -> str:
-        """Free text: ``Name <address>``, the address and every name become the pseudonym."""
-        return self._text.sub(self._replace, value)
-
-    def identifier(self, value: str) -> str:
-        """An identifier or another person's record: only the address is replaced."""
-        return self._address.sub(self.pseudonym, value)
-
-    def names_in(self, value: str) -> bool:
-        """Whether ``value`` holds one of the names."""
-        return self._name is not None and self._name.search(value) is not None
-
-    def mentions(self, value: str) -> bool:
-        """Whether ``value`` holds the address or one of the names."""
-        return self._address.search(value) is not None or self.names_in(value)
-
-    def _replace(self, match: re.Match[str]) -> str:
-        return match[0] if match.lastgroup == "namesake" else self.pseudonym
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -271,11 +204,11 @@ class _Walk:
 
 
 def _record_kind(rel: str, table: str) -> str:
-    if rel.startswith(ACCOUNTS_FOLDER + "/") and table == "accounts":
+    if is_account_shard(rel) and table == ACCOUNTS_TABLE:
         return ACCOUNTS
-    if rel == CORE and table == "departments":
+    if rel == CORE and table == DEPARTMENTS_TABLE:
         return DEPARTMENTS
-    if rel.startswith("audit/") or (rel == CORE and table == "revisions"):
+    if is_audit_file(rel) or (rel == CORE and table == REVISIONS_TABLE):
         return AUDIT_RECORDS
     return OTHER_RECORDS
 
@@ -309,7 +242,7 @@ def _scrub_tables(rel: str, data: dict[str, Any], scrubber: Scrubber, tally: _Ta
     """Rewrite the documents of one store file in place; whether anything changed."""
     changed = False
     for table_name, table in data.items():
-        if table_name == META_TABLE or (rel == USERS_FILE and table_name == USERS_TABLE):
+        if table_name == META_TABLE or (rel == CORE and table_name == USERS_TABLE):
             continue  # users were checked up front; their records belong to other people
         kind = _record_kind(rel, table_name)
         walk = _Walk(scrubber, tally, rel, table_name)
@@ -322,13 +255,10 @@ def _scrub_tables(rel: str, data: dict[str, Any], scrubber: Scrubber, tally: _Ta
     return changed
 
 
-def _scrub_store_file(txn: WriteTransaction, rel: str, scrubber: Scrubber, tally: _Tally) -> None:
-    data = txn.load(rel)
+def _scrub_store_file(files: Files, rel: str, scrubber: Scrubber, tally: _Tally) -> None:
+    data = files.documents(rel)
     if _scrub_tables(rel, data, scrubber, tally):
-        # Keep the kind the file records (an audit run's differs from its folder's default).
-        meta = data.get(META_TABLE, {}).get("1", {})
-        recorded = meta.get("kind") if isinstance(meta, dict) else None
-        txn.stage(rel, data, kind=recorded if isinstance(recorded, str) else None)
+        files.replace(rel, data)  # keeps the kind the file records (an audit run's, say)
         tally.files.append(rel)
 
 
@@ -359,51 +289,16 @@ def forget_in_log(entries: Sequence[dict[str, Any]], scrubber: Scrubber) -> list
 # --- finding the person -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Files:
-    store: tuple[str, ...]  # TinyDB store files, relative to the data directory
-    other: tuple[str, ...]  # anything else in the store's folders that holds bytes
-
-
-def _store_files(root: Path) -> _Files:
-    """Every file of this store (not the demo's, not snapshots), sorted, without temp files."""
-    store: list[str] = []
-    other: list[str] = []
-    candidates = [p for p in root.iterdir() if not p.is_dir() or p.is_symlink()]
-    for folder in STORE_FOLDERS:
-        if (root / folder).is_dir():
-            candidates += walk_tree(root / folder)
-    for path in candidates:
-        rel = path.relative_to(root).as_posix()
-        if path.is_symlink() or not path.is_file() or TEMP_MARKER in path.name:
-            continue
-        if rel in (".lock", CHANGE_LOG):
-            continue  # the lock file holds nothing; the change log is rewritten on its own
-        if rel.split("/")[0] in ("register", "stats", "audit") and rel.endswith(".json"):
-            store.append(rel)
-        elif rel not in ("journal.json",):
-            other.append(rel)
-    return _Files(tuple(sorted(store)), tuple(sorted(other)))
-
-
-def _remove_temp_files(root: Path) -> None:
-    """Temp files left by a writer that died may hold the person; under our exclusive lock every
-    temp file in the store's folders is such a leftover. The demo and snapshots are not ours."""
-    for folder in STORE_FOLDERS:
-        remove_stale_temp_files(root / folder)
-    for path in root.iterdir():
-        if TEMP_MARKER in path.name and path.is_file() and not path.is_symlink():
-            path.unlink(missing_ok=True)
-
-
 def _recorded_names(
-    txn: WriteTransaction, files: Iterable[str], entries: Iterable[dict[str, Any]], address: str
+    files: Files, documents: Iterable[str], entries: Iterable[dict[str, Any]], address: str
 ) -> set[str]:
     """Every name ever recorded with ``address``: editors, contacts, and the whole change log."""
-    records = [(doc, "contacts") for doc in txn.table(CORE, "departments").values()]
-    for rel in files:
-        if rel.startswith(ACCOUNTS_FOLDER + "/"):
-            records += [(doc, "editors") for doc in txn.table(rel, "accounts").values()]
+    departments = files.documents(CORE).get(DEPARTMENTS_TABLE, {})
+    records = [(doc, "contacts") for doc in departments.values()]
+    for rel in documents:
+        if is_account_shard(rel):
+            accounts = files.documents(rel).get(ACCOUNTS_TABLE, {})
+            records += [(doc, "editors") for doc in accounts.values()]
     names: set[str] = set()
     for doc, key in records:
         people = doc.get(key)
@@ -448,7 +343,7 @@ def _new_pseudonym(taken: str, token: Callable[[int], str] = secrets.token_hex) 
 # --- the forget ---------------------------------------------------------------------------------
 
 
-def forget_person(txn: WriteTransaction, root: Path, address: str) -> ForgetReport:
+def forget_person(txn: WriteTransaction, address: str) -> ForgetReport:
     """Erase ``address`` (lower case) and every name recorded with it, in ``txn``.
 
     Raises :class:`InputError` (and changes nothing) if the address is a user's login, if a file
@@ -457,31 +352,32 @@ def forget_person(txn: WriteTransaction, root: Path, address: str) -> ForgetRepo
     for user in load_users(txn):
         if user.login.lower() == address:
             raise InputError("forget.user_exists", email=address, login=user.login)
-    _remove_temp_files(root)
-    files = _store_files(root)
-    entries = txn.lines(CHANGE_LOG)
-    names = _recorded_names(txn, files.store, entries, address)
+    stored = repos(txn)
+    files = stored.files
+    files.remove_temp_files()  # a temp file left by a writer that died may hold the person
+    listing = files.listing()
+    entries = stored.log.documents()
+    names = _recorded_names(files, listing.documents, entries, address)
     pseudonym = _new_pseudonym(json.dumps(entries, ensure_ascii=False))
     scrubber = Scrubber(address, names, pseudonym)
-    elsewhere = [rel for rel in files.other if _mentioned_in(root / rel, scrubber)]
+    elsewhere = [rel for rel in listing.other if _mentioned_in(files.raw(rel), scrubber)]
     if elsewhere:
         raise InputError("forget.mentioned_elsewhere", files=", ".join(elsewhere))
     tally = _Tally()
     needles = {address.casefold()} | {w.casefold() for n in names for w in n.split()}
-    for rel in files.store:
-        if _may_mention(read_store_file(root / rel) or b"", needles):
-            _scrub_store_file(txn, rel, scrubber, tally)
+    for rel in listing.documents:
+        if _may_mention(files.raw(rel), needles):
+            _scrub_store_file(files, rel, scrubber, tally)
     rewritten = _scrub_log(entries, scrubber, tally)
     if not tally.anything:
         raise InputError("forget.unknown_person", email=address)
     if tally.log_entries:
-        txn.rewrite_lines(CHANGE_LOG, rewritten)
+        stored.log.rewrite(rewritten)
         tally.files.append(CHANGE_LOG)
     return _report(scrubber, tally)
 
 
-def _mentioned_in(path: Path, scrubber: Scrubber) -> bool:
-    raw = read_store_file(path) or b""
+def _mentioned_in(raw: bytes, scrubber: Scrubber) -> bool:
     return scrubber.mentions(raw.decode("utf-8", "replace"))
 
 

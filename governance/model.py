@@ -162,8 +162,11 @@ class Account:
 _ACCOUNT_FIELD_NAMES = tuple(f.name for f in fields(Account))
 
 
-#: Fields a person edits (in the CSV, the CLI and the TUI form), in CSV order.
-EDITABLE_FIELDS: tuple[str, ...] = (
+#: The account fields of the accounts exchange format, in its column order: every field a person
+#: edits, and the editor list (edited on its own, since editors carry appointment dates, but
+#: exchanged in the same row). The accounts CSV's columns and EDITABLE_FIELDS derive from it, so a
+#: new field is added here (and to ACCOUNT_FIELD_PARSERS in governance.fields) and nowhere else.
+EXCHANGED_FIELDS: tuple[str, ...] = (
     "platform",
     "handle",
     "department",
@@ -172,6 +175,7 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "closed_reason",
     "project",
     "project_end",
+    "editors",
     "url",
     "platform_id",
     "status",
@@ -180,6 +184,11 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "audience",
     "kc_handles_comments",
 )
+#: Exchanged fields that came after the first release: a file may leave them out, and then the
+#: stored values stay. New fields go here too, so that files people already have keep importing.
+OPTIONAL_EXCHANGED_FIELDS = frozenset({"shared", "goals", "audience", "kc_handles_comments"})
+#: Fields a person edits one by one (in the CSV, the CLI and the app's form), in CSV order.
+EDITABLE_FIELDS: tuple[str, ...] = tuple(name for name in EXCHANGED_FIELDS if name != "editors")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from governance.fields import parse_email
 from governance.forget import ForgetReport, forget_person
 from governance.model import department_key
 from governance.service import Service
-from governance.store import load_departments, log_change
+from governance.store import repos
 
 _LOGIN = re.compile(r"^[a-z_][a-z0-9_.@-]{0,63}\$?$", re.IGNORECASE)
 
@@ -35,7 +35,7 @@ class People(Service):
             raise FieldError("role", "field.bad_choice", value=role, allowed=", ".join(ROLES))
         with self._write() as txn:
             self._authorize(txn, access.MANAGE_USERS, target=login)
-            known = {d.key: d.name for d in load_departments(txn)}
+            known = {d.key: d.name for d in repos(txn).departments.all()}
             names = []
             for name in departments:
                 if department_key(name) not in known:
@@ -57,8 +57,7 @@ class People(Service):
             users[login] = user
             _ensure_an_admin(users.values())
             put_user(txn, user)
-            log_change(
-                txn,
+            repos(txn).log.append(
                 self._entry(
                     "user-changed" if previous else "user-added",
                     field="role",
@@ -80,8 +79,7 @@ class People(Service):
             if users:
                 _ensure_an_admin(users.values())
             delete_user(txn, login)
-            log_change(
-                txn,
+            repos(txn).log.append(
                 self._entry("user-removed", field="role", account=login, old=_describe(removed)),
             )
         return removed
@@ -97,8 +95,8 @@ class People(Service):
         with self._write() as txn:
             # No target: the refusal is logged, and the log must not learn the address from it.
             self._authorize(txn, access.FORGET_PERSON)
-            report = forget_person(txn, self.store.data_dir, address)
-            log_change(txn, self._entry("person-forgotten", new=report.pseudonym))
+            report = forget_person(txn, address)
+            repos(txn).log.append(self._entry("person-forgotten", new=report.pseudonym))
         # The register's snapshots (and copies a restore set aside) must forget them too.
         forget_in_copies(
             self.store.data_dir, report.address, report.names, report.pseudonym, db=self.store.db

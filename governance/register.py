@@ -6,25 +6,21 @@ validates like the CSV import does, and writes one change-log entry per changed 
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from tinydb.table import Document
-
 from governance import access
-from governance.errors import FieldError, ImportRefused, RowProblem, UnknownAccount
+from governance.account_refs import resolve as resolve  # also offered from here
+from governance.csvio import RepeatedRows
+from governance.errors import FieldError, ImportRefused, RowProblem
 from governance.fields import (
     ACCOUNT_FIELD_PARSERS,
     format_value,
-    parse_handle,
     parse_person,
-    parse_platform,
 )
-from governance.i18n import t
 from governance.model import (
     EDITABLE_FIELDS,
     Account,
@@ -38,22 +34,8 @@ from governance.model import (
 )
 from governance.monthly import STOCKHOLM
 from governance.service import Service
-from governance.storage.database import ReadTransaction, WriteTransaction
-from governance.store import (
-    INDEX,
-    Store,
-    get_account,
-    handle_index,
-    load_accounts,
-    load_departments,
-    log_change,
-    put_account,
-    put_department,
-    read_change_log,
-)
+from governance.store import ReadTransaction, Store, WriteTransaction, repos
 from governance.text_safety import MAX_NAME, check_text
-
-_ACCOUNT_ID = re.compile(r"^[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -88,7 +70,7 @@ def changed_fields(before: Account, after: Account) -> list[str]:
     return names
 
 
-def check_account(account: Account) -> None:
+def check_account_fields(account: Account) -> None:
     """Rules across fields that no single field parser can check."""
     if account.project_end is not None and not account.project:
         raise FieldError("project_end", "field.end_without_project")
@@ -115,13 +97,13 @@ class Register(Service):
     def accounts(self) -> list[Account]:
         """Every account, ordered by platform and handle."""
         with self._read() as txn:
-            accounts = load_accounts(txn)
+            accounts = repos(txn).accounts.all()
         return sorted(accounts, key=lambda a: (a.platform, a.handle))
 
     def departments(self) -> list[Department]:
         """Every department, in name order."""
         with self._read() as txn:
-            return load_departments(txn)
+            return repos(txn).departments.all()
 
     def account(self, ref: str) -> Account:
         """The account named by ``PLATFORM:HANDLE``, by its id, or by a handle used only once."""
@@ -138,7 +120,7 @@ class Register(Service):
         """Change-log entries, oldest first, for one account, one user and/or since a date."""
         with self._read() as txn:
             account_id = resolve(txn, ref).id if ref else None
-            entries = read_change_log(txn)
+            entries = repos(txn).log.read()
         return [
             e
             for e in entries
@@ -165,7 +147,7 @@ class Register(Service):
             )
             department = self._department(txn, str(values.get("department", "")))
             account = Account(
-                id=new_account_id(set(handle_index(txn).values()), self._id_token),
+                id=new_account_id(set(repos(txn).accounts.index().values()), self._id_token),
                 platform=values["platform"],
                 handle=values["handle"],
                 department=department,
@@ -176,9 +158,9 @@ class Register(Service):
                 department=department,
                 editors=tuple(Editor(n, e, self.today()) for n, e in editors),
             )
-            check_account(account)
+            check_account_fields(account)
             self._ensure_unique(txn, account)
-            put_account(txn, account, None)
+            repos(txn).accounts.put(account, None)
             self._log(txn, "account-created", account, new=account.ref)
         return account
 
@@ -197,9 +179,9 @@ class Register(Service):
             if after == before:
                 return before
             after = after.with_changes(updated=self._clock())
-            check_account(after)
+            check_account_fields(after)
             self._ensure_unique(txn, after)
-            put_account(txn, after, before)
+            repos(txn).accounts.put(after, before)
             self._log_diff(txn, before, after)
         return after
 
@@ -222,7 +204,7 @@ class Register(Service):
                 raise FieldError("editor", "field.editor_exists", email=email, account=before.ref)
             editor = Editor(name, email, appointed or self.today())
             after = before.with_changes(editors=(*before.editors, editor), updated=self._clock())
-            put_account(txn, after, before)
+            repos(txn).accounts.put(after, before)
             self._log(txn, "editor-added", after, field="editors", new=str(editor))
         return editor
 
@@ -236,7 +218,7 @@ class Register(Service):
                 raise FieldError("email", "field.no_such_editor", email=email, account=before.ref)
             kept = tuple(e for e in before.editors if e is not editor)
             after = before.with_changes(editors=kept, updated=self._clock())
-            put_account(txn, after, before)
+            repos(txn).accounts.put(after, before)
             self._log(txn, "editor-removed", after, field="editors", old=str(editor))
         return editor
 
@@ -247,7 +229,7 @@ class Register(Service):
             self._authorize(txn, access.CONFIRM_EDITORS, before.department, before.ref)
             now = self._clock()
             after = before.with_changes(editors_confirmed_at=now, editors_confirmed_by=self.user)
-            put_account(txn, after, before)
+            repos(txn).accounts.put(after, before)
             self._log(
                 txn,
                 "editors-confirmed",
@@ -265,15 +247,16 @@ class Register(Service):
         with self._write() as txn:
             self._authorize(txn, access.EDIT_DEPARTMENTS, name, name)
             canonical = self._department(txn, name)
-            existing = next(d for d in load_departments(txn) if d.key == department_key(name))
+            existing = next(
+                d for d in repos(txn).departments.all() if d.key == department_key(name)
+            )
             known = {p.email for p in existing.contacts}
             new = tuple(p for p in contacts if p.email not in known)
             if new:
                 updated = Department(canonical, existing.contacts + new)
-                put_department(txn, updated)
+                repos(txn).departments.put(updated)
                 for person in new:
-                    log_change(
-                        txn,
+                    repos(txn).log.append(
                         self._entry(
                             "contact-added", field="department", account=canonical, new=str(person)
                         ),
@@ -294,68 +277,43 @@ class Register(Service):
             plan = self._plan(txn, rows, path)
             if not plan.changed:
                 return plan
+            stored = repos(txn)
             for name in plan.new_departments:
-                put_department(txn, Department(name))
-                log_change(txn, self._entry("department-created", account=name, new=name))
-            refs = dict(handle_index(txn))
+                stored.departments.put(Department(name))
+                stored.log.append(self._entry("department-created", account=name, new=name))
             for account in plan.created:
-                put_account(txn, account, None, update_index=False)
-                refs[account.ref] = account.id
                 self._log(txn, "account-created", account, new=account.ref)
             for before, after in plan.updated:
-                put_account(txn, after, before, update_index=False)
-                refs.pop(before.ref, None)
-                refs[after.ref] = after.id
                 self._log_diff(txn, before, after)
-            txn.tinydb(INDEX).table("handles").upsert(Document({"refs": refs}, doc_id=1))
+            created = [(account, None) for account in plan.created]
+            stored.accounts.put_many(created + [(after, before) for before, after in plan.updated])
         return plan
 
     def _plan(self, txn: ReadTransaction, rows: Sequence[AccountRow], path: str) -> ImportPlan:
         plan = ImportPlan()
         problems: list[RowProblem] = []
-        index = handle_index(txn)
-        departments = {d.key: d.name for d in load_departments(txn)}
+        index = repos(txn).accounts.index()
+        departments = {d.key: d.name for d in repos(txn).departments.all()}
         taken_ids = set(index.values())
-        seen: dict[str, int] = {}
+        repeated = RepeatedRows[str]("handle", "field.duplicate_in_file")
         now, today = self._clock(), self.today()
         for row in rows:
             values = dict(row.values)
             ref = f"{values['platform']}:{values['handle']}"
-            if ref in seen:
-                reason = t("field.duplicate_in_file", ref=ref, line=seen[ref])
-                problems.append(RowProblem(row.line, "handle", reason))
+            repeat = repeated.check(ref, row.line, ref=ref)
+            if repeat is not None:
+                problems.append(repeat)
                 continue
-            seen[ref] = row.line
             if "department" in values:
                 key = department_key(values["department"])
                 if key not in departments:
                     departments[key] = " ".join(values["department"].split())
                     plan.new_departments.append(departments[key])
                 values["department"] = departments[key]
-            before = get_account(txn, index[ref]) if ref in index else None
-            if before is None:
-                account_id = new_account_id(taken_ids, self._id_token)
-                taken_ids.add(account_id)
-                base = Account(
-                    id=account_id,
-                    platform=values["platform"],
-                    handle=values["handle"],
-                    department="",
-                    created=now,
-                    updated=now,
-                )
-            else:
-                base = before
-            editors = base.editors
-            if row.editors is not None:
-                old = {e.email: e for e in base.editors}
-                editors = tuple(
-                    Editor(name, email, old[email].appointed if email in old else today)
-                    for name, email in row.editors
-                )
-            after = base.with_changes(**values, editors=editors)
+            before = repos(txn).accounts.get(index[ref]) if ref in index else None
+            after = self._row_account(row, values, before, taken_ids, (now, today))
             try:
-                check_account(after)
+                check_account_fields(after)
             except FieldError as error:
                 problems.append(RowProblem(row.line, error.field, error.reason))
                 continue
@@ -367,6 +325,47 @@ class Register(Service):
                 plan.updated.append((before, after.with_changes(updated=now)))
         if problems:
             raise ImportRefused(path, problems)
+        self._authorize_plan(txn, plan)
+        return plan
+
+    def _row_account(
+        self,
+        row: AccountRow,
+        values: Mapping[str, Any],
+        before: Account | None,
+        taken_ids: set[str],
+        when: tuple[datetime, date],
+    ) -> Account:
+        """The account as a row would leave it: ``before`` changed, or new with a fresh id.
+
+        Editors who stay keep their appointment date; new ones are appointed ``when``'s day.
+        """
+        now, today = when
+        if before is None:
+            account_id = new_account_id(taken_ids, self._id_token)
+            taken_ids.add(account_id)
+            base = Account(
+                id=account_id,
+                platform=values["platform"],
+                handle=values["handle"],
+                department="",
+                created=now,
+                updated=now,
+            )
+        else:
+            base = before
+        editors = base.editors
+        if row.editors is not None:
+            old = {e.email: e for e in base.editors}
+            editors = tuple(
+                Editor(name, email, old[email].appointed if email in old else today)
+                for name, email in row.editors
+            )
+        return base.with_changes(**values, editors=editors)
+
+    def _authorize_plan(self, txn: ReadTransaction, plan: ImportPlan) -> None:
+        """Every account the plan creates or changes (in both its departments), and new
+        departments, must be the user's to change: otherwise the whole import is refused."""
         for account in plan.created:
             self._authorize(txn, access.CREATE_ACCOUNT, account.department, account.ref)
         for before, after in plan.updated:
@@ -374,7 +373,6 @@ class Register(Service):
                 self._authorize(txn, access.EDIT_ACCOUNT, department, before.ref)
         if plan.new_departments:
             self._authorize(txn, access.EDIT_DEPARTMENTS, plan.new_departments[0])
-        return plan
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -384,21 +382,23 @@ class Register(Service):
         if not cleaned:
             raise FieldError("department", "field.required")
         check_text(cleaned, "department", limit=MAX_NAME)
-        for department in load_departments(txn):
+        for department in repos(txn).departments.all():
             if department.key == department_key(cleaned):
                 return department.name
         self._authorize(txn, access.EDIT_DEPARTMENTS, cleaned, cleaned)
-        put_department(txn, Department(cleaned))
-        log_change(txn, self._entry("department-created", account=cleaned, new=cleaned))
+        repos(txn).departments.put(Department(cleaned))
+        repos(txn).log.append(self._entry("department-created", account=cleaned, new=cleaned))
         return cleaned
 
     def _ensure_unique(self, txn: ReadTransaction, account: Account) -> None:
-        owner = handle_index(txn).get(account.ref)
+        owner = repos(txn).accounts.index().get(account.ref)
         if owner is not None and owner != account.id:
             raise FieldError("handle", "field.duplicate_account", ref=account.ref)
 
     def _log(self, txn: WriteTransaction, action: str, account: Account, **values: Any) -> None:
-        log_change(txn, self._entry(action, account_id=account.id, account=account.ref, **values))
+        repos(txn).log.append(
+            self._entry(action, account_id=account.id, account=account.ref, **values)
+        )
 
     def _log_diff(self, txn: WriteTransaction, before: Account, after: Account) -> None:
         for name in changed_fields(before, after):
@@ -433,28 +433,3 @@ class Register(Service):
                     new=str(editor),
                 )
 
-
-def resolve(txn: ReadTransaction, ref: str) -> Account:
-    """The account named by ``PLATFORM:HANDLE``, by id, or by a handle that only one account has."""
-    text = ref.strip()
-    index = handle_index(txn)
-    account_id: str | None = None
-    if ":" in text:
-        platform_text, handle_text = text.split(":", 1)
-        try:
-            key = f"{parse_platform(platform_text)}:{parse_handle(handle_text)}"
-        except FieldError:
-            raise UnknownAccount(ref=text) from None
-        account_id = index.get(key)
-    elif _ACCOUNT_ID.match(text.lower()):
-        account_id = text.lower()
-    else:
-        handle = text.lstrip("@").lower()
-        matches = sorted(k for k in index if k.split(":", 1)[1] == handle)
-        if len(matches) > 1:
-            raise UnknownAccount("error.ambiguous_account", ref=text, matches=", ".join(matches))
-        account_id = index[matches[0]] if matches else None
-    account = get_account(txn, account_id) if account_id else None
-    if account is None:
-        raise UnknownAccount(ref=text)
-    return account

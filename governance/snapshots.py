@@ -38,10 +38,24 @@ from governance.i18n import t
 from governance.storage.database import SCHEMA_VERSION, parse_store_file
 from governance.storage.files import (
     TEMP_MARKER,
+    check_directory,
     ensure_directory,
     read_store_file,
     walk_tree,
     write_atomic,
+)
+from governance.storage.layout import (
+    ACCOUNTS_FOLDER,
+    ACCOUNTS_TABLE,
+    CHANGE_LOG,
+    CORE,
+    HANDLES_TABLE,
+    INDEX,
+    LOCK,
+    REGISTER_FOLDER,
+    SETTINGS_FILE,
+    STORE_FOLDERS,
+    STORE_PATHS,
 )
 
 MANIFEST = "kontokoll-backup.json"
@@ -55,20 +69,10 @@ DEFAULT_KEEP = 10
 MAX_KEEP = 1000
 #: An archive may not unpack to more than this: a crafted one must not exhaust memory.
 MAX_UNPACKED_BYTES = 4 << 30
-SETTINGS_FILE = "settings.toml"
-CHANGE_LOG = "log/changes.jsonl"
-
-#: Every path a store archive may hold (relative, POSIX). A snapshot holds the register ones only.
-_STORE_PATHS = re.compile(
-    r"register/(core|index)\.json|register/accounts/(0\d|1\d|2\d|3[01])\.json"
-    r"|stats/(0\d|1\d|2\d|3[01])\.json"
-    r"|audit/(index|acks|waivers)\.json|audit/runs/[A-Za-z0-9_-]{1,64}\.json"
-    r"|log/changes\.jsonl|settings\.toml"
-)
 #: The folders (and top-level files) a scope covers, for collecting and replacing.
 SCOPE_ROOTS: Mapping[str, tuple[str, ...]] = {
-    "store": ("register", "stats", "audit", "log", SETTINGS_FILE),
-    "register": ("register",),
+    "store": (*STORE_FOLDERS, SETTINGS_FILE),
+    "register": (REGISTER_FOLDER,),
 }
 
 
@@ -79,9 +83,9 @@ def clock() -> datetime:
 
 def in_scope(rel: str, scope: str) -> bool:
     """Whether ``rel`` is a store file an archive of ``scope`` holds."""
-    if not _STORE_PATHS.fullmatch(rel):
+    if not STORE_PATHS.fullmatch(rel):  # a snapshot holds the register's paths only
         return False
-    return scope == "store" or rel.startswith("register/")
+    return scope == "store" or rel.startswith(REGISTER_FOLDER + "/")
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,8 @@ def collect_files(root: Path, scope: str) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for top in SCOPE_ROOTS[scope]:
         base = root / top
+        if top != SETTINGS_FILE:
+            check_directory(base)  # a linked or foreign folder is refused, never read through
         candidates = [base] if top == SETTINGS_FILE else walk_tree(base) if base.is_dir() else []
         for path in candidates:
             rel = path.relative_to(root).as_posix()
@@ -180,8 +186,33 @@ def open_archive(path: Path, data: bytes | None = None) -> Archive:
         except KontokollError as error:
             detail = str(error)
             raise ArchiveRefused(path, "backup.reason.bad_file", file=rel, detail=detail) from None
+    _check_register_whole(path, members)
     return Archive(path, manifest["scope"], str(manifest.get("created", "")), manifest["schema"],
                    members)
+
+
+def _check_register_whole(path: Path, members: Mapping[str, bytes]) -> None:
+    """An archive must hold a whole register: the core file (with the users), the handle index,
+    and an index that names exactly the accounts of its shards.
+
+    Restoring one without its index would let a re-import double every account; one without
+    its core file would drop every user and so make everyone admin.
+    """
+    accounts: set[str] = set()
+    for rel, raw in members.items():
+        if rel.startswith(ACCOUNTS_FOLDER + "/"):
+            docs = parse_store_file(Path(rel), raw).get(ACCOUNTS_TABLE, {})
+            accounts.update(str(doc.get("id")) for doc in docs.values())
+    # A register without accounts (departments only, early on) has no index yet.
+    for rel in (CORE, INDEX) if accounts or INDEX in members else (CORE,):
+        if rel not in members:
+            raise ArchiveRefused(path, "backup.reason.incomplete", file=rel)
+    if INDEX not in members:
+        return
+    index = parse_store_file(Path(INDEX), members[INDEX]).get(HANDLES_TABLE, {}).get("1", {})
+    refs = index.get("refs") if isinstance(index, dict) else None
+    if not isinstance(refs, dict) or set(map(str, refs.values())) != accounts:
+        raise ArchiveRefused(path, "backup.reason.index_disagrees", file=INDEX)
 
 
 def _read_members(path: Path, raw: bytes) -> dict[str, bytes]:
@@ -289,10 +320,12 @@ def snapshot_if_due(root: Path, file_mode: int, dir_mode: int) -> Path | None:
     is added, so it stands for the newest snapshot's time without listing the folder.
     """
     now = clock()
-    try:
-        age = now.timestamp() - os.stat(root / SNAPSHOT_DIR).st_mtime
+    folder = root / SNAPSHOT_DIR
+    try:  # lstat: a planted link must not stand for the folder (checked below when one is due)
+        age = now.timestamp() - os.lstat(folder).st_mtime
     except FileNotFoundError:
         age = math.inf
+    check_directory(folder)
     if age < SNAPSHOT_INTERVAL_S:
         return None
     return take_snapshot(root, now, file_mode=file_mode, dir_mode=dir_mode)
@@ -328,6 +361,7 @@ def take_snapshot(root: Path, now: datetime, *, file_mode: int, dir_mode: int) -
 def list_snapshots(root: Path) -> list[Path]:
     """The automatic snapshots, oldest first (their names sort by time)."""
     folder = root / SNAPSHOT_DIR
+    check_directory(folder)  # never list (and so prune or rewrite) through a planted link
     if not folder.is_dir():
         return []
     return sorted(
@@ -373,6 +407,6 @@ def restore_hint(path: str, find_root: Callable[[Path], Path | None] | None = No
 def data_dir_of(file: Path) -> Path | None:
     """The data directory a store file belongs to: the nearest folder above it with a lock."""
     for parent in list(file.parents)[:4]:
-        if (parent / ".lock").exists():
+        if (parent / LOCK).exists():
             return parent
     return None

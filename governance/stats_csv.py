@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from governance import access
-from governance.csvio import read_csv, render_csv
+from governance.csvio import RepeatedRows, read_csv, render_csv
 from governance.errors import FieldError, ImportRefused, RowProblem
 from governance.fields import check_moment, parse_handle, parse_month, parse_platform
 from governance.i18n import t
@@ -28,8 +28,7 @@ from governance.monthly import (
     month_of,
 )
 from governance.service import Service
-from governance.storage.database import ReadTransaction
-from governance.store import SHARDS, doc_id, handle_index, log_change, stats_file
+from governance.store import ReadTransaction, repos
 
 STATS_COLUMNS: tuple[str, ...] = (
     "platform",
@@ -113,9 +112,9 @@ class StatsFiles(Service):
         with self._write() as txn:
             self._authorize(txn, access.IMPORT_STATS, target=str(path))
             plan = _plan(txn, path, data)
-            self.store.stats.save_batch(plan.records)  # joins this transaction
-            log_change(
-                txn,
+            stored = repos(txn)
+            stored.stats.save(plan.records)
+            stored.log.append(
                 self._entry(
                     "stats-imported",
                     field="stats",
@@ -140,9 +139,9 @@ class StatsFiles(Service):
 def _plan(txn: ReadTransaction, path: Path, data: bytes | None = None) -> StatsImportPlan:
     table = read_csv(path, required=STATS_COLUMNS, data=data)
     problems = list(table.problems)
-    index = handle_index(txn)
+    index = repos(txn).accounts.index()
     plan = StatsImportPlan()
-    first_line: dict[tuple[str, str], int] = {}
+    repeated = RepeatedRows[tuple[str, str]]("month", "audit.stats.duplicate_row")
     for line, values in table.rows:
         try:
             ref = f"{parse_platform(values['platform'])}:{parse_handle(values['handle'])}"
@@ -158,28 +157,16 @@ def _plan(txn: ReadTransaction, path: Path, data: bytes | None = None) -> StatsI
         except FieldError as error:
             problems.append(RowProblem(line, error.field, error.reason))
             continue
-        key = (account_id, record.month)
-        if key in first_line:
-            problems.append(
-                RowProblem(
-                    line,
-                    "month",
-                    t(
-                        "audit.stats.duplicate_row",
-                        ref=ref,
-                        month=record.month,
-                        line=first_line[key],
-                    ),
-                )
-            )
+        repeat = repeated.check((account_id, record.month), line, ref=ref, month=record.month)
+        if repeat is not None:
+            problems.append(repeat)
             continue
-        first_line[key] = line
         plan.records.append(record)
     if problems:
         raise ImportRefused(table.path, sorted(problems, key=lambda p: p.line))
+    stats = repos(txn).stats
     for record in plan.records:
-        doc = txn.table(stats_file(record.account_id), "months").get(str(doc_id(record.account_id)))
-        stored = doc["months"].get(record.month) if doc else None
+        stored = stats.rows(record.account_id).get(record.month)
         if stored is None:
             plan.new += 1
         elif _same(stored, record.to_row()):
@@ -199,28 +186,28 @@ def _same(stored: list[object], row: list[object]) -> bool:
 
 
 def _export_rows(txn: ReadTransaction) -> Iterator[tuple[str, ...]]:
-    refs = {account_id: ref for ref, account_id in handle_index(txn).items()}
-    for shard in range(SHARDS):
-        for doc in txn.table(f"stats/{shard:02d}.json", "months").values():
-            ref = refs.get(doc["account_id"])
-            if ref is None:
-                continue
-            platform, handle = ref.split(":", 1)
-            for month, row in doc["months"].items():
-                last_post = (
-                    datetime.fromisoformat(row[0]).astimezone(STOCKHOLM).isoformat()
-                    if row[0]
-                    else ""
-                )
-                counts = dict(zip(COUNT_FIELDS, row[1:], strict=True))
-                yield (
-                    platform,
-                    handle,
-                    month,
-                    _cell(counts["posts"]),
-                    last_post,
-                    *(_cell(counts[name]) for name in COUNT_FIELDS if name != "posts"),
-                )
+    stored = repos(txn)
+    refs = {account_id: ref for ref, account_id in stored.accounts.index().items()}
+    for account_id, months in stored.stats.all_rows():
+        ref = refs.get(account_id)
+        if ref is None:
+            continue
+        platform, handle = ref.split(":", 1)
+        for month, row in months.items():
+            last_post = (
+                datetime.fromisoformat(row[0]).astimezone(STOCKHOLM).isoformat()
+                if row[0]
+                else ""
+            )
+            counts = dict(zip(COUNT_FIELDS, row[1:], strict=True))
+            yield (
+                platform,
+                handle,
+                month,
+                _cell(counts["posts"]),
+                last_post,
+                *(_cell(counts[name]) for name in COUNT_FIELDS if name != "posts"),
+            )
 
 
 def _cell(value: object) -> str:

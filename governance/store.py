@@ -1,13 +1,63 @@
-"""The store: Kontokoll's data directory, laid out so that small edits stay small.
+"""The store: Kontokoll's data directory, and the one interface through which services use it.
+
+The store layer is this module and :mod:`governance.storage` (nothing else imports tinydb, calls
+``txn.table``/``txn.tinydb`` or spells a store file's name; ``tests/governance/test_layers.py``
+checks it). Services open a transaction and ask its repositories for what they need:
+
+    with store.read() as txn:               # a consistent view (shared lock)
+        accounts = repos(txn).accounts.all()
+    with store.write() as txn:              # lands whole or not at all (exclusive lock)
+        r = repos(txn)
+        r.accounts.put(after, before)       # also keeps the PLATFORM:HANDLE index
+        r.log.append(entry)
+
+The interface (:class:`~governance.storage.repositories.Repositories`, ``repos(txn)``):
+
+- ``accounts``: ``all()`` (the fast bulk read), ``get(id)``, ``index()`` (``PLATFORM:HANDLE`` ->
+  id), ``put(account, previous)``, ``put_many([(account, previous), ...])`` (index written once),
+  ``rebuild_index()`` (doctor), ``shards()`` (raw documents with their stats, for the audit
+  engine's single pass).
+- ``departments``: ``all()``, ``put(department)``.
+- ``users``: ``all()``, ``put(login, doc)``, ``remove(login)``, ``shaped()`` (as documents:
+  :class:`governance.access.User` decodes them).
+- ``stats``: ``months(id)``, ``rows(id)``, ``all()``, ``all_rows()``, ``save(records)``,
+  ``save_outcomes(outcomes)``, ``outcome(id)``, ``outcomes()``.
+- ``runs``: ``summaries()``, ``exists(id)``, ``document(id)``, ``put(id, number, summary, doc)``;
+  ``acks``, ``waivers``, ``revisions``: ``all()``, ``add(doc)`` (documents: :mod:`audits` decodes
+  them; ``where`` names them in messages).
+- ``log``: ``append(entry)``, ``read()``, ``documents()``, ``rewrite(docs)``.
+- ``files``: whole documents for what treats every record alike (forget, restore): ``listing()``,
+  ``raw(rel)``, ``documents(rel)``, ``replace(rel, data)``, ``delete(rel)``,
+  ``remove_temp_files()``.
+
+Besides, ``txn.shaped(where)`` turns a record of the wrong shape into a "corrupt store" message
+naming where it was read. :attr:`Store.stats` reads and writes stats in a transaction of its own.
+Backup, restore, snapshots and ``doctor`` work on the file backend's files themselves (with the
+names from :mod:`governance.storage.layout`), as a database's own dump and check tools would.
+
+A second backend (PostgreSQL, for a region sharing one register) is a new module with a ``Store``
+whose ``read()``/``write()`` yield transactions and a ``Repositories`` with the same methods; the
+services stay as they are.
+
+The data directory, as :mod:`governance.storage.layout` defines it:
 
     DATA_DIR/
-      .lock                     the inter-process lock
-      register/core.json        departments (and later users, revisions)
-      register/index.json       PLATFORM:HANDLE -> account id, for quick lookups and uniqueness
-      register/accounts/NN.json accounts with their editors, in SHARDS files by account id
-      stats/NN.json             monthly stats and sync outcomes, sharded the same way
-      log/changes.jsonl         the append-only change log
-      demo/                     the demo register, a whole store of its own
+      .lock                       the inter-process lock
+      store.json                  the manifest: every store file the store has written
+      journal.json                a redo journal, only while a multi-file commit is under way
+      settings.toml               the audit's thresholds and [backup] (optional; not a store file)
+      register/core.json          tables departments, users, revisions
+      register/index.json         table handles: PLATFORM:HANDLE -> account id
+      register/accounts/NN.json   table accounts: accounts with their editors, in 32 shards by id
+      stats/NN.json               tables months, outcomes: sharded like the accounts
+      audit/index.json            table runs: one summary per audit run (doc id = run number)
+      audit/runs/<id>.json        table run: one run with its settings and findings
+      audit/acks.json             table acks: acknowledged findings
+      audit/waivers.json          table waivers: waived findings
+      log/changes.jsonl           the append-only change log (one JSON object a line)
+      snapshots/                  automatic register snapshots (governance.snapshots)
+      .restore-previous-TIME/     the files a restore replaced (governance.backup)
+      demo/                       the demo register, a whole store of its own
 
 The register lives apart from the bulky stats, and both are sharded, so one editor change rewrites
 one file of a few hundred kilobytes even with 10,000 accounts. Every change goes through a
@@ -16,43 +66,37 @@ one file of a few hundred kilobytes even with 10,000 accounts. Every change goes
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from tinydb import Query
-from tinydb.table import Document
-
-from governance.errors import StoreCorrupt
 from governance.model import Account, ChangeEntry, Department
 from governance.monthly import MonthlyStats, SyncOutcome
 from governance.snapshots import snapshot_if_due
-from governance.storage.database import (
-    Database,
-    ReadTransaction,
-    WriteTransaction,
-    bulk_allocation,
-)
+from governance.storage.database import Database, ReadTransaction, WriteTransaction
 from governance.storage.layout import (
     CHANGE_LOG,
     CORE,
     INDEX,
     SHARDS,
     account_file,
-    account_shard,
     shard_of,
     stats_file,
-    stats_shard,
 )
+from governance.storage.repositories import Repositories, doc_id
 
 __all__ = [
     "CHANGE_LOG",
     "CORE",
     "INDEX",
     "SHARDS",
+    "ReadTransaction",
+    "Repositories",
     "Store",
+    "WriteTransaction",
     "account_file",
+    "doc_id",
+    "repos",
     "shard_of",
     "stats_file",
 ]
@@ -88,6 +132,11 @@ class Store:
         self.db.close()
 
 
+def repos(txn: ReadTransaction) -> Repositories:
+    """The repositories over ``txn``: everything a service reads or changes goes through them."""
+    return Repositories(txn)
+
+
 def _check_register_files(txn: ReadTransaction) -> None:
     """Refuse a damaged or too new register before any command works on it.
 
@@ -99,118 +148,49 @@ def _check_register_files(txn: ReadTransaction) -> None:
     txn.load(INDEX)
 
 
-# --- register tables, used inside a transaction --------------------------------------------------
-# Each file is a TinyDB database; an account's TinyDB doc id is its hex id read as a number, so a
-# lookup by id is a dictionary access, not a scan.
-
-ACCOUNT_ID_DIGITS = 12
-
-
-def doc_id(account_id: str) -> int:
-    """The TinyDB document id of an account (its 12 hex digits as an integer)."""
-    return int(account_id, 16)
+# --- shorthands, for the callers that predate the repositories ----------------------------------
 
 
 def load_accounts(txn: ReadTransaction) -> list[Account]:
-    """Every account in the register.
-
-    A bulk read scans the TinyDB tables' documents directly: going through TinyDB's Table would
-    copy each of 10,000 documents once more for nothing.
-    """
-    accounts: list[Account] = []
-    with bulk_allocation():
-        for shard in range(SHARDS):
-            rel = account_shard(shard)
-            with txn.shaped(rel):
-                accounts.extend(_account(doc) for doc in txn.table(rel, "accounts").values())
-    return accounts
-
-
-def _account(doc: dict[str, Any]) -> Account:
-    """An account from its stored document, refusing one whose key fields are not text."""
-    if not all(isinstance(doc.get(name), str) for name in _KEY_FIELDS):
-        raise TypeError(f"account fields {', '.join(_KEY_FIELDS)} must be text")
-    return Account.from_doc(doc)
-
-
-_KEY_FIELDS = ("id", "platform", "handle", "department")
+    """Every account in the register (``repos(txn).accounts.all()``)."""
+    return Repositories(txn).accounts.all()
 
 
 def get_account(txn: ReadTransaction, account_id: str) -> Account | None:
-    """The account with this id, if any."""
-    rel = account_file(account_id)
-    doc = txn.tinydb(rel).table("accounts").get(doc_id=doc_id(account_id))
-    with txn.shaped(rel):
-        return _account(dict(doc)) if isinstance(doc, dict) else None
+    return Repositories(txn).accounts.get(account_id)
 
 
 def handle_index(txn: ReadTransaction) -> dict[str, str]:
-    """``PLATFORM:HANDLE`` -> account id, for every account. Read-only."""
-    doc = txn.tinydb(INDEX).table("handles").get(doc_id=1)
-    if not isinstance(doc, dict):
-        return {}
-    refs = doc.get("refs")
-    if not isinstance(refs, dict) or not all(isinstance(v, str) for v in refs.values()):
-        raise StoreCorrupt(path=str(txn.path(INDEX)), detail="the handle index is not a mapping")
-    return refs
+    return Repositories(txn).accounts.index()
 
 
-def put_account(
-    txn: WriteTransaction,
-    account: Account,
-    previous: Account | None,
-    *,
-    update_index: bool = True,
-) -> None:
-    """Store ``account`` (new or changed) and keep the handle index in step.
-
-    A bulk import passes ``update_index=False`` and writes the index once at the end.
-    """
-    table = txn.tinydb(account_file(account.id)).table("accounts")
-    table.upsert(Document(account.to_doc(), doc_id=doc_id(account.id)))
-    if update_index and (previous is None or previous.ref != account.ref):
-        refs = dict(handle_index(txn))
-        if previous is not None:
-            refs.pop(previous.ref, None)
-        refs[account.ref] = account.id
-        txn.tinydb(INDEX).table("handles").upsert(Document({"refs": refs}, doc_id=1))
+def put_account(txn: WriteTransaction, account: Account, previous: Account | None) -> None:
+    Repositories(txn).accounts.put(account, previous)
 
 
 def load_departments(txn: ReadTransaction) -> list[Department]:
-    """Every department, in name order."""
-    docs = txn.tinydb(CORE).table("departments")
-    with txn.shaped(CORE):
-        return sorted((Department.from_doc(d) for d in docs), key=lambda d: d.key)
+    return Repositories(txn).departments.all()
 
 
 def put_department(txn: WriteTransaction, department: Department) -> None:
-    """Add or replace a department (matched by its case-insensitive name)."""
-    table = txn.tinydb(CORE).table("departments")
-    table.upsert(department.to_doc(), Query().key == department.key)
+    Repositories(txn).departments.put(department)
 
 
 def log_change(txn: WriteTransaction, entry: ChangeEntry) -> None:
     """Append one entry to the change log (lands with the transaction)."""
-    txn.append(CHANGE_LOG, entry.to_doc())
+    Repositories(txn).log.append(entry)
 
 
 def read_change_log(txn: ReadTransaction) -> list[ChangeEntry]:
-    """The whole change log, oldest first."""
-    entries = []
-    for number, doc in enumerate(txn.lines(CHANGE_LOG), start=1):
-        try:
-            entries.append(ChangeEntry.from_doc(doc))
-        except (KeyError, TypeError, ValueError):
-            with txn.shaped(f"{CHANGE_LOG}:{number}"):  # names the line, like a bad JSON line
-                raise
-    return entries
+    return Repositories(txn).log.read()
 
 
 # --- stats --------------------------------------------------------------------------------------
 
 
 class StatsRepository:
-    """Monthly stats and sync outcomes, per account, beside the register."""
+    """Monthly stats and sync outcomes, each call in a transaction of its own (or the caller's,
+    when one is open in this thread)."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -219,73 +199,32 @@ class StatsRepository:
         """Insert or replace many monthly records (by account and month) in one transaction."""
         if not records:
             return
-        by_account: dict[str, list[MonthlyStats]] = {}
-        for record in records:
-            by_account.setdefault(record.account_id, []).append(record)
         with self._store.write() as txn:
-            for account_id, months in by_account.items():
-                table = txn.tinydb(stats_file(account_id)).table("months")
-                found = table.get(doc_id=doc_id(account_id))
-                doc = dict(found) if isinstance(found, dict) else {"months": {}}
-                stored = dict(doc["months"])
-                for record in months:
-                    stored[record.month] = record.to_row()
-                doc = {"account_id": account_id, "months": stored}
-                table.upsert(Document(doc, doc_id=doc_id(account_id)))
+            repos(txn).stats.save(records)
 
     def save_outcomes(self, outcomes: Sequence[SyncOutcome]) -> None:
         """Record how the last sync of each account ended."""
         if not outcomes:
             return
         with self._store.write() as txn:
-            for outcome in outcomes:
-                table = txn.tinydb(stats_file(outcome.account_id)).table("outcomes")
-                table.upsert(Document(outcome.to_doc(), doc_id=doc_id(outcome.account_id)))
+            repos(txn).stats.save_outcomes(outcomes)
 
     def for_account(self, account_id: str) -> list[MonthlyStats]:
         """Every stored month of one account, oldest first."""
-        rel = stats_file(account_id)
         with self._store.read() as txn:
-            doc = txn.tinydb(rel).table("months").get(doc_id=doc_id(account_id))
-            with txn.shaped(rel):
-                return _months_of(account_id, doc if isinstance(doc, dict) else None)
+            return repos(txn).stats.months(account_id)
 
     def all(self) -> dict[str, list[MonthlyStats]]:
         """Every account's stored months, oldest first, keyed by account id."""
-        result: dict[str, list[MonthlyStats]] = {}
-        with self._store.read() as txn, bulk_allocation():
-            for shard in range(SHARDS):
-                rel = stats_shard(shard)
-                with txn.shaped(rel):
-                    for doc in txn.table(rel, "months").values():
-                        result[doc["account_id"]] = _months_of(doc["account_id"], doc)
-        return result
+        with self._store.read() as txn:
+            return repos(txn).stats.all()
 
     def outcome(self, account_id: str) -> SyncOutcome | None:
         """How the last sync of this account ended, if it was ever synced."""
-        rel = stats_file(account_id)
         with self._store.read() as txn:
-            doc = txn.tinydb(rel).table("outcomes").get(doc_id=doc_id(account_id))
-            with txn.shaped(rel):
-                return SyncOutcome.from_doc(dict(doc)) if isinstance(doc, dict) else None
+            return repos(txn).stats.outcome(account_id)
 
     def outcomes(self) -> dict[str, SyncOutcome]:
         """The last sync outcome of every account that was ever synced."""
-        result: dict[str, SyncOutcome] = {}
         with self._store.read() as txn:
-            for shard in range(SHARDS):
-                rel = stats_shard(shard)
-                with txn.shaped(rel):
-                    for doc in txn.tinydb(rel).table("outcomes"):
-                        outcome = SyncOutcome.from_doc(dict(doc))
-                        result[outcome.account_id] = outcome
-        return result
-
-
-def _months_of(account_id: str, doc: Mapping[str, Any] | None) -> list[MonthlyStats]:
-    if not doc:
-        return []
-    return [
-        MonthlyStats.from_row(account_id, month, row)
-        for month, row in sorted(doc["months"].items())
-    ]
+            return repos(txn).stats.outcomes()

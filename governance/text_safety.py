@@ -34,7 +34,11 @@ _UNSAFE_CLASS = (
     "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0001\U000e0020-\U000e007f"
+    + "\u034f\u115f\u1160\u3164\uffa0"  # INVISIBLE_LETTERS, below
 )
+#: Letters and marks that draw nothing (the Hangul fillers, the combining grapheme joiner): not
+#: controls, but a name made of them looks empty or like another name.
+INVISIBLE_LETTERS = "\u034f\u115f\u1160\u3164\uffa0"
 UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
 # The same without TAB (0x09) and LF (0x0a), for long free text.
 _UNSAFE_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f" + _UNSAFE_CLASS.removeprefix("\x00-\x1f") + "]")

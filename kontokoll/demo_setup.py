@@ -1,7 +1,8 @@
 """The whole demo: the register, its stats synced from the in-repo emulation, and an audit history.
 
 ``governance.demo`` builds the register; the platform emulation (driven by the demo's activity
-levels) serves its stats through the real clients and sync, exactly as the platforms would; and
+levels, through ``governance.emulation.demo``, the one demo source the app's sync uses too) serves
+its stats through the real clients and sync, exactly as the platforms would; and
 ``audits.demo_history`` records a guideline revision and runs two quarters' audits.
 
 The demo is built whole or not at all: every step runs in a folder of its own next to
@@ -20,15 +21,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from governance.demo import demo_activity, demo_dir, fill_demo_register
+from governance.demo import demo_dir, fill_demo_register
 from governance.model import utc_now
 from governance.register import Register
 from governance.storage.files import fsync_directory
 from governance.storage.lock import DirectoryLock
 from governance.store import Store
 
-#: The emulation's seed for the demo: the same figures on every machine for the same day.
-DEMO_SEED = 2035
 #: Folders next to the demo: one being built, and a replaced demo on its way out (``--rebuild``).
 BUILDING_PREFIX = ".demo-building-"
 REPLACED_PREFIX = ".demo-replaced-"
@@ -108,24 +107,8 @@ def build_demo_into(directory: Path, now: datetime) -> None:
 def sync_demo_stats(store: Store, now: datetime) -> None:
     """Fill the demo's stats by syncing every account against the emulated platforms."""
     # Imported here: httpx and the emulation are needed only when the demo is first built.
-    import httpx
-
-    from governance.emulation import DEMO_TOKENS, AccountProfile, base_urls, build_emulation
-    from governance.sync import sync_all
+    from governance.emulation.demo import demo_source
+    from governance.sync_service import SyncService
 
     accounts = Register(store).accounts()
-    activity = demo_activity()
-    profiles = [
-        AccountProfile(a.platform, a.platform_id, a.handle, activity.get(a.ref, "active"))
-        for a in accounts
-        if a.platform_id
-    ]
-    app = build_emulation(profiles, now=now, seed=DEMO_SEED)
-    sync_all(
-        store,
-        accounts,
-        transport=httpx.ASGITransport(app=app),
-        tokens=DEMO_TOKENS,
-        base_urls=base_urls(),
-        now=now,
-    )
+    SyncService(store, source=demo_source(accounts, now), clock=lambda: now).sync(accounts)

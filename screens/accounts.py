@@ -12,8 +12,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from governance.fields import PLATFORMS
 from governance.i18n import t
-from screens.localize import localize_bindings
-from screens.services import AccountsSnapshot, AccountSummary, rule_choices
+from screens.view_models import AccountsSnapshot, AccountSummary, rule_choices
 from screens.widgets.account_table import AccountTable
 
 
@@ -33,7 +32,6 @@ class AccountsView(Vertical):
 
     def __init__(self, snapshot: AccountsSnapshot | None, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        localize_bindings(self)
         self._snapshot = snapshot
 
     def compose(self) -> ComposeResult:

@@ -17,19 +17,16 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from governance import access
 from governance.errors import KontokollError
 from governance.i18n import LANGUAGES, current_language, set_language, t
 from governance.text_safety import visible
-from screens.account_detail import AccountDetailScreen
-from screens.audit import AuditView
-from screens.commands import AccountsProvider
+from screens.account import AccountDetailScreen
+from screens.commands import AccountsProvider, CommandSource
 from screens.dialogs import HelpScreen
-from screens.guideline import GuidelineView
-from screens.localize import localize_bindings
 from screens.main import MainScreen
-from screens.messages import AccountChanged, SnapshotLoaded
-from screens.services import AccountsSnapshot, Services
+from screens.messages import AccountChanged, LanguageChanged, SnapshotLoaded
+from screens.services import Services
+from screens.view_models import AccountsSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +62,6 @@ class KontokollApp(App[int]):
         if language is not None:
             set_language(language)
         super().__init__()
-        localize_bindings(self)
         self.services = services
         self.start = start
         self.demo = demo
@@ -197,96 +193,26 @@ class KontokollApp(App[int]):
             )
 
     async def action_switch_language(self, language: str | None = None) -> None:
-        """Switch the UI between Swedish and English, keeping the screens where they are."""
+        """Switch the UI between Swedish and English, keeping the screens where they are.
+
+        Each screen recomposes in the new language when it handles ``LanguageChanged`` (the
+        detail screen keeps its account); the footers follow through ``refresh_bindings``, since
+        bindings are translated where they are displayed.
+        """
         if language is None:
             language = next(lang for lang in LANGUAGES if lang != current_language())
         set_language(language)
-        localize_bindings(self)
         for screen in self.screen_stack:
-            localize_bindings(screen)
-            if isinstance(screen, MainScreen | AccountDetailScreen):
-                await screen.recompose()
-            if isinstance(screen, AccountDetailScreen):
-                screen.refill()
-        for screen in self.screen_stack:
-            for node in screen.walk_children(with_self=False):
-                if node._merged_bindings is not None and node._merged_bindings.key_to_bindings:
-                    localize_bindings(node)
+            screen.post_message(LanguageChanged())
         if self.demo:
             self.sub_title = t("tui.subtitle_demo")
         self.refresh_bindings()
         self.notify(t("tui.language_switched"))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every action of the app and of the screen on show, in the user's language."""
-        snapshot = self.snapshot
-        rights = snapshot.rights if snapshot is not None else None
-
-        def may(action: str, department: str | None = None) -> bool:
-            return rights is not None and rights.may(action, department)
-
-        if isinstance(screen, MainScreen):
-            for tab in ("overview", "accounts", "audit", "guideline"):
-                yield SystemCommand(
-                    t(f"tui.command.{tab}"),
-                    t(f"tui.tip.{tab}"),
-                    lambda tab=tab: screen.action_show_tab(tab),
-                )
-            yield SystemCommand(t("tui.command.filter"), t("tui.tip.filter"), screen.action_filter)
-            yield SystemCommand(t("tui.command.reload"), t("tui.tip.reload"), screen.action_reload)
-            audit = screen.query_one(AuditView)
-            if may(access.RUN_AUDIT):
-                yield SystemCommand(
-                    t("tui.command.run_audit"), t("tui.tip.run_audit"), audit.action_run
-                )
-            if audit.running:
-                yield SystemCommand(
-                    t("tui.command.cancel_audit"), t("tui.tip.cancel"), audit.action_cancel
-                )
-            yield SystemCommand(t("tui.command.export"), t("tui.tip.export"), audit.action_export)
-            yield SystemCommand(
-                t("tui.command.group"), t("tui.tip.group"), audit.action_toggle_grouping
-            )
-            if may(access.RECORD_REVISION):
-                guideline = screen.query_one(GuidelineView)
-
-                def new_revision() -> None:
-                    screen.action_show_tab("guideline")
-                    guideline.action_new_revision()
-
-                yield SystemCommand(
-                    t("tui.command.new_revision"), t("tui.tip.new_revision"), new_revision
-                )
-        if isinstance(screen, AccountDetailScreen):
-            department = screen.account.department if screen.account is not None else None
-            if may(access.EDIT_ACCOUNT, department):
-                yield SystemCommand(t("tui.command.save"), t("tui.tip.save"), screen.action_save)
-            if may(access.CONFIRM_EDITORS, department):
-                yield SystemCommand(
-                    t("tui.command.confirm_editors"),
-                    t("tui.tip.confirm_editors"),
-                    screen.action_confirm_editors,
-                )
-            if may(access.EDIT_EDITORS, department):
-                yield SystemCommand(
-                    t("tui.command.remove_editor"),
-                    t("tui.tip.remove_editor"),
-                    screen.action_remove_editor,
-                )
-            if may(access.ACKNOWLEDGE_FINDING, department):
-                yield SystemCommand(
-                    t("tui.command.acknowledge"),
-                    t("tui.tip.acknowledge"),
-                    screen.action_acknowledge,
-                )
-            if may(access.WAIVE_FINDING, department):
-                yield SystemCommand(t("tui.command.waive"), t("tui.tip.waive"), screen.action_waive)
-            yield SystemCommand(
-                t("tui.command.history"),
-                t("tui.tip.history"),
-                lambda: screen.action_show_tab("history"),
-            )
-            yield SystemCommand(t("tui.command.back"), t("tui.tip.back"), screen.action_back)
+        """The commands of the screen on show (each screen offers its own), then the app's."""
+        if isinstance(screen, CommandSource):
+            yield from screen.commands()
         yield SystemCommand(
             t("tui.command.language"), t("tui.tip.language"), self.action_switch_language
         )

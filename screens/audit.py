@@ -9,10 +9,11 @@ cancel flag between shards, so the screen stays responsive and Escape stops the 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -25,11 +26,11 @@ from audits.quarters import Quarter
 from governance import access
 from governance.i18n import t
 from governance.monthly import STOCKHOLM
+from screens.commands import may
 from screens.dialogs import ConfirmDialog
-from screens.localize import localize_bindings
 from screens.messages import AuditFinished, AuditLoaded, AuditProgress, ExportReady
 from screens.plain import plain, plain_cells
-from screens.services import QuarterAudit, Rights, rule_title
+from screens.view_models import QuarterAudit, Rights, rule_title
 from screens.widgets.account_table import format_count
 
 if TYPE_CHECKING:
@@ -71,7 +72,6 @@ class AuditView(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        localize_bindings(self)
         self.current: QuarterAudit | None = None
         self._stop = threading.Event()
         self._quarters: list[Quarter] = []
@@ -84,8 +84,21 @@ class AuditView(Vertical):
 
     @property
     def rights(self) -> Rights | None:
+        """What the user may do, as the last read of the register said."""
         snapshot = self.kontokoll.snapshot
         return snapshot.rights if snapshot is not None else None
+
+    def commands(self) -> Iterator[SystemCommand]:
+        """The audit's palette commands: run (if the user may), cancel (while running), export
+        and grouping."""
+        if may(self.rights, access.RUN_AUDIT):
+            yield SystemCommand(t("tui.command.run_audit"), t("tui.tip.run_audit"), self.action_run)
+        if self.running:
+            yield SystemCommand(
+                t("tui.command.cancel_audit"), t("tui.tip.cancel"), self.action_cancel
+            )
+        yield SystemCommand(t("tui.command.export"), t("tui.tip.export"), self.action_export)
+        yield SystemCommand(t("tui.command.group"), t("tui.tip.group"), self.action_toggle_grouping)
 
     # --- layout ------------------------------------------------------------------------------
 

@@ -8,15 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown
 from textual.widgets.button import ButtonVariant
 
 from governance.i18n import t
-from screens.localize import localize_bindings
+from screens.localize import LocalizedModalScreen
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(LocalizedModalScreen[bool]):
     """Ask before doing something that cannot be undone from the screen; dismisses True or False."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -27,7 +26,6 @@ class ConfirmDialog(ModalScreen[bool]):
         self, question: str, confirm_label: str, *, variant: ButtonVariant = "error"
     ) -> None:
         super().__init__(classes="dialog")
-        localize_bindings(self)
         self._question = question
         self._confirm_label = confirm_label
         self._variant: ButtonVariant = variant
@@ -51,7 +49,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(LocalizedModalScreen[None]):
     """What each screen is for, the keys, and what the marks in the tables mean."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -66,7 +64,6 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self) -> None:
         super().__init__(classes="dialog")
-        localize_bindings(self)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
@@ -78,7 +75,7 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class FormDialog(ModalScreen[dict[str, str] | None]):
+class FormDialog(LocalizedModalScreen[dict[str, str] | None]):
     """A few labelled text boxes and OK/Cancel; dismisses the texts typed, or None.
 
     The dialog does not validate: the service does, and its error comes back as a notification,
@@ -99,7 +96,6 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
     ) -> None:
         """``fields``: (key, label, initial value) per box."""
         super().__init__(classes="dialog", id=dialog_id)
-        localize_bindings(self)
         self._title = title
         self._fields = fields
         self._confirm_label = confirm_label

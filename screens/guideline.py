@@ -5,11 +5,12 @@ form disabled, and the service refuses them anyway.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static
@@ -19,10 +20,10 @@ from governance import access
 from governance.errors import FieldError
 from governance.i18n import t
 from governance.monthly import STOCKHOLM
-from screens.localize import localize_bindings
+from screens.commands import may
 from screens.messages import GuidelineLoaded
 from screens.plain import plain, plain_cells
-from screens.services import GuidelineState, Rights
+from screens.view_models import GuidelineState, Rights
 
 if TYPE_CHECKING:
     from screens.app import KontokollApp
@@ -62,7 +63,6 @@ class GuidelineView(VerticalScroll):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        localize_bindings(self)
         self.state: GuidelineState | None = None
 
     @property
@@ -114,6 +114,19 @@ class GuidelineView(VerticalScroll):
                 )
                 yield calendar
         yield Static(t("tui.guideline.text"), id="guideline-text", classes="legend")
+
+    def commands(self, reveal: Callable[[], object]) -> Iterator[SystemCommand]:
+        """The palette command to record a revision (AKN only); ``reveal`` first shows this tab."""
+        snapshot = self.kontokoll.snapshot
+        if may(snapshot.rights if snapshot is not None else None, access.RECORD_REVISION):
+
+            def new_revision() -> None:
+                reveal()
+                self.action_new_revision()
+
+            yield SystemCommand(
+                t("tui.command.new_revision"), t("tui.tip.new_revision"), new_revision
+            )
 
     def on_mount(self) -> None:
         self.apply_rights()

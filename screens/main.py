@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from governance.i18n import t
 from screens.accounts import AccountsView
 from screens.audit import AuditView
 from screens.guideline import GuidelineView
-from screens.localize import localize_bindings
+from screens.localize import LocalizedScreen
+from screens.messages import LanguageChanged
 from screens.overview import OverviewView
-from screens.services import AccountsSnapshot, AccountSummary
+from screens.view_models import AccountsSnapshot, AccountSummary
 from screens.widgets.account_table import AccountTable
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 TABS = ("overview", "accounts", "audit", "guideline")
 
 
-class MainScreen(Screen[None]):
+class MainScreen(LocalizedScreen[None]):
     """The app's home: switch tabs with 1–4, filter accounts with /, open one with Enter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -64,7 +66,6 @@ class MainScreen(Screen[None]):
 
     def __init__(self, start: str = "overview") -> None:
         super().__init__(id="main")
-        localize_bindings(self)
         self._start = start if start in TABS else "overview"
         # Starting on the accounts tab, the table takes the focus once it has its rows.
         self._focus_table_when_loaded = self._start == "accounts"
@@ -135,6 +136,24 @@ class MainScreen(Screen[None]):
         )
         if event.pane.id == "accounts" and not in_table_or_filter:
             self.call_after_refresh(self.query_one(AccountTable).focus)
+
+    def commands(self) -> Iterator[SystemCommand]:
+        """The palette commands: the tabs, filter and reload, then the audit's and guideline's."""
+        for tab in TABS:
+            yield SystemCommand(
+                t(f"tui.command.{tab}"), t(f"tui.tip.{tab}"), partial(self.action_show_tab, tab)
+            )
+        yield SystemCommand(t("tui.command.filter"), t("tui.tip.filter"), self.action_filter)
+        yield SystemCommand(t("tui.command.reload"), t("tui.tip.reload"), self.action_reload)
+        yield from self.query_one(AuditView).commands()
+        yield from self.query_one(GuidelineView).commands(
+            reveal=partial(self.action_show_tab, "guideline")
+        )
+
+    @on(LanguageChanged)
+    async def _relabel(self) -> None:
+        """Compose again in the language just chosen."""
+        await self.recompose()
 
     def action_filter(self) -> None:
         """Show the accounts and put the cursor in the filter box."""

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.message import Message
 
 from audits.quarters import Quarter
-from governance.model import Account, ChangeEntry
-from screens.services import (
-    AccountFindings,
+from screens.view_models import (
+    AccountDetail,
     AccountsSnapshot,
     AccountSummary,
-    ChartPoint,
     GuidelineState,
     QuarterAudit,
     SyncResult,
@@ -26,24 +26,33 @@ class SnapshotLoaded(Message):
 
 
 class AccountLoaded(Message):
-    """One account, its chart and its history were read (or re-read after a change)."""
+    """One account and all the detail screen shows of it were read (or re-read after a change)."""
 
-    def __init__(
-        self,
-        account: Account,
-        summary: AccountSummary,
-        chart: list[ChartPoint],
-        history: list[ChangeEntry],
-        notice: str = "",
-        findings: AccountFindings | None = None,
-    ) -> None:
+    def __init__(self, detail: AccountDetail, notice: str = "") -> None:
         super().__init__()
-        self.account = account
-        self.summary = summary
-        self.chart = chart
-        self.history = history
+        self.detail = detail
         self.notice = notice
-        self.findings = findings
+
+
+class ChangeRequested(Message):
+    """A tab of the account detail asks its screen to apply one change, then re-read the account.
+
+    The screen runs ``apply`` in its worker (one change at a time) and shows ``notice`` when the
+    account has been read again; an error becomes a notification and marks the field.
+    """
+
+    def __init__(self, apply: Callable[[], object], notice: str) -> None:
+        super().__init__()
+        self.apply = apply
+        self.notice = notice
+
+
+class LanguageChanged(Message):
+    """The user switched the language: a screen that shows text recomposes in the new one.
+
+    Posted to each screen rather than recomposing it from the app, so that the screen composes
+    in its own context (``data_bind`` in a compose binds to the node composing).
+    """
 
 
 class AccountChanged(Message):
@@ -101,13 +110,4 @@ class GuidelineLoaded(Message):
     def __init__(self, view: GuidelineState, notice: str = "") -> None:
         super().__init__()
         self.view = view
-        self.notice = notice
-
-
-class FindingsLoaded(Message):
-    """One account's findings in the latest audit were read (or re-read after a change)."""
-
-    def __init__(self, findings: AccountFindings, notice: str = "") -> None:
-        super().__init__()
-        self.findings = findings
         self.notice = notice

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Label, Static
 from governance.i18n import t
 from governance.monthly import STOCKHOLM
 from screens.plain import plain_cells
-from screens.services import Overview
+from screens.view_models import Overview
 from screens.widgets.account_table import UNKNOWN, format_count
 
 
@@ -31,6 +31,13 @@ class OverviewView(VerticalScroll):
         if overview is None:
             yield Label(t("tui.overview.loading"), id="overview-loading")
             return
+        yield from self._banners(overview)
+        with Grid(id="overview-grid"):
+            yield from self._panels(overview)
+
+    @staticmethod
+    def _banners(overview: Overview) -> ComposeResult:
+        """Warnings above the figures: an empty register, an overdue revision or audit."""
         if overview.accounts == 0:
             yield Static(t("tui.overview.empty"), id="overview-empty", classes="banner")
         audit = overview.audit
@@ -57,40 +64,42 @@ class OverviewView(VerticalScroll):
                 id="overview-audit-banner",
                 classes="banner -overdue",
             )
-        with Grid(id="overview-grid"):
-            platforms: DataTable[str] = DataTable(
-                cursor_type="none", zebra_stripes=True, id="per-platform", show_cursor=False
-            )
-            platforms.add_columns(t("tui.col.platform"), t("tui.col.accounts"))
-            for platform, count in overview.per_platform:
-                platforms.add_row(platform, format_count(count))
-            yield _panel(
-                t("tui.overview.per_platform", total=overview.accounts),
-                platforms,
-                id="panel-platforms",
-            )
-            departments: DataTable[str] = DataTable(
-                cursor_type="none", zebra_stripes=True, id="per-department", show_cursor=False
-            )
-            departments.add_columns(t("col.department"), t("tui.col.accounts"))
-            for department, count in overview.per_department:
-                departments.add_row(*plain_cells(department, format_count(count)))
-            yield _panel(t("tui.overview.per_department"), departments, id="panel-departments")
-            yield _panel(
-                t("tui.overview.findings"),
-                Static(self._findings_text(overview), id="findings-by-severity", markup=False),
-                id="panel-findings",
-            )
-            yield _panel(
-                t("tui.overview.calendar"),
-                Static(self._calendar_text(overview), id="next-audit"),
-                id="panel-calendar",
-            )
-            yield _panel(
-                t("tui.overview.sync"),
-                Static(self._sync_text(overview), id="last-sync", markup=False),
-                id="panel-sync",
-            )
+
+    def _panels(self, overview: Overview) -> ComposeResult:
+        """The five panels: per platform, per department, findings, calendar, last sync."""
+        platforms: DataTable[str] = DataTable(
+            cursor_type="none", zebra_stripes=True, id="per-platform", show_cursor=False
+        )
+        platforms.add_columns(t("tui.col.platform"), t("tui.col.accounts"))
+        for platform, count in overview.per_platform:
+            platforms.add_row(platform, format_count(count))
+        yield _panel(
+            t("tui.overview.per_platform", total=overview.accounts),
+            platforms,
+            id="panel-platforms",
+        )
+        departments: DataTable[str] = DataTable(
+            cursor_type="none", zebra_stripes=True, id="per-department", show_cursor=False
+        )
+        departments.add_columns(t("col.department"), t("tui.col.accounts"))
+        for department, count in overview.per_department:
+            departments.add_row(*plain_cells(department, format_count(count)))
+        yield _panel(t("tui.overview.per_department"), departments, id="panel-departments")
+        yield _panel(
+            t("tui.overview.findings"),
+            Static(self._findings_text(overview), id="findings-by-severity", markup=False),
+            id="panel-findings",
+        )
+        yield _panel(
+            t("tui.overview.calendar"),
+            Static(self._calendar_text(overview), id="next-audit"),
+            id="panel-calendar",
+        )
+        yield _panel(
+            t("tui.overview.sync"),
+            Static(self._sync_text(overview), id="last-sync", markup=False),
+            id="panel-sync",
+        )
 
     @staticmethod
     def _findings_text(overview: Overview) -> str:

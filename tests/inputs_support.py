@@ -6,7 +6,7 @@ import hashlib
 import io
 import shutil
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +15,7 @@ from audits.service import AuditService
 from governance.monthly import MonthlyStats
 from governance.register import Register
 from governance.store import Store
+from kontokoll.cli.context import CliContext
 from kontokoll.cli.main import main
 from tests.audits.conftest import account_row
 from tests.conftest import FIXED_NOW
@@ -71,12 +72,16 @@ def hashes(directory: Path) -> dict[str, str]:
     }
 
 
-def run_cli(argv: Sequence[str]) -> Outcome:
-    """``kontokoll ARGV`` in this process; any exception escaping main() is a bug and says so."""
+def run_cli(
+    argv: Sequence[str], *, context: Callable[[Path], CliContext] = CliContext
+) -> Outcome:
+    """``kontokoll ARGV`` in this process; any exception escaping main() is a bug and says so.
+
+    ``context`` is passed on to main() (a test's sync source, for one)."""
     out, err = io.StringIO(), io.StringIO()
     try:
         with redirect_stdout(out), redirect_stderr(err):
-            code = main(list(argv))
+            code = main(list(argv), context=context)
     except SystemExit as exited:  # argparse's usage errors
         code = exited.code if isinstance(exited.code, int) else 2
     except Exception:  # reported as the traceback a user would have seen, with the arguments

@@ -168,3 +168,22 @@ def test_write_export_reports_whether_it_replaced(tmp_path: Path, data_dir: Path
     assert write_export(target, b"two", data_dir=data_dir) is True
     assert target.read_bytes() == b"two"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("accounts", "export"),
+        ("stats", "export"),
+        ("audit", "export", "--output"),
+        ("backup", "--output"),
+    ],
+)
+def test_a_target_typed_with_a_trailing_slash_is_a_folder_not_a_file_name(
+    cli: Callable[..., CliResult], tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    target = f"{tmp_path}/newdir/"
+    with pytest.raises(SystemExit) as exited:
+        cli(*args, target)
+    assert exited.value.code == 2
+    assert not (tmp_path / "newdir").exists()

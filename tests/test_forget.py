@@ -296,7 +296,7 @@ def test_forget_is_all_or_nothing(
         raise InputError("forget.unknown_person", email="x")
 
     # The last step of the transaction fails: everything staged before it must be dropped.
-    monkeypatch.setattr("governance.people.log_change", fail)
+    monkeypatch.setattr("governance.storage.repositories.ChangeLog.append", fail)
     with pytest.raises(InputError):
         People(store, user=ME).forget(ADDRESS)
     assert _contents(data_dir) == before

@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 import kontokoll.cli.main as cli_main
-import kontokoll.cli.sync as sync_cli
 from governance.i18n import current_language
+from governance.platforms import PlatformSource
+from kontokoll.cli.context import CliContext
 from tests.conftest import child_env, run_process
 from tests.inputs_support import (
     STATS_HEADER,
@@ -78,6 +79,21 @@ def _arguments(rng: random.Random, out_dir: Path) -> list[str]:
     return argv
 
 
+def offline(data_dir: Path) -> CliContext:
+    """The CLI's context with a sync that never reaches the network: every platform request
+    answers 503."""
+    failing = httpx.MockTransport(lambda request: httpx.Response(503))
+    return CliContext(data_dir, sync_source=lambda: PlatformSource(transport=failing))
+
+
+@pytest.fixture(autouse=True)
+def in_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random arguments name output files relative to the working folder: keep them in tmp."""
+    scratch = tmp_path / "cwd"
+    scratch.mkdir()
+    monkeypatch.chdir(scratch)
+
+
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("template") / "data"
@@ -87,9 +103,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def store_dir(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    # Never the network: every platform request answers 503.
-    failing = httpx.MockTransport(lambda request: httpx.Response(503))
-    monkeypatch.setattr(sync_cli, "transport_override", failing)
+    # Never the network: the cases run with the ``offline`` context.
     # Building the parser is most of a command's time (argparse looks up its translations for
     # every subcommand); one per language keeps hundreds of cases within a few seconds.
     parsers: dict[str, argparse.ArgumentParser] = {}
@@ -117,7 +131,7 @@ def _fuzz(count: int, data_dir: Path, case: Callable[[random.Random, int], list[
     before = hashes(data_dir)
     for number in range(count):
         argv = case(rng, number)
-        outcome = run_cli(["--data-dir", str(data_dir), *argv])
+        outcome = run_cli(["--data-dir", str(data_dir), *argv], context=offline)
         _check(outcome, argv, before, data_dir)
         if outcome.code != 2:
             before = hashes(data_dir)  # an accepted command may change the store
@@ -169,7 +183,7 @@ def test_fuzz_malformed_settings(store_dir: Path) -> None:
     for number in range(300):
         argv = case(rng, number)
         before = hashes(store_dir)
-        outcome = run_cli(["--data-dir", str(store_dir), *argv])
+        outcome = run_cli(["--data-dir", str(store_dir), *argv], context=offline)
         _check(outcome, settings.read_bytes()[:200], before, store_dir)
         if outcome.code == 2:
             refused += 1

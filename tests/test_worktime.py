@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pytest
 from dateutil.easter import easter
 
-from audits.worktime import (
+from governance.worktime import (
     STOCKHOLM,
     answered_on_time,
     clock_start,

@@ -6,8 +6,11 @@ is deterministic for a given ``seed`` and ``now``. Tests mount it with ``httpx.A
 the benchmark serves it over loopback; ``kontokoll demo`` syncs against it in-process::
 
     app = build_emulation(profiles, now=now)
-    report = await sync_all(store, accounts, transport=httpx.ASGITransport(app=app),
-                            tokens=DEMO_TOKENS, base_urls=base_urls(), now=now)
+    source = PlatformSource(transport=httpx.ASGITransport(app=app), tokens=DEMO_TOKENS,
+                            base_urls=base_urls())
+    report = SyncService(store, source=source, clock=lambda: now).sync(accounts)
+
+The demo's own source (its register's accounts, one seed) is :func:`.demo.demo_source`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from datetime import datetime
 
 from governance.emulation.app import FAULT_KINDS, Emulation, Fault, Seen, base_urls
 from governance.emulation.data import ACTIVITIES, AccountProfile
+from governance.fields import API_PLATFORMS
 
 __all__ = [
     "ACTIVITIES",
@@ -34,7 +38,7 @@ __all__ = [
 #: Placeholder tokens the emulation accepts; they open nothing anywhere else.
 DEMO_TOKENS: Mapping[str, str] = {
     platform: f"demo-{platform}-token"
-    for platform in ("facebook", "instagram", "linkedin", "x", "youtube")
+    for platform in API_PLATFORMS
 }
 
 

@@ -1,5 +1,7 @@
 """Platform clients: one per platform, all over the one HTTP layer in :mod:`.http`.
 
+:class:`PlatformSource` says where they read from (the platforms, a proxy, the emulation).
+
 :func:`open_http` opens the HTTP session of a sync; :func:`make_client` builds a platform's client
 on it with the platform's policy and authentication. Tokens go in headers (``Authorization:
 Bearer`` for Meta, LinkedIn and X; ``X-Goog-Api-Key`` for YouTube), never in a URL.
@@ -12,18 +14,14 @@ from collections.abc import Callable, Mapping
 
 from governance.platforms.common import FetchPlan, FetchResult, PlatformClient, SyncTarget
 from governance.platforms.facebook import FacebookClient
-from governance.platforms.http import (
-    PlatformHttp,
-    Policy,
-    Sleep,
-    Throttle,
-    Transport,
-    open_http,
-)
+from governance.platforms.http import PlatformHttp, Sleep
 from governance.platforms.instagram import InstagramClient
 from governance.platforms.linkedin import LinkedInClient, LinkedInPolicy
 from governance.platforms.meta import MetaPolicy
+from governance.platforms.replies import Policy, Throttle
+from governance.platforms.session import Transport, open_http
 from governance.platforms.settings import PLATFORMS, Settings, load_settings
+from governance.platforms.source import PlatformSource
 from governance.platforms.tokens import Redactor, load_tokens
 from governance.platforms.x import XClient, XPolicy
 from governance.platforms.youtube import YouTubeClient, YouTubePolicy
@@ -33,6 +31,7 @@ __all__ = [
     "FetchPlan",
     "FetchResult",
     "PlatformClient",
+    "PlatformSource",
     "Settings",
     "SyncTarget",
     "Throttle",

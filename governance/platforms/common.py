@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from audits.worktime import answered_on_time, reply_deadline
 from governance.monthly import MonthlyStats, add_months, month_of
 from governance.platforms.errors import MalformedResponse
 from governance.platforms.http import PlatformHttp
+from governance.worktime import answered_on_time, reply_deadline
 
 
 class SyncTarget(Protocol):

@@ -35,7 +35,8 @@ from governance.platforms.common import (
     signed,
     stored_time,
 )
-from governance.platforms.http import OK, PlatformHttp, Reply, Verdict, retry_after
+from governance.platforms.http import PlatformHttp
+from governance.platforms.replies import OK, Reply, Verdict, retry_after
 from governance.platforms.settings import Settings
 
 PAGE_SIZE = 50

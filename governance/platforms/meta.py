@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from governance.platforms.common import PageGuard, items, obj
-from governance.platforms.http import OK, PlatformHttp, Reply, Verdict
+from governance.platforms.http import PlatformHttp
+from governance.platforms.replies import OK, Reply, Verdict
 from governance.platforms.settings import Settings
 
 #: Graph error codes that mean "too many calls": app, user, Page, custom, BUC Pages, BUC Instagram.

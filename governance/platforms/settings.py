@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from governance.errors import InputError
+from governance.fields import API_PLATFORMS
 
-#: The platforms Kontokoll has clients for, in the order reports list them.
-PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "linkedin", "x", "youtube")
+#: The platforms Kontokoll has clients for, in the order reports list them (defined, once, as
+#: ``governance.fields.API_PLATFORMS``).
+PLATFORMS: tuple[str, ...] = API_PLATFORMS
 
 #: Meta's current Graph version (changelog, 2026-07-29); deprecations hit every version anyway.
 DEFAULT_GRAPH_VERSION = "v26.0"

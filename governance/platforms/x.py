@@ -37,7 +37,8 @@ from governance.platforms.common import (
     stored_time,
     text,
 )
-from governance.platforms.http import OK, PlatformHttp, Reply, Verdict, retry_after
+from governance.platforms.http import PlatformHttp
+from governance.platforms.replies import OK, Reply, Verdict, retry_after
 from governance.platforms.settings import Settings
 
 USER_PARAMS: dict[str, str | int] = {

@@ -39,7 +39,8 @@ from governance.platforms.common import (
     uint64_text,
 )
 from governance.platforms.errors import PlatformRefused
-from governance.platforms.http import OK, PlatformHttp, Reply, Verdict, retry_after
+from governance.platforms.http import PlatformHttp
+from governance.platforms.replies import OK, Reply, Verdict, retry_after
 from governance.platforms.settings import Settings
 
 THREAD_FIELDS = (

@@ -3,6 +3,9 @@
 - ``files``: atomic file replacement (temp file, fsync, rename, fsync of the directory) and the
   permissions every file is created with.
 - ``lock``: the inter-process reader/writer lock on the data directory.
+- ``layout``: every store file's name, its tables and the shard layout.
+- ``repositories`` (and ``whole_files``): the only code that reads or writes a table; the
+  interface services use, described in :mod:`governance.store`.
 - ``database``: transactions over a directory of TinyDB files, made atomic across files by a
   redo journal, with a per-process cache that is checked against the files on every read.
 """

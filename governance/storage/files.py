@@ -108,25 +108,39 @@ def open_store_file(path: Path, flags: int, mode: int = PRIVATE_FILE_MODE) -> in
 
     Raises FileNotFoundError for a missing file (when ``flags`` does not create it).
     """
-    try:
-        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    try:  # O_NONBLOCK: a planted FIFO must be refused, not waited on; files ignore the flag
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, mode)
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise unsafe(path, "link") from None
         if error.errno == errno.EISDIR:
             raise unsafe(path, "directory") from None
+        if error.errno == errno.ENXIO:  # a FIFO opened for writing without a reader
+            raise unsafe(path, "other") from None
         raise
-    kind = unsafe_kind(os.fstat(fd).st_mode)
+    kind = _unsafe_file(os.fstat(fd))
     if kind is not None:
         os.close(fd)
         raise unsafe(path, kind)
     return fd
 
 
+def _unsafe_file(st: os.stat_result) -> str | None:
+    """What makes a store file unfit: not a regular file, or a hard link to another name.
+
+    A second name for the file (``ln /elsewhere DATA/.lock``) would make every chmod or append
+    reach a file outside the data directory; Kontokoll itself never makes one.
+    """
+    kind = unsafe_kind(st.st_mode)
+    if kind is None and st.st_nlink > 1:
+        return "hardlink"
+    return kind
+
+
 def read_store_file(path: Path) -> bytes | None:
     """The bytes of a store file, or None if it does not exist. Never follows a link."""
-    try:  # O_NONBLOCK: a planted FIFO must be refused, not waited on; files ignore the flag
-        fd = open_store_file(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        fd = open_store_file(path, os.O_RDONLY)
     except FileNotFoundError:
         return None
     try:
@@ -144,7 +158,7 @@ def stat_store_file(path: Path) -> os.stat_result | None:
         st = path.lstat()
     except FileNotFoundError:
         return None
-    kind = unsafe_kind(st.st_mode)
+    kind = _unsafe_file(st)
     if kind is not None:
         raise unsafe(path, kind)
     return st

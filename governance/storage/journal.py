@@ -65,36 +65,49 @@ def is_store_path(rel: object) -> bool:
     return rel == MANIFEST or (len(parts) > 1 and parts[0] in STORE_FOLDERS)
 
 
-def legacy_lines(lines: list[str]) -> bytes:
-    """A rewrite as journals before checksums recorded it: a list of lines."""
-    return "".join(line + "\n" for line in lines).encode()
-
-
 def _plan_shaped(plan: dict[str, Any]) -> bool:
-    """Whether a journal's plan has the shape this code writes (or wrote before checksums)."""
+    """Whether a journal's plan has exactly the shape this code writes, checksums included."""
+    files, rewrites, checks = plan.get("files"), plan.get("rewrites"), plan.get("checks")
+    appends, deletes = plan.get("appends"), plan.get("deletes")
     return (
-        isinstance(plan.get("files"), dict)
-        and isinstance(plan.get("rewrites", {}), dict)
-        and isinstance(plan.get("appends"), list)
-        and all(
-            isinstance(a, dict)
-            and isinstance(a.get("path"), str)
-            and isinstance(a.get("offset"), int)
-            and isinstance(a.get("lines"), list)
-            for a in plan["appends"]
-        )
-        and isinstance(plan.get("deletes"), list)
-        and isinstance(plan.get("checks", {}), dict)
+        isinstance(files, dict)
+        and all(isinstance(doc, dict) for doc in files.values())
+        and isinstance(rewrites, dict)
+        and all(isinstance(text, str) for text in rewrites.values())
+        and isinstance(appends, list)
+        and all(_append_shaped(append) for append in appends)
+        and isinstance(deletes, list)
+        and isinstance(checks, dict)
+        and all(_check_shaped(check) for check in checks.values())
+    )
+
+
+def _append_shaped(append: object) -> bool:
+    return (
+        isinstance(append, dict)
+        and isinstance(append.get("path"), str)
+        and type(append.get("offset")) is int
+        and append["offset"] >= 0
+        and isinstance(append.get("lines"), list)
+        and all(isinstance(line, str) for line in append["lines"])
+    )
+
+
+def _check_shaped(check: object) -> bool:
+    return isinstance(check, dict) and all(
+        check.get(key) is None or isinstance(check.get(key), str) for key in ("before", "after")
     )
 
 
 class JournalCheck:
     """Whether a leftover journal fits the files it would change; refuses it with a reason if not.
 
-    A file must hold either its content from before the commit or the journal's new content; a
-    log must be exactly as long as when the journal was written, or continue past that with a
-    prefix of the journal's own lines (a killed append). Anything else means the files changed
-    after the journal was written, and applying it would destroy data.
+    Every file the journal replaces, rewrites or deletes must have a checksum in it, and must
+    hold either its content from before the commit or the journal's new content (for a delete:
+    none). A log must be exactly as long as when the journal was written, or continue past that
+    with a prefix of the journal's own lines (a killed append). Anything else means the files
+    changed after the journal was written, or the journal is not one Kontokoll wrote, and
+    applying it would destroy data.
     """
 
     def __init__(self, read: Callable[[str], bytes | None], journal_path: Path) -> None:
@@ -102,7 +115,11 @@ class JournalCheck:
         self._path = journal_path
 
     def verify(self, plan: dict[str, Any]) -> None:
-        for rel, check in plan.get("checks", {}).items():
+        checks = plan["checks"]
+        for rel in [*plan["files"], *plan["rewrites"], *plan["deletes"]]:
+            if rel not in checks:
+                self._refuse(t("store.journal_unchecked", path=rel))
+        for rel, check in checks.items():
             current = digest(self._read(rel))
             if current not in (check.get("before"), check.get("after")):
                 self._refuse(t("store.journal_file_changed", path=rel))

@@ -1,32 +1,75 @@
-"""Where each thing lives in a data directory: every store file name and the shard layout.
+"""Where each thing lives in a data directory: every store file name, table name and shard layout.
+
+This is the only module that spells a store file's name. Everything else asks it (or, better, goes
+through the repositories of :mod:`governance.storage.repositories`, which hide files altogether).
 
     DATA_DIR/
-      .lock                     the inter-process lock
-      store.json                the manifest: every store file the store has written
-      journal.json              a redo journal, only while a multi-file commit is under way
-      register/core.json        departments, users, guideline revisions
-      register/index.json       PLATFORM:HANDLE -> account id, for quick lookups and uniqueness
-      register/accounts/NN.json accounts with their editors, in SHARDS files by account id
-      stats/NN.json             monthly stats and sync outcomes, sharded the same way
-      audit/...                 audit runs, acknowledgements and waivers (see audits.runs)
-      log/changes.jsonl         the append-only change log
-      demo/                     the demo register, a whole store of its own
+      .lock                       the inter-process lock
+      store.json                  the manifest: every store file the store has written
+      journal.json                a redo journal, only while a multi-file commit is under way
+      settings.toml               the audit's thresholds and [backup] (optional; not a store file)
+      register/core.json          tables departments, users, revisions
+      register/index.json         table handles: PLATFORM:HANDLE -> account id
+      register/accounts/NN.json   table accounts: accounts with their editors, in SHARDS files
+      stats/NN.json               tables months, outcomes: sharded like the accounts
+      audit/index.json            table runs: one summary per audit run (doc id = run number)
+      audit/runs/<id>.json        table run: one run with its settings and findings
+      audit/acks.json             table acks: acknowledged findings
+      audit/waivers.json          table waivers: waived findings
+      log/changes.jsonl           the append-only change log (one JSON object a line)
+      snapshots/                  automatic register snapshots (governance.snapshots)
+      .restore-previous-TIME/     the files a restore replaced (governance.backup)
+      demo/                       the demo register, a whole store of its own
 """
 
 from __future__ import annotations
 
+import re
 import zlib
 
 SHARDS = 32
+LOCK = ".lock"
 MANIFEST = "store.json"
 JOURNAL = "journal.json"
+SETTINGS_FILE = "settings.toml"
 CORE = "register/core.json"
 INDEX = "register/index.json"
 ACCOUNTS_FOLDER = "register/accounts"
+STATS_FOLDER = "stats"
+AUDIT_FOLDER = "audit"
+AUDIT_INDEX = "audit/index.json"
+AUDIT_RUNS_FOLDER = "audit/runs"
+ACKS = "audit/acks.json"
+WAIVERS = "audit/waivers.json"
 CHANGE_LOG = "log/changes.jsonl"
 #: The folders that hold store files; anything else in the data directory (the demo, snapshots)
 #: is not part of this store.
-STORE_FOLDERS = ("register", "stats", "audit", "log")
+STORE_FOLDERS = ("register", STATS_FOLDER, AUDIT_FOLDER, "log")
+#: The folders whose ``.json`` files are TinyDB documents (the log folder holds JSON lines).
+DOCUMENT_FOLDERS = ("register", STATS_FOLDER, AUDIT_FOLDER)
+#: The folder the automatic snapshots cover: the register, without the bulky, re-syncable stats.
+REGISTER_FOLDER = "register"
+
+# Tables, by the file that holds them.
+DEPARTMENTS_TABLE = "departments"  # CORE
+USERS_TABLE = "users"  # CORE
+REVISIONS_TABLE = "revisions"  # CORE
+HANDLES_TABLE = "handles"  # INDEX
+ACCOUNTS_TABLE = "accounts"  # account shards
+MONTHS_TABLE = "months"  # stats shards
+OUTCOMES_TABLE = "outcomes"  # stats shards
+RUNS_TABLE = "runs"  # AUDIT_INDEX
+RUN_TABLE = "run"  # a run's own file
+ACKS_TABLE = "acks"  # ACKS
+WAIVERS_TABLE = "waivers"  # WAIVERS
+
+#: Every path a store archive may hold (relative, POSIX): the store files and the settings.
+STORE_PATHS = re.compile(
+    r"register/(core|index)\.json|register/accounts/(0\d|1\d|2\d|3[01])\.json"
+    r"|stats/(0\d|1\d|2\d|3[01])\.json"
+    r"|audit/(index|acks|waivers)\.json|audit/runs/[A-Za-z0-9_-]{1,64}\.json"
+    r"|log/changes\.jsonl|settings\.toml"
+)
 
 
 def shard_of(account_id: str) -> str:
@@ -39,7 +82,7 @@ def account_file(account_id: str) -> str:
 
 
 def stats_file(account_id: str) -> str:
-    return f"stats/{shard_of(account_id)}.json"
+    return f"{STATS_FOLDER}/{shard_of(account_id)}.json"
 
 
 def account_shard(shard: int) -> str:
@@ -47,4 +90,31 @@ def account_shard(shard: int) -> str:
 
 
 def stats_shard(shard: int) -> str:
-    return f"stats/{shard:02d}.json"
+    return f"{STATS_FOLDER}/{shard:02d}.json"
+
+
+def run_file(run_id: str) -> str:
+    """The file of one audit run (its id is checked to be ``2026Q4-7``-shaped before use)."""
+    return f"{AUDIT_RUNS_FOLDER}/{run_id}.json"
+
+
+def is_account_shard(rel: str) -> bool:
+    return rel.startswith(ACCOUNTS_FOLDER + "/")
+
+
+def is_stats_shard(rel: str) -> bool:
+    return rel.startswith(STATS_FOLDER + "/")
+
+
+def is_audit_file(rel: str) -> bool:
+    return rel.startswith(AUDIT_FOLDER + "/")
+
+
+def is_document_file(rel: str) -> bool:
+    """Whether ``rel`` (inside the store's folders) is a TinyDB document, not the change log."""
+    return rel.split("/")[0] in DOCUMENT_FOLDERS and rel.endswith(".json")
+
+
+def is_log_file(rel: str) -> bool:
+    """Whether ``rel`` is an append-only JSON-lines log (rather than a TinyDB document)."""
+    return rel.endswith(".jsonl")

@@ -184,7 +184,9 @@ class WriteTransaction(ReadTransaction):
         """Make every staged change durable, atomically across files."""
         if not self.changed:
             return
-        self._db._check_writable_paths([*self._dirty, *self._rewrites, *self._appends])
+        self._db._check_writable_paths(
+            [*self._dirty, *self._rewrites, *self._appends, *self._deletes]
+        )
         files: dict[str, bytes] = {}
         for rel in sorted(self._dirty):
             data = self._working[rel]
@@ -224,10 +226,12 @@ class WriteTransaction(ReadTransaction):
         self, files: dict[str, bytes], rewrites: dict[str, bytes], appends: list[dict[str, Any]]
     ) -> dict[str, Any]:
         """The journal's plan: new contents, appends, deletes and the checksums replay checks."""
-        checks = {
+        checks: dict[str, dict[str, str | None]] = {
             rel: {"before": digest(self._db._raw_or_none(rel)), "after": digest(raw)}
             for rel, raw in {**files, **rewrites}.items()
         }
+        for rel in self._deletes:
+            checks[rel] = {"before": digest(self._db._raw_or_none(rel)), "after": None}
         return {
             "files": {rel: orjson.loads(raw) for rel, raw in files.items()},
             "rewrites": {rel: raw.decode() for rel, raw in rewrites.items()},
@@ -235,6 +239,13 @@ class WriteTransaction(ReadTransaction):
             "deletes": sorted(self._deletes),
             "checks": checks,
         }
+
+
+def writable(txn: ReadTransaction) -> WriteTransaction:
+    """The transaction, if it may write; a change inside a read transaction is a bug."""
+    if not isinstance(txn, WriteTransaction):
+        raise RuntimeError("write outside a write transaction")
+    return txn
 
 
 class PreparedCommit:

@@ -14,7 +14,7 @@ from governance.model import department_key
 from governance.register import ImportPlan, Register, changed_fields
 from governance.text_safety import visible
 from kontokoll.cli.context import CliContext
-from kontokoll.cli.exchange import export, read_input
+from kontokoll.cli.exchange import add_delimiter_option, export, output_path, read_input
 from kontokoll.cli.tables import render_table
 
 
@@ -28,8 +28,8 @@ def register(commands: Any) -> None:
     imp.set_defaults(handler=import_accounts)
 
     exp = sub.add_parser("export", help=t("cli.accounts.export_help"))
-    exp.add_argument("file", type=Path, metavar="FILE.csv")
-    exp.add_argument("--delimiter", choices=[";", ","], default=";", help=t("cli.delimiter_help"))
+    exp.add_argument("file", type=output_path, metavar="FILE.csv")
+    add_delimiter_option(exp)
     exp.set_defaults(handler=export_accounts)
 
     lst = sub.add_parser("list", help=t("cli.accounts.list_help"))

@@ -15,7 +15,7 @@ from governance.fields import parse_date
 from governance.i18n import t
 from governance.model import department_key
 from governance.monthly import STOCKHOLM
-from kontokoll.cli.exchange import export
+from kontokoll.cli.exchange import export, output_path
 from kontokoll.cli.tables import render_table
 
 if TYPE_CHECKING:
@@ -28,7 +28,14 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     """Add the ``audit`` command group."""
     parser = commands.add_parser("audit", help=t("audit.cli.help"))
     sub = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    _add_reading(sub)
+    _add_reviewing(sub)
+    settings = sub.add_parser("settings", help=t("audit.cli.settings_help"))
+    settings.set_defaults(handler=show_settings)
 
+
+def _add_reading(sub: argparse._SubParsersAction[Any]) -> None:
+    """``run``, ``list``, ``show``, ``diff`` and ``export``: making runs and reading them."""
     run = sub.add_parser("run", help=t("audit.cli.run_help"))
     when = run.add_mutually_exclusive_group()
     when.add_argument("--quarter", metavar="YYYYQN", help=t("audit.cli.quarter_help"))
@@ -51,13 +58,16 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
     exp = sub.add_parser("export", help=t("audit.cli.export_help"))
     exp.add_argument("--quarter", metavar="YYYYQN", help=t("audit.cli.quarter_pick_help"))
-    exp.add_argument("--output", "-o", type=Path, required=True, metavar="FILE")
+    exp.add_argument("--output", "-o", type=output_path, required=True, metavar="FILE")
     exp.add_argument(
         "--format", choices=["csv", "md", "xlsx"], default="csv", help=t("audit.cli.format_help")
     )
     exp.add_argument("--delimiter", choices=[";", ","], default=";", help=t("cli.delimiter_help"))
     exp.set_defaults(handler=export_findings)
 
+
+def _add_reviewing(sub: argparse._SubParsersAction[Any]) -> None:
+    """``ack``, ``waive`` and ``waivers``: what people decide about findings."""
     ack = sub.add_parser("ack", help=t("audit.cli.ack_help"))
     _finding_arguments(ack)
     ack.add_argument("--note", required=True, help=t("audit.cli.note_help"))
@@ -75,9 +85,6 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     waivers = sub.add_parser("waivers", help=t("audit.cli.waivers_help"))
     waivers.add_argument("--all", action="store_true", help=t("audit.cli.all_waivers_help"))
     waivers.set_defaults(handler=list_waivers)
-
-    settings = sub.add_parser("settings", help=t("audit.cli.settings_help"))
-    settings.set_defaults(handler=show_settings)
 
 
 def _finding_arguments(parser: argparse.ArgumentParser) -> None:
@@ -123,6 +130,7 @@ def run_audit(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _print_summary(ctx: CliContext, report: AuditReport) -> None:
+    """The run's totals, then (if anything was found) a table per rule and one per department."""
     info = report.info
     severities = Counter(i.finding.severity for i in report.items)
     ctx.print(
@@ -139,6 +147,14 @@ def _print_summary(ctx: CliContext, report: AuditReport) -> None:
     )
     if not report.items:
         return
+    ctx.print()
+    ctx.print(_rule_table(report))
+    ctx.print()
+    ctx.print(_department_table(report))
+
+
+def _rule_table(report: AuditReport) -> str:
+    """How often each rule fired, how many of those are open, and the section it enforces."""
     from audits.rules import RULES_BY_ID
 
     rows = [
@@ -158,8 +174,11 @@ def _print_summary(ctx: CliContext, report: AuditReport) -> None:
         t("audit.col.open"),
         t("audit.col.guideline"),
     ]
-    ctx.print()
-    ctx.print(render_table(header, rows))
+    return render_table(header, rows)
+
+
+def _department_table(report: AuditReport) -> str:
+    """Critical, warning and open findings per department (the register on a row of its own)."""
     rows = []
     for department, items in report.by_department().items():
         counts = Counter(i.finding.severity for i in items)
@@ -177,8 +196,7 @@ def _print_summary(ctx: CliContext, report: AuditReport) -> None:
         t("audit.col.warning"),
         t("audit.col.open"),
     ]
-    ctx.print()
-    ctx.print(render_table(header, rows))
+    return render_table(header, rows)
 
 
 def list_runs(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -12,11 +12,14 @@ from governance.export_target import is_stream
 from governance.i18n import t
 from governance.service_account import require_stream
 from kontokoll.cli.context import CliContext
+from kontokoll.cli.exchange import output_path
 
 
 def register(commands: Any) -> None:
     backup = commands.add_parser("backup", help=t("backup.cli.help"))
-    backup.add_argument("--output", type=Path, metavar="FILE", help=t("backup.cli.output_help"))
+    backup.add_argument(
+        "--output", type=output_path, metavar="FILE", help=t("backup.cli.output_help")
+    )
     backup.set_defaults(handler=run_backup)
     restore = commands.add_parser("restore", help=t("backup.cli.restore_help"))
     restore.add_argument("archive", type=Path, metavar="FILE", help=t("backup.cli.file_help"))

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import platformdirs
 
 from governance.errors import InputError
 from governance.store import Store
 from governance.text_safety import visible
+
+if TYPE_CHECKING:
+    from governance.platforms import PlatformSource
 
 
 def default_data_dir() -> Path:
@@ -44,6 +48,9 @@ class CliContext:
     data_dir: Path
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
+    #: Where ``kontokoll sync`` reads from; ``None`` is the real platforms. Tests give the
+    #: emulation here (through ``main(..., context=...)``), so no test can reach a real host.
+    sync_source: Callable[[], PlatformSource] | None = None
     _store: Store | None = None
 
     @property

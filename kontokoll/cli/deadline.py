@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 def _deadline(text: str) -> str:
     """The deadline of one arrival time as ISO text; a FieldError for any bad input."""
     # Imported here: the holiday calendar costs 0.2 s, which no other command should pay.
-    from audits.worktime import STOCKHOLM, reply_deadline
+    from governance.worktime import STOCKHOLM, reply_deadline
 
     arrival = parse_timestamp(text, "timestamp")
     if arrival.tzinfo is None:

@@ -8,6 +8,7 @@ export never lands in the data directory or on a device, FIFO, socket or link
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,24 @@ from governance.i18n import t
 
 if TYPE_CHECKING:
     from kontokoll.cli.context import CliContext
+
+#: The column separators a CSV export may use: ``;`` (Swedish Excel's, the default) or ``,``.
+DELIMITERS = (";", ",")
+
+
+def add_delimiter_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--delimiter`` option of every CSV export, so that all of them offer the same."""
+    parser.add_argument(
+        "--delimiter", choices=DELIMITERS, default=DELIMITERS[0], help=t("cli.delimiter_help")
+    )
+
+
+def output_path(text: str) -> Path:
+    """An export target as typed: ``Path`` drops a trailing ``/``, which says "a folder", so a
+    target written that way is refused here rather than written as a file of that name."""
+    if text.endswith("/") and text != "-":
+        raise argparse.ArgumentTypeError(t("server.export.directory", path=text))
+    return Path(text)
 
 
 def read_input(source: Path) -> bytes | None:

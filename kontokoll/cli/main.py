@@ -66,8 +66,14 @@ def _language_from_argv(argv: Sequence[str]) -> str | None:
     return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command and return its exit code: 0 on success, non-zero on any refusal."""
+def main(
+    argv: Sequence[str] | None = None, *, context: Callable[[Path], CliContext] = CliContext
+) -> int:
+    """Run one command and return its exit code: 0 on success, non-zero on any refusal.
+
+    ``context`` makes the command's :class:`CliContext` from the data directory: tests pass one
+    that syncs from the emulation (``CliContext.sync_source``).
+    """
     args_list = list(sys.argv[1:] if argv is None else argv)
     wanted = _language_from_argv(args_list)
     set_language(wanted if wanted in LANGUAGES else language_from_environment())
@@ -89,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KontokollError as error:  # a ~user that does not exist
         print(error, file=sys.stderr)
         return 2
-    ctx = CliContext(data_dir=data_dir)
+    ctx = context(data_dir)
     if handler is None:
         return _no_command(args, ctx, parser)
     try:

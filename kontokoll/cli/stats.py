@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from governance.i18n import t
+from kontokoll.cli.exchange import add_delimiter_option, export, output_path, read_input
 
 if TYPE_CHECKING:
     from kontokoll.cli.context import CliContext
@@ -23,14 +24,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     imp.set_defaults(handler=import_stats)
 
     exp = sub.add_parser("export", help=t("audit.stats.export_help"))
-    exp.add_argument("file", type=Path, metavar="FILE.csv")
-    exp.add_argument("--delimiter", choices=[";", ","], default=";", help=t("cli.delimiter_help"))
+    exp.add_argument("file", type=output_path, metavar="FILE.csv")
+    add_delimiter_option(exp)
     exp.set_defaults(handler=export_stats)
 
 
 def import_stats(args: argparse.Namespace, ctx: CliContext) -> int:
     from governance.stats_csv import StatsFiles
-    from kontokoll.cli.exchange import read_input
 
     data = read_input(args.file)  # read before the store's lock is taken
     files = StatsFiles(ctx.store)
@@ -45,7 +45,6 @@ def import_stats(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def export_stats(args: argparse.Namespace, ctx: CliContext) -> int:
     from governance.stats_csv import StatsFiles
-    from kontokoll.cli.exchange import export
 
     data, count = StatsFiles(ctx.store).export_bytes(args.delimiter)
     export(ctx, args.file, data, t("audit.stats.exported", count=count, path=str(args.file)))

@@ -11,22 +11,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from governance.errors import FieldError
-from governance.fields import PLATFORMS as ALL_PLATFORMS
-from governance.fields import parse_month
+from governance.fields import API_PLATFORMS, parse_month
 from governance.i18n import t
 from governance.monthly import month_of
 from governance.register import Register
 
 if TYPE_CHECKING:
-    from governance.platforms import Transport
     from governance.sync import SyncEvent, SyncReport
     from kontokoll.cli.context import CliContext
 
 #: The platforms with an API client (TikTok and others have no API access: stats come by file).
-PLATFORMS = tuple(p for p in ALL_PLATFORMS if p not in ("tiktok", "other"))
-
-#: Tests point the sync at the emulation through this (never a real host in tests).
-transport_override: Transport | None = None
+PLATFORMS = API_PLATFORMS
 BAR_WIDTH = 30
 
 
@@ -40,9 +35,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    """Sync the chosen accounts, show progress and the table; 1 if any account failed."""
+    """Sync the chosen accounts, show progress and the table; 1 if any account failed.
+
+    The platforms are read through ``ctx.sync_source`` when set (tests: the emulation).
+    """
     # Imported here: httpx and the clients cost a quarter second that other commands need not pay.
-    from governance.sync import sync_all
+    from governance.platforms import PlatformSource
+    from governance.sync_service import SyncService
 
     now = datetime.now(UTC)
     since = None
@@ -64,9 +63,10 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if not accounts:
         ctx.print(t("sync.no_accounts"))
         return 0
+    source = ctx.sync_source() if ctx.sync_source is not None else PlatformSource()
+    service = SyncService(ctx.store, source=source, clock=lambda: now)
     display = _Display(ctx.err, tty=_is_tty(ctx.err))
-    report = sync_all(ctx.store, accounts, transport=transport_override, now=now, since=since,
-                      progress=display)
+    report = service.sync(accounts, since=since, progress=display)
     display.close()
     _print_report(ctx, report, {a.id: a.ref for a in accounts})
     return 1 if report.failed else 0

@@ -25,8 +25,7 @@ from textual.strip import Strip
 
 from governance.i18n import t
 from governance.text_safety import visible
-from screens.localize import localize_bindings
-from screens.services import AccountSummary
+from screens.view_models import AccountSummary
 
 UNKNOWN = "–"
 
@@ -157,7 +156,6 @@ class AccountTable(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        localize_bindings(self)
         self._rows: list[AccountSummary] = []
         self._cells: list[tuple[str, ...]] = []
         self._haystack: list[str] = []

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import pytest
 
+from audits import rules as rule_catalogue
 from audits.activity import activity_of
 from audits.quarters import Quarter, add_months_to_date
 from audits.rules import (
@@ -16,6 +17,7 @@ from audits.rules import (
     SILENT,
     UNKNOWN,
     Activity,
+    Judgement,
     Subject,
     check_account,
     check_register,
@@ -30,6 +32,7 @@ Q4 = Quarter(2026, 4)
 D = Q4.last_day  # 2026-12-31
 SETTINGS = AuditSettings()
 BUSY = Activity(has_rows=True, window=POSTED)
+JUDGED = Judgement(D, SETTINGS, str(Q4))
 
 
 def subject(**values: object) -> Subject:
@@ -47,7 +50,8 @@ def subject(**values: object) -> Subject:
 
 
 def rules(account: Subject, activity: Activity = BUSY, as_of: date = D) -> list[str]:
-    return [hit.rule for hit in check_account(account, activity, as_of, SETTINGS, str(Q4))]
+    judged = Judgement(as_of, SETTINGS, str(Q4))
+    return [hit.rule for hit in check_account(account, activity, judged)]
 
 
 def row(
@@ -120,7 +124,7 @@ def test_a_closed_account_needs_a_reason() -> None:
     ],
 )
 def test_projects(end: date | None, expected: str) -> None:
-    hits = check_account(subject(project="Sommarlov", project_end=end), BUSY, D, SETTINGS, "2026Q4")
+    hits = check_account(subject(project="Sommarlov", project_end=end), BUSY, JUDGED)
     assert [h.rule for h in hits] == [expected]
     assert hits[0].params["project"] == "Sommarlov"
     assert hits[0].variant == ("no_end" if end is None else "message")
@@ -162,9 +166,7 @@ def test_never_posted_is_inactive() -> None:
     hits = check_account(
         subject(),
         activity_of({m: row(None, 0) for m in ("2026-10", "2026-11", "2026-12")}, Q4, D, 60),
-        D,
-        SETTINGS,
-        "2026Q4",
+        JUDGED,
     )
     assert [(h.rule, h.variant) for h in hits] == [("inactive", "never")]
 
@@ -172,7 +174,7 @@ def test_never_posted_is_inactive() -> None:
 def test_the_message_names_the_latest_post_and_the_days() -> None:
     months = {"2026-08": row("2026-08-15T10:00:00+02:00"), "2026-09": row(None, 0)}
     months.update({m: row(None, 0) for m in Q4.months})
-    hit = check_account(subject(), activity_of(months, Q4, D, 60), D, SETTINGS, "2026Q4")[0]
+    hit = check_account(subject(), activity_of(months, Q4, D, 60), JUDGED)[0]
     assert hit.params == {"latest": "2026-08-15", "days": 138, "limit": 60}
     assert render_message(hit.rule, hit.variant, hit.params) == (
         "Senaste inlägget var 2026-08-15, 138 dagar före bedömningsdagen (gräns 60 dagar)."
@@ -250,7 +252,7 @@ def test_slow_replies_sums_the_quarter_and_skips_unknown_months() -> None:
     assert rules(subject(), activity) == []
     slow = _replies((10, 5), (10, 10), (0, 0))
     assert (slow.replies_due, slow.replies_on_time) == (20, 15)
-    hit = check_account(subject(), slow, D, SETTINGS, "2026Q4")[0]
+    hit = check_account(subject(), slow, JUDGED)[0]
     assert render_message(hit.rule, hit.variant, hit.params) == (
         "15 av 20 frågor (75 %) besvarades inom 24 timmar under arbetstid (krav 90 %)."
     )
@@ -282,7 +284,7 @@ def test_percentages_round_down_and_use_the_languages_decimal_mark() -> None:
     ],
 )
 def test_revision_rules(deadline: date, expected: str | None) -> None:
-    hits = check_register(deadline, D, SETTINGS)
+    hits = check_register(deadline, JUDGED)
     assert [h.rule for h in hits] == ([expected] if expected else [])
 
 
@@ -329,3 +331,43 @@ def test_editor_lists_must_be_confirmed_within_the_quarter(
 
 def test_an_account_without_editors_is_not_also_unconfirmed() -> None:
     assert rules(subject(editors=0, editors_confirmed=None)) == ["no-editors"]
+
+
+def test_each_rule_is_the_function_named_after_it() -> None:
+    """Where is rule X? One answer: ``audits.rules.X`` (dashes as underscores)."""
+    for rule in RULES_BY_ID.values():
+        assert getattr(rule_catalogue, rule.id.replace("-", "_")) is rule
+
+
+def test_subject_from_doc_fills_each_field() -> None:
+    """from_doc builds the tuple by position (for speed): each value must land in its field."""
+    doc = {
+        "id": "0123456789ab",
+        "platform": "instagram",
+        "handle": "hbgkultur",
+        "department": "Kulturförvaltningen",
+        "purpose": "Evenemang.",
+        "editors": [{"name": "A"}, {"name": "B"}, {"name": "C"}],
+        "visibility": "closed",
+        "closed_reason": "Enskilda klasser.",
+        "project": "Sommarlov",
+        "project_end": "2026-08-31",
+        "status": "retired",
+        "editors_confirmed_at": "2026-11-02T09:00:00+00:00",
+    }
+    assert Subject.from_doc(doc) == Subject(
+        id="0123456789ab",
+        platform="instagram",
+        handle="hbgkultur",
+        department="Kulturförvaltningen",
+        purpose="Evenemang.",
+        editors=3,
+        visibility="closed",
+        closed_reason="Enskilda klasser.",
+        project="Sommarlov",
+        project_end=date(2026, 8, 31),
+        status="retired",
+        editors_confirmed=date(2026, 11, 2),
+    )
+    bare = Subject.from_doc({"id": "0123456789ab", "platform": "x", "handle": "h"})
+    assert bare == Subject(id="0123456789ab", platform="x", handle="h", department="")

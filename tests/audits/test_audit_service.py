@@ -3,6 +3,7 @@ revisions and the calendar."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from audits.engine import AuditCancelled
+from audits.engine import AuditCancelled, Finding
 from audits.quarters import Quarter
 from audits.service import AuditService
 from governance.errors import FieldError, InputError
@@ -327,3 +328,13 @@ def test_roles_are_checked_in_the_service(
     assert viewer.export(Q4).startswith(b"\xef\xbb\xbf")  # a viewer may read and export
     assert [r.id for r in service.runs()] == ["2026Q4-1"]
     assert any(e.action == "refused" for e in Register(store, user="tester").change_log())
+
+
+def test_first_seen_on_keeps_every_other_field() -> None:
+    """The run stamps findings with a spelled-out copy (for speed): it must copy every field."""
+    values = {f.name: f"v-{f.name}" for f in dataclasses.fields(Finding)}
+    values["params"] = {"days": 3}
+    values["first_seen"] = date(2026, 1, 1)
+    finding = Finding(**values)
+    day = date(2026, 12, 31)
+    assert finding.first_seen_on(day) == dataclasses.replace(finding, first_seen=day)

@@ -111,6 +111,7 @@ def test_a_dangling_link_as_change_log_is_refused_not_followed(filled: Path, cli
 
 
 def write_journal(data_dir: Path, plan: dict[str, object]) -> None:
+    plan = {"files": {}, "rewrites": {}, "appends": [], "deletes": [], "checks": {}, **plan}
     journal = {
         META_TABLE: {"1": {"schema": 2, "kind": "journal"}},
         "journal": {"1": {"txid": "t", "plan": plan}},
@@ -392,3 +393,79 @@ def test_a_journal_that_would_write_outside_the_store_is_refused(
     assert not (filled.parent / "outside.json").exists()
     assert not Path("/tmp/absolute.json").exists()
     assert (filled / JOURNAL).exists()
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        {"rewrites": {CHANGE_LOG: ""}},  # would empty the log: no checksum, so refused
+        {"deletes": [CHANGE_LOG, INDEX, CORE, MANIFEST]},
+        {"files": {CORE: {"departments": {}}}},
+        {"appends": [{"path": CHANGE_LOG, "offset": 0, "lines": [1]}]},
+        {"appends": [{"path": CHANGE_LOG, "offset": -1, "lines": ["x"]}]},
+        {"rewrites": {CHANGE_LOG: 5}},
+        {"checks": {CORE: 5}},
+    ],
+)
+def test_a_journal_without_checksums_or_of_the_wrong_shape_is_never_applied(
+    filled: Path, cli: Cli, plan: dict[str, object]
+) -> None:
+    write_journal(filled, plan)
+    before = snapshot(filled)
+    result = cli("accounts", "list")
+    assert result.code == 2
+    assert "journal.json" in result.err and "Traceback" not in result.err
+    assert snapshot(filled) == before
+
+
+def test_a_journal_never_deletes_through_a_linked_folder(filled: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("precious")
+    (filled / "log").rename(tmp_path / "log.real")
+    (filled / "log").symlink_to(outside)
+    write_journal(
+        filled,
+        {"deletes": ["log/keep.txt"], "checks": {"log/keep.txt": {"before": None, "after": None}}},
+    )
+    with pytest.raises(StoreUnsafe):
+        Register(Store(filled)).accounts()
+    assert (outside / "keep.txt").read_text() == "precious"
+
+
+def test_a_missing_shard_stops_even_commands_that_would_not_read_it(
+    filled: Path, cli: Cli
+) -> None:
+    """No write (and no snapshot before it) may work on an incomplete register."""
+    store = Store(filled)
+    shard = account_file(Register(store).account("facebook:a").id)
+    store.close()
+    (filled / shard).unlink()
+    before = snapshot(filled)
+    result = cli("departments", "add", "Miljöförvaltningen")
+    assert result.code == 2 and shard in result.err
+    assert snapshot(filled) == before
+
+
+@pytest.mark.parametrize("planted", [".lock", CHANGE_LOG])
+def test_a_hard_link_in_place_of_a_store_file_is_refused(
+    filled: Path, cli: Cli, tmp_path: Path, planted: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.write_text("precious\n")
+    outside.chmod(0o644)
+    (filled / planted).unlink()
+    os.link(outside, filled / planted)
+    result = cli("editors", "add", "facebook:a", "Bo Ek <bo.ek@helsingborg.se>")
+    assert result.code == 2 and "hård länk" in result.err
+    assert outside.read_text() == "precious\n"
+    assert stat.S_IMODE(outside.stat().st_mode) == 0o644
+
+
+def test_a_fifo_in_place_of_the_change_log_is_refused_without_hanging(
+    filled: Path, cli: Cli
+) -> None:
+    (filled / CHANGE_LOG).unlink()
+    os.mkfifo(filled / CHANGE_LOG)
+    result = cli("editors", "add", "facebook:a", "Bo Ek <bo.ek@helsingborg.se>")
+    assert result.code == 2 and "specialfil" in result.err

@@ -7,7 +7,7 @@ through ``httpx.ASGITransport``. Sleeps are recorded, never slept.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,10 +17,11 @@ import pytest
 
 from governance.emulation import AccountProfile, Emulation, Fault, base_urls, build_emulation
 from governance.monthly import MonthlyStats, SyncOutcome
-from governance.platforms import Settings, make_client, open_http
+from governance.platforms import PlatformSource, Settings, make_client, open_http
 from governance.platforms.common import FetchPlan, FetchResult, months_between
 from governance.platforms.tokens import Redactor
-from governance.sync import SyncReport, sync_accounts
+from governance.sync import ClientTiming, SyncReport
+from governance.sync_run import run_sync
 
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # a Wednesday afternoon
 TOKENS = {p: f"tok-{p}-s3cr3t" for p in ("facebook", "instagram", "linkedin", "x", "youtube")}
@@ -130,14 +131,28 @@ class World:
     accounts: list[Acc]
     settings: Settings = FAST
 
+    @property
+    def timing(self) -> ClientTiming:
+        return ClientTiming(self.time.sleep, self.time.clock, self.time.wall)
+
+    def source(self, tokens: Mapping[str, str] | None = TOKENS) -> PlatformSource:
+        """The emulation as the sync's source (``tokens=None``: looked up as in production)."""
+        return PlatformSource(transport=httpx.ASGITransport(app=self.app), tokens=tokens,
+                              base_urls=base_urls(), settings=self.settings)
+
     def sync(self, **kwargs: Any) -> SyncReport:
-        tokens = kwargs.pop("tokens", TOKENS)
+        source = self.source(kwargs.pop("tokens", TOKENS))
         accounts = kwargs.pop("accounts", self.accounts)
-        return asyncio.run(sync_accounts(
-            self.sink, accounts, transport=httpx.ASGITransport(app=self.app), tokens=tokens,
-            base_urls=base_urls(), settings=self.settings, now=kwargs.pop("now", NOW),
-            sleep=self.time.sleep, clock=self.time.clock, wall=self.time.wall, **kwargs,
+        return asyncio.run(run_sync(
+            self.sink, accounts, source, now=kwargs.pop("now", NOW), timing=self.timing,
+            **kwargs,
         ))
+
+
+def emulated(app: Any, settings: Settings = FAST) -> PlatformSource:
+    """``app`` (an emulation, or a middleware around one) as a sync's source, with TOKENS."""
+    return PlatformSource(transport=httpx.ASGITransport(app=app), tokens=TOKENS,
+                          base_urls=base_urls(), settings=settings)
 
 
 @pytest.fixture

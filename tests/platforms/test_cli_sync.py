@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,9 +12,10 @@ import httpx
 import pytest
 
 from governance.emulation import Fault, base_urls, build_emulation
+from governance.platforms import PlatformSource, Settings, load_settings
 from governance.register import Register
 from governance.store import Store
-from kontokoll.cli import sync as sync_cli
+from kontokoll.cli.context import CliContext
 from kontokoll.cli.main import main
 from tests.platforms.conftest import PROFILES
 
@@ -44,17 +47,28 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-def mount(monkeypatch: pytest.MonkeyPatch, faults: list[Fault] | None = None) -> None:
-    app = build_emulation(PROFILES, now=datetime.now(UTC), tokens=SECRET, faults=faults,
-                          hang_s=2.0)
-    monkeypatch.setattr(sync_cli, "transport_override", httpx.ASGITransport(app=app))
+class Emulated:
+    """``kontokoll`` whose sync reads the emulation (tokens and bases still from the
+    environment, as in production), through the CLI's context."""
+
+    def __init__(self, faults: list[Fault] | None = None, settings: Settings | None = None) -> None:
+        self.app = build_emulation(PROFILES, now=datetime.now(UTC), tokens=SECRET,
+                                   faults=faults, hang_s=2.0)
+        self.settings = settings
+
+    def context(self, data_dir: Path) -> CliContext:
+        return CliContext(data_dir, sync_source=lambda: PlatformSource(
+            transport=httpx.ASGITransport(app=self.app), settings=self.settings))
+
+    def main(self, argv: Sequence[str]) -> int:
+        return main(argv, context=self.context)
 
 
 def test_sync_prints_a_table_and_exits_zero(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    mount(monkeypatch)
-    assert main(["--data-dir", str(data_dir), "sync"]) == 0
+    kontokoll = Emulated()
+    assert kontokoll.main(["--data-dir", str(data_dir), "sync"]) == 0
     out, err = capsys.readouterr()
     assert "Plattform" in out and "anrop" in out
     assert "facebook" in out and "youtube" in out and "Totalt" in out
@@ -62,45 +76,39 @@ def test_sync_prints_a_table_and_exits_zero(
 
 
 def test_one_failed_account_means_a_non_zero_exit(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    mount(monkeypatch, [Fault("html", "instagram")])
-    assert main(["--data-dir", str(data_dir), "--lang", "en", "sync"]) == 1
+    kontokoll = Emulated([Fault("html", "instagram")])
+    assert kontokoll.main(["--data-dir", str(data_dir), "--lang", "en", "sync"]) == 1
     out, _ = capsys.readouterr()
     assert "instagram:helsingborg: malformed-response" in out
 
 
 def test_platform_and_account_filters(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    mount(monkeypatch)
-    assert main(["--data-dir", str(data_dir), "sync", "--platform", "x"]) == 0
-    assert main(["--data-dir", str(data_dir), "sync", "--account", "linkedin:helsingborgs-stad",
-                 "--since", "2026-01"]) == 0
+    kontokoll = Emulated()
+    assert kontokoll.main(["--data-dir", str(data_dir), "sync", "--platform", "x"]) == 0
+    assert kontokoll.main(["--data-dir", str(data_dir), "sync", "--account",
+                           "linkedin:helsingborgs-stad", "--since", "2026-01"]) == 0
     err = capsys.readouterr().err
     assert "[1/1] x:hbgstad: ok" in err and "[1/1] linkedin:helsingborgs-stad: ok" in err
-    assert main(["--data-dir", str(data_dir), "sync", "--since", "2026-13"]) == 2
+    assert kontokoll.main(["--data-dir", str(data_dir), "sync", "--since", "2026-13"]) == 2
 
 
 def test_no_token_ever_reaches_the_data_directory_logs_or_output(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
+    data_dir: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    # Faults that make every kind of message: retries, a stopped platform, a malformed body.
-    mount(monkeypatch, [Fault("server-error", "facebook", times=1),
-                        Fault("token-expired", "linkedin"), Fault("truncated", "youtube"),
-                        Fault("timeout", "x", times=1)])
-    from dataclasses import replace
-
-    import governance.sync
-    from governance.platforms import load_settings
-
     # Millisecond timeouts and backoff: the CLI sleeps for real, so keep the waits tiny.
-    monkeypatch.setattr(governance.sync, "load_settings", lambda: replace(
-        load_settings(), request_timeout_s=0.05, backoff_base_s=0.001, backoff_max_s=0.002))
-    main(["--data-dir", str(data_dir), "sync"])
-    main(["--data-dir", str(data_dir), "sync", "--since", "2026-01"])
+    quick = replace(load_settings(), request_timeout_s=0.05, backoff_base_s=0.001,
+                    backoff_max_s=0.002)
+    # Faults that make every kind of message: retries, a stopped platform, a malformed body.
+    kontokoll = Emulated([Fault("server-error", "facebook", times=1),
+                          Fault("token-expired", "linkedin"), Fault("truncated", "youtube"),
+                          Fault("timeout", "x", times=1)], quick)
+    kontokoll.main(["--data-dir", str(data_dir), "sync"])
+    kontokoll.main(["--data-dir", str(data_dir), "sync", "--since", "2026-01"])
     out, err = capsys.readouterr()
     texts = {"stdout": out, "stderr": err, "logs": caplog.text}
     for path in data_dir.rglob("*"):

@@ -23,11 +23,12 @@ import pytest
 from governance.emulation import AccountProfile, base_urls, build_emulation
 from governance.errors import InputError
 from governance.i18n import set_language
-from governance.platforms import Settings, load_settings, make_client, open_http
+from governance.platforms import PlatformSource, Settings, load_settings, make_client, open_http
 from governance.platforms.errors import MalformedResponse
 from governance.platforms.settings import MB
 from governance.platforms.tokens import Redactor
-from governance.sync import SyncReport, sync_accounts
+from governance.sync import ClientTiming, SyncReport
+from governance.sync_run import run_sync
 from tests.platforms.conftest import (
     FAST,
     NOW,
@@ -319,10 +320,11 @@ class Tampering(httpx.AsyncBaseTransport):
 def sync_through(transport: Tampering, profiles: Sequence[AccountProfile],
                  settings: Settings = FAST) -> tuple[SyncReport, MemorySink]:
     sink, fake = MemorySink(), FakeTime()
-    report = asyncio.run(sync_accounts(
-        sink, accounts_for(profiles), transport=transport, tokens=TOKENS,
-        base_urls=base_urls(), settings=settings, now=NOW, sleep=fake.sleep, clock=fake.clock,
-        wall=fake.wall))
+    source = PlatformSource(transport=transport, tokens=TOKENS, base_urls=base_urls(),
+                            settings=settings)
+    report = asyncio.run(run_sync(
+        sink, accounts_for(profiles), source, now=NOW,
+        timing=ClientTiming(fake.sleep, fake.clock, fake.wall)))
     return report, sink
 
 

@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import httpx
 import pytest
 
-from governance.emulation import AccountProfile, base_urls, build_emulation
+from governance.emulation import AccountProfile, build_emulation
 from governance.emulation.data import generate
 from governance.monthly import month_of
 from governance.platforms import Settings, open_http
 from governance.platforms.common import MonthBook, month_start_utc, months_between
-from governance.platforms.http import HttpSession
-from governance.sync import sync_accounts
-from tests.platforms.conftest import NOW, TOKENS, MemorySink, accounts_for
+from governance.platforms.session import HttpSession
+from governance.sync_run import run_sync
+from tests.platforms.conftest import NOW, TOKENS, MemorySink, accounts_for, emulated
 from tests.platforms.test_sync import InFlight
 
 HEADERS = httpx.Headers({"Accept": "application/json"})
@@ -82,7 +82,7 @@ def test_lanes_are_reused_one_request_at_a_time(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_lanes_use_the_proxy_the_environment_sets(monkeypatch: pytest.MonkeyPatch) -> None:
-    from governance.platforms.http import _environment_proxy
+    from governance.platforms.session import _environment_proxy
 
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
                  "all_proxy", "NO_PROXY", "no_proxy"):
@@ -124,9 +124,8 @@ def test_the_longest_expected_fetches_start_first() -> None:
                                                           "facebook", "instagram"))]
     app = build_emulation(profiles, now=NOW, tokens=TOKENS)
     settings = Settings(concurrency_total=1, concurrency_per_platform=1)
-    report = asyncio.run(sync_accounts(
-        MemorySink(), accounts_for(profiles), transport=httpx.ASGITransport(app=app),
-        tokens=TOKENS, base_urls=base_urls(), settings=settings, now=NOW))
+    report = asyncio.run(run_sync(
+        MemorySink(), accounts_for(profiles), emulated(app, settings), now=NOW))
     assert not report.failed
     started: list[str] = []
     for seen in app.seen:
@@ -141,9 +140,8 @@ def test_no_slot_idles_while_a_platform_is_full() -> None:
     profiles += [AccountProfile("x", f"6{i}", f"user{i}", "quiet") for i in range(2)]
     app = InFlight(build_emulation(profiles, now=NOW, latency_s=0.005, tokens=TOKENS))
     settings = Settings(concurrency_per_platform=2, concurrency_total=3)
-    report = asyncio.run(sync_accounts(
-        MemorySink(), accounts_for(profiles), transport=httpx.ASGITransport(app=app),
-        tokens=TOKENS, base_urls=base_urls(), settings=settings, now=NOW))
+    report = asyncio.run(run_sync(
+        MemorySink(), accounts_for(profiles), emulated(app, settings), now=NOW))
     assert not report.failed and len(report.outcomes) == 8
     assert app.most["linkedin"] == 2 and app.most["all"] == 3
 

@@ -7,17 +7,25 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from governance.emulation import AccountProfile, base_urls, build_emulation
+from governance.emulation import AccountProfile, build_emulation
+from governance.errors import AccessRefused
+from governance.identity import current_login
+from governance.model import Account
+from governance.people import People
 from governance.platforms import Settings
-from governance.sync import SyncEvent, sync_accounts, sync_all
-from tests.platforms.conftest import FAST, NOW, PROFILES, TOKENS, MemorySink, World
+from governance.register import Register
+from governance.store import Store
+from governance.sync import SyncEvent
+from governance.sync_run import run_sync
+from governance.sync_service import SyncService
+from tests.platforms.conftest import NOW, PROFILES, TOKENS, MemorySink, World, emulated
 
 MakeWorld = Callable[..., World]
 EVERY_KIND = [
@@ -124,9 +132,8 @@ def test_concurrency_is_bounded_per_platform_and_overall() -> None:
 
     app = InFlight(build_emulation(profiles, now=NOW, latency_s=0.005, tokens=TOKENS))
     settings = Settings(concurrency_per_platform=3, concurrency_total=5)
-    report = asyncio.run(sync_accounts(
-        MemorySink(), accounts_for(profiles), transport=httpx.ASGITransport(app=app),
-        tokens=TOKENS, base_urls=base_urls(), settings=settings, now=NOW))
+    report = asyncio.run(run_sync(
+        MemorySink(), accounts_for(profiles), emulated(app, settings), now=NOW))
     assert not report.failed
     assert 1 < app.most["linkedin"] <= 3 and 1 < app.most["x"] <= 3
     assert app.most["all"] <= 5
@@ -200,42 +207,79 @@ def test_the_emulation_is_deterministic() -> None:
     async def snapshot(seed: int) -> list[Any]:
         app = build_emulation(PROFILES, now=NOW, seed=seed)
         sink = MemorySink()
-        await sync_accounts(sink, __import__("tests.platforms.conftest").platforms.conftest
-                            .accounts_for(PROFILES), transport=httpx.ASGITransport(app=app),
-                            tokens=TOKENS, base_urls=base_urls(), settings=FAST, now=NOW)
+        await run_sync(sink, __import__("tests.platforms.conftest").platforms.conftest
+                       .accounts_for(PROFILES), emulated(app), now=NOW)
         return sorted(sink.months.items())
 
     assert asyncio.run(snapshot(1)) == asyncio.run(snapshot(1))
     assert asyncio.run(snapshot(1)) != asyncio.run(snapshot(2))
 
 
-def test_sync_all_with_the_real_store(tmp_path: Path) -> None:
-    from governance.register import Register
-    from governance.store import Store
+def test_a_cancelled_sync_keeps_what_finished_and_the_next_resumes(world: MakeWorld) -> None:
+    profiles = [AccountProfile("linkedin", f"70{i}", f"org{i}", "quiet") for i in range(12)]
+    w = world(profiles)
+    w.settings = replace(w.settings, concurrency_total=2, concurrency_per_platform=2)
+    events: list[SyncEvent] = []
+    report = w.sync(progress=events.append, cancelled=lambda: len(events) > 3)
+    assert report.cancelled
+    finished = {o.account_id for o in report.outcomes}
+    # Asked between accounts: the fetch under way when it said yes is dropped, not waited for.
+    assert 3 <= len(finished) <= 5 and set(w.sink.outs) == finished
+    assert {a for a, _ in w.sink.months} == finished
+    again = w.sync(now=NOW + timedelta(minutes=1))
+    assert not again.cancelled and not again.failed and len(w.sink.outs) == 12
+    assert max(o.requests for o in again.outcomes if o.account_id in finished) <= 2
 
+
+def test_a_sync_cancelled_before_it_starts_fetches_nothing(world: MakeWorld) -> None:
+    w = world()
+    report = w.sync(cancelled=lambda: True)
+    assert report.cancelled and report.outcomes == [] and w.sink.outs == {}
+    assert sum(w.app.served.values()) == 0
+
+
+def real_store(tmp_path: Path) -> tuple[Store, list[Account]]:
+    """A store under ``tmp_path/data`` with one account per profile of PROFILES."""
     store = Store(tmp_path / "data")
     register = Register(store)
     for profile in PROFILES:
         register.create_account({"platform": profile.platform, "handle": profile.handle,
                                  "department": "Stadsledningsförvaltningen",
                                  "platform_id": profile.platform_id})
+    return store, register.accounts()
+
+
+def test_the_sync_service_refuses_a_viewer_before_any_request(tmp_path: Path) -> None:
+    store, accounts = real_store(tmp_path)
+    people = People(store, user=current_login())
+    people.add_user(current_login(), "admin")
+    people.add_user("olle", "viewer")
     app = build_emulation(PROFILES, now=NOW)
-    accounts = register.accounts()
-    report = sync_all(store, accounts, transport=httpx.ASGITransport(app=app), tokens=TOKENS,
-                      base_urls=base_urls(), settings=FAST, now=NOW)
+    service = SyncService(store, source=emulated(app), user="olle", clock=lambda: NOW)
+    with pytest.raises(AccessRefused, match=r"stats\.sync"):
+        service.sync(accounts)
+    assert sum(app.served.values()) == 0 and store.stats.outcomes() == {}
+    refused = [e for e in Register(store).change_log() if e.action == "refused"]
+    assert refused and refused[-1].user == "olle"
+
+
+def test_the_sync_service_with_the_real_store(tmp_path: Path) -> None:
+    store, accounts = real_store(tmp_path)
+    app = build_emulation(PROFILES, now=NOW)
+    report = SyncService(store, source=emulated(app), clock=lambda: NOW).sync(accounts)
     assert not report.failed
     for account in accounts:
         months = store.stats.for_account(account.id)
         assert len(months) == 25 and months[-1].followers is not None
         outcome = store.stats.outcome(account.id)
         assert outcome is not None and outcome.ok and outcome.cursor
-    again = sync_all(Store(tmp_path / "data"), accounts, transport=httpx.ASGITransport(app=app),
-                     tokens=TOKENS, base_urls=base_urls(), settings=FAST,
-                     now=NOW + timedelta(minutes=3))
+    later = NOW + timedelta(minutes=3)
+    again = SyncService(Store(tmp_path / "data"), source=emulated(app),
+                        clock=lambda: later).sync(accounts)
     assert max(o.requests for o in again.outcomes) <= 2
 
 
 def test_the_core_does_not_import_textual() -> None:
-    code = ("import sys, governance.sync, governance.emulation, governance.platforms; "
+    code = ("import sys, governance.sync_service, governance.emulation.demo; "
             "sys.exit(int(any(m == 'textual' or m.startswith('textual.') for m in sys.modules)))")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

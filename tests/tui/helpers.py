@@ -7,7 +7,7 @@ import contextlib
 from textual.pilot import Pilot
 from textual.worker import WorkerFailed
 
-from screens.account_detail import AccountDetailScreen
+from screens.account import AccountDetailScreen
 from screens.app import KontokollApp
 from screens.widgets.account_table import AccountTable
 

@@ -10,7 +10,7 @@ from textual_plotext import PlotextPlot
 
 from governance.monthly import MonthlyStats
 from governance.register import Register
-from screens.account_detail import AccountDetailScreen
+from screens.account import AccountDetailScreen
 from screens.dialogs import ConfirmDialog
 from screens.services import Services
 from screens.widgets.account_table import AccountTable
@@ -212,3 +212,22 @@ async def test_buttons_exist_for_every_editor_action(services: Services) -> None
         await pilot.press("f2")
         labels = {str(b.label) for b in screen.query(Button)}
         assert {"Lägg till redaktör", "Ta bort redaktör", "Bekräfta att listan stämmer"} <= labels
+
+
+def test_every_editable_field_has_one_kind_in_the_form_table() -> None:
+    from governance.model import EDITABLE_FIELDS
+    from screens.account.form import CHECKBOX, FIELD_KINDS, GOAL_BOXES
+
+    assert tuple(FIELD_KINDS) == EDITABLE_FIELDS
+    assert FIELD_KINDS["shared"] is CHECKBOX and FIELD_KINDS["goals"] is GOAL_BOXES
+
+
+async def test_tabs_are_mounted_lazily_and_show_the_account_when_they_arrive(
+    services: Services,
+) -> None:
+    app = make_app(services, start="accounts")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_account(pilot, REF)
+        # Without visiting the tab: Lazy mounted it after the first frame, bound to the account.
+        table = screen.query_one("#editors-table", DataTable)
+        assert screen.account is not None and table.row_count == len(screen.account.editors) > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from governance.register import Register
-from screens.account_detail import AccountDetailScreen
+from screens.account import AccountDetailScreen
 from screens.services import Services
 from screens.widgets.account_table import COLUMNS
 

@@ -133,3 +133,32 @@ async def test_empty_register_explains_how_to_start(tmp_path: Path) -> None:
             assert "Registret är tomt" in screen_text(app)
     finally:
         services.close()
+
+
+async def test_footer_follows_the_language_without_rewriting_any_binding_map(
+    services: Services,
+) -> None:
+    """Bindings keep their catalogue keys; the screens translate them where the footer reads."""
+    app = make_app(services, start="overview")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        declared = {key: list(b) for key, b in app.screen._bindings.key_to_bindings.items()}
+        shown = {a.binding.description for a in app.screen.active_bindings.values()}
+        assert {"Översikt", "Kommandon", "Hjälp"} <= shown
+        await app.action_switch_language("en")
+        await settle(pilot)
+        shown = {a.binding.description for a in app.screen.active_bindings.values()}
+        assert {"Overview", "Commands", "Help"} <= shown
+        assert "Overview" in screen_text(app).splitlines()[-1]
+        assert {key: list(b) for key, b in app.screen._bindings.key_to_bindings.items()} == declared
+
+
+async def test_each_screen_brings_its_own_commands(services: Services) -> None:
+    app = make_app(services, start="accounts")
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = [c.title for c in app.get_system_commands(app.screen)]
+        assert main[:2] == ["Visa översikten", "Visa kontona"] and main[-1] == "Avsluta"
+        screen = await open_account(pilot, "facebook:miljo.hbg")
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert titles[0] == "Spara kontot" and "Visa översikten" not in titles
+        assert titles[-4:] == ["Byt språk: English", "Byt färgtema", "Hjälp", "Avsluta"]

@@ -9,22 +9,16 @@ from pathlib import Path
 
 from governance.model import Account
 from governance.monthly import MonthlyStats, SyncOutcome
-from screens.services import (
-    CHART_MONTHS,
-    Services,
-    build_overview,
-    chart_points,
-    interactions,
-    summarize,
-)
+from screens.services import Services
+from screens.view_models import CHART_MONTHS, build_overview, chart_points, interactions, summarize
 from screens.widgets.account_table import UNKNOWN, cells_of, format_count
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = Account(id="0123456789ab", platform="facebook", handle="miljo.hbg", department="MF")
 
 
-def test_services_never_import_textual() -> None:
-    code = "import sys, screens.services\nprint('textual' in sys.modules)\n"
+def test_services_and_view_models_never_import_textual() -> None:
+    code = "import sys, screens.services, screens.view_models\nprint('textual' in sys.modules)\n"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )

@@ -17,6 +17,10 @@ one; 23 or 25 hours for a 24-hour span). That is intended: the guideline counts 
 not hours. Sweden changes clocks in the night to Sunday, so a clock start or a deadline (always
 inside working hours on a weekday) never falls in a skipped or repeated hour, and an arrival in
 such an hour (a Sunday night) moves to the next working morning whichever reading it gets.
+
+This calendar lives in the core, not in ``audits``: the platform clients count the replies on
+time while they sync (``governance.platforms.common``), and the audit only reads those counts.
+``governance`` never imports ``audits`` (``tests/audits/test_layers.py`` checks).
 """
 
 from __future__ import annotations

@@ -1,0 +1,420 @@
+"""The repositories of the TinyDB file backend: the only code that reads or writes a table.
+
+Services never see a file, a table or a TinyDB document id; they ask a :class:`Repositories`
+facade over their transaction (``repos(txn)`` in :mod:`governance.store`) for what they need.
+The public methods of the classes here *are* the store's interface (described in
+:mod:`governance.store`): a second backend implements the same methods over its own transaction.
+
+Records of types defined in the store's own layer (accounts, departments, stats, change-log
+entries) come back as those types. Records whose types live above it (users in
+:mod:`governance.access`, audit runs, acknowledgements, waivers and revisions in :mod:`audits`)
+come back as plain documents, which their modules decode and check, so the store never imports
+the layers it serves.
+
+Each file is a TinyDB database; an account's TinyDB doc id is its hex id read as a number, so a
+lookup by id is a dictionary access, not a scan. Writes go through TinyDB's own tables, so files
+are written exactly as before the repositories existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query
+from tinydb.table import Document
+
+from governance.errors import StoreCorrupt
+from governance.model import Account, ChangeEntry, Department
+from governance.monthly import MonthlyStats, SyncOutcome
+from governance.storage.format import bulk_allocation
+from governance.storage.layout import (
+    ACCOUNTS_TABLE,
+    ACKS,
+    ACKS_TABLE,
+    AUDIT_INDEX,
+    CHANGE_LOG,
+    CORE,
+    DEPARTMENTS_TABLE,
+    HANDLES_TABLE,
+    INDEX,
+    MONTHS_TABLE,
+    OUTCOMES_TABLE,
+    REVISIONS_TABLE,
+    RUN_TABLE,
+    RUNS_TABLE,
+    SHARDS,
+    USERS_TABLE,
+    WAIVERS,
+    WAIVERS_TABLE,
+    account_file,
+    account_shard,
+    run_file,
+    stats_file,
+    stats_shard,
+)
+from governance.storage.transactions import ReadTransaction, writable
+from governance.storage.whole_files import Files, StoreListing
+
+Doc = dict[str, Any]
+
+__all__ = ["Files", "Repositories", "ShardDocuments", "StoreListing", "doc_id"]
+
+_KEY_FIELDS = ("id", "platform", "handle", "department")
+
+
+def doc_id(account_id: str) -> int:
+    """The TinyDB document id of an account (its 12 hex digits as an integer)."""
+    return int(account_id, 16)
+
+
+def _account(doc: Doc) -> Account:
+    """An account from its stored document, refusing one whose key fields are not text."""
+    if not all(isinstance(doc.get(name), str) for name in _KEY_FIELDS):
+        raise TypeError(f"account fields {', '.join(_KEY_FIELDS)} must be text")
+    return Account.from_doc(doc)
+
+
+@dataclass(frozen=True, slots=True)
+class ShardDocuments:
+    """One shard's raw account documents and the stats documents of the same accounts.
+
+    For the audit engine's single pass over 10,000 accounts: the documents are the store's own
+    (read-only) and keyed alike, so an account meets its stats by key. ``accounts_at`` and
+    ``stats_at`` name where they came from, for :meth:`ReadTransaction.shaped`.
+    """
+
+    accounts: Mapping[str, Doc]
+    stats: Mapping[str, Doc]
+    accounts_at: str
+    stats_at: str
+
+
+class Accounts:
+    """Accounts with their editors, and the handle index that keeps ``PLATFORM:HANDLE`` unique."""
+
+    def __init__(self, txn: ReadTransaction) -> None:
+        self._txn = txn
+
+    def all(self) -> list[Account]:
+        """Every account. Scans the stored documents directly: going through TinyDB's Table would
+        copy each of 10,000 documents once more for nothing."""
+        accounts: list[Account] = []
+        with bulk_allocation():
+            for shard in range(SHARDS):
+                rel = account_shard(shard)
+                docs = self._txn.table(rel, ACCOUNTS_TABLE).values()
+                with self._txn.shaped(rel):
+                    accounts.extend(_account(doc) for doc in docs)
+        return accounts
+
+    def get(self, account_id: str) -> Account | None:
+        """The account with this id, if any."""
+        rel = account_file(account_id)
+        doc = self._txn.tinydb(rel).table(ACCOUNTS_TABLE).get(doc_id=doc_id(account_id))
+        with self._txn.shaped(rel):
+            return _account(dict(doc)) if isinstance(doc, dict) else None
+
+    def index(self) -> dict[str, str]:
+        """``PLATFORM:HANDLE`` -> account id, for every account. Read-only."""
+        doc = self._txn.tinydb(INDEX).table(HANDLES_TABLE).get(doc_id=1)
+        if not isinstance(doc, dict):
+            return {}
+        refs = doc.get("refs")
+        if not isinstance(refs, dict) or not all(isinstance(v, str) for v in refs.values()):
+            detail = "the handle index is not a mapping"
+            raise StoreCorrupt(path=str(self._txn.path(INDEX)), detail=detail)
+        return refs
+
+    def put(self, account: Account, previous: Account | None) -> None:
+        """Store ``account`` (new, or changed from ``previous``) and keep the handle index."""
+        self._upsert(account)
+        if previous is None or previous.ref != account.ref:
+            self._write_index(self._moved(dict(self.index()), [(account, previous)]))
+
+    def put_many(self, changes: Sequence[tuple[Account, Account | None]]) -> None:
+        """Store many accounts (each with its previous state), writing the index once at the end.
+
+        For a bulk import: one index rewrite instead of one per account.
+        """
+        for account, _previous in changes:
+            self._upsert(account)
+        self._write_index(self._moved(dict(self.index()), changes))
+
+    def rebuild_index(self) -> int:
+        """Derive the handle index anew from the shards (``doctor --repair``); how many refs.
+
+        A shard of the wrong shape raises KeyError/TypeError for the caller to report.
+        """
+        refs: dict[str, str] = {}
+        for shard in range(SHARDS):
+            if self._txn.exists(account_shard(shard)):
+                for doc in self._txn.table(account_shard(shard), ACCOUNTS_TABLE).values():
+                    refs[f"{doc['platform']}:{doc['handle']}"] = doc["id"]
+        document = {HANDLES_TABLE: {"1": {"refs": dict(sorted(refs.items()))}}}
+        writable(self._txn).stage(INDEX, document, kind="register")
+        return len(refs)
+
+    def shards(self) -> Iterator[ShardDocuments]:
+        """Each shard's raw account and stats documents, for a single pass over the register."""
+        for shard in range(SHARDS):
+            accounts_at, stats_at = account_shard(shard), stats_shard(shard)
+            yield ShardDocuments(
+                self._txn.table(accounts_at, ACCOUNTS_TABLE),
+                self._txn.table(stats_at, MONTHS_TABLE),
+                accounts_at,
+                stats_at,
+            )
+
+    def _upsert(self, account: Account) -> None:
+        table = writable(self._txn).tinydb(account_file(account.id)).table(ACCOUNTS_TABLE)
+        table.upsert(Document(account.to_doc(), doc_id=doc_id(account.id)))
+
+    @staticmethod
+    def _moved(
+        refs: dict[str, str], changes: Iterable[tuple[Account, Account | None]]
+    ) -> dict[str, str]:
+        for account, previous in changes:
+            if previous is not None:
+                refs.pop(previous.ref, None)
+            refs[account.ref] = account.id
+        return refs
+
+    def _write_index(self, refs: dict[str, str]) -> None:
+        table = writable(self._txn).tinydb(INDEX).table(HANDLES_TABLE)
+        table.upsert(Document({"refs": refs}, doc_id=1))
+
+
+class Departments:
+    """The departments, matched by their case-insensitive name (``Department.key``)."""
+
+    def __init__(self, txn: ReadTransaction) -> None:
+        self._txn = txn
+
+    def all(self) -> list[Department]:
+        """Every department, in name order."""
+        docs = self._txn.tinydb(CORE).table(DEPARTMENTS_TABLE)
+        with self._txn.shaped(CORE):
+            return sorted((Department.from_doc(d) for d in docs), key=lambda d: d.key)
+
+    def put(self, department: Department) -> None:
+        """Add or replace a department."""
+        table = writable(self._txn).tinydb(CORE).table(DEPARTMENTS_TABLE)
+        table.upsert(department.to_doc(), Query().key == department.key)
+
+
+class Users:
+    """The users table, as documents (``governance.access.User`` decodes and checks them)."""
+
+    def __init__(self, txn: ReadTransaction) -> None:
+        self._txn = txn
+
+    def all(self) -> list[Doc]:
+        """Every user's document. Read-only."""
+        return list(self._txn.table(CORE, USERS_TABLE).values())
+
+    @contextmanager
+    def shaped(self) -> Iterator[None]:
+        """Report a user document of the wrong shape as a corrupt store file."""
+        with self._txn.shaped(CORE):
+            yield
+
+    def put(self, login: str, document: Doc) -> None:
+        """Add or replace the user ``login``."""
+        table = writable(self._txn).tinydb(CORE).table(USERS_TABLE)
+        table.upsert(document, Query().login == login)
+
+    def remove(self, login: str) -> None:
+        writable(self._txn).tinydb(CORE).table(USERS_TABLE).remove(Query().login == login)
+
+
+class Stats:
+    """Monthly stats and sync outcomes per account, sharded like the accounts."""
+
+    def __init__(self, txn: ReadTransaction) -> None:
+        self._txn = txn
+
+    def months(self, account_id: str) -> list[MonthlyStats]:
+        """Every stored month of one account, oldest first."""
+        rel = stats_file(account_id)
+        doc = self._txn.tinydb(rel).table(MONTHS_TABLE).get(doc_id=doc_id(account_id))
+        with self._txn.shaped(rel):
+            return _months_of(account_id, doc if isinstance(doc, dict) else None)
+
+    def rows(self, account_id: str) -> Mapping[str, list[Any]]:
+        """Month -> the stored row (``MonthlyStats.to_row``) of one account. Read-only."""
+        doc = self._txn.table(stats_file(account_id), MONTHS_TABLE).get(str(doc_id(account_id)))
+        return doc["months"] if doc else {}
+
+    def all(self) -> dict[str, list[MonthlyStats]]:
+        """Every account's stored months, oldest first, keyed by account id."""
+        result: dict[str, list[MonthlyStats]] = {}
+        with bulk_allocation():
+            for shard in range(SHARDS):
+                rel = stats_shard(shard)
+                with self._txn.shaped(rel):
+                    for doc in self._txn.table(rel, MONTHS_TABLE).values():
+                        result[doc["account_id"]] = _months_of(doc["account_id"], doc)
+        return result
+
+    def all_rows(self) -> Iterator[tuple[str, Mapping[str, list[Any]]]]:
+        """(account id, month -> stored row) for every account with stats, shard by shard."""
+        for shard in range(SHARDS):
+            for doc in self._txn.table(stats_shard(shard), MONTHS_TABLE).values():
+                yield doc["account_id"], doc["months"]
+
+    def save(self, records: Sequence[MonthlyStats]) -> None:
+        """Insert or replace many monthly records (by account and month)."""
+        by_account: dict[str, list[MonthlyStats]] = {}
+        for record in records:
+            by_account.setdefault(record.account_id, []).append(record)
+        txn = writable(self._txn)
+        for account_id, months in by_account.items():
+            table = txn.tinydb(stats_file(account_id)).table(MONTHS_TABLE)
+            found = table.get(doc_id=doc_id(account_id))
+            doc = dict(found) if isinstance(found, dict) else {"months": {}}
+            stored = dict(doc["months"])
+            for record in months:
+                stored[record.month] = record.to_row()
+            doc = {"account_id": account_id, "months": stored}
+            table.upsert(Document(doc, doc_id=doc_id(account_id)))
+
+    def save_outcomes(self, outcomes: Sequence[SyncOutcome]) -> None:
+        """Record how the last sync of each account ended."""
+        txn = writable(self._txn)
+        for outcome in outcomes:
+            table = txn.tinydb(stats_file(outcome.account_id)).table(OUTCOMES_TABLE)
+            table.upsert(Document(outcome.to_doc(), doc_id=doc_id(outcome.account_id)))
+
+    def outcome(self, account_id: str) -> SyncOutcome | None:
+        """How the last sync of this account ended, if it was ever synced."""
+        rel = stats_file(account_id)
+        doc = self._txn.tinydb(rel).table(OUTCOMES_TABLE).get(doc_id=doc_id(account_id))
+        with self._txn.shaped(rel):
+            return SyncOutcome.from_doc(dict(doc)) if isinstance(doc, dict) else None
+
+    def outcomes(self) -> dict[str, SyncOutcome]:
+        """The last sync outcome of every account that was ever synced."""
+        result: dict[str, SyncOutcome] = {}
+        for shard in range(SHARDS):
+            rel = stats_shard(shard)
+            with self._txn.shaped(rel):
+                for doc in self._txn.tinydb(rel).table(OUTCOMES_TABLE):
+                    outcome = SyncOutcome.from_doc(dict(doc))
+                    result[outcome.account_id] = outcome
+        return result
+
+
+def _months_of(account_id: str, doc: Mapping[str, Any] | None) -> list[MonthlyStats]:
+    if not doc:
+        return []
+    return [
+        MonthlyStats.from_row(account_id, month, row)
+        for month, row in sorted(doc["months"].items())
+    ]
+
+
+class Records:
+    """An append-only table of documents (acknowledgements, waivers, revisions).
+
+    ``all`` gives the raw table (record id -> document) for the owning module to decode;
+    ``where`` names it in messages about a record of the wrong shape.
+    """
+
+    def __init__(self, txn: ReadTransaction, rel: str, table: str) -> None:
+        self._txn, self._rel, self._table = txn, rel, table
+
+    @property
+    def where(self) -> Path:
+        return self._txn.path(self._rel)
+
+    def all(self) -> Mapping[str, Any]:
+        """Record id -> document. Read-only."""
+        return self._txn.table(self._rel, self._table)
+
+    def add(self, document: Doc) -> None:
+        writable(self._txn).tinydb(self._rel).table(self._table).insert(document)
+
+
+class Runs:
+    """Stored audit runs: a summary of each in the run index, and each run's own document."""
+
+    def __init__(self, txn: ReadTransaction) -> None:
+        self._txn = txn
+
+    @property
+    def where(self) -> Path:
+        """The run index, in messages."""
+        return self._txn.path(AUDIT_INDEX)
+
+    def where_run(self, run_id: str) -> Path:
+        """One run's record, in messages."""
+        return self._txn.path(run_file(run_id))
+
+    def summaries(self) -> Mapping[str, Any]:
+        """Run number -> summary document. Read-only."""
+        return self._txn.table(AUDIT_INDEX, RUNS_TABLE)
+
+    def exists(self, run_id: str) -> bool:
+        return self._txn.exists(run_file(run_id))
+
+    def document(self, run_id: str) -> Any:
+        """The run's stored document (None if its record holds none). Read-only."""
+        return self._txn.table(run_file(run_id), RUN_TABLE).get("1")
+
+    def put(self, run_id: str, number: int, summary: Doc, document: Doc) -> None:
+        """Store a new run (``run_id``, checked by the caller) and its summary in the index."""
+        txn = writable(self._txn)
+        txn.stage(run_file(run_id), {RUN_TABLE: {"1": document}}, kind="audit")
+        index = txn.load(AUDIT_INDEX)
+        index.setdefault(RUNS_TABLE, {})[str(number)] = summary
+        txn.stage(AUDIT_INDEX, index, kind="audit")
+
+
+class ChangeLog:
+    """The append-only change log."""
+
+    def __init__(self, txn: ReadTransaction) -> None:
+        self._txn = txn
+
+    def append(self, entry: ChangeEntry) -> None:
+        """Append one entry (lands with the transaction)."""
+        writable(self._txn).append(CHANGE_LOG, entry.to_doc())
+
+    def read(self) -> list[ChangeEntry]:
+        """The whole change log, oldest first."""
+        entries = []
+        for number, doc in enumerate(self._txn.lines(CHANGE_LOG), start=1):
+            try:
+                entries.append(ChangeEntry.from_doc(doc))
+            except (KeyError, TypeError, ValueError):
+                with self._txn.shaped(f"{CHANGE_LOG}:{number}"):  # names the line
+                    raise
+        return entries
+
+    def documents(self) -> list[Doc]:
+        """Every entry as stored (for rewriting the whole log)."""
+        return self._txn.lines(CHANGE_LOG)
+
+    def rewrite(self, entries: list[Doc]) -> None:
+        """Replace the whole log (only to erase personal data, or to restore a backup)."""
+        writable(self._txn).rewrite_lines(CHANGE_LOG, entries)
+
+
+class Repositories:
+    """Everything a service reads or changes, over one transaction."""
+
+    def __init__(self, txn: ReadTransaction) -> None:
+        self.accounts = Accounts(txn)
+        self.departments = Departments(txn)
+        self.users = Users(txn)
+        self.stats = Stats(txn)
+        self.runs = Runs(txn)
+        self.acks = Records(txn, ACKS, ACKS_TABLE)
+        self.waivers = Records(txn, WAIVERS, WAIVERS_TABLE)
+        self.revisions = Records(txn, CORE, REVISIONS_TABLE)
+        self.log = ChangeLog(txn)
+        self.files = Files(txn)

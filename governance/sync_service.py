@@ -1,0 +1,70 @@
+"""The sync as a service: who is asking first, then the platforms' figures into the store.
+
+Like the register and the audits, the sync is a :class:`~governance.service.Service`: the user is
+identified and must hold the right to rewrite stats (``stats.sync``, admins) before anything is
+fetched, and a refusal lands in the change log whichever front end asked. Where the figures come
+from is fixed when the service is made (a :class:`~governance.platforms.PlatformSource`: the
+real platforms by default, the emulation for the demo and tests), so a caller never passes
+transports or tokens through each call::
+
+    service = SyncService(store, source=demo_source(accounts, now), clock=lambda: now)
+    report = service.sync(accounts, progress=show, cancelled=worker_cancelled)
+
+A cancelled sync returns normally with ``report.cancelled`` set; the accounts finished before the
+cancel are stored, as with every sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from governance.access import SYNC_STATS
+from governance.model import utc_now
+from governance.platforms import PlatformSource
+from governance.service import Service
+from governance.store import Store
+from governance.sync import Cancelled, ClientTiming, Progress, SyncAccount, SyncReport
+from governance.sync_run import run_sync
+
+
+class SyncService(Service):
+    """A user's syncs of platform stats into the store, from one :class:`PlatformSource`."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        source: PlatformSource | None = None,
+        user: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        timing: ClientTiming | None = None,
+    ) -> None:
+        """``clock`` gives the moment a sync is as of (which months are current, the outcomes'
+        time); ``timing`` is the clients' sleep and clocks, for tests."""
+        super().__init__(store, user=user, clock=clock)
+        self.source = source or PlatformSource()
+        self._timing = timing
+
+    def sync(
+        self,
+        accounts: Sequence[SyncAccount],
+        *,
+        since: str | None = None,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> SyncReport:
+        """Sync ``accounts`` into the store and return the report (blocking).
+
+        Refuses (and logs) a user without the right to rewrite stats before any request.
+        ``since`` (``YYYY-MM``) re-reads from that month; ``cancelled()`` is asked between
+        accounts. Runs its own event loop, so call it from a thread, never from async code.
+        """
+        self.require(SYNC_STATS)
+        return asyncio.run(
+            run_sync(
+                self.store.stats, accounts, self.source, now=self._clock(), since=since,
+                progress=progress, cancelled=cancelled, timing=self._timing,
+            )
+        )

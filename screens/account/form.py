@@ -1,0 +1,200 @@
+"""The details tab: every editable field of the account in one form.
+
+The form is driven by one table, :data:`FIELD_KINDS`: each field has a kind that knows how to
+build its widget, fill it from the stored value, and read it back as the text the register parses
+(exactly as the CSV import parses it). A new field needs one entry there, not three switches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from textual import on
+from textual.app import ComposeResult, SystemCommand
+from textual.containers import Horizontal, VerticalScroll
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Select
+
+from governance import access
+from governance.fields import GOALS, PLATFORMS, STATUSES, VISIBILITIES, format_value
+from governance.i18n import t
+from governance.model import EDITABLE_FIELDS
+from screens.account.part import AccountPart, allowed, kontokoll
+from screens.messages import ChangeRequested
+from screens.view_models import AccountDetail
+
+
+@dataclass(frozen=True)
+class FieldKind:
+    """How one kind of field is shown, filled from the account and read back as register text."""
+
+    #: (field name, widget id, known department names) -> the field's widget.
+    build: Callable[[str, str, Sequence[str]], Widget]
+    #: (the widget, the stored value): show the value.
+    fill: Callable[[Widget, Any], None]
+    #: The widget's content as the text the register parses.
+    read: Callable[[Widget], str]
+
+
+def choice(values: Sequence[str], label_prefix: str | None = None) -> FieldKind:
+    """A choice list of ``values``, labelled by the catalogue under ``label_prefix`` (or as is)."""
+
+    def build(name: str, widget_id: str, departments: Sequence[str]) -> Widget:
+        options = [(t(label_prefix + v) if label_prefix else v, v) for v in values]
+        return Select[str](options, allow_blank=False, id=widget_id, compact=True)
+
+    def fill(widget: Widget, value: Any) -> None:
+        cast("Select[str]", widget).value = value
+
+    def read(widget: Widget) -> str:
+        value = cast("Select[str]", widget).value
+        return value if isinstance(value, str) else ""
+
+    return FieldKind(build, fill, read)
+
+
+def text(*, placeholder: str = "", suggest_departments: bool = False) -> FieldKind:
+    """A one-line text box, optionally suggesting the register's department names."""
+
+    def build(name: str, widget_id: str, departments: Sequence[str]) -> Widget:
+        suggester = (
+            SuggestFromList(departments, case_sensitive=False) if suggest_departments else None
+        )
+        return Input(
+            id=widget_id,
+            compact=True,
+            suggester=suggester,
+            placeholder=t(placeholder) if placeholder else "",
+        )
+
+    def fill(widget: Widget, value: Any) -> None:
+        cast(Input, widget).value = format_value(value)
+
+    def read(widget: Widget) -> str:
+        return cast(Input, widget).value
+
+    return FieldKind(build, fill, read)
+
+
+def _build_checkbox(name: str, widget_id: str, departments: Sequence[str]) -> Widget:
+    return Checkbox(t(f"tui.field.{name}_box"), id=widget_id, compact=True)
+
+
+def _fill_checkbox(widget: Widget, value: Any) -> None:
+    cast(Checkbox, widget).value = bool(value)
+
+
+def _build_goals(name: str, widget_id: str, departments: Sequence[str]) -> Widget:
+    boxes = (Checkbox(goal.capitalize(), id=f"goal-{goal}", compact=True) for goal in GOALS)
+    return Horizontal(*boxes, id=widget_id)
+
+
+def _fill_goals(widget: Widget, value: Any) -> None:
+    for goal in GOALS:
+        widget.query_one(f"#goal-{goal}", Checkbox).value = goal in value
+
+
+def _read_goals(widget: Widget) -> str:
+    return "|".join(g for g in GOALS if widget.query_one(f"#goal-{g}", Checkbox).value)
+
+
+def _read_checkbox(widget: Widget) -> str:
+    return format_value(cast(Checkbox, widget).value)
+
+
+CHECKBOX = FieldKind(_build_checkbox, _fill_checkbox, _read_checkbox)
+GOAL_BOXES = FieldKind(_build_goals, _fill_goals, _read_goals)
+
+#: The kind of every editable field, in the form's order; a field not named here is plain text.
+FIELD_KINDS: dict[str, FieldKind] = {
+    name: {
+        "platform": choice(PLATFORMS),
+        "department": text(suggest_departments=True),
+        "visibility": choice(VISIBILITIES, "value."),
+        "project_end": text(placeholder="tui.detail.date_placeholder"),
+        "status": choice(STATUSES, "value."),
+        "shared": CHECKBOX,
+        "goals": GOAL_BOXES,
+        "kc_handles_comments": CHECKBOX,
+    }.get(name, text())
+    for name in EDITABLE_FIELDS
+}
+
+
+class AccountForm(AccountPart, VerticalScroll):
+    """The account's fields, with Save and Reset."""
+
+    def __init__(self, departments: Sequence[str]) -> None:
+        super().__init__(id="account-form")
+        self._departments = departments
+
+    def compose(self) -> ComposeResult:
+        for name, kind in FIELD_KINDS.items():
+            with Horizontal(classes="form-row", id=f"row-{name}"):
+                yield Label(t(f"tui.field.{name}"), classes="form-label")
+                yield kind.build(name, f"field-{name}", self._departments)
+        with Horizontal(id="form-buttons"):
+            yield Button(t("tui.button.save"), variant="primary", id="save")
+            yield Button(t("tui.button.reset"), id="reset")
+
+    def show_detail(self, detail: AccountDetail) -> None:
+        self.fill(detail)
+        may_edit = allowed(self.app, access.EDIT_ACCOUNT, detail)
+        for widget in self.query("Input, Select, Checkbox, #save, #reset"):
+            widget.disabled = not may_edit
+
+    def fill(self, detail: AccountDetail) -> None:
+        """Show the stored values, and clear any field marked invalid."""
+        for name, kind in FIELD_KINDS.items():
+            kind.fill(self.query_one(f"#field-{name}"), getattr(detail.account, name))
+        for widget in self.query(".-invalid"):
+            widget.remove_class("-invalid")
+
+    def texts(self) -> dict[str, str]:
+        """Each field as the text the register parses, as the form shows it now."""
+        return {
+            name: kind.read(self.query_one(f"#field-{name}")) for name, kind in FIELD_KINDS.items()
+        }
+
+    def changed_texts(self) -> dict[str, str]:
+        """The fields whose text differs from the stored value."""
+        if self.detail is None:
+            return {}
+        account = self.detail.account
+        return {
+            name: text
+            for name, text in self.texts().items()
+            if text.strip() != format_value(getattr(account, name))
+        }
+
+    def commands(self) -> Iterator[SystemCommand]:
+        """Save, for a user who may edit the account."""
+        if allowed(self.app, access.EDIT_ACCOUNT, self.detail):
+            yield SystemCommand(t("tui.command.save"), t("tui.tip.save"), self.save)
+
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        """Validate and save the changed fields (the register validates, as for the CSV)."""
+        if self.detail is None:
+            return
+        changes = self.changed_texts()
+        if not changes:
+            self.notify(t("tui.detail.nothing_to_save"))
+            return
+        for widget in self.query(".-invalid"):
+            widget.remove_class("-invalid")
+        ref, services = self.detail.account.id, kontokoll(self.app).services
+        self.post_message(
+            ChangeRequested(
+                lambda: services.update_fields(ref, changes),
+                t("tui.detail.saved", count=len(changes)),
+            )
+        )
+
+    @on(Button.Pressed, "#reset")
+    def _reset(self) -> None:
+        if self.detail is not None:
+            self.fill(self.detail)

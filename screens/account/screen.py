@@ -1,0 +1,228 @@
+"""The account detail screen: the tabs, reading the account, and applying changes.
+
+The screen holds one reactive ``detail`` (the account and everything read with it) and each tab
+data-binds to it. Only the details tab is mounted with the screen; the other tabs are wrapped in
+Textual's :class:`~textual.lazy.Lazy`, so they are mounted after the first frame, which keeps the
+widgets styled before the account appears to about half. All store work runs in thread workers;
+results come back as messages, errors as notifications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.lazy import Lazy
+from textual.reactive import var
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from governance import access
+from governance.errors import FieldError
+from governance.i18n import t
+from governance.model import Account
+from screens.account.activity import ActivityTab
+from screens.account.editors import EditorsPane
+from screens.account.findings import FindingsPane
+from screens.account.form import AccountForm
+from screens.account.history import HistoryTable
+from screens.commands import CommandSource
+from screens.localize import LocalizedScreen
+from screens.messages import AccountChanged, AccountLoaded, ChangeRequested, LanguageChanged
+from screens.plain import plain
+from screens.view_models import AccountDetail, Rights
+
+if TYPE_CHECKING:
+    from screens.app import KontokollApp
+
+#: The tabs after the details form, each built lazily, in the order shown.
+LAZY_TABS: dict[str, Callable[[], Widget]] = {
+    "editors": EditorsPane,
+    "activity": ActivityTab,
+    "findings": FindingsPane,
+    "history": HistoryTable,
+}
+DETAIL_TABS = ("details", *LAZY_TABS)
+
+
+class AccountDetailScreen(LocalizedScreen[None]):
+    """Edit one account. Escape goes back to the table."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "tui.key.back", id="detail.back", tooltip="tui.tip.back"),
+        Binding("ctrl+s", "save", "tui.key.save", id="detail.save", tooltip="tui.tip.save"),
+        Binding(
+            "f2",
+            "show_tab('editors')",
+            "tui.key.editors",
+            id="detail.editors",
+            tooltip="tui.tip.editors",
+        ),
+        Binding(
+            "f3",
+            "show_tab('history')",
+            "tui.key.history",
+            id="detail.history",
+            tooltip="tui.tip.history",
+        ),
+    ]
+
+    detail: var[AccountDetail | None] = var(None, always_update=True)
+    """The account and everything read with it (None until the first read); the tabs bind to it."""
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(classes="detail")
+        self.account_id = account_id
+
+    @property
+    def kontokoll(self) -> KontokollApp:
+        """The app, with its services."""
+        return cast("KontokollApp", self.app)
+
+    @property
+    def account(self) -> Account | None:
+        """The account as last read (None before the first read)."""
+        return self.detail.account if self.detail is not None else None
+
+    @property
+    def rights(self) -> Rights | None:
+        """What the user may do, as the last read of the register said."""
+        snapshot = self.kontokoll.snapshot
+        return snapshot.rights if snapshot is not None else None
+
+    # --- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        snapshot = self.kontokoll.snapshot
+        departments = [d.name for d in snapshot.departments] if snapshot else []
+        yield Header()
+        yield Static(self._title(), id="detail-title")
+        with TabbedContent(id="detail-tabs"):
+            with TabPane(t("tui.detail.tab.details"), id="details"):
+                yield AccountForm(departments).data_bind(AccountDetailScreen.detail)
+            for tab, build in LAZY_TABS.items():
+                with TabPane(t(f"tui.detail.tab.{tab}"), id=tab):
+                    yield Lazy(build().data_bind(AccountDetailScreen.detail))
+        yield Footer()
+
+    def _title(self) -> str | Text:
+        """The account, its department and status (and whether it is read-only), or "loading"."""
+        account = self.account
+        if account is None:
+            return t("tui.detail.loading")
+        status = t(f"value.{account.status}")
+        title = t("tui.detail.title", ref=account.ref, department=account.department, status=status)
+        if self.rights is not None and not self.rights.may(access.EDIT_ACCOUNT, account.department):
+            title += " · " + t("tui.rights.read_only")
+        return plain(title)
+
+    def watch_detail(self, detail: AccountDetail | None) -> None:
+        if detail is not None:
+            self.query_one("#detail-title", Static).update(self._title())
+            self.sub_title = detail.account.ref
+
+    def commands(self) -> Iterator[SystemCommand]:
+        """Each tab's commands (as the user's rights allow), then the history and going back."""
+        parts: list[CommandSource] = [
+            *self.query(AccountForm),
+            *self.query(EditorsPane),  # the lazy tabs: there once mounted
+            *self.query(FindingsPane),
+        ]
+        for part in parts:
+            yield from part.commands()
+        yield SystemCommand(
+            t("tui.command.history"),
+            t("tui.tip.history"),
+            lambda: self.action_show_tab("history"),
+        )
+        yield SystemCommand(t("tui.command.back"), t("tui.tip.back"), self.action_back)
+
+    @on(LanguageChanged)
+    async def _relabel(self) -> None:
+        """Compose again in the language just chosen."""
+        await self.recompose()
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.detail is None:
+            self.query_one("#detail-tabs").loading = True
+            self.load()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="account",
+        exit_on_error=False,
+        description="read account",
+    )
+    def load(self, notice: str = "") -> None:
+        """Read the account, its chart and its history (in a thread: the store may be busy)."""
+        self._read(notice)
+
+    def _read(self, notice: str) -> None:
+        detail = self.kontokoll.services.account_detail(self.account_id)
+        self.post_message(AccountLoaded(detail, notice))
+
+    @on(AccountLoaded)
+    def _loaded(self, message: AccountLoaded) -> None:
+        self.query_one("#detail-tabs").loading = False
+        self.detail = message.detail
+        if message.notice:
+            self.kontokoll.post_message(AccountChanged(message.detail.summary))
+            self.notify(message.notice, title=message.detail.account.ref)
+
+    # --- running changes ---------------------------------------------------------------------
+
+    @on(ChangeRequested)
+    def _change_requested(self, message: ChangeRequested) -> None:
+        message.stop()
+        self.change(message.apply, message.notice)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="account",
+        exit_on_error=False,
+        description="change account",
+    )
+    def change(self, apply: Callable[[], object], notice: str) -> None:
+        """Apply one change to the store, then read the account again."""
+        apply()
+        self._read(notice)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        error = event.worker.error
+        if isinstance(error, FieldError):
+            self._mark_invalid(error.field)
+        self.kontokoll.report_error(error)
+
+    def _mark_invalid(self, field: str) -> None:
+        target = {"editor": "new-editor", "email": "new-editor"}.get(field, f"field-{field}")
+        for widget in self.query(f"#{target}"):
+            widget.add_class("-invalid")
+            if target != "new-editor":
+                self.query_one(TabbedContent).active = "details"
+            widget.focus()
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        """Validate and save the changed fields."""
+        self.query_one(AccountForm).save()
+
+    def action_back(self) -> None:
+        """Back to the accounts table."""
+        self.dismiss(None)
+
+    async def action_show_tab(self, tab: str) -> None:
+        """Show one of the account's tabs."""
+        if tab in DETAIL_TABS:
+            self.query_one(TabbedContent).active = tab
