@@ -13,8 +13,8 @@ import pytest
 from governance import snapshots
 from tests.conftest import CliResult
 from tests.conftest import store_snapshot as snapshot
-from tests.test_backup import members
-from tests.test_doctor import populate, shard_of_account
+from tests.governance.test_backup import members
+from tests.governance.test_doctor import populate, shard_of_account
 
 Cli = Callable[..., CliResult]
 

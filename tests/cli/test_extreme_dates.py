@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from governance.fields import FIRST_YEAR, LAST_YEAR, parse_date, parse_month, parse_timestamp
-from tests.inputs_support import (
+from tests.cli.inputs_support import (
     STATS_HEADER,
     assert_refused,
     copy_store,

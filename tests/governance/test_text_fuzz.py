@@ -16,7 +16,7 @@ from governance.errors import ImportRefused, InputError
 from governance.register import Register
 from governance.store import Store
 from governance.text_safety import UNSAFE
-from tests.test_text_hygiene import COLUMNS, GOOD, HEADER, HOSTILE, quote, snapshot
+from tests.governance.test_text_hygiene import COLUMNS, GOOD, HEADER, HOSTILE, quote, snapshot
 
 SEED = 16
 CASES = 300

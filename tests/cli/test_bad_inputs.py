@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.cli.inputs_support import assert_refused, copy_store, hashes, make_store, run_cli
 from tests.conftest import child_env, run_process
-from tests.inputs_support import assert_refused, copy_store, hashes, make_store, run_cli
 
 CORRUPT = "är skadad eller inte en Kontokoll-fil"
 RUN = "audit/runs/2026Q3-1.json"

@@ -20,7 +20,7 @@ from governance.people import People
 from governance.snapshots import MANIFEST, list_snapshots
 from governance.store import Store
 from tests.conftest import CliResult
-from tests.test_doctor import populate, shard_of_account, tree
+from tests.governance.test_doctor import populate, shard_of_account, tree
 
 Cli = Callable[..., CliResult]
 

@@ -17,8 +17,7 @@ import kontokoll.cli.main as cli_main
 from governance.i18n import current_language
 from governance.platforms import PlatformSource
 from kontokoll.cli.context import CliContext
-from tests.conftest import child_env, run_process
-from tests.inputs_support import (
+from tests.cli.inputs_support import (
     STATS_HEADER,
     STATS_ROW,
     Outcome,
@@ -27,6 +26,7 @@ from tests.inputs_support import (
     make_store,
     run_cli,
 )
+from tests.conftest import child_env, run_process
 
 SEED = 16
 EXIT_CODES = (0, 1, 2)

@@ -13,7 +13,7 @@ import pytest
 
 from kontokoll.cli.main import main
 
-LOCALE = Path(__file__).resolve().parents[1] / "governance" / "locale"
+LOCALE = Path(__file__).resolve().parents[2] / "governance" / "locale"
 
 
 @pytest.fixture(autouse=True)
