@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from audits.quarters import Quarter
-from audits.rules import POSTED, SILENT, UNKNOWN, Activity
+from audits.rule_kinds import POSTED, SILENT, UNKNOWN, Activity
 from governance.monthly import STOCKHOLM, STORED_FIELDS, add_months, month_start
 
 _POSTS = STORED_FIELDS.index("posts")

@@ -17,9 +17,11 @@ from audits.activity import ActivityReader
 from audits.quarters import Quarter
 from audits.revisions import deadline_as_of, load_revisions
 from audits.rules import (
+    JUDGED_STATUSES,
     RULE_ORDER,
     RULES,
     RULES_BY_ID,
+    Activity,
     Hit,
     Judgement,
     Subject,
@@ -29,6 +31,7 @@ from audits.rules import (
 )
 from audits.rules import render_message as _render
 from audits.settings import AuditSettings
+from governance.acknowledgements import RevisionAcks, acks_as_of
 from governance.errors import KontokollError
 from governance.storage.database import ReadTransaction, bulk_allocation
 from governance.store import repos
@@ -174,9 +177,9 @@ def evaluate(
 ) -> Evaluation:
     """Judge every active account and the register for ``quarter`` as of ``as_of``."""
     total = len(repos(txn).accounts.index())
-    judged = Judgement(as_of, settings, str(quarter))
-    # Worked out once per run rather than once per finding.
-    severities = {rule.id: severity_of(rule.id, settings) for rule in RULES}
+    acks = acks_as_of(txn, as_of)  # the revision editors must have acknowledged, and who did
+    judged = Judgement(as_of, settings, str(quarter), acks.revision)
+    severities = {rule.id: severity_of(rule.id, settings) for rule in RULES}  # once per run
     findings: list[Finding] = []
     audited = done = 0
     read_activity = ActivityReader(quarter, as_of, settings.inactive_days)
@@ -189,15 +192,18 @@ def evaluate(
             docs, stats = shard.accounts, shard.stats
             for doc_id, doc in docs.items():
                 done += 1
-                if doc.get("status", "active") != "active":
+                status = doc.get("status", "active")
+                if status not in JUDGED_STATUSES:
                     continue
-                audited += 1
                 rel = shard.accounts_at
+                audited += status == "active"
                 try:  # (a try costs nothing in the loop; a ``with`` per account would)
-                    subject = Subject.from_doc(doc)
-                    rel = shard.stats_at
-                    stats_doc = stats.get(doc_id)
-                    activity = read_activity(stats_doc["months"] if stats_doc else None)
+                    subject = _subject(doc, acks)
+                    activity = _NOT_ACTIVE  # requests and retired accounts: no stats judged
+                    if status == "active":
+                        rel = shard.stats_at
+                        stats_doc = stats.get(doc_id)
+                        activity = read_activity(stats_doc["months"] if stats_doc else None)
                 except (KeyError, TypeError, ValueError, AttributeError, IndexError):
                     with txn.shaped(rel):
                         raise
@@ -210,6 +216,17 @@ def evaluate(
         findings.append(_finding(hit, severities[hit.rule], None))
     findings.sort(key=Finding.sort_key)
     return Evaluation(quarter, as_of, settings, audited, tuple(findings))
+
+
+_NOT_ACTIVE = Activity(has_rows=False)
+
+
+def _subject(doc: Mapping[str, Any], acks: RevisionAcks) -> Subject:
+    """The account as the rules see it; an active one with its editors yet to acknowledge."""
+    subject = Subject.from_doc(doc)
+    if subject.status != "active":
+        return subject
+    return subject._replace(editors_pending=acks.pending(doc.get("editors", ())))
 
 
 def _finding(hit: Hit, severity: str, subject: Subject | None) -> Finding:

@@ -1,4 +1,12 @@
-"""The findings of an audit as bytes: Swedish-Excel CSV or a Markdown report.
+"""The findings of an audit as bytes: Swedish-Excel CSV, an Excel workbook or a Markdown report.
+
+Two kinds of export, for two kinds of reader:
+
+- The CSV is an exchange format that scripts read: its column names (:data:`CSV_COLUMNS`), rule
+  ids, severities and statuses never change with the language. Only ``rule_title`` (the last
+  column) and the message are in the UI language.
+- The workbook and the Markdown report are for people: headings, rule titles, severities and
+  statuses in the UI language (Swedish by default, English with ``--lang en``).
 
 Writers return bytes, so the CLI writes a file and the TUI hands them to ``App.deliver_binary``.
 Exports carry no e-mail addresses: a finding names an account, never its editors.
@@ -7,13 +15,14 @@ Exports carry no e-mail addresses: a finding names an account, never its editors
 from __future__ import annotations
 
 import html
-import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from audits.engine import Finding
+from audits.rules import RULES_BY_ID
 from audits.runs import AuditRun, Reviews
+from audits.xlsx import Sheet, workbook
 from governance.csvio import render_csv
 from governance.i18n import t
 from governance.text_safety import visible
@@ -29,6 +38,7 @@ CSV_COLUMNS = (
     "guideline",
     "status",
     "first_seen",
+    "rule_title",  # in the UI language; added last, so scripts that count columns still work
 )
 FORMATS = ("csv", "md", "xlsx")
 
@@ -76,9 +86,22 @@ def _rows(run: AuditRun, items: Sequence[ReportItem]) -> Iterator[tuple[str, ...
             item.finding.guideline,
             item.status,
             item.finding.first_seen.isoformat() if item.finding.first_seen else "",
+            rule_title(item.finding.rule),
         )
         for item in items
     )
+
+
+def rule_title(rule: str) -> str:
+    """A rule's short name in the UI language (the id itself for a rule no longer known)."""
+    known = RULES_BY_ID.get(rule)
+    return known.title if known is not None else rule
+
+
+def status_text(item: ReportItem) -> str:
+    """A finding's status as people read it, with the note on it: ``kvitterad (Rekrytering)``."""
+    status = t(f"audit.status.{item.status}")
+    return f"{status} ({item.note})" if item.note else status
 
 
 def findings_csv(run: AuditRun, items: Sequence[ReportItem], delimiter: str = ";") -> bytes:
@@ -86,31 +109,41 @@ def findings_csv(run: AuditRun, items: Sequence[ReportItem], delimiter: str = ";
     return render_csv(CSV_COLUMNS, _rows(run, items), delimiter)
 
 
+#: The workbook's columns, as catalogue keys of their headings in the UI language.
+XLSX_COLUMNS = (
+    "audit.col.quarter",
+    "audit.col.account",
+    "col.department",
+    "audit.col.rule",
+    "packets.col.rule_id",
+    "audit.col.severity",
+    "audit.col.message",
+    "audit.col.guideline",
+    "audit.col.status",
+    "packets.col.first_seen",
+)
+
+
 def findings_xlsx(run: AuditRun, items: Sequence[ReportItem]) -> bytes:
-    """The export as an Excel workbook: one sheet, a frozen header row and a filter.
-
-    Every cell is written as text, so no cell can become a formula whatever it holds.
-    """
-    import xlsxwriter  # only this export needs it
-
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
-    sheet = workbook.add_worksheet(str(run.info.quarter))
-    bold = workbook.add_format({"bold": True})
-    widths = [len(c) for c in CSV_COLUMNS]
-    for column, name in enumerate(CSV_COLUMNS):
-        sheet.write_string(0, column, name, bold)
-    count = 0
-    for count, row in enumerate(_rows(run, items), start=1):
-        for column, value in enumerate(row):
-            sheet.write_string(count, column, value)
-            widths[column] = max(widths[column], min(len(value), 80))
-    for column, width in enumerate(widths):
-        sheet.set_column(column, column, width + 2)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, count, len(CSV_COLUMNS) - 1)
-    workbook.close()
-    return buffer.getvalue()
+    """The export as an Excel workbook for people: one sheet, headings in the UI language, a
+    frozen header row and a filter. Every cell is text, so none can become a formula."""
+    quarter = str(run.info.quarter)
+    rows = (
+        (
+            quarter,
+            item.finding.ref,
+            item.finding.department or t("audit.register_scope"),
+            rule_title(item.finding.rule),
+            item.finding.rule,
+            t(f"audit.severity.{item.finding.severity}"),
+            item.finding.message,
+            item.finding.guideline,
+            status_text(item),
+            item.finding.first_seen.isoformat() if item.finding.first_seen else "",
+        )
+        for item in items
+    )
+    return workbook([Sheet(quarter, [t(key) for key in XLSX_COLUMNS], rows)])
 
 
 def findings_markdown(run: AuditRun, items: Sequence[ReportItem]) -> bytes:
@@ -130,7 +163,7 @@ def _md_heading(run: AuditRun, items: Sequence[ReportItem]) -> list[str]:
     """The report's title, who judged it when, and the totals."""
     info = run.info
     judged = t(
-        "audit.md.judged", as_of=info.as_of, run=info.id, at=info.at.date(), user=_md(info.user)
+        "audit.md.judged", as_of=info.as_of, run=info.id, at=info.at.date(), user=md_text(info.user)
     )
     totals = t(
         "audit.md.totals",
@@ -148,23 +181,20 @@ _MD_COLUMNS = ("account", "rule", "severity", "message", "status")
 def _md_department(department: str, items: Sequence[ReportItem]) -> list[str]:
     """One department's section ("" is the register): a heading and a table of its findings."""
     lines = [
-        f"## {_md(department or t('audit.register_scope'))}",
+        f"## {md_text(department or t('audit.register_scope'))}",
         "",
         "| " + " | ".join(t(f"audit.col.{c}") for c in _MD_COLUMNS) + " |",
         "|---|---|---|---|---|",
     ]
     for item in items:
-        status = t(f"audit.status.{item.status}")
-        if item.note:
-            status += f" ({item.note})"
         cells = (
             item.finding.ref or "–",
-            item.finding.rule,
+            rule_title(item.finding.rule),
             t(f"audit.severity.{item.finding.severity}"),
             f"{item.finding.message} ({item.finding.guideline})",
-            status,
+            status_text(item),
         )
-        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(md_text(c) for c in cells) + " |")
     lines.append("")
     return lines
 
@@ -174,7 +204,7 @@ def _md_department(department: str, items: Sequence[ReportItem]) -> list[str]:
 _MD_SYNTAX = re.compile(r"([\\`*_\[\]|~!#])")
 
 
-def _md(text: str) -> str:
+def md_text(text: str) -> str:
     """Stored text as literal Markdown: rendered, the report shows exactly the text, nothing runs.
 
     Line breaks become spaces (a cell stays on its row), control characters show as escapes,

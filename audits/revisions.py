@@ -19,6 +19,7 @@ from typing import Any
 from audits import stored
 from audits.quarters import add_months_to_date
 from audits.settings import AuditSettings
+from governance.acknowledgements import ACKNOWLEDGE_KEY
 from governance.fields import check_day
 from governance.store import ReadTransaction, WriteTransaction, repos
 
@@ -33,13 +34,17 @@ class Revision:
     note: str
     user: str
     recorded_at: datetime
+    #: Whether editors must acknowledge it (governance.acknowledgements): every revision
+    #: recorded now; False for those recorded before acknowledgements existed.
+    acknowledge: bool = True
 
-    def to_doc(self) -> dict[str, str]:
+    def to_doc(self) -> dict[str, str | bool]:
         return {
             "date": self.day.isoformat(),
             "note": self.note,
             "user": self.user,
             "recorded_at": self.recorded_at.isoformat(),
+            ACKNOWLEDGE_KEY: self.acknowledge,
         }
 
     @classmethod
@@ -50,6 +55,7 @@ class Revision:
             stored.text(doc, "note", ""),
             stored.text(doc, "user", ""),
             stored.moment(doc, "recorded_at"),
+            doc.get(ACKNOWLEDGE_KEY, False) is True,
         )
 
 

@@ -19,160 +19,55 @@ title and messages in both locale catalogues (a test checks they exist).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from governance.i18n import current_language, t
-from governance.model import Account
+from governance.worktime import working_days_between
 
 if TYPE_CHECKING:  # settings.py needs RULE_IDS at import time; only the annotations need this
     from audits.settings import AuditSettings
 
-ACCOUNT = "account"
-REGISTER = "register"
+from audits.rule_kinds import (
+    ACCOUNT,
+    POSTED,
+    REGISTER,
+    SILENT,
+    UNKNOWN,
+    AccountCheck,
+    AccountRule,
+    Activity,
+    Hit,
+    Judgement,
+    RegisterCheck,
+    RegisterRule,
+    Rule,
+    Subject,
+    account_rule,
+    register_rule,
+)
 
-
-class Subject(NamedTuple):
-    """An account as the rules see it (no editors' names or e-mails: only how many there are).
-
-    A NamedTuple, not a frozen dataclass: the engine builds 10,000 of them per run.
-    """
-
-    id: str
-    platform: str
-    handle: str
-    department: str
-    purpose: str = ""
-    editors: int = 0
-    visibility: str = "open"
-    closed_reason: str = ""
-    project: str = ""
-    project_end: date | None = None
-    status: str = "active"
-    editors_confirmed: date | None = None  # the day the lead last confirmed the editor list
-
-    @classmethod
-    def from_doc(cls, doc: Mapping[str, Any]) -> Subject:
-        """From a stored account document (the engine reads these raw, for speed).
-
-        Positional, in field order: keyword construction of a NamedTuple costs twice as much,
-        and this runs once per account (``test_subject_from_doc_fills_each_field`` checks).
-        """
-        end = doc.get("project_end")
-        confirmed = doc.get("editors_confirmed_at")
-        return cls(
-            doc["id"],
-            doc["platform"],
-            doc["handle"],
-            doc.get("department", ""),
-            doc.get("purpose", ""),
-            len(doc.get("editors", ())),  # editors
-            doc.get("visibility", "open"),
-            doc.get("closed_reason", ""),
-            doc.get("project", ""),
-            date.fromisoformat(end) if end else None,  # project_end
-            doc.get("status", "active"),
-            # editors_confirmed: the Stockholm date would differ only for a confirmation made
-            # just after midnight UTC; a day's slack in a quarter-long window changes nothing.
-            date.fromisoformat(confirmed[:10]) if confirmed else None,
-        )
-
-    @classmethod
-    def from_account(cls, account: Account) -> Subject:
-        return cls.from_doc(account.to_doc())
-
-
-#: Whether an account posted within the inactivity window: yes, no, or cannot be told.
-POSTED, SILENT, UNKNOWN = "posted", "silent", "unknown"
-
-
-class Activity(NamedTuple):
-    """What the stats say about one account for the audited quarter (up to D)."""
-
-    has_rows: bool
-    window: str = UNKNOWN
-    latest_post: date | None = None  # the latest known post on or before D, if any
-    replies_due: int | None = None  # over the quarter's months where both figures are known
-    replies_on_time: int | None = None
-
-
-class Judgement(NamedTuple):
-    """What every account of one run is judged against; built once per run, not per account."""
-
-    as_of: date  # the day D
-    settings: AuditSettings
-    quarter: str  # the quarter's label, as the no-stats message names it
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A rule that fired: its id, which message variant, and the message's parameters."""
-
-    rule: str
-    variant: str = "message"
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-
-#: An account rule's check: the hit, or None when the account keeps the rule.
-AccountCheck = Callable[[Subject, Activity, Judgement], Hit | None]
-#: A register rule's check, given the guideline's revision deadline as of D.
-RegisterCheck = Callable[[date, Judgement], Hit | None]
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One rule: its id, default severity, the guideline section (in Swedish) and its scope."""
-
-    id: str
-    severity: str
-    guideline: str
-    scope: ClassVar[str] = ACCOUNT
-
-    @property
-    def title(self) -> str:
-        """The rule's short name in the current language."""
-        return t(f"audit.rule.{self.id}.title")
-
-
-@dataclass(frozen=True, slots=True)
-class AccountRule(Rule):
-    """A rule every active account is checked against."""
-
-    check: AccountCheck
-
-
-@dataclass(frozen=True, slots=True)
-class RegisterRule(Rule):
-    """A rule the register as a whole is checked against, once per run."""
-
-    check: RegisterCheck
-    scope: ClassVar[str] = REGISTER
-
-
-def account_rule(
-    rule_id: str, severity: str, guideline: str
-) -> Callable[[AccountCheck], AccountRule]:
-    """Make the decorated check the account rule ``rule_id`` (the entry sits on its function)."""
-
-    def make(check: AccountCheck) -> AccountRule:
-        return AccountRule(rule_id, severity, guideline, check)
-
-    return make
-
-
-def register_rule(
-    rule_id: str, severity: str, guideline: str
-) -> Callable[[RegisterCheck], RegisterRule]:
-    """Make the decorated check the register rule ``rule_id``."""
-
-    def make(check: RegisterCheck) -> RegisterRule:
-        return RegisterRule(rule_id, severity, guideline, check)
-
-    return make
-
+# Re-exported: the engine, settings, screens and tests import these from here.
+__all__ = [
+    "ACCOUNT",
+    "POSTED",
+    "REGISTER",
+    "SILENT",
+    "UNKNOWN",
+    "AccountCheck",
+    "AccountRule",
+    "Activity",
+    "Hit",
+    "Judgement",
+    "RegisterCheck",
+    "RegisterRule",
+    "Rule",
+    "Subject",
+    "account_rule",
+    "register_rule",
+]
 
 _CRITERIA = "Ansvarsfördelning och kriterier för konto"
 _REPLIES = "Svara så fort som möjligt"
@@ -302,6 +197,64 @@ def is_below(on_time: int, due: int, rate: Fraction) -> bool:
     return on_time * rate.denominator < rate.numerator * due
 
 
+@account_rule("request-pending", "warning", _CRITERIA, status="requested")
+def request_pending(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
+    """A request waited more than ``settings.request_pending_days`` working days (AKN:s
+    tillämpning, default 10; :mod:`governance.worktime`) for AKN's decision."""
+    waited = working_days_between(subject.requested or judged.as_of, judged.as_of)
+    limit = judged.settings.request_pending_days
+    if subject.requested is None or waited <= limit:
+        return None
+    params = {"requested": subject.requested.isoformat(), "days": waited, "limit": limit}
+    return Hit("request-pending", params=params)
+
+
+@account_rule("revision-unacknowledged", "warning", _CRITERIA)
+def revision_unacknowledged(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
+    """Editors not acknowledging the revision ``judged.revision`` (one recorded once this
+    existed) within ``settings.revision_acknowledge_days`` (AKN:s tillämpning, default 30) of it
+    or of their appointment: :mod:`governance.acknowledgements`. Says how many, never who."""
+    days = judged.settings.revision_acknowledge_days
+    late = sum(1 for due in subject.editors_pending if (judged.as_of - due).days > days)
+    if not late or judged.revision is None:
+        return None
+    params = {"count": late, "editors": subject.editors, "revision": judged.revision.isoformat()}
+    return Hit("revision-unacknowledged", params={**params, "days": days})
+
+
+@account_rule("retirement-open", "warning", _CRITERIA, status="retired")
+def retirement_open(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
+    """The closing checklist (AKN:s tillämpning, :class:`governance.model.Retirement`) of an
+    account retired once it existed has open items."""
+    if subject.retirement is None or subject.retired is None or subject.retired > judged.as_of:
+        return None
+    items = subject.retirement.open_items(judged.as_of)
+    if not items:
+        return None
+    params = {"retired": subject.retired.isoformat(), "open": len(items), "items": ",".join(items)}
+    return Hit("retirement-open", params=params)
+
+
+# --- identity on the platform (read by the sync: governance.identity_check) ----------------------
+
+
+@account_rule("handle-changed", "warning", _CRITERIA)
+def handle_changed(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
+    """The platform shows another username than the handle; ``accounts rename`` takes it."""
+    seen = subject.observed_handle
+    return Hit("handle-changed", params={"handle": subject.handle, "observed": seen}) if (
+        seen and seen != subject.handle) else None
+
+
+@account_rule("identity-mismatch", "critical", _CRITERIA)
+def identity_mismatch(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
+    """The handle leads to another id (lost, taken over, re-created?): no figures are stored
+    until an admin runs ``accounts accept-identity`` or corrects the handle."""
+    params = {"handle": subject.handle, "registered": subject.platform_id,
+              "observed": subject.identity_mismatch}
+    return Hit("identity-mismatch", params=params) if subject.identity_mismatch else None
+
+
 # --- the register ---------------------------------------------------------------------------------
 
 
@@ -341,6 +294,11 @@ ACCOUNT_RULES: tuple[AccountRule, ...] = (
     inactive,
     slow_replies,
     editors_unconfirmed,
+    revision_unacknowledged,
+    request_pending,
+    retirement_open,
+    handle_changed,
+    identity_mismatch,
 )
 REGISTER_RULES: tuple[RegisterRule, ...] = (revision_overdue, revision_due_soon)
 RULES: tuple[Rule, ...] = (*ACCOUNT_RULES, *REGISTER_RULES)
@@ -349,15 +307,17 @@ RULE_IDS: tuple[str, ...] = tuple(RULES_BY_ID)
 #: A rule's place in RULES, for sorting findings without searching the tuple each time.
 RULE_ORDER: Mapping[str, int] = {rule_id: n for n, rule_id in enumerate(RULE_IDS)}
 
-# The bare functions, so the per-account loop does no attribute look-ups.
-_ACCOUNT_CHECKS: tuple[AccountCheck, ...] = tuple(rule.check for rule in ACCOUNT_RULES)
+# The bare functions by the status they judge, so the per-account loop does no look-ups.
+_CHECKS_BY_STATUS: Mapping[str, tuple[AccountCheck, ...]] = {
+    status: tuple(rule.check for rule in ACCOUNT_RULES if rule.status == status)
+    for status in dict.fromkeys(rule.status for rule in ACCOUNT_RULES)
+}
+JUDGED_STATUSES = frozenset(_CHECKS_BY_STATUS)
 
 
 def check_account(subject: Subject, activity: Activity, judged: Judgement) -> list[Hit]:
-    """Every account rule ``subject`` breaks as of ``judged.as_of``. Retired accounts break none."""
-    if subject.status != "active":
-        return []
-    checks = _ACCOUNT_CHECKS
+    """Every account rule of its status (active, requested, retired) ``subject`` breaks."""
+    checks = _CHECKS_BY_STATUS.get(subject.status, ())
     return [hit for check in checks if (hit := check(subject, activity, judged)) is not None]
 
 
@@ -379,6 +339,10 @@ def render_message(rule: str, variant: str, params: Mapping[str, Any]) -> str:
         due = int(params["due"])
         shown["percent"] = _percent(Fraction(int(params["on_time"]), due) if due else Fraction(0))
         shown["limit"] = _percent(Fraction(str(params["limit"])))
+    elif rule == "retirement-open":
+        shown["items"] = ", ".join(
+            t(f"lifecycle.item.{i}") for i in str(params["items"]).split(",")
+        )
     return t(f"audit.rule.{rule}.{variant}", **shown)
 
 

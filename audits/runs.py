@@ -12,6 +12,7 @@ it is shown, so that a waiver granted after a run applies to that run too.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from audits.engine import Finding
 from audits.quarters import Quarter
 from audits.rules import RULES_BY_ID
 from audits.settings import SEVERITIES, AuditSettings
+from governance.errors import InputError
 from governance.fields import check_day
 from governance.store import ReadTransaction, WriteTransaction, repos
 
@@ -245,7 +247,75 @@ def _run_doc(txn: ReadTransaction, info: RunInfo) -> Mapping[str, Any]:
 
 
 def _finding(doc: Mapping[str, Any]) -> Finding:
-    """A stored finding, checked down to its message (which must render)."""
+    """A stored finding, checked down to its message (which must render).
+
+    A run holds thousands of findings and the worklist reads two runs at once, so the common
+    case is one pass of plain type checks; anything odd goes the slow way, which names the field.
+    """
+    rule, severity = doc.get("rule"), doc.get("severity")
+    variant, params = doc.get("variant") or "message", doc.get("params", {})
+    account_id, platform, handle, department = (doc.get(name) or "" for name in _TEXT_FIELDS)
+    first_seen = doc.get("first_seen")
+    if not (
+        type(rule) is str
+        and rule in RULES_BY_ID
+        and severity in SEVERITIES
+        and type(variant) is str
+        and type(params) is dict
+        and type(account_id) is str
+        and type(platform) is str
+        and type(handle) is str
+        and type(department) is str
+        and (not first_seen or type(first_seen) is str)
+    ):
+        return _finding_checked(doc)
+    finding = Finding(
+        rule, severity, account_id, platform, handle, department, variant, params,
+        _stored_day(first_seen),
+    )
+    _check_renders(finding)
+    return finding
+
+
+_TEXT_FIELDS = ("account_id", "platform", "handle", "department")
+#: Message shapes known to render: (rule, variant, parameter names and value types).
+_RENDERS: set[tuple[str, str, tuple[tuple[str, type], ...]]] = set()
+
+
+def _check_renders(finding: Finding) -> None:
+    """The finding's parameters must fit its rule's message; rendered once per shape."""
+    shape = (
+        finding.rule,
+        finding.variant,
+        tuple(sorted((k, type(v)) for k, v in finding.params.items())),
+    )
+    # slow-replies computes with its values, so every one of those is rendered.
+    if shape in _RENDERS and finding.rule != "slow-replies":
+        return
+    try:
+        _ = finding.message
+    except (KeyError, TypeError, ValueError, ArithmeticError, IndexError):
+        raise stored.BadField("params") from None
+    _RENDERS.add(shape)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_day(text: str) -> date:
+    return check_day(date.fromisoformat(text), "first_seen")
+
+
+def _stored_day(value: Any) -> date | None:
+    """A stored first_seen day (runs share a few hundred distinct days: parsed once each)."""
+    if not value:
+        return None
+    try:
+        return _parsed_day(value)
+    except (ValueError, InputError):
+        raise stored.BadField("first_seen") from None
+
+
+def _finding_checked(doc: Mapping[str, Any]) -> Finding:
+    """The slow path of :func:`_finding`: each field checked on its own, naming the bad one."""
     rule = stored.text(doc, "rule")
     if rule not in RULES_BY_ID:
         raise stored.BadField("rule")
@@ -266,10 +336,7 @@ def _finding(doc: Mapping[str, Any]) -> Finding:
         params=params,
         first_seen=stored.optional_day(doc, "first_seen"),
     )
-    try:
-        _ = finding.message  # the params must fit the rule's message
-    except (KeyError, TypeError, ValueError, ArithmeticError):
-        raise stored.BadField("params") from None
+    _check_renders(finding)
     return finding
 
 

@@ -1,17 +1,33 @@
 """The quarterly audit calendar: which quarter's audit is due next, and when.
 
 A quarter's audit is judged as of its last day, so that is the day it falls due. The next audit
-due is the earliest quarter, from the one before today's, that has no run yet: a missed quarter
-shows as overdue before the current one.
+due is the earliest quarter, from the one before today's, that has no final run yet: a missed
+quarter shows as overdue before the current one.
+
+A run judged before its quarter's last day (the current quarter, audited part-way) is
+*preliminary*: the quarter is not finished, it stays the next audit due, marked preliminary, and
+its final run falls due on its last day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from typing import Protocol
 
 from audits.quarters import Quarter
+from governance.monthly import STOCKHOLM
+
+
+class Judged(Protocol):
+    """A run as the calendar sees it: the day it was judged as of, and when it ran."""
+
+    @property
+    def as_of(self) -> date: ...
+
+    @property
+    def at(self) -> datetime: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,29 +37,67 @@ class CalendarEntry:
     quarter: Quarter
     due: date
     days_left: int
+    #: The quarter has a run, but judged before its last day: the final run is still to come.
+    preliminary: bool = False
 
     @property
     def overdue(self) -> bool:
         return self.days_left < 0
 
 
-def next_audit(audited: Collection[Quarter], today: date) -> CalendarEntry:
-    """The next audit due on ``today``, given the quarters that have a run."""
+def finished(quarter: Quarter, run: Judged | None) -> bool:
+    """Whether ``quarter`` has its final run: one judged as of its last day, on that day or later
+    (``audit run --quarter`` judges as of the last day even while the quarter is running)."""
+    if run is None:
+        return False
+    ran_on = run.at.astimezone(STOCKHOLM).date()
+    return min(run.as_of, ran_on) >= quarter.last_day
+
+
+def _entry(quarter: Quarter, today: date, run: Judged | None) -> CalendarEntry:
+    days = (quarter.last_day - today).days
+    return CalendarEntry(quarter, quarter.last_day, days, preliminary=run is not None)
+
+
+def _runs(audited: Collection[Quarter] | Mapping[Quarter, Judged]) -> Mapping[Quarter, Judged]:
+    """The runs per quarter; a plain collection of quarters counts each as finished."""
+    if isinstance(audited, Mapping):
+        return audited
+    return {quarter: _Final(quarter.last_day) for quarter in audited}
+
+
+@dataclass(frozen=True, slots=True)
+class _Final:
+    """A run taken as final: judged and run on its quarter's last day."""
+
+    as_of: date
+
+    @property
+    def at(self) -> datetime:
+        return datetime.combine(self.as_of, time(12), STOCKHOLM)
+
+
+def next_audit(
+    audited: Collection[Quarter] | Mapping[Quarter, Judged], today: date
+) -> CalendarEntry:
+    """The next audit due on ``today``, given the latest run of each audited quarter."""
+    runs = _runs(audited)
     quarter = Quarter.of(today).previous()
-    while quarter in audited:
+    while finished(quarter, runs.get(quarter)):
         quarter = quarter.next()
-    return CalendarEntry(quarter, quarter.last_day, (quarter.last_day - today).days)
+    return _entry(quarter, today, runs.get(quarter))
 
 
-def upcoming(audited: Collection[Quarter], today: date, count: int = 4) -> list[CalendarEntry]:
+def upcoming(
+    audited: Collection[Quarter] | Mapping[Quarter, Judged], today: date, count: int = 4
+) -> list[CalendarEntry]:
     """The next ``count`` audits due, the first one as :func:`next_audit` gives it."""
-    first = next_audit(audited, today)
+    runs = _runs(audited)
+    first = next_audit(runs, today)
     entries = [first]
     quarter = first.quarter
     while len(entries) < count:
         quarter = quarter.next()
-        if quarter not in audited:
-            entries.append(
-                CalendarEntry(quarter, quarter.last_day, (quarter.last_day - today).days)
-            )
+        if not finished(quarter, runs.get(quarter)):
+            entries.append(_entry(quarter, today, runs.get(quarter)))
     return entries

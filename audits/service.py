@@ -11,7 +11,6 @@ the change log. Reads return plain values; exports return bytes.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from audits.diff import AuditDiff, diff_findings
 from audits.engine import (
     Cancelled,
     Evaluation,
-    Finding,
     Progress,
     evaluate,
     judgement_day,
@@ -37,6 +35,7 @@ from audits.exports import (
     report_items,
 )
 from audits.quarters import Quarter
+from audits.review_service import ReviewService, as_quarter, clean_text
 from audits.revisions import (
     Revision,
     RevisionStatus,
@@ -44,35 +43,25 @@ from audits.revisions import (
     load_revisions,
     revision_status,
 )
-from audits.rules import RULE_IDS, RULES_BY_ID
+from audits.rules import RULE_IDS
 from audits.runs import (
-    Acknowledgement,
     AuditRun,
     RunInfo,
-    Waiver,
     first_seen_days,
     latest_runs,
     list_runs,
     load_reviews,
-    load_run,
     next_run_number,
     run_settings,
-    save_acknowledgement,
     save_run,
-    save_waiver,
 )
 from audits.settings import SETTINGS_FILE, AuditSettings, load_settings
+from audits.worklist import Worklist, build_worklist
 from governance import access
 from governance.errors import FieldError, InputError
-from governance.i18n import t
-from governance.model import ChangeEntry, utc_now
-from governance.register import resolve
-from governance.service import Service
-from governance.storage.database import ReadTransaction, WriteTransaction
+from governance.model import utc_now
+from governance.storage.database import WriteTransaction
 from governance.store import Store, log_change
-from governance.text_safety import MAX_NAME, MAX_TEXT, check_text
-
-_EMAIL_LIKE = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
 
 
 @dataclass(frozen=True)
@@ -109,7 +98,7 @@ class AuditReport:
         return tuple(i.finding.rule for i in self.items if i.finding.account_id == account_id)
 
 
-class AuditService(Service):
+class AuditService(ReviewService):
     """Audits of one data directory, as one user runs and reads them."""
 
     def __init__(
@@ -133,11 +122,11 @@ class AuditService(Service):
 
     def calendar(self, count: int = 4) -> list[schedule.CalendarEntry]:
         """The next quarterly audits due, the first being the next (possibly overdue) one."""
-        return schedule.upcoming(set(latest_runs(self.runs())), self.today(), count)
+        return schedule.upcoming(latest_runs(self.runs()), self.today(), count)
 
     def next_audit(self) -> schedule.CalendarEntry:
         """The next quarterly audit due."""
-        return schedule.next_audit(set(latest_runs(self.runs())), self.today())
+        return schedule.next_audit(latest_runs(self.runs()), self.today())
 
     # --- runs --------------------------------------------------------------------------------
 
@@ -217,7 +206,7 @@ class AuditService(Service):
     ) -> AuditReport:
         """A run and its findings' status: a quarter's latest run, a given run, or the latest."""
         with self._read() as txn:
-            run = load_run(txn, self._pick(txn, quarter, run_id))
+            run = self._run(txn, self._pick(txn, quarter, run_id))
             reviews = load_reviews(txn)
         return AuditReport(run, tuple(report_items(run, reviews)))
 
@@ -231,8 +220,8 @@ class AuditService(Service):
     def diff(self, old: Quarter | str, new: Quarter | str) -> AuditDiff:
         """New, resolved and persisting findings from ``old``'s latest run to ``new``'s."""
         with self._read() as txn:
-            first = load_run(txn, self._pick(txn, old, None))
-            second = load_run(txn, self._pick(txn, new, None))
+            first = self._run(txn, self._pick(txn, old, None))
+            second = self._run(txn, self._pick(txn, new, None))
         return diff_findings(first.info, first.findings, second.info, second.findings)
 
     def previous_diff(self, quarter: Quarter | str | None = None) -> AuditDiff | None:
@@ -241,9 +230,22 @@ class AuditService(Service):
             latest = latest_runs(list_runs(txn))
         if not latest:
             return None
-        current = _quarter(quarter) if quarter is not None else max(latest)
+        current = as_quarter(quarter) if quarter is not None else max(latest)
         earlier = [q for q in latest if q < current]
         return self.diff(max(earlier), current) if earlier else None
+
+    def worklist(self, quarter: Quarter | str | None = None) -> Worklist:
+        """A quarter's latest run (default: the latest) as a worklist, read in one go: each
+        finding's status, first seen and days open, the resolved findings of the quarter
+        audited before it, and the diff to that quarter."""
+        with self._read() as txn:
+            info = self._pick(txn, quarter, None)
+            latest = latest_runs(list_runs(txn))
+            earlier = [q for q in latest if q < info.quarter]
+            run = self._run(txn, info)
+            previous = self._run(txn, latest[max(earlier)]) if earlier else None
+            reviews = load_reviews(txn)
+        return build_worklist(run, reviews, previous)
 
     def export(
         self,
@@ -265,76 +267,6 @@ class AuditService(Service):
             return findings_xlsx(report.run, report.items)
         return findings_csv(report.run, report.items, delimiter)
 
-    # --- acknowledgements and waivers ----------------------------------------------------------
-
-    def acknowledge(
-        self,
-        rule: str,
-        account: str | None = None,
-        *,
-        note: str,
-        quarter: Quarter | str | None = None,
-    ) -> Acknowledgement:
-        """Acknowledge a finding of a quarter's latest run (default: the latest quarter)."""
-        note = _text(note, "note", required=True)
-        with self._write() as txn:
-            run = load_run(txn, self._pick(txn, quarter, None))
-            finding = self._finding(txn, run, rule, account)
-            department = finding.department or None
-            self._authorize(txn, access.ACKNOWLEDGE_FINDING, department, finding.ref or rule)
-            ack = Acknowledgement(run.info.quarter, finding.key, note, self.user, self._clock())
-            save_acknowledgement(txn, ack)
-            self._log(txn, "finding-acknowledged", finding, note)
-        return ack
-
-    def waive(
-        self,
-        rule: str,
-        account: str | None = None,
-        *,
-        reason: str,
-        name: str,
-        until: date,
-        quarter: Quarter | str | None = None,
-    ) -> Waiver:
-        """Waive a finding from its quarter until ``until`` (inclusive): later audits carry it."""
-        reason = _text(reason, "reason", required=True)
-        name = _text(name, "name", required=True, limit=MAX_NAME)
-        with self._write() as txn:
-            run = load_run(txn, self._pick(txn, quarter, None))
-            finding = self._finding(txn, run, rule, account)
-            self._authorize(
-                txn, access.WAIVE_FINDING, finding.department or None, finding.ref or rule
-            )
-            if until < run.info.as_of:
-                raise FieldError(
-                    "until", "audit.until_before_audit", until=until, as_of=run.info.as_of
-                )
-            waiver = Waiver(
-                key=finding.key,
-                rule=finding.rule,
-                account_id=finding.account_id,
-                ref=finding.ref,
-                reason=reason,
-                name=name,
-                since=run.info.quarter,
-                until=until,
-                user=self.user,
-                at=self._clock(),
-            )
-            save_waiver(txn, waiver)
-            self._log(txn, "finding-waived", finding, t_waived(reason, name, until))
-        return waiver
-
-    def waivers(self, active_on: date | None = None) -> list[Waiver]:
-        """Every waiver (or those still running on ``active_on``), by end date."""
-        with self._read() as txn:
-            reviews = load_reviews(txn)
-        every = [w for ws in reviews.waivers.values() for w in ws]
-        if active_on is not None:
-            every = [w for w in every if w.until >= active_on]
-        return sorted(every, key=lambda w: (w.until, w.key))
-
     # --- the guideline's revision --------------------------------------------------------------
 
     def revisions(self) -> list[Revision]:
@@ -348,7 +280,7 @@ class AuditService(Service):
 
     def record_revision(self, day: date, note: str = "") -> Revision:
         """Record that the guideline was revised on ``day`` (not in the future)."""
-        note = _text(note, "note")
+        note = clean_text(note, "note")
         if day > self.today():
             raise FieldError("date", "audit.revision_in_future", day=day, today=self.today())
         with self._write() as txn:
@@ -362,65 +294,3 @@ class AuditService(Service):
                 ),
             )
         return revision
-
-    # --- helpers -----------------------------------------------------------------------------
-
-    def _pick(
-        self, txn: ReadTransaction, quarter: Quarter | str | None, run_id: str | None
-    ) -> RunInfo:
-        runs = list_runs(txn)
-        if run_id is not None:
-            for info in runs:
-                if info.id == run_id:
-                    return info
-            raise InputError("audit.no_such_run", run=run_id)
-        latest = latest_runs(runs)
-        if not latest:
-            raise InputError("audit.no_runs")
-        wanted = _quarter(quarter) if quarter is not None else max(latest)
-        if wanted not in latest:
-            raise InputError("audit.no_run_for_quarter", quarter=wanted)
-        return latest[wanted]
-
-    def _finding(
-        self, txn: ReadTransaction, run: AuditRun, rule: str, account: str | None
-    ) -> Finding:
-        if rule not in RULES_BY_ID:
-            raise FieldError("rule", "field.bad_choice", value=rule, allowed=", ".join(RULE_IDS))
-        account_id = ""
-        if RULES_BY_ID[rule].scope == "account":
-            if not account:
-                raise FieldError("account", "audit.account_needed", rule=rule)
-            account_id = resolve(txn, account).id
-        for finding in run.findings:
-            if finding.rule == rule and finding.account_id == account_id:
-                return finding
-        raise InputError(
-            "audit.no_such_finding", rule=rule, account=account or "", quarter=run.info.quarter
-        )
-
-    def _log(self, txn: WriteTransaction, action: str, finding: Finding, text: str) -> None:
-        entry: ChangeEntry = self._entry(
-            action, account_id=finding.account_id, account=finding.ref, field=finding.rule, new=text
-        )
-        log_change(txn, entry)
-
-
-def t_waived(reason: str, name: str, until: date) -> str:
-    return t("audit.waived_note", reason=reason, name=name, until=until)
-
-
-def _quarter(value: Quarter | str) -> Quarter:
-    return Quarter.parse(value) if isinstance(value, str) else value
-
-
-def _text(value: str, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
-    """A note, reason or name: one trimmed line, not too long, and without e-mail addresses
-    (they would reach the findings exports, which must not carry any)."""
-    text = " ".join(value.split())
-    if required and not text:
-        raise FieldError(field, "field.required")
-    check_text(text, field, limit=limit)  # no control or invisible characters either
-    if _EMAIL_LIKE.search(text):
-        raise FieldError(field, "audit.no_email")
-    return text

@@ -13,6 +13,8 @@ whose docstring names it (``inactive_days`` by ``inactive``, and so on).
     editors_confirmed_days = 92            # a lead confirms each editor list every quarter
     revision_interval_months = 6           # the guideline is revised every half year
     first_revision_deadline = 2024-03-31   # "nästa revidering sker i mars 2024"
+    request_pending_days = 10              # AKN:s tillämpning: working days a request may wait
+    revision_acknowledge_days = 30         # AKN:s tillämpning: days editors have to acknowledge
 
     [audit.severity]                       # override a rule's severity: critical | warning
     single-editor = "critical"
@@ -49,6 +51,10 @@ class AuditSettings:
     editors_confirmed_days: int = 92
     revision_interval_months: int = 6
     first_revision_deadline: date = date(2024, 3, 31)
+    #: AKN:s tillämpning: working days (governance.worktime) a request may wait for a decision.
+    request_pending_days: int = 10
+    #: AKN:s tillämpning: days after a revision (or an editor's appointment) to acknowledge it.
+    revision_acknowledge_days: int = 30
     #: Severity overrides by rule id; rules not named keep their default severity.
     severity: Mapping[str, str] = field(default_factory=dict)
 
@@ -61,6 +67,8 @@ class AuditSettings:
             "editors_confirmed_days": self.editors_confirmed_days,
             "revision_interval_months": self.revision_interval_months,
             "first_revision_deadline": self.first_revision_deadline.isoformat(),
+            "request_pending_days": self.request_pending_days,
+            "revision_acknowledge_days": self.revision_acknowledge_days,
             "severity": dict(self.severity),
         }
 
@@ -73,9 +81,11 @@ class AuditSettings:
         rate = Fraction(str(doc["min_reply_rate"]))
         if not 0 <= rate <= 1:
             raise ValueError(f"min_reply_rate {rate}")
-        table = {key: doc[key] for key in _INT_KEYS if key != "editors_confirmed_days"}
-        # Runs stored before this setting existed were judged without the rule's window.
-        table["editors_confirmed_days"] = doc.get("editors_confirmed_days", 92)
+        # Runs stored before a setting existed were judged without it: its default stands in.
+        table = {
+            key: doc.get(key, _ADDED_LATER[key]) if key in _ADDED_LATER else doc[key]
+            for key in _INT_KEYS
+        }
         table["first_revision_deadline"] = date.fromisoformat(doc["first_revision_deadline"])
         table["severity"] = doc.get("severity", {})
         return replace(parse_settings(table, "<run>"), min_reply_rate=rate)
@@ -86,6 +96,14 @@ _INT_KEYS = {
     "revision_due_soon_days": (0, 3650),
     "editors_confirmed_days": (1, 3650),
     "revision_interval_months": (1, 120),
+    "request_pending_days": (1, 3650),
+    "revision_acknowledge_days": (1, 3650),
+}
+#: Settings that came after the first runs were stored, with the defaults those runs stand for.
+_ADDED_LATER = {
+    "editors_confirmed_days": 92,
+    "request_pending_days": 10,
+    "revision_acknowledge_days": 30,
 }
 
 

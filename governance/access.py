@@ -30,6 +30,7 @@ CONFIRM_EDITORS = "editors.confirm"
 ACKNOWLEDGE_FINDING = "finding.acknowledge"
 WAIVE_FINDING = "finding.waive"
 RUN_AUDIT = "audit.run"
+SEND_PACKETS = "audit.send"  # mail each department its findings: admin only
 AUDIT_SETTINGS = "audit.settings"
 RECORD_REVISION = "revision.record"
 MANAGE_USERS = "users.manage"
@@ -39,10 +40,26 @@ SYNC_STATS = "stats.sync"
 IMPORT_STATS = "stats.import"
 RESTORE_STORE = "store.restore"  # replace the store from a backup: admin only
 REPAIR_STORE = "store.repair"  # doctor --repair rebuilding the handle index: admin only
+ACCEPT_IDENTITY = "account.accept-identity"  # a new platform id is the city's: admin only
+# The account's life (governance.lifecycle, governance.acknowledgements).
+REQUEST_ACCOUNT = "account.request"  # a lead for their departments; creating is AKN's (admin)
+APPROVE_REQUEST = "account.approve"  # admin only
+REJECT_REQUEST = "account.reject"  # admin only
+RETIRE_ACCOUNT = "account.retire"
+ACKNOWLEDGE_REVISION = "revision.acknowledge"  # an editor acknowledged the guideline's revision
 
 #: What a lead may do, and only for accounts of their own departments.
+#: A lead does not create accounts: they request them (``accounts request``), AKN approves.
 LEAD_ACTIONS = frozenset(
-    {EDIT_ACCOUNT, CREATE_ACCOUNT, EDIT_EDITORS, CONFIRM_EDITORS, ACKNOWLEDGE_FINDING}
+    {
+        EDIT_ACCOUNT,
+        EDIT_EDITORS,
+        CONFIRM_EDITORS,
+        ACKNOWLEDGE_FINDING,
+        REQUEST_ACCOUNT,
+        RETIRE_ACCOUNT,
+        ACKNOWLEDGE_REVISION,
+    }
 )
 
 
@@ -100,11 +117,11 @@ def authorize(
     """The user, if they may do ``action``; else :class:`AccessRefused` saying what and why."""
     user = identify(txn, login)
     if not user.may(action, department):
-        key = (
-            "error.lead_other_department"
-            if user.role == "lead" and action in LEAD_ACTIONS
-            else "error.role_refused"
-        )
+        key = "error.role_refused"
+        if user.role == "lead" and action in LEAD_ACTIONS:
+            key = "error.lead_other_department"
+        elif user.role == "lead" and action == CREATE_ACCOUNT:  # point them to the request
+            key = "lifecycle.error.lead_creates_by_request"
         raise AccessRefused(
             key,
             action=action,

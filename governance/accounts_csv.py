@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from governance.accounts_xlsx import is_xlsx, read_xlsx_table
 from governance.csvio import RepeatedRows, read_csv, write_csv
 from governance.errors import FieldError, ImportRefused, RowProblem
-from governance.fields import ACCOUNT_FIELD_PARSERS, format_value, parse_people
+from governance.fields import (
+    ACCOUNT_FIELD_PARSERS,
+    check_platform_id,
+    format_value,
+    parse_people,
+)
 from governance.model import EXCHANGED_FIELDS, OPTIONAL_EXCHANGED_FIELDS, Account
 from governance.register import AccountRow
 
@@ -18,12 +24,19 @@ REQUIRED_COLUMNS = tuple(c for c in ALL_COLUMNS if c not in OPTIONAL_EXCHANGED_F
 OPTIONAL_COLUMNS = tuple(c for c in ALL_COLUMNS if c in OPTIONAL_EXCHANGED_FIELDS)
 
 
-def read_account_rows(path: Path, data: bytes | None = None) -> list[AccountRow]:
-    """Parse an accounts CSV; every bad cell is reported with its line and field, or none is.
+def read_account_rows(
+    path: Path, data: bytes | None = None, stored_ids: Mapping[str, str] | None = None
+) -> list[AccountRow]:
+    """Parse an accounts CSV or workbook (.xlsx, :mod:`governance.accounts_xlsx`); every bad cell
+    is reported with its line (a workbook's sheet row) and field, or none is.
 
     ``data``, when given, is the file's content (standard input) and ``path`` only names it.
+    A ``platform_id`` must be of its platform's id form (never a spreadsheet's 3.57E+17) when it
+    is new or changed: ``stored_ids`` (``PLATFORM:HANDLE`` -> the register's id) says which are
+    (None: every id is checked), so a register already holding odd ids still round-trips.
     """
-    table = read_csv(path, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, data=data)
+    reader = read_xlsx_table if is_xlsx(path, data) else read_csv
+    table = reader(path, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, data=data)
     problems: list[RowProblem] = list(table.problems)
     rows: list[AccountRow] = []
     repeated = RepeatedRows[str]("handle", "field.duplicate_in_file")
@@ -36,6 +49,13 @@ def read_account_rows(path: Path, data: bytes | None = None) -> list[AccountRow]
         if repeat is not None:
             problems.append(repeat)
             continue
+        new_id = row.values.get("platform_id", "")
+        if stored_ids is None or stored_ids.get(ref, "") != new_id:
+            try:
+                check_platform_id(row.values["platform"], new_id)
+            except FieldError as error:
+                problems.append(RowProblem(line, error.field, error.reason))
+                continue
         rows.append(row)
     if problems:
         raise ImportRefused(table.path, sorted(problems, key=lambda p: p.line))

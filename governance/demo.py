@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from governance.fields import REQUEST_STATUSES
+from governance.lifecycle import Lifecycle
 from governance.model import Person, utc_now
 from governance.register import AccountRow, Register
 from governance.store import Store
@@ -191,6 +194,11 @@ CATALOGUE: tuple[DemoAccount, ...] = (
     # Överförmyndarförvaltningen
     DemoAccount("facebook", "godman.hbg", OFF, "Rekrytera gode män och förvaltare.", "Vuxna som kan bli gode män", ("aktivera",), 2),
     DemoAccount("linkedin", "overformyndare-helsingborg", OFF, "Berätta om förvaltningens uppdrag.", "Yrkesverksamma", ("informera",), 0),
+    # An account's life (governance.lifecycle): a request waiting for AKN, a rejected project
+    # request, and an account retired with items of its closing checklist still open.
+    DemoAccount("tiktok", "stadsodling.hbg", MF, "Inspirera till odling i staden, kopplat till miljöprogrammets mål.", "Invånare 25–45 år", ("engagera",), 2, status="requested", confirmed=False),
+    DemoAccount("tiktok", "sommarkollo.hbg", SKOL, "Sommarkollots anmälan och program.", "Barn 8–12 år och vårdnadshavare", ("aktivera",), 2, project="Sommarkollo 2027", project_end_days=270, status="rejected", confirmed=False),
+    DemoAccount("facebook", "julmarknaden.hbg", KULT, "Program för julmarknaden på Stortorget.", "Besökare", ("informera",), 2),
 )
 # fmt: on
 
@@ -201,6 +209,14 @@ CONTACT_COUNT = 2
 def demo_dir(data_dir: Path) -> Path:
     """Where the demo register lives inside a data directory."""
     return data_dir / DEMO_DIRNAME
+
+
+#: Accounts whose identity on the platform changed after they were registered, as the demo's
+#: emulated platforms serve them: one renamed there (the audit's handle-changed; ``accounts
+#: rename`` takes the new name) and one deleted and re-created under the same handle
+#: (identity-mismatch: the sync stores no figures until ``accounts accept-identity``).
+DEMO_RENAMED: dict[str, str] = {"facebook:kulturmagasinet.hbg": "kulturmagasinethelsingborg"}
+DEMO_RECREATED: frozenset[str] = frozenset({"facebook:stranderna.hbg"})
 
 
 def demo_activity() -> dict[str, str]:
@@ -298,12 +314,16 @@ def fill_demo_register(directory: Path, now: datetime) -> None:
     store = Store(directory)
     try:
         ids = random.Random(48)
-        register = Register(
-            store, clock=lambda: now, id_token=lambda n: f"{ids.getrandbits(8 * n):0{2 * n}x}"
-        )
+
+        def token(n: int) -> str:
+            return f"{ids.getrandbits(8 * n):0{2 * n}x}"
+
+        register = Register(store, clock=lambda: now, id_token=token)
         if register.accounts():
             return
-        register.import_rows(demo_rows(now.date()), "<demo>")
+        rows = demo_rows(now.date())
+        running = [r for r in rows if r.values["status"] not in REQUEST_STATUSES]
+        register.import_rows(running, "<demo>")  # requests are filed below, as people file them
         unconfirmed = {f"{a.platform}:{a.handle}" for a in CATALOGUE if not a.confirmed}
         for account in register.accounts():
             if account.editors and account.ref not in unconfirmed:
@@ -313,5 +333,47 @@ def fill_demo_register(directory: Path, now: datetime) -> None:
         for name in DEPARTMENTS:
             contacts = [Person(n, e) for n, e in _people(rng, CONTACT_COUNT, used)]
             register.add_department(name, contacts)
+        _demo_lifecycle(store, now, rows, token)
     finally:
         store.close()
+
+
+#: The demo's closed-down account, and its checklist: told, archived, but admin rights still left.
+DEMO_RETIRED = ("facebook:julmarknaden.hbg", {"announced": "ja", "followers_to": "facebook:hbgbibliotek", "archived_at": "Kulturförvaltningens arkiv", "disposal": "vilande", "disposal_on": ""})  # fmt: skip
+DEMO_LONG_SERVING = ("facebook:trafik.hbg", "Ulla Lind <ulla.lind@helsingborg.se>", 400)
+DEMO_REJECTION = "Tidsbegränsade projekt bör inte starta egna konton: använd fritidhelsingborg."
+
+
+def _demo_lifecycle(
+    store: Store, now: datetime, rows: list[AccountRow], token: Callable[[int], str]
+) -> None:
+    """File the demo's requests (one then rejected) and retire its closed-down account."""
+
+    def life(days_ago: int) -> Lifecycle:
+        moment = now - timedelta(days=days_ago)
+        return Lifecycle(store, clock=lambda: moment, id_token=token)
+
+    for row in rows:
+        values, status = row.values, row.values["status"]
+        if status not in REQUEST_STATUSES:
+            continue
+        ref = f"{values['platform']}:{values['handle']}"
+        end = values["project_end"]
+        life(40 if status == "rejected" else 18).request(
+            ref,
+            department=values["department"],
+            purpose=values["purpose"],
+            audience=values["audience"],
+            goals=list(values["goals"]),
+            editors=[f"{name} <{email}>" for name, email in row.editors or ()],
+            project=values["project"],
+            project_end=end.isoformat() if end else "",
+        )
+        if status == "rejected":
+            life(35).reject(ref, DEMO_REJECTION)
+    ref, answers = DEMO_RETIRED
+    life(20).retire(ref, {**answers, "disposal_on": (now - timedelta(days=20)).date().isoformat()})
+    # An editor appointed long before the guideline's last revision, who has not acknowledged it
+    # (revision-unacknowledged; the others were appointed when the demo was built).
+    ref, person, days = DEMO_LONG_SERVING
+    life(0).add_editor(ref, person, appointed=(now - timedelta(days=days)).date())

@@ -25,7 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from governance.errors import InputError, StoreCorrupt, StoreError, StoreLocked, StoreTooNew
+from governance.errors import (
+    FieldError,
+    InputError,
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+    StoreTooNew,
+)
+from governance.fields import check_platform_id
 from governance.i18n import t
 from governance.model import Account
 from governance.snapshots import (
@@ -58,6 +66,7 @@ from governance.storage.layout import (
     is_stats_shard,
 )
 from governance.storage.lock import DEFAULT_TIMEOUT_S
+from governance.text_safety import visible
 
 #: At most this many index disagreements are listed one by one; the rest are counted.
 MAX_LISTED = 10
@@ -144,6 +153,7 @@ class _Checker:
         self.check_register_whole(listed)
         self.check_files()
         self.check_index(listed)
+        self.check_platform_ids()
         self.check_settings()
         self.check_snapshots()
 
@@ -295,6 +305,20 @@ class _Checker:
         if len(disagreements) > MAX_LISTED:
             self.add(INDEX, "doctor.problem.index_more", REPAIR_INDEX,
                      count=len(disagreements) - MAX_LISTED)
+
+    def check_platform_ids(self) -> None:
+        """Platform ids not of their platform's form (a spreadsheet's 3.5718449604286E+17, say),
+        listed for a person to correct: an import refuses new ones, but keeps stored ones."""
+        for rel, data in sorted(self.parsed.items()):
+            for doc in data.get(ACCOUNTS_TABLE, {}).values() if is_account_shard(rel) else ():
+                platform, value = doc.get("platform"), doc.get("platform_id")
+                if not isinstance(platform, str) or not isinstance(value, str):
+                    continue  # the shape check reports it
+                try:
+                    check_platform_id(platform, value)
+                except FieldError:
+                    self.add(rel, "identity.doctor.odd_id", ref=visible(f"{platform}:"
+                             f"{doc.get('handle')}"), value=visible(value), platform=platform)
 
     # --- settings and snapshots -----------------------------------------------------------------
 

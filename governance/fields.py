@@ -43,7 +43,11 @@ VISIBILITY_ALIASES = {
     "stängt": "closed",
     "privat": "closed",
 }
-STATUSES: tuple[str, ...] = ("active", "retired")
+#: ``requested`` and ``rejected`` are set only by ``accounts request`` and ``accounts reject``
+#: (governance.lifecycle); an import or an edit can neither set nor change them.
+STATUSES: tuple[str, ...] = ("active", "retired", "requested", "rejected")
+#: The statuses only the request workflow sets (listed and exported, never imported).
+REQUEST_STATUSES: tuple[str, ...] = ("requested", "rejected")
 STATUS_ALIASES = {
     "aktiv": "active",
     "aktivt": "active",
@@ -51,6 +55,10 @@ STATUS_ALIASES = {
     "avvecklat": "retired",
     "avslutad": "retired",
     "avslutat": "retired",
+    "begärt": "requested",
+    "ansökt": "requested",
+    "avslaget": "rejected",
+    "avslagen": "rejected",
 }
 TRUE_WORDS = frozenset({"true", "yes", "ja", "sant", "1", "x"})
 FALSE_WORDS = frozenset({"false", "no", "nej", "falskt", "0", ""})
@@ -222,7 +230,7 @@ def parse_visibility(text: str) -> str:
 
 
 def parse_status(text: str) -> str:
-    """``active`` or ``retired``; empty is active."""
+    """One of STATUSES (``active``, ``retired``, ``requested``, ``rejected``); empty is active."""
     value = text.strip().lower()
     value = STATUS_ALIASES.get(value, value) or "active"
     if value not in STATUSES:
@@ -298,6 +306,36 @@ ACCOUNT_FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
     "audience": parse_text("audience", limit=MAX_TEXT, multiline=True),
     "kc_handles_comments": _bool_parser("kc_handles_comments"),
 }
+
+
+#: The form of each platform's stable account id, as the platforms hand them out: numeric Graph,
+#: LinkedIn and X ids (a LinkedIn id also as its ``urn:li:organization:`` URN), and YouTube's
+#: ``UC`` channel ids. TikTok and other platforms have no form Kontokoll knows.
+PLATFORM_ID_FORMS: dict[str, re.Pattern[str]] = {
+    "facebook": re.compile(r"[1-9][0-9]{0,19}", re.ASCII),
+    "instagram": re.compile(r"[1-9][0-9]{0,19}", re.ASCII),
+    "linkedin": re.compile(r"(urn:li:organization:)?[1-9][0-9]{0,19}", re.ASCII),
+    "x": re.compile(r"[1-9][0-9]{0,19}", re.ASCII),
+    "youtube": re.compile(r"UC[A-Za-z0-9_-]{22}", re.ASCII),
+}
+#: What a spreadsheet makes of a long number: 3.5718449604286E+17 (digits are lost).
+_SCIENTIFIC = re.compile(r"[+-]?[0-9]+([.,][0-9]*)?[eE][+-]?[0-9]+")
+
+
+def check_platform_id(platform: str, value: str) -> str:
+    """``value`` if it is empty or of ``platform``'s id form; a FieldError otherwise.
+
+    An id in scientific notation (a spreadsheet's rounding of a long number) is refused on every
+    platform, with the reason that its digits are lost.
+    """
+    if not value:
+        return value
+    if _SCIENTIFIC.fullmatch(value):
+        raise FieldError("platform_id", "identity.field.scientific", value=value)
+    form = PLATFORM_ID_FORMS.get(platform)
+    if form is not None and not form.fullmatch(value):
+        raise FieldError("platform_id", "identity.field.bad_id", value=value, platform=platform)
+    return value
 
 
 def format_value(value: Any) -> str:

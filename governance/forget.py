@@ -10,9 +10,10 @@
 2. It collects every name recorded with the address: on the current editors and contacts, and in
    every change-log entry that ever added, removed or renamed them, so an editor removed long
    before the forget is covered too.
-3. It removes the person as an editor and a contact, then rewrites every string of every store file
-   (register, stats, audits) and every change-log entry: ``Name <address>``, the address and each
-   of the names become one random pseudonym, the same everywhere.
+3. It removes the person as an editor and a contact, deletes their acknowledgements of the
+   guideline's revisions (governance.acknowledgements), then rewrites every string of every store
+   file (register, stats, audits) and every change-log entry: ``Name <address>``, the address and
+   each of the names become one random pseudonym, the same everywhere.
 4. It returns a :class:`ForgetReport`: what changed, by kind, and the exact strings erased.
 
 Matching:
@@ -58,6 +59,7 @@ from governance.storage.layout import (
     CHANGE_LOG,
     CORE,
     DEPARTMENTS_TABLE,
+    REVISION_ACKS_TABLE,
     REVISIONS_TABLE,
     USERS_TABLE,
     is_account_shard,
@@ -246,6 +248,11 @@ def _scrub_tables(rel: str, data: dict[str, Any], scrubber: Scrubber, tally: _Ta
             continue  # users were checked up front; their records belong to other people
         kind = _record_kind(rel, table_name)
         walk = _Walk(scrubber, tally, rel, table_name)
+        if rel == CORE and table_name == REVISION_ACKS_TABLE:  # their acknowledgements go whole
+            for doc_id in [i for i, d in table.items() if _person_of(d)[1] == scrubber.address]:
+                del table[doc_id]
+                tally.records[kind] += 1
+                changed = True
         for doc_id, doc in table.items():
             new = walk.value(_without_person(kind, doc, scrubber.address, tally))
             if new != doc:

@@ -4,6 +4,12 @@ Each language is one catalogue, kept as TOML files under ``governance/locale/<la
 (``core.toml``, ``audit.toml``, ``tui.toml`` ...). A key is ``<file stem>.<dotted key>`` minus the
 stem for ``core.toml``: ``error.field`` lives in ``core.toml``, ``audit.rule.no-editors`` in
 ``audit.toml``. A test checks that both languages hold the same keys and placeholders.
+
+A text that counts something has plural forms: a table with the sub-keys ``one`` and ``other``
+(``finding_count = { one = "{count} avvikelse.", other = "{count} avvikelser." }``). ``t(key,
+count=n)`` picks the form for ``n`` (as i18next does with its ``count`` option), and ``tn(key, n)``
+says so outright. Swedish and English share the rule: ``one`` for exactly 1, ``other`` for the rest.
+The forms are also flattened as ``key.one`` and ``key.other``, so the catalogue test compares them.
 """
 
 from __future__ import annotations
@@ -77,6 +83,8 @@ def t(key: str, /, **params: Any) -> str:
     A key missing from the catalogue renders as the key itself, so a gap shows up plainly
     instead of crashing; the catalogue test keeps that from reaching users.
     """
+    if "count" in params:
+        key = _plural_key(key, params["count"])
     template = catalogue(_current).get(key) or catalogue(DEFAULT_LANGUAGE).get(key)
     if template is None:
         return key
@@ -84,6 +92,28 @@ def t(key: str, /, **params: Any) -> str:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def tn(key: str, count: int, /, **params: Any) -> str:
+    """The message ``key`` in the plural form for ``count``, with ``count`` and ``params`` filled
+    in: ``tn("noun.account", 1)`` is "1 konto", ``tn("noun.account", 3)`` "3 konton"."""
+    return t(key, count=count, **params)
+
+
+def plural_form(count: object) -> str:
+    """``one`` or ``other``: the form of a noun after ``count`` (in Swedish and in English)."""
+    if isinstance(count, str):  # a count already formatted ("1 234")
+        count = count.replace("\u00a0", "").replace(" ", "")
+        return "one" if count == "1" else "other"
+    return "one" if isinstance(count, int) and abs(count) == 1 else "other"
+
+
+def _plural_key(key: str, count: object) -> str:
+    """``key.one`` or ``key.other`` if ``key`` has plural forms, else ``key`` itself."""
+    forms = catalogue(DEFAULT_LANGUAGE)
+    if key in forms or f"{key}.other" not in forms:
+        return key
+    return f"{key}.{plural_form(count)}"
 
 
 def action_label(action: str) -> str:

@@ -114,6 +114,24 @@ class Account:
     editors_confirmed_by: str = ""
     created: datetime = field(default_factory=utc_now)
     updated: datetime = field(default_factory=utc_now)
+    #: The identity the last sync read from the platform (governance.identity_check): the
+    #: username and id it saw, when they were first seen so, and the id now behind the registered
+    #: handle when it is not the registered one (an identity mismatch waiting for an admin).
+    observed_handle: str = ""
+    observed_id: str = ""
+    identity_seen_at: datetime | None = None
+    identity_mismatch: str = ""
+    # The request and its decision (governance.lifecycle); empty for accounts registered directly.
+    requested_at: datetime | None = None
+    requested_by: str = ""
+    request_warnings: tuple[str, ...] = ()  # "langsiktigt": a time-limited project's request
+    decided_at: datetime | None = None
+    decided_by: str = ""
+    decision_reason: str = ""
+    # The closing checklist: set by ``accounts retire`` (or an import or edit that retires the
+    # account), never on accounts retired before the checklist existed.
+    retired_at: datetime | None = None
+    retirement: Retirement | None = None
 
     @property
     def ref(self) -> str:
@@ -135,8 +153,10 @@ class Account:
             value = getattr(self, f.name)
             if f.name == "editors":
                 value = [e.to_doc() for e in value]
-            elif f.name == "goals":
+            elif f.name in ("goals", "request_warnings"):
                 value = list(value)
+            elif f.name == "retirement":
+                value = value.to_doc() if value is not None else None
             elif isinstance(value, datetime | date):
                 value = value.isoformat()
             doc[f.name] = value
@@ -153,13 +173,95 @@ class Account:
         values["goals"] = tuple(doc.get("goals", ()))
         if values.get("project_end"):
             values["project_end"] = date.fromisoformat(values["project_end"])
-        for stamp in ("created", "updated", "editors_confirmed_at"):
+        for stamp in ("created", "updated", "editors_confirmed_at", "identity_seen_at"):
             if values.get(stamp):
                 values[stamp] = datetime.fromisoformat(values[stamp])
+        _decode_lifecycle(values)
         return cls(**values)
 
 
 _ACCOUNT_FIELD_NAMES = tuple(f.name for f in fields(Account))
+
+
+def _decode_lifecycle(values: dict[str, Any]) -> None:
+    """The request's and the retirement's stored values, typed (in place)."""
+    for stamp in ("requested_at", "decided_at", "retired_at"):
+        if values.get(stamp):
+            values[stamp] = datetime.fromisoformat(values[stamp])
+    if "request_warnings" in values:
+        values["request_warnings"] = tuple(str(w) for w in values["request_warnings"])
+    if values.get("retirement") is not None:
+        values["retirement"] = Retirement.from_doc(values["retirement"])
+
+
+#: The closing checklist's items, in the order ``accounts retire`` asks them.
+RETIREMENT_ITEMS: tuple[str, ...] = ("announced", "archived", "admins_removed", "disposal")
+#: What became of a retired account on the platform.
+DISPOSALS: tuple[str, ...] = ("deleted", "dormant")
+
+
+@dataclass(frozen=True, slots=True)
+class Retirement:
+    """The closing checklist's answers (AKN:s tillämpning); ``None`` or empty is unanswered.
+
+    - announced: a last post announced the closure, and ``followers_to`` says where followers go;
+    - archived: the content is archived at ``archived_at`` (``diarienummer`` if registered);
+    - admins_removed: admin rights are removed from everyone;
+    - disposal: the account is ``deleted`` or kept ``dormant``, as of ``disposal_on``.
+    """
+
+    announced: bool | None = None
+    followers_to: str = ""
+    archived_at: str = ""
+    diarienummer: str = ""
+    admins_removed: bool | None = None
+    disposal: str = ""
+    disposal_on: date | None = None
+
+    def open_items(self, as_of: date) -> tuple[str, ...]:
+        """The items not done on ``as_of`` (a deletion planned for a later day is still open)."""
+        done = {
+            "announced": self.announced is True and bool(self.followers_to.strip()),
+            "archived": bool(self.archived_at.strip()),
+            "admins_removed": self.admins_removed is True,
+            "disposal": self.disposal in DISPOSALS
+            and self.disposal_on is not None
+            and (self.disposal != "deleted" or self.disposal_on <= as_of),
+        }
+        return tuple(item for item in RETIREMENT_ITEMS if not done[item])
+
+    def to_doc(self) -> dict[str, Any]:
+        doc = {f.name: getattr(self, f.name) for f in fields(self)}
+        doc["disposal_on"] = self.disposal_on.isoformat() if self.disposal_on else None
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: Any) -> Retirement:
+        """The stored answers; TypeError or ValueError for a document we did not write."""
+        if not isinstance(doc, dict):
+            raise TypeError("retirement must be an object")
+        values = {f.name: doc[f.name] for f in fields(cls) if f.name in doc}
+        for name in ("announced", "admins_removed"):
+            if values.get(name) is not None and not isinstance(values[name], bool):
+                raise TypeError(f"retirement.{name} must be true, false or null")
+        for name in ("followers_to", "archived_at", "diarienummer", "disposal"):
+            if not isinstance(values.get(name, ""), str):
+                raise TypeError(f"retirement.{name} must be text")
+        if values.get("disposal_on"):
+            values["disposal_on"] = date.fromisoformat(values["disposal_on"])
+        return cls(**values)
+
+
+def retire_stamped(before: Account | None, after: Account, now: datetime) -> Account:
+    """``after``, stamped as retired ``now`` with an unanswered checklist when this change (an
+    import or an edit) retires an existing account: that retirement is judged on the checklist
+    like one made with ``accounts retire``. A new row registering an account that is already
+    closed, and an account retired before, are left as they are."""
+    if before is None or before.status == "retired" or after.status != "retired":
+        return after
+    if after.retired_at is not None:
+        return after
+    return after.with_changes(retired_at=now, retirement=after.retirement or Retirement())
 
 
 #: The account fields of the accounts exchange format, in its column order: every field a person

@@ -126,6 +126,9 @@ class SyncOutcome:
     finished_at: datetime
     requests: int = 0
     cursor: dict[str, Any] | None = None
+    #: The account's id and username as this sync read them (``id``, ``username``,
+    #: ``handle_id``: see governance.platforms.identity), or None.
+    identity: dict[str, Any] | None = None
 
     def to_doc(self) -> dict[str, Any]:
         """The JSON form kept in the store."""

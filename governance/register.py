@@ -18,6 +18,7 @@ from governance.csvio import RepeatedRows
 from governance.errors import FieldError, ImportRefused, RowProblem
 from governance.fields import (
     ACCOUNT_FIELD_PARSERS,
+    REQUEST_STATUSES,
     format_value,
     parse_person,
 )
@@ -30,6 +31,7 @@ from governance.model import (
     Person,
     department_key,
     new_account_id,
+    retire_stamped,
     utc_now,
 )
 from governance.monthly import STOCKHOLM
@@ -76,6 +78,15 @@ def check_account_fields(account: Account) -> None:
         raise FieldError("project_end", "field.end_without_project")
     if not account.department.strip():
         raise FieldError("department", "field.required")
+
+
+def check_status_change(before: Account | None, after: Account) -> None:
+    """Only ``accounts request|approve|reject`` set or leave ``requested``/``rejected``."""
+    old = before.status if before is not None else None
+    if after.status != old and (after.status in REQUEST_STATUSES or old in REQUEST_STATUSES):
+        raise FieldError(
+            "status", "lifecycle.error.status_by_request", old=old or "–", new=after.status
+        )
 
 
 class Register(Service):
@@ -178,8 +189,9 @@ class Register(Service):
             after = before.with_changes(**changes)
             if after == before:
                 return before
-            after = after.with_changes(updated=self._clock())
+            after = retire_stamped(before, after.with_changes(updated=self._clock()), self._clock())
             check_account_fields(after)
+            check_status_change(before, after)
             self._ensure_unique(txn, after)
             repos(txn).accounts.put(after, before)
             self._log_diff(txn, before, after)
@@ -314,6 +326,7 @@ class Register(Service):
             after = self._row_account(row, values, before, taken_ids, (now, today))
             try:
                 check_account_fields(after)
+                check_status_change(before, after)
             except FieldError as error:
                 problems.append(RowProblem(row.line, error.field, error.reason))
                 continue
@@ -322,7 +335,9 @@ class Register(Service):
             elif after == before:
                 plan.unchanged.append(before)
             else:
-                plan.updated.append((before, after.with_changes(updated=now)))
+                plan.updated.append(
+                    (before, retire_stamped(before, after, now).with_changes(updated=now))
+                )
         if problems:
             raise ImportRefused(path, problems)
         self._authorize_plan(txn, plan)
@@ -432,4 +447,3 @@ class Register(Service):
                     old=str(old[email]),
                     new=str(editor),
                 )
-

@@ -23,8 +23,9 @@ The interface (:class:`~governance.storage.repositories.Repositories`, ``repos(t
 - ``stats``: ``months(id)``, ``rows(id)``, ``all()``, ``all_rows()``, ``save(records)``,
   ``save_outcomes(outcomes)``, ``outcome(id)``, ``outcomes()``.
 - ``runs``: ``summaries()``, ``exists(id)``, ``document(id)``, ``put(id, number, summary, doc)``;
-  ``acks``, ``waivers``, ``revisions``: ``all()``, ``add(doc)`` (documents: :mod:`audits` decodes
-  them; ``where`` names them in messages).
+  ``acks``, ``waivers``, ``revisions``, ``revision_acks``, ``sent`` (packets mailed): ``all()``,
+  ``add(doc)`` (documents: :mod:`audits` and :mod:`governance.acknowledgements` decode them;
+  ``where`` names them in messages).
 - ``log``: ``append(entry)``, ``read()``, ``documents()``, ``rewrite(docs)``.
 - ``files``: whole documents for what treats every record alike (forget, restore): ``listing()``,
   ``raw(rel)``, ``documents(rel)``, ``replace(rel, data)``, ``delete(rel)``,
@@ -46,7 +47,7 @@ The data directory, as :mod:`governance.storage.layout` defines it:
       store.json                  the manifest: every store file the store has written
       journal.json                a redo journal, only while a multi-file commit is under way
       settings.toml               the audit's thresholds and [backup] (optional; not a store file)
-      register/core.json          tables departments, users, revisions
+      register/core.json          tables departments, users, revisions, revision_acks
       register/index.json         table handles: PLATFORM:HANDLE -> account id
       register/accounts/NN.json   table accounts: accounts with their editors, in 32 shards by id
       stats/NN.json               tables months, outcomes: sharded like the accounts
@@ -54,6 +55,7 @@ The data directory, as :mod:`governance.storage.layout` defines it:
       audit/runs/<id>.json        table run: one run with its settings and findings
       audit/acks.json             table acks: acknowledged findings
       audit/waivers.json          table waivers: waived findings
+      audit/sent.json             table sent: the packets mailed to departments (no addresses)
       log/changes.jsonl           the append-only change log (one JSON object a line)
       snapshots/                  automatic register snapshots (governance.snapshots)
       .restore-previous-TIME/     the files a restore replaced (governance.backup)

@@ -26,8 +26,9 @@ from governance.platforms import (
     make_client,
     open_http,
 )
-from governance.platforms.common import months_between
+from governance.platforms.common import FetchResult, months_between
 from governance.platforms.errors import PlatformFailure, PlatformStopped, TokenMissing
+from governance.platforms.identity import CHECKED, handle_check_due
 from governance.platforms.tokens import TOKEN_ENV, Redactor
 from governance.sync import (
     Cancelled,
@@ -204,7 +205,8 @@ class _Run:
         self.sink = sink
         self.settings = settings
         self.now = now
-        self.today = now.astimezone(STOCKHOLM).date().isoformat()
+        self.now_day = now.astimezone(STOCKHOLM).date()
+        self.today = self.now_day.isoformat()
         self.current = month_of(now)
         self.since = since
         self.progress = progress
@@ -223,7 +225,9 @@ class _Run:
     def choose(self, accounts: Sequence[SyncAccount]) -> list[SyncAccount]:
         chosen = []
         for account in accounts:
-            if account.status == "retired" or account.platform not in PLATFORMS:
+            # Only active accounts are read: a request, a rejection or a retired account
+            # has no figures to fetch (and may not even exist on the platform).
+            if account.status != "active" or account.platform not in PLATFORMS:
                 self.report.skipped.append(account.id)
             else:
                 chosen.append(account)
@@ -256,8 +260,9 @@ class _Run:
         else:
             first, same_day = add_months(self.current, -FIRST_SYNC_MONTHS), False
         previous = {r.month: r for r in self.sink.for_account(account.id)}
+        check = handle_check_due(account.handle, account.platform_id, cursor, self.now_day)
         return FetchPlan(account, self.now, months_between(first, self.current), cursor,
-                         same_day, previous)
+                         same_day, previous, check)
 
     def expected_requests(self, account: SyncAccount) -> int:
         """About how many requests the account will take: the last sync's count, or a guess."""
@@ -351,10 +356,30 @@ class _Run:
             log.exception("sync of %s failed unexpectedly", account.id)
             reason = self.redact(f"internal-error: {type(error).__name__}")
             return self._failed(account, reason, http.requests, kept_cursor), []
-        records = merge(account.id, plan.previous, result.patches)
+        return self._outcome(account, plan, result, http.requests)
+
+    def _outcome(
+        self, account: SyncAccount, plan: FetchPlan, result: FetchResult, requests: int
+    ) -> tuple[SyncOutcome, list[MonthlyStats]]:
+        """The outcome and records of a fetch; none of its figures when the registered handle
+        leads to another id than the registered one, or such a mismatch awaits an admin."""
+        identity = result.identity
+        seen = identity.to_doc() if identity else None
+        # getattr: an engine's account need not carry the register's marker (tests' do not).
+        mismatch = (identity.mismatch(account.platform_id) if identity else "") or str(
+            getattr(account, "identity_mismatch", "") or "")
+        if mismatch:
+            before = self.previous.get(account.id)
+            return replace(self._failed(account, f"identity-mismatch: {mismatch}", requests,
+                                        before.cursor if before else None), identity=seen), []
         cursor = {**result.cursor, "synced_on": self.today}
-        outcome = SyncOutcome(account.id, platform, True, "ok", self.now, http.requests, cursor)
-        return outcome, records
+        if identity is not None and identity.handle_id is not None:
+            cursor[CHECKED] = {"handle": account.handle, "on": self.today}
+        elif CHECKED in plan.cursor:
+            cursor[CHECKED] = plan.cursor[CHECKED]
+        records = merge(account.id, plan.previous, result.patches)
+        return SyncOutcome(account.id, account.platform, True, "ok", self.now, requests, cursor,
+                           seen), records
 
     def _failed(
         self, account: SyncAccount, reason: str, requests: int, cursor: dict[str, Any] | None

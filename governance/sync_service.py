@@ -11,7 +11,8 @@ transports or tokens through each call::
     report = service.sync(accounts, progress=show, cancelled=worker_cancelled)
 
 A cancelled sync returns normally with ``report.cancelled`` set; the accounts finished before the
-cancel are stored, as with every sync.
+cancel are stored, as with every sync. What the platforms said of each account's id and username
+then goes into the register (:mod:`governance.identity_check`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from governance.access import SYNC_STATS
+from governance.identity_check import Identities
 from governance.model import utc_now
 from governance.platforms import PlatformSource
 from governance.service import Service
@@ -62,9 +64,12 @@ class SyncService(Service):
         accounts. Runs its own event loop, so call it from a thread, never from async code.
         """
         self.require(SYNC_STATS)
-        return asyncio.run(
+        report = asyncio.run(
             run_sync(
                 self.store.stats, accounts, self.source, now=self._clock(), since=since,
                 progress=progress, cancelled=cancelled, timing=self._timing,
             )
         )
+        # What the platforms said about each account's id and username, into the register.
+        Identities(self.store, user=self.user, clock=self._clock).record(report.outcomes)
+        return report

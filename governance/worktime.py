@@ -47,6 +47,7 @@ __all__ = [
     "is_working_time",
     "parse_timestamp",
     "reply_deadline",
+    "working_days_between",
 ]
 
 #: Start and end hour of working time, local Stockholm time; the end hour is not included.
@@ -91,6 +92,16 @@ def _next_working_day(day: date) -> date:
     while not is_working_day(day):
         day += _ONE_DAY
     return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """How many working days lie after ``start``, up to and including ``end`` (0 if none): a
+    request filed on a Friday has waited one working day on Monday."""
+    count, day = 0, start
+    while day < end:
+        day += _ONE_DAY
+        count += is_working_day(day)
+    return count
 
 
 def _check_hours(hours: tuple[int, int]) -> tuple[int, int]:

@@ -41,6 +41,9 @@ class KontokollApp(App[int]):
     # "'NoneType' object has no attribute 'region'" (seen in the browser through textual-serve).
     ALLOW_SELECT = False
     COMMANDS: ClassVar = App.COMMANDS | {AccountsProvider}
+    # Classes on every screen for small terminals (80×24): app.tcss stacks and hides by them.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (Textual's own)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "tui.key.help", id="app.help", tooltip="tui.tip.help"),
         Binding(
@@ -67,7 +70,9 @@ class KontokollApp(App[int]):
         self.demo = demo
         #: Where exports are saved in a terminal (None: the user's downloads folder).
         self.export_dir: Path | None = None
-        self.sub_title = t("tui.subtitle_demo") if demo else str(services.data_dir)
+        # The register's name, never the data directory (a server path, in the browser).
+        self.title = t("tui.title_demo") if demo else t("tui.title")
+        self.sub_title = t("tui.subtitle_demo") if demo else ""
 
     # --- start and data ----------------------------------------------------------------------
 
@@ -204,6 +209,7 @@ class KontokollApp(App[int]):
         set_language(language)
         for screen in self.screen_stack:
             screen.post_message(LanguageChanged())
+        self.title = t("tui.title_demo") if self.demo else t("tui.title")
         if self.demo:
             self.sub_title = t("tui.subtitle_demo")
         self.refresh_bindings()

@@ -18,12 +18,12 @@ from textual.worker import Worker, WorkerState
 
 from governance import access
 from governance.errors import FieldError
-from governance.i18n import t
+from governance.i18n import t, tn
 from governance.monthly import STOCKHOLM
 from screens.commands import may
 from screens.messages import GuidelineLoaded
 from screens.plain import plain, plain_cells
-from screens.view_models import GuidelineState, Rights
+from screens.view_models import GuidelineState, Rights, calendar_label
 
 if TYPE_CHECKING:
     from screens.app import KontokollApp
@@ -40,11 +40,22 @@ def revision_text(state: GuidelineState) -> str:
         ]
     deadline = status.deadline.isoformat()
     if status.state == "overdue":
-        lines.append(t("audit.revision.overdue", deadline=deadline, days=status.overdue_days))
-    elif status.state == "due-soon":
-        lines.append(t("audit.revision.due_soon", deadline=deadline, days=status.days_left))
+        days = tn("noun.day", status.overdue_days)
+        lines.append(t("tui.guideline.revision_overdue", deadline=deadline, days=days))
     else:
-        lines.append(t("audit.revision.due", deadline=deadline, days=status.days_left))
+        key = "revision_due_soon" if status.state == "due-soon" else "revision_due"
+        days = tn("noun.day", status.days_left)
+        lines.append(t(f"tui.guideline.{key}", deadline=deadline, days=days))
+    entry = state.calendar[0] if state.calendar else None
+    if entry is not None and entry.preliminary:
+        lines.append(
+            t(
+                "tui.guideline.preliminary",
+                quarter=calendar_label(entry),
+                due=entry.due.isoformat(),
+                days=tn("noun.day", max(entry.days_left, 0)),
+            )
+        )
     return "\n".join(lines)
 
 
@@ -181,11 +192,11 @@ class GuidelineView(VerticalScroll):
         calendar.clear()
         for entry in state.calendar:
             days = (
-                t("tui.guideline.overdue_days", days=-entry.days_left)
+                t("tui.guideline.overdue_days", days=tn("noun.day", -entry.days_left))
                 if entry.overdue
-                else t("tui.guideline.days_left", days=entry.days_left)
+                else t("tui.guideline.days_left", days=tn("noun.day", entry.days_left))
             )
-            calendar.add_row(str(entry.quarter), entry.due.isoformat(), days)
+            calendar.add_row(calendar_label(entry), entry.due.isoformat(), days)
         day = self.query_one("#revision-date", Input)
         if not day.value:
             day.value = state.today.isoformat()
@@ -193,11 +204,13 @@ class GuidelineView(VerticalScroll):
     # --- recording -----------------------------------------------------------------------------
 
     def action_new_revision(self) -> None:
-        """Put the cursor in the revision form."""
-        self.query_one("#revision-date", Input).focus()
+        """Put the cursor in the note: the date is filled in with today, and focusing it would
+        select it, so that the first key typed replaced it."""
+        self.query_one("#revision-note", Input).focus()
 
     @on(Button.Pressed, "#record-revision")
     @on(Input.Submitted, "#revision-note")
+    @on(Input.Submitted, "#revision-date")
     def record(self) -> None:
         """Record a revision on the typed date, with the typed note."""
         box = self.query_one("#revision-date", Input)

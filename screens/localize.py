@@ -26,7 +26,7 @@ _BUILTIN_ACTIONS = {"command_palette": "tui.key.palette", "quit": "tui.key.quit"
 
 
 def _text(text: str) -> str:
-    return t(text) if text.startswith(("tui.", "action.", "col.")) else text
+    return t(text) if text.startswith(("tui.", "worklist.", "action.", "col.")) else text
 
 
 @lru_cache(maxsize=256)

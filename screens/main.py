@@ -12,11 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from governance.i18n import t
+from governance.lifecycle import LANGSIKTIGT
+from governance.model import Account
 from screens.accounts import AccountsView
 from screens.audit import AuditView
 from screens.guideline import GuidelineView
 from screens.localize import LocalizedScreen
 from screens.messages import LanguageChanged
+from screens.new_account import NewAccountScreen, request_departments
 from screens.overview import OverviewView
 from screens.view_models import AccountsSnapshot, AccountSummary
 from screens.widgets.account_table import AccountTable
@@ -62,13 +65,21 @@ class MainScreen(LocalizedScreen[None]):
             tooltip="tui.tip.filter",
         ),
         Binding("ctrl+r", "reload", "tui.key.reload", id="main.reload", tooltip="tui.tip.reload"),
+        Binding(
+            "ctrl+n",
+            "new_account",
+            "tui.key.new_account",
+            id="main.new_account",
+            tooltip="tui.tip.new_account",
+        ),
     ]
 
     def __init__(self, start: str = "overview") -> None:
         super().__init__(id="main")
         self._start = start if start in TABS else "overview"
-        # Starting on the accounts tab, the table takes the focus once it has its rows.
-        self._focus_table_when_loaded = self._start == "accounts"
+        # Starting on another tab than the overview, its table takes the focus once loaded, so
+        # that the tab's own keys (n on the guideline, s on the accounts) work at once.
+        self._focus_table_when_loaded = self._start != "overview"
 
     @property
     def kontokoll(self) -> KontokollApp:
@@ -97,6 +108,7 @@ class MainScreen(LocalizedScreen[None]):
     async def show_snapshot(self, snapshot: AccountsSnapshot) -> None:
         """Show freshly read figures in the overview and the accounts table."""
         self.query_one(AccountsView).show_snapshot(snapshot)
+        self.refresh_bindings()  # "Nytt konto" follows the rights just read
         self.query_one(AuditView).apply_rights()
         self.query_one(GuidelineView).apply_rights()
         overview = self.query_one(OverviewView)
@@ -109,12 +121,16 @@ class MainScreen(LocalizedScreen[None]):
             self._focus_tab(self.active_tab)
 
     def update_summary(self, summary: AccountSummary) -> None:
-        """Show one changed account in the table."""
+        """Show one changed account in the table, and read the audit again (its findings may
+        have been acknowledged or waived from the account)."""
         self.query_one(AccountsView).update_summary(summary)
+        self.query_one(AuditView).reload()
 
     def action_show_tab(self, tab: str) -> None:
         """Switch to a tab and focus what is in it."""
         self.query_one(TabbedContent).active = tab
+        if tab == "audit":  # start reading now, not when the tab is first drawn
+            self.query_one(AuditView).ensure_loaded()
         self._focus_tab(tab)
 
     def _focus_tab(self, tab: str) -> None:
@@ -134,6 +150,8 @@ class MainScreen(LocalizedScreen[None]):
         in_table_or_filter = isinstance(focused, AccountTable) or (
             focused is not None and focused.id == "filter"
         )
+        if event.pane.id == "audit":
+            self.query_one(AuditView).ensure_loaded()
         if event.pane.id == "accounts" and not in_table_or_filter:
             self.call_after_refresh(self.query_one(AccountTable).focus)
 
@@ -145,6 +163,12 @@ class MainScreen(LocalizedScreen[None]):
             )
         yield SystemCommand(t("tui.command.filter"), t("tui.tip.filter"), self.action_filter)
         yield SystemCommand(t("tui.command.reload"), t("tui.tip.reload"), self.action_reload)
+        if request_departments(self.kontokoll.snapshot):
+            yield SystemCommand(
+                t("lifecycle_tui.command.new_account"),
+                t("tui.tip.new_account"),
+                self.action_new_account,
+            )
         yield from self.query_one(AuditView).commands()
         yield from self.query_one(GuidelineView).commands(
             reveal=partial(self.action_show_tab, "guideline")
@@ -159,6 +183,32 @@ class MainScreen(LocalizedScreen[None]):
         """Show the accounts and put the cursor in the filter box."""
         self.query_one(TabbedContent).active = "accounts"
         self.query_one(AccountsView).action_focus_filter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ "Nytt konto" only for a user who may request accounts (a lead, an admin)."""
+        if action == "new_account":
+            return bool(request_departments(self.kontokoll.snapshot))
+        return True
+
+    def action_new_account(self) -> None:
+        """The "Nytt konto" form: request an account for AKN to decide on."""
+        departments = request_departments(self.kontokoll.snapshot)
+        if not departments:
+            self.notify(t("lifecycle_tui.new.not_allowed"), severity="warning")
+            return
+        form = NewAccountScreen(self.kontokoll.services, departments)
+        self.app.push_screen(form, self._requested)
+
+    def _requested(self, account: Account | None) -> None:
+        if account is None:
+            return
+        self.notify(
+            t("lifecycle_tui.new.requested", account=account.ref, department=account.department),
+            title=t("lifecycle_tui.new.title"),
+        )
+        if LANGSIKTIGT in account.request_warnings:
+            self.notify(t("lifecycle_tui.new.warning_stored"), severity="warning")
+        self.kontokoll.load_snapshot()
 
     def action_reload(self) -> None:
         """Read the register again."""

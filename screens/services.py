@@ -9,17 +9,21 @@ disable what the user may not do.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from audits.engine import AuditCancelled
 from audits.quarters import Quarter
 from audits.revisions import Revision
-from audits.service import AuditService
-from governance.errors import AccessRefused
-from governance.model import Account, ChangeEntry, Editor, utc_now
+from audits.service import AuditReport, AuditService
+from governance.acknowledgements import Acknowledgements, AckReport
+from governance.errors import AccessRefused, FieldError
+from governance.export_target import write_export
+from governance.identity_check import Identities
+from governance.lifecycle import Lifecycle
+from governance.model import Account, ChangeEntry, Editor, Retirement, utc_now
 from governance.monthly import month_of
 from governance.register import Register
 from governance.store import Store
@@ -34,8 +38,10 @@ from screens.view_models import (
     QuarterAudit,
     Rights,
     SyncResult,
+    build_attention,
     build_overview,
     chart_points,
+    pending_requests,
     rules_by_account,
     summarize,
 )
@@ -59,12 +65,20 @@ class Services:
     demo: bool = False
     store: Store = field(init=False)
     register: Register = field(init=False)
-
+    #: Requests, decisions and retirements (governance.lifecycle).
+    lifecycle: Lifecycle = field(init=False)
+    #: Editors' acknowledgements of the guideline's revisions.
+    acks: Acknowledgements = field(init=False)
+    #: Renaming an account, accepting a new identity (governance.identity_check).
+    identities: Identities = field(init=False)
     audits: AuditService = field(init=False)
 
     def __post_init__(self) -> None:
         self.store = Store(self.data_dir, lock_timeout_s=self.lock_timeout_s)
         self.register = Register(self.store, user=self.user, clock=self.clock)
+        self.lifecycle = Lifecycle(self.store, user=self.user, clock=self.clock)
+        self.acks = Acknowledgements(self.store, user=self.user, clock=self.clock)
+        self.identities = Identities(self.store, user=self.user, clock=self.clock)
         self.audits = AuditService(self.store, user=self.user, clock=self.clock)
 
     def close(self) -> None:
@@ -91,11 +105,15 @@ class Services:
             next_audit=self.audits.next_audit(),
             revision=self.audits.revision_status(),
         )
+        rights = self.rights()
+        overview = build_overview(
+            accounts, self.store.stats.outcomes(), audit, build_attention(report, accounts)
+        )
         return AccountsSnapshot(
             summaries=summaries,
             departments=self.register.departments(),
-            overview=build_overview(accounts, self.store.stats.outcomes(), audit),
-            rights=self.rights(),
+            overview=replace(overview, requests=pending_requests(accounts, rights, self.today())),
+            rights=rights,
         )
 
     def rights(self) -> Rights:
@@ -132,13 +150,66 @@ class Services:
     def account_detail(self, ref: str) -> AccountDetail:
         """One account with its table row, chart, history and findings (the detail screen)."""
         account = self.account(ref)
+        revision, acknowledged = self._acknowledged(account)
+        retirement = account.retirement if account.status == "retired" else None
         return AccountDetail(
             account,
             self.summary(account),
             self.chart(account.id),
             self.change_log(account.id),
             self.account_findings(account.id),
+            revision=revision,
+            acknowledged=acknowledged,
+            open_items=retirement.open_items(self.today()) if retirement is not None else (),
         )
+
+    def _acknowledged(self, account: Account) -> tuple[date | None, frozenset[str] | None]:
+        """The current revision and which of an active account's editors acknowledged it."""
+        if account.status != "active":
+            return None, None
+        revision, outstanding = self.acks.outstanding(account.department)
+        if revision is None:
+            return None, None
+        return revision, frozenset(e.email for e in account.editors) - set(outstanding)
+
+    # --- an account's life -------------------------------------------------------------------
+
+    def request_account(self, ref: str, texts: Mapping[str, str], editors: list[str]) -> Account:
+        """File a request for ``PLATFORM:HANDLE`` from the form's texts (the service validates)."""
+        return self.lifecycle.request(
+            ref,
+            department=texts.get("department", ""),
+            purpose=texts.get("purpose", ""),
+            audience=texts.get("audience", ""),
+            goals=[g for g in texts.get("goals", "").split("|") if g],
+            editors=editors,
+            project=texts.get("project", ""),
+            project_end=texts.get("project_end", ""),
+        )
+
+    def approve(self, ref: str, reason: str) -> Account:
+        """AKN approves a request (admins only): the account becomes active."""
+        return self.lifecycle.approve(ref, reason)
+
+    def reject(self, ref: str, reason: str) -> Account:
+        """AKN rejects a request (admins only): it stays, rejected, in the register."""
+        return self.lifecycle.reject(ref, reason)
+
+    def retire(self, ref: str, answers: Mapping[str, str]) -> Retirement:
+        """Retire the account (or answer more of its checklist); the checklist as stored."""
+        return self.lifecycle.retire(ref, answers).retirement or Retirement()
+
+    def rename(self, ref: str, handle: str) -> Account:
+        """Take the handle the platform now shows."""
+        return self.identities.rename(ref, handle)
+
+    def accept_identity(self, ref: str) -> Account:
+        """Take the id now behind the handle as the city's own (admins only)."""
+        return self.identities.accept_identity(ref)
+
+    def acknowledge_revision(self, email: str) -> AckReport:
+        """Record that an editor acknowledged the guideline's current revision."""
+        return self.acks.acknowledge(email=email)
 
     # --- changing ----------------------------------------------------------------------------
 
@@ -188,8 +259,9 @@ class Services:
         runs = [info for info in self.audits.runs() if info.quarter == quarter]
         if not runs:
             return QuarterAudit(quarter, None, None, 0)
-        report = self.audits.report(quarter)
-        return QuarterAudit(quarter, report, self.audits.previous_diff(quarter), len(runs))
+        worklist = self.audits.worklist(quarter)  # the run, the one before and the diff at once
+        report = AuditReport(worklist.run, worklist.report_items)
+        return QuarterAudit(quarter, report, worklist.diff, len(runs), worklist)
 
     def run_audit(
         self,
@@ -251,11 +323,42 @@ class Services:
         if report.cancelled:
             raise AuditCancelled()
         stopped = tuple(s.stopped for s in report.platforms.values() if s.stopped)
-        return SyncResult(len(report.outcomes), len(report.failed), stopped)
+        return SyncResult(
+            len(report.outcomes), len(report.failed), stopped, report.requests, len(report.skipped)
+        )
 
     def export_findings(self, quarter: Quarter, *, fmt: str = "csv") -> bytes:
         """A quarter's findings (its latest run) as CSV for Swedish Excel, or Markdown."""
         return self.audits.export(quarter, fmt=fmt)
+
+    def export_directory(self) -> Path:
+        """Where the app offers to save exports: the user's Downloads if it exists, else here."""
+        downloads = Path.home() / "Downloads"
+        return downloads if downloads.is_dir() else Path.cwd()
+
+    def save_export(self, directory: str, filename: str, data: bytes) -> tuple[Path, bool]:
+        """Write an export as ``directory/filename`` and return its full path and whether a file
+        was replaced. The folder must exist (nothing is created); never the data directory."""
+        folder = Path(directory.strip() or ".").expanduser().absolute()
+        if not folder.exists():
+            raise FieldError("directory", "worklist.export.no_such_directory", path=str(folder))
+        if not folder.is_dir():
+            raise FieldError("directory", "worklist.export.not_a_directory", path=str(folder))
+        target = folder / filename
+        return target, write_export(target, data, data_dir=self.data_dir)
+
+    def acknowledge_many(self, quarter: Quarter, keys: Iterable[str], note: str) -> int:
+        """Acknowledge findings of ``quarter``'s latest run (by key) in one transaction."""
+        return len(self.audits.acknowledge_many(keys, note=note, quarter=quarter))
+
+    def waive_many(
+        self, quarter: Quarter, keys: Iterable[str], *, reason: str, name: str, until: date
+    ) -> int:
+        """Waive findings of ``quarter``'s latest run (by key) alike, in one transaction."""
+        waivers = self.audits.waive_many(
+            keys, reason=reason, name=name, until=until, quarter=quarter
+        )
+        return len(waivers)
 
     def account_findings(self, account_id: str) -> AccountFindings:
         """The account's findings in the latest audit."""

@@ -18,9 +18,11 @@ from audits.quarters import Quarter
 from audits.revisions import Revision, RevisionStatus
 from audits.rules import RULES, RULES_BY_ID
 from audits.runs import RunInfo
-from audits.schedule import CalendarEntry
+from audits.schedule import CalendarEntry, finished
 from audits.service import AuditReport
+from audits.worklist import Worklist
 from governance import access
+from governance.i18n import t, tn
 from governance.model import Account, ChangeEntry, Department
 from governance.monthly import STOCKHOLM, MonthlyStats, SyncOutcome, add_months
 
@@ -66,6 +68,49 @@ class AuditState:
     revision: RevisionStatus
 
 
+@dataclass(frozen=True, slots=True)
+class AttentionItem:
+    """One open critical finding, as the overview lists it."""
+
+    ref: str  # PLATFORM:HANDLE, or "" for the register
+    rule: str  # the rule id (shown by its title)
+    days_open: int | None  # from first seen to the day the run judged
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentAttention:
+    """A department's open critical findings: how many, and the oldest few."""
+
+    department: str
+    count: int
+    top: tuple[AttentionItem, ...]
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What needs attention now: open critical findings by department, accounts without editors."""
+
+    #: Departments with open critical findings, most first ("" is the register itself).
+    departments: tuple[DepartmentAttention, ...] = ()
+    #: Active accounts with no editor in the register as it is now (refs, sorted).
+    without_editors: tuple[str, ...] = ()
+
+    @property
+    def critical(self) -> int:
+        """How many open critical findings in all."""
+        return sum(d.count for d in self.departments)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRequest:
+    """A request for a new account waiting for AKN's decision, as the overview lists it."""
+
+    ref: str
+    department: str
+    days_waiting: int  # calendar days since it was filed
+    langsiktigt: bool  # a time-limited project's request (the *Långsiktigt* warning)
+
+
 @dataclass(frozen=True)
 class Overview:
     """The figures of the overview screen."""
@@ -75,6 +120,10 @@ class Overview:
     per_department: Sequence[tuple[str, int]]
     sync: SyncSummary | None
     audit: AuditState | None = None
+    attention: Attention = Attention()
+    #: Requests waiting for a decision, oldest first, that the user may see (admins: all;
+    #: leads: their departments'); None for a user who sees none (the panel is hidden).
+    requests: tuple[PendingRequest, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +155,8 @@ class QuarterAudit:
     report: AuditReport | None
     diff: AuditDiff | None
     runs: int  # how many runs the quarter has
+    #: The findings as a worklist (status, age, reviews, resolved ones); None before a run.
+    worklist: Worklist | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +184,22 @@ class SyncResult:
     accounts: int
     failed: int
     stopped: tuple[str, ...]  # why platforms stopped (rendered messages)
+    requests: int = 0  # requests sent to the platforms
+    skipped: int = 0  # accounts on platforms without an API client
+
+    def describe(self) -> str:
+        """What the sync did, in words: accounts read, requests, failures, accounts skipped and
+        why platforms stopped. Said also when nothing was new, so that a sync never passes
+        silently."""
+        text = t(
+            "tui.audit.synced",
+            accounts=tn("noun.account", self.accounts),
+            requests=tn("noun.request", self.requests),
+            failed=tn("noun.failed", self.failed),
+        )
+        if self.skipped:
+            text += " " + t("sync.skipped", count=self.skipped)
+        return text + "".join(f"\n{reason}" for reason in self.stopped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +233,35 @@ class AccountDetail:
     #: The change history, newest first.
     history: list[ChangeEntry]
     findings: AccountFindings
+    #: The guideline's current revision (None if none is recorded), and which of the account's
+    #: editors (by address) have acknowledged it; None when that is not judged (not active).
+    revision: date | None = None
+    acknowledged: frozenset[str] | None = None
+    #: Items of the closing checklist still open today (retired accounts with a checklist).
+    open_items: tuple[str, ...] = ()
+
+
+def pending_requests(
+    accounts: Iterable[Account], rights: Rights, today: date
+) -> tuple[PendingRequest, ...] | None:
+    """The requests ``rights`` may see (oldest first), or None for a user who sees none."""
+    if rights.role not in ("admin", "lead"):
+        return None
+    found = []
+    for account in accounts:
+        sees = rights.may(access.APPROVE_REQUEST) or rights.may(
+            access.REQUEST_ACCOUNT, account.department
+        )
+        if account.status != "requested" or not sees:
+            continue
+        filed = account.requested_at or account.created
+        days = (today - filed.astimezone(STOCKHOLM).date()).days
+        found.append((filed, account.ref, account, max(days, 0)))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return tuple(
+        PendingRequest(ref, a.department, days, bool(a.request_warnings))
+        for _, ref, a, days in found
+    )
 
 
 # --- pure helpers (tested without a store) ----------------------------------------------------
@@ -222,8 +318,10 @@ def build_overview(
     accounts: Sequence[Account],
     outcomes: Mapping[str, SyncOutcome],
     audit: AuditState | None = None,
+    attention: Attention | None = None,
 ) -> Overview:
-    """Counts per platform and department, and the last sync's time and failures."""
+    """Counts per platform and department, the last sync's time and failures, what needs
+    attention."""
     per_platform = Counter(a.platform for a in accounts)
     per_department = Counter(a.department for a in accounts)
     sync: SyncSummary | None = None
@@ -247,7 +345,52 @@ def build_overview(
         per_department=sorted(per_department.items(), key=lambda item: (-item[1], item[0])),
         sync=sync,
         audit=audit,
+        attention=attention if attention is not None else Attention(),
     )
+
+
+def quarter_label(quarter: Quarter, *, preliminary: bool) -> str:
+    """``2026Q4``, or ``2026Q4 (preliminär)`` while its audit was judged before its last day."""
+    return t("calendar.preliminary", quarter=str(quarter)) if preliminary else str(quarter)
+
+
+def run_label(info: RunInfo) -> str:
+    """The quarter of a run, marked preliminary if it was judged before the quarter ended."""
+    return quarter_label(info.quarter, preliminary=not finished(info.quarter, info))
+
+
+def calendar_label(entry: CalendarEntry) -> str:
+    """The quarter of a calendar entry, marked preliminary if it has a run that is not final."""
+    return quarter_label(entry.quarter, preliminary=entry.preliminary)
+
+
+#: How many findings the overview lists per department.
+ATTENTION_TOP = 2
+
+
+def build_attention(report: AuditReport | None, accounts: Iterable[Account]) -> Attention:
+    """Open critical findings by department (oldest first), and active accounts without editors."""
+    without = tuple(sorted(a.ref for a in accounts if a.status == "active" and not a.editors))
+    if report is None:
+        return Attention((), without)
+    as_of = report.info.as_of
+    found: dict[str, list[AttentionItem]] = {}
+    for item in report.items:
+        finding = item.finding
+        if finding.severity != "critical" or item.status != "open":
+            continue
+        days = (as_of - finding.first_seen).days if finding.first_seen is not None else None
+        found.setdefault(finding.department, []).append(
+            AttentionItem(finding.ref, finding.rule, days)
+        )
+    departments = []
+    for department, items in found.items():
+        items.sort(key=lambda i: (-(i.days_open or 0), i.ref, i.rule))
+        departments.append(
+            DepartmentAttention(department, len(items), tuple(items[:ATTENTION_TOP]))
+        )
+    departments.sort(key=lambda d: (-d.count, d.department.casefold()))
+    return Attention(tuple(departments), without)
 
 
 def interactions(month: MonthlyStats) -> int | None:

@@ -6,7 +6,7 @@ import re
 import string
 from pathlib import Path
 
-from governance.i18n import LANGUAGES, catalogue, set_language, t
+from governance.i18n import LANGUAGES, catalogue, set_language, t, tn
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = [
@@ -29,9 +29,9 @@ def test_every_literal_key_used_in_the_code_exists() -> None:
     keys = set(catalogue("sv"))
     used = set()
     for path in SOURCES:
-        for match in re.finditer(r"""\bt\(\s*["']([a-z][\w.\-]*)["']""", path.read_text("utf-8")):
+        for match in re.finditer(r"""\btn?\(\s*["']([a-z][\w.\-]*)["']""", path.read_text("utf-8")):
             used.add(match[1])
-    missing = sorted(k for k in used if k not in keys)
+    missing = sorted(k for k in used if k not in keys and f"{k}.other" not in keys)
     assert not missing, missing
 
 
@@ -42,3 +42,25 @@ def test_switching_language() -> None:
     set_language("sv")
     assert t("value.closed") == "slutet"
     assert t("no.such.key") == "no.such.key"
+
+
+def test_every_plural_has_both_forms() -> None:
+    """A counted text is a table of ``one`` and ``other``, in each language."""
+    for language in LANGUAGES:
+        keys = set(catalogue(language))
+        for key in keys:
+            if key.endswith(".one"):
+                assert f"{key[:-4]}.other" in keys, (language, key)
+
+
+def test_a_count_picks_its_plural_form() -> None:
+    set_language("sv")
+    assert t("audit.cli.finding_count", count=1) == "1 avvikelse."
+    assert t("audit.cli.finding_count", count=3) == "3 avvikelser."
+    assert t("audit.cli.finding_count", count=0) == "0 avvikelser."
+    assert tn("noun.account", 1) == "1 konto"
+    assert tn("noun.account", 2) == "2 konton"
+    set_language("en")
+    assert tn("noun.finding", 1) == "1 finding"
+    assert tn("noun.day", 2) == "2 days"
+    set_language("sv")

@@ -12,7 +12,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
@@ -152,6 +152,27 @@ class Emulation:
             "facebook": meta.route, "instagram": meta.route, "linkedin": linkedin.route,
             "x": x.route, "youtube": youtube.route,
         }
+
+    def rename(self, platform: str, handle: str, new_handle: str) -> None:
+        """The account now goes by ``new_handle``; the old handle leads nowhere."""
+        data = self.accounts.pop((platform, handle.lower()))
+        self._replace(data, replace(data, profile=replace(data.profile, handle=new_handle)))
+
+    def recreate(self, platform: str, handle: str, new_id: str) -> None:
+        """The account behind ``handle`` is deleted and made anew: it answers to ``new_id``
+        (with the same history), and its old id leads nowhere."""
+        data = self.accounts[(platform, handle.lower())]
+        self.accounts.pop((platform, data.profile.platform_id))
+        self._replace(data, replace(data, profile=replace(data.profile, platform_id=new_id)))
+
+    def _replace(self, old: AccountData, new: AccountData) -> None:
+        profile = new.profile
+        for table in (self.accounts, self.videos):
+            for key, value in list(table.items()):
+                if value is old:
+                    table[key] = new  # type: ignore[index]
+        self.accounts[(profile.platform, profile.platform_id)] = new
+        self.accounts[(profile.platform, profile.handle.lower())] = new
 
     def add_fault(self, fault: Fault) -> None:
         """Inject one more fault from now on."""

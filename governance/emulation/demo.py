@@ -8,12 +8,13 @@ network is involved: the emulation runs in-process behind an ASGI transport.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from datetime import datetime
 
 import httpx
 
-from governance.demo import demo_activity
+from governance.demo import DEMO_RECREATED, DEMO_RENAMED, demo_activity
 from governance.emulation import DEMO_TOKENS, AccountProfile, base_urls, build_emulation
 from governance.model import Account
 from governance.platforms import PlatformSource
@@ -25,13 +26,16 @@ DEMO_SEED = 2035
 def demo_source(accounts: Iterable[Account], now: datetime) -> PlatformSource:
     """Where a sync of the demo register's ``accounts`` reads from, as of ``now``.
 
-    Each account is served with the activity the demo catalogue gives it ("active" otherwise);
+    Each account is served with the activity the demo catalogue gives it ("active" otherwise),
+    under the new name of a renamed one and the new id of a re-created one (``DEMO_RENAMED``,
+    ``DEMO_RECREATED``);
     accounts without a platform id or on a platform without an API are not served (the sync
     skips or fails them, as it would with the real platforms).
     """
     activity = demo_activity()
     profiles = [
-        AccountProfile(a.platform, a.platform_id, a.handle, activity.get(a.ref, "active"))
+        AccountProfile(a.platform, _served_id(a), DEMO_RENAMED.get(a.ref, a.handle),
+                       activity.get(a.ref, "active"))
         for a in accounts
         if a.platform in DEMO_TOKENS and a.platform_id
     ]
@@ -39,3 +43,11 @@ def demo_source(accounts: Iterable[Account], now: datetime) -> PlatformSource:
     return PlatformSource(
         transport=httpx.ASGITransport(app=emulation), tokens=DEMO_TOKENS, base_urls=base_urls()
     )
+
+
+def _served_id(account: Account) -> str:
+    """The id the emulation serves: a re-created account's new id follows from its handle, so
+    that once an admin accepts it, the register and the emulation agree."""
+    if account.ref not in DEMO_RECREATED:
+        return account.platform_id
+    return str(10**14 + zlib.crc32(account.ref.encode()))

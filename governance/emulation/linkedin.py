@@ -25,6 +25,12 @@ def route(request: Request) -> tuple[AccountData | None, Handler | None]:
     parts, params = request.parts, request.params
     if parts[0] == "networkSizes" and len(parts) == 2:
         return _org(request, unquote(parts[1])), _network_size
+    if parts[0] == "organizations":
+        if len(parts) == 2:
+            return _org(request, parts[1]), _organization
+        if params.get("q") == "vanityName":
+            return _org(request, params.get("vanityName", "")), _organization
+        return None, None
     urn = params.get("author") or params.get("organizationalEntity") or ""
     handlers: dict[str, Handler] = {
         "posts": _posts,
@@ -46,6 +52,21 @@ def _check_version(request: Request) -> Answer | None:
     if request.headers.get("x-restli-protocol-version") != "2.0.0":
         return Answer({"status": 400, "message": "Missing X-Restli-Protocol-Version"}, 400)
     return None
+
+
+def _organization(request: Request, data: AccountData) -> Answer:
+    """An organization by id, or the Organization Lookup API's finder by vanity name."""
+    refused = _check_version(request)
+    if refused:
+        return refused
+    pid = data.profile.platform_id
+    # A number, as LinkedIn sends it (a test's odd id such as "01" stays as it is).
+    org = {"id": int(pid) if pid.isdigit() and str(int(pid)) == pid else pid,
+           "vanityName": data.profile.handle,
+           "localizedName": data.profile.handle, "primaryOrganizationType": "GOVERNMENT"}
+    if request.params.get("q") == "vanityName":
+        return Answer({"paging": {"start": 0, "count": 10, "links": []}, "elements": [org]})
+    return Answer(org)
 
 
 def _network_size(request: Request, data: AccountData) -> Answer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -60,10 +61,23 @@ def _page(request: Request, data: AccountData) -> Answer:
         body["fan_count"] = data.followers
     if "name" in fields:
         body["name"] = data.profile.handle
+    if "username" in fields:  # a Page's vanity name
+        body["username"] = data.profile.handle
     return Answer(body)
 
 
+_DISCOVERY = re.compile(r"business_discovery\.username\(([^)]*)\)")
+
+
 def _ig_user(request: Request, data: AccountData) -> Answer:
+    discovery = _DISCOVERY.search(request.params.get("fields", ""))
+    if discovery is not None:  # another professional account, found by its username
+        other = request.emulation.account("instagram", discovery[1])
+        if other is None:
+            return Answer(_graph(110, "Invalid user id", 2207013), 400)
+        return Answer({"business_discovery": {"id": other.profile.platform_id,
+                                              "username": other.profile.handle},
+                       "id": data.profile.platform_id})
     return Answer({"followers_count": data.followers, "follows_count": 120,
                    "media_count": len(data.posts), "username": data.profile.handle,
                    "id": data.profile.platform_id})

@@ -36,13 +36,19 @@ def _channels(request: Request, data: AccountData) -> Answer:
     videos = [p for p in data.posts if p.at <= request.now]
     # YouTube rounds subscriber counts to three significant figures.
     rounded = round(data.followers, -max(0, len(str(data.followers)) - 3))
-    item = {
-        "kind": "youtube#channel", "etag": "etag", "id": channel_id,
-        "contentDetails": {"relatedPlaylists": {"likes": "", "uploads": "UU" + channel_id[2:]}},
-        "statistics": {"viewCount": str(sum(v.views for v in videos)),
-                       "subscriberCount": str(rounded), "hiddenSubscriberCount": False,
-                       "videoCount": str(len(videos))},
-    }
+    parts = request.params.get("part", "").split(",")
+    item: dict[str, Any] = {"kind": "youtube#channel", "etag": "etag", "id": channel_id}
+    if "snippet" in parts:
+        item["snippet"] = {"title": data.profile.handle, "description": "…",
+                           "customUrl": "@" + data.profile.handle.lower(),
+                           "publishedAt": "2012-03-01T09:00:00Z"}
+    if "contentDetails" in parts:
+        item["contentDetails"] = {"relatedPlaylists": {"likes": "",
+                                                       "uploads": "UU" + channel_id[2:]}}
+    if "statistics" in parts:
+        item["statistics"] = {"viewCount": str(sum(v.views for v in videos)),
+                              "subscriberCount": str(rounded), "hiddenSubscriberCount": False,
+                              "videoCount": str(len(videos))}
     return Answer({"kind": "youtube#channelListResponse", "etag": "etag",
                    "pageInfo": {"totalResults": 1, "resultsPerPage": 5}, "items": [item]})
 

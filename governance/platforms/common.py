@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from governance.monthly import MonthlyStats, add_months, month_of
 from governance.platforms.errors import MalformedResponse
 from governance.platforms.http import PlatformHttp
+from governance.platforms.identity import Identity
 from governance.worktime import answered_on_time, reply_deadline
 
 
@@ -47,6 +48,8 @@ class FetchPlan:
     same_day: bool = False
     #: The stored records of the account, by month (some clients derive figures from them).
     previous: Mapping[str, MonthlyStats] = field(default_factory=dict)
+    #: Whether to look the registered handle up too (see governance.platforms.identity).
+    check_handle: bool = False
 
     @property
     def since(self) -> datetime:
@@ -60,6 +63,8 @@ class FetchResult:
 
     patches: dict[str, dict[str, Any]]
     cursor: dict[str, Any]
+    #: The account's id and username as read (None: the client read none).
+    identity: Identity | None = None
 
 
 class PlatformClient(Protocol):

@@ -2,7 +2,10 @@
 
 Requests (``{page}`` is the Page id):
 
-* ``GET /{page}?fields=followers_count``: the follower snapshot of the current month.
+* ``GET /{page}?fields=id,username,followers_count``: the follower snapshot of the current
+  month, and the Page's id and username (by id; by username while the register has no id).
+* ``GET /{username}?fields=id``: the Page behind the registered handle, when the sync asks
+  (see :mod:`governance.platforms.identity`).
 * ``GET /{page}/published_posts?fields=...&since&until&limit=100``: posts, newest first, with
   reaction, comment and share totals, ``post_clicks_by_type`` for link clicks, and the comments
   (only ids, times and the author id, to tell the Page's own replies from others' comments).
@@ -37,6 +40,7 @@ from governance.platforms.common import (
     text,
 )
 from governance.platforms.http import PlatformHttp
+from governance.platforms.identity import Identity, clean_username, found_or_empty, read_profile
 from governance.platforms.meta import INSIGHTS_KEPT_DAYS, graph_day, graph_pages
 
 #: Current Page insights metrics (the removed page_impressions*/page_fans* are never asked for).
@@ -68,9 +72,16 @@ class FacebookClient:
         self.http = http
 
     async def fetch(self, plan: FetchPlan) -> FetchResult:
-        page = plan.account.platform_id or plan.account.handle
+        account = plan.account
+        followers, identity = await read_profile(
+            account.handle, account.platform_id, plan.check_handle, self._profile, self._page_id
+        )
+        if followers is None:  # the handle leads to another Page: no figures
+            return FetchResult({}, dict(plan.cursor), identity)
+        # The Page's own id, as read (also when the register knows only the handle): the
+        # Page's replies are the comments whose author is this id.
+        page = identity.id
         book = MonthBook(plan.months)
-        followers = await self._followers(page)
         book.set(plan.months[-1], "followers", followers)
         newest, before = await self._posts(page, plan, book)
         known = before or stored_time(plan.cursor.get("last_post_at"))
@@ -81,11 +92,21 @@ class FacebookClient:
             await self._insights(page, plan, book)
         latest = max([*newest.values(), *([known] if known else [])], default=None)
         cursor = {"last_post_at": latest.isoformat() if latest else None, "looked_back": True}
-        return FetchResult(book.patches, cursor)
+        return FetchResult(book.patches, cursor, identity)
 
-    async def _followers(self, page: str) -> int:
-        body = obj(await self.http.get(page, {"fields": "followers_count"}), "page")
-        return count(body.get("followers_count"), "page.followers_count")
+    async def _profile(self, key: str, by_id: bool) -> tuple[int, Identity]:
+        """The Page's followers, id and username (``key`` is its id or its username)."""
+        body = obj(await self.http.get(key, {"fields": "id,username,followers_count"}), "page")
+        seen = Identity(text(body.get("id"), "page.id"), clean_username(body.get("username")))
+        return count(body.get("followers_count"), "page.followers_count"), seen
+
+    async def _page_id(self, handle: str) -> str:
+        """The id of the Page with this username, "" when there is none."""
+        async def read() -> str:
+            body = obj(await self.http.get(handle, {"fields": "id"}), "page")
+            return text(body.get("id"), "page.id")
+
+        return await found_or_empty(read())
 
     async def _posts(
         self, page: str, plan: FetchPlan, book: MonthBook

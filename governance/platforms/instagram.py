@@ -2,7 +2,10 @@
 
 Requests (``{ig}`` is the Instagram user id):
 
-* ``GET /{ig}?fields=followers_count``: the follower snapshot of the current month.
+* ``GET /{ig}?fields=id,username,followers_count``: the follower snapshot of the current month,
+  and the account's id and username.
+* ``GET /{ig}?fields=business_discovery.username({handle}){id,username}``: the account behind the
+  registered handle, when the sync asks (see :mod:`governance.platforms.identity`).
 * ``GET /{ig}/media?fields=id,timestamp,comments{...}&limit=50``: media, newest first, followed
   until older than the window; comments carry only ids, times and the author id.
 * ``GET /{ig}/insights?metric=reach,views,likes,comments,shares,saves,profile_links_taps
@@ -36,6 +39,7 @@ from governance.platforms.common import (
     text,
 )
 from governance.platforms.http import PlatformHttp
+from governance.platforms.identity import Identity, clean_username, found_or_empty, read_profile
 from governance.platforms.meta import INSIGHTS_KEPT_DAYS, graph_pages
 
 #: Account metrics read as month totals, and the record field each fills.
@@ -62,10 +66,17 @@ class InstagramClient:
         self.http = http
 
     async def fetch(self, plan: FetchPlan) -> FetchResult:
-        user = plan.account.platform_id or plan.account.handle
+        account = plan.account
+        followers, identity = await read_profile(
+            account.handle, account.platform_id, plan.check_handle, self._profile,
+            lambda handle: self._discovered(account.platform_id, handle),
+        )
+        if followers is None:  # the handle leads to another account: no figures
+            return FetchResult({}, dict(plan.cursor), identity)
+        # The account's own id, as read: its replies are the comments whose author is this id,
+        # also when the register knows only the handle.
+        user = identity.id
         book = MonthBook(plan.months)
-        body = obj(await self.http.get(user, {"fields": "followers_count"}), "user")
-        followers = count(body.get("followers_count"), "user.followers_count")
         current = plan.months[-1]
         book.set(current, "followers", followers)
         last_month = plan.previous.get(add_months(current, -1))
@@ -79,7 +90,23 @@ class InstagramClient:
         if not plan.same_day:
             await self._insights(user, plan, book)
         latest = max([*newest.values(), *([known] if known else [])], default=None)
-        return FetchResult(book.patches, {"last_post_at": iso(latest)})
+        return FetchResult(book.patches, {"last_post_at": iso(latest)}, identity)
+
+    async def _profile(self, key: str, by_id: bool) -> tuple[int, Identity]:
+        body = obj(await self.http.get(key, {"fields": "id,username,followers_count"}), "user")
+        seen = Identity(text(body.get("id"), "user.id"), clean_username(body.get("username")))
+        return count(body.get("followers_count"), "user.followers_count"), seen
+
+    async def _discovered(self, own_id: str, handle: str) -> str:
+        """The id of the professional account ``handle``, by business discovery from our own
+        account; "" when there is none (or our own account no longer answers)."""
+        async def read() -> str:
+            fields = f"business_discovery.username({handle}){{id,username}}"
+            body = obj(await self.http.get(own_id, {"fields": fields}), "user")
+            found = obj(body.get("business_discovery"), "user.business_discovery")
+            return text(found.get("id"), "business_discovery.id")
+
+        return await found_or_empty(read())
 
     async def _media(
         self, user: str, plan: FetchPlan, book: MonthBook

@@ -4,6 +4,10 @@ Every request sends ``LinkedIn-Version`` and ``X-Restli-Protocol-Version: 2.0.0`
 (``{org}`` is ``urn:li:organization:<id>``, URL-encoded):
 
 * ``GET /networkSizes/{org}?edgeType=COMPANY_FOLLOWED_BY_MEMBER``: the follower snapshot.
+* ``GET /organizations?q=vanityName&vanityName={handle}``: the organization behind the handle,
+  while the register has no id and when the sync asks (see
+  :mod:`governance.platforms.identity`); ``GET /organizations/{id}`` for the current vanity name
+  when the handle led elsewhere.
 * ``GET /posts?q=author&author={org}&count=50&start=N&sortBy=CREATED``: posts, newest first.
 * ``GET /organizationalEntityShareStatistics`` and ``/organizationalEntityFollowerStatistics``
   with a daily time interval: impressions, interactions and follower gains, summed per month.
@@ -34,8 +38,11 @@ from governance.platforms.common import (
     obj,
     signed,
     stored_time,
+    text,
 )
+from governance.platforms.errors import PlatformRefused
 from governance.platforms.http import PlatformHttp
+from governance.platforms.identity import Identity, clean_username, found_or_empty, read_profile
 from governance.platforms.replies import OK, Reply, Verdict, retry_after
 from governance.platforms.settings import Settings
 
@@ -76,18 +83,25 @@ class LinkedInClient:
 
     def __init__(self, http: PlatformHttp) -> None:
         self.http = http
+        self._urn_ids = False
 
     async def fetch(self, plan: FetchPlan) -> FetchResult:
-        urn = org_urn(plan.account.platform_id or plan.account.handle)
+        account = plan.account
+        self._urn_ids = account.platform_id.startswith("urn:")
+        followers, identity = await read_profile(
+            account.handle, account.platform_id, plan.check_handle, self._profile,
+            self._handle_id,
+        )
+        if followers is None:  # the vanity name leads to another organization: no figures
+            return FetchResult({}, dict(plan.cursor), identity)
+        if identity.handle_id is not None and not identity.username:
+            # Looked up this time: the name is the handle, unless that led elsewhere.
+            same = identity.handle_id == identity.id
+            name = account.handle if same else await self._vanity_name(identity.id)
+            identity = Identity(identity.id, name, identity.handle_id)
+        urn = org_urn(identity.id)
         encoded = quote(urn, safe="")
         book = MonthBook(plan.months)
-        body = obj(
-            await self.http.get(
-                f"networkSizes/{encoded}", {"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"}
-            ),
-            "networkSizes",
-        )
-        followers = count(body.get("firstDegreeSize"), "networkSizes.firstDegreeSize")
         book.set(plan.months[-1], "followers", followers)
         newest, before = await self._posts(urn, plan, book)
         known = before or stored_time(plan.cursor.get("last_post_at"))
@@ -96,7 +110,47 @@ class LinkedInClient:
         if not plan.same_day:
             await self._statistics(encoded, plan, book)
         latest = max([*newest.values(), *([known] if known else [])], default=None)
-        return FetchResult(book.patches, {"last_post_at": iso(latest)})
+        return FetchResult(book.patches, {"last_post_at": iso(latest)}, identity)
+
+    async def _profile(self, key: str, by_id: bool) -> tuple[int, Identity]:
+        """The follower count; by vanity name (``key`` a handle) the id and name first."""
+        seen = Identity(key) if by_id else await self._by_vanity_name(key)
+        encoded = quote(org_urn(seen.id), safe="")
+        body = obj(
+            await self.http.get(
+                f"networkSizes/{encoded}", {"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"}
+            ),
+            "networkSizes",
+        )
+        return count(body.get("firstDegreeSize"), "networkSizes.firstDegreeSize"), seen
+
+    async def _by_vanity_name(self, handle: str) -> Identity:
+        """The organization with this vanity name (Organization Lookup API)."""
+        body = obj(await self.http.get("organizations", {"q": "vanityName",
+                                                         "vanityName": handle}), "organizations")
+        found = items(body.get("elements", []), "organizations.elements")
+        if not found:
+            raise PlatformRefused(platform="linkedin", detail="organization not found")
+        org = obj(found[0], "organizations[0]")
+        number = org.get("id")
+        found_id = str(number) if isinstance(number, int) else text(number, "organizations.id")
+        return Identity(self._id_form(found_id), clean_username(org.get("vanityName")))
+
+    async def _handle_id(self, handle: str) -> str:
+        """The id of the organization with this vanity name, "" when there is none."""
+        async def read() -> str:
+            return (await self._by_vanity_name(handle)).id
+
+        return await found_or_empty(read())
+
+    async def _vanity_name(self, org_id: str) -> str:
+        body = obj(await self.http.get(f"organizations/{org_id.rsplit(':', 1)[-1]}"),
+                   "organization")
+        return clean_username(body.get("vanityName"))
+
+    def _id_form(self, number: str) -> str:
+        """An organization id in the form the register keeps it (bare, or as a URN)."""
+        return org_urn(number) if self._urn_ids else number
 
     async def _posts(
         self, urn: str, plan: FetchPlan, book: MonthBook

@@ -3,7 +3,10 @@
 Requests (user context, one token per city account):
 
 * ``GET /users/{id}`` (or ``/users/by/username/{handle}``) with ``public_metrics`` and the
-  ``most_recent_tweet_id`` expansion: the follower snapshot and the newest post in one call.
+  ``most_recent_tweet_id`` expansion: the follower snapshot and the newest post in one call,
+  and the user's id and username.
+* ``GET /users/by/username/{handle}``: the user behind the registered handle, when the sync asks
+  (see :mod:`governance.platforms.identity`).
 * ``GET /users/{id}/tweets?start_time&max_results=100&exclude=retweets``: posts and the account's
   own replies, paged by ``meta.next_token`` -> ``pagination_token``. Skipped when the newest post
   is the one seen last time, the same day.
@@ -38,6 +41,7 @@ from governance.platforms.common import (
     text,
 )
 from governance.platforms.http import PlatformHttp
+from governance.platforms.identity import Identity, clean_username, found_or_empty, read_profile
 from governance.platforms.replies import OK, Reply, Verdict, retry_after
 from governance.platforms.settings import Settings
 
@@ -113,12 +117,13 @@ class XClient:
 
     async def fetch(self, plan: FetchPlan) -> FetchResult:
         account = plan.account
-        path = f"users/{account.platform_id}" if account.platform_id else (
-            f"users/by/username/{account.handle.lstrip('@')}"
+        body, identity = await read_profile(
+            account.handle, account.platform_id, plan.check_handle, self._profile, self._user_id
         )
-        body = obj(await self.http.get(path, USER_PARAMS), "user")
+        if body is None:  # the handle leads to another user: no figures
+            return FetchResult({}, dict(plan.cursor), identity)
         user = obj(body.get("data"), "user.data")
-        user_id = text(user.get("id"), "user.data.id")
+        user_id = identity.id
         metrics = obj(user.get("public_metrics"), "user.data.public_metrics")
         followers = count(metrics.get("followers_count"), "public_metrics.followers_count")
         recent_id = _pick(user, "most_recent_tweet_id", "most_recent_post_id")
@@ -142,13 +147,29 @@ class XClient:
             newest_mention = await self._newest_mention(user_id, plan)
             if newest_mention == plan.cursor.get("newest_mention"):
                 # Nothing new since this morning's sync: keep every stored figure but followers.
-                return FetchResult({current: book.patches[current]}, cursor)
+                return FetchResult({current: book.patches[current]}, cursor, identity)
         window = month_start_utc(plan.months[0])
         before = [t for t in (recent_at, known) if t is not None and t < window]
         own_replies = await self._timeline(user_id, plan, book, max(before, default=None))
         newest_mention = await self._mentions(user_id, plan, book, own_replies)
         cursor["newest_mention"] = newest_mention or plan.cursor.get("newest_mention")
-        return FetchResult(book.patches, cursor)
+        return FetchResult(book.patches, cursor, identity)
+
+    async def _profile(self, key: str, by_id: bool) -> tuple[dict[str, Any], Identity]:
+        """The user (by id, or by username), with the newest post."""
+        path = f"users/{key}" if by_id else f"users/by/username/{key.lstrip('@')}"
+        body = obj(await self.http.get(path, USER_PARAMS), "user")
+        user = obj(body.get("data"), "user.data")
+        seen = Identity(text(user.get("id"), "user.data.id"), clean_username(user.get("username")))
+        return body, seen
+
+    async def _user_id(self, handle: str) -> str:
+        """The id of the user with this username, "" when there is none."""
+        async def read() -> str:
+            body = obj(await self.http.get(f"users/by/username/{handle.lstrip('@')}"), "user")
+            return text(obj(body.get("data"), "user.data").get("id"), "user.data.id")
+
+        return await found_or_empty(read())
 
     async def _timeline(
         self, user_id: str, plan: FetchPlan, book: MonthBook, before: datetime | None

@@ -2,8 +2,10 @@
 
 Requests (1 quota unit each; ``search.list`` at 100 units is never used):
 
-* ``GET /channels?part=contentDetails,statistics&id=UC...`` (or ``forHandle=@...``): the
-  subscriber snapshot, the video count and the uploads playlist.
+* ``GET /channels?part=snippet,contentDetails,statistics&id=UC...`` (or ``forHandle=@...``):
+  the subscriber snapshot, the video count, the uploads playlist and the handle
+  (``snippet.customUrl``). ``GET /channels?part=id&forHandle=@...``: the channel behind the
+  registered handle, when the sync asks (see :mod:`governance.platforms.identity`).
 * ``GET /playlistItems?part=contentDetails&playlistId=UU...&maxResults=50``: uploads, newest first,
   then ``GET /videos?part=statistics&id=<≤50 ids>`` for their views, likes and comments. Skipped
   the same day when the video count has not changed.
@@ -40,6 +42,7 @@ from governance.platforms.common import (
 )
 from governance.platforms.errors import PlatformRefused
 from governance.platforms.http import PlatformHttp
+from governance.platforms.identity import Identity, clean_username, found_or_empty, read_profile
 from governance.platforms.replies import OK, Reply, Verdict, retry_after
 from governance.platforms.settings import Settings
 
@@ -89,17 +92,13 @@ class YouTubeClient:
 
     async def fetch(self, plan: FetchPlan) -> FetchResult:
         account = plan.account
-        params: dict[str, str | int] = {"part": "contentDetails,statistics"}
-        if account.platform_id:
-            params["id"] = account.platform_id
-        else:
-            params["forHandle"] = "@" + account.handle.lstrip("@")
-        body = obj(await self.http.get("channels", params), "channels")
-        found = items(body.get("items", []), "channels.items")
-        if not found:
-            raise PlatformRefused(platform="youtube", detail="channel not found")
-        channel = obj(found[0], "channels.items[0]")
-        channel_id = text(channel.get("id"), "channels.items[0].id")
+        channel, identity = await read_profile(
+            account.handle, account.platform_id, plan.check_handle, self._channel,
+            self._channel_id,
+        )
+        if channel is None:  # the handle leads to another channel: no figures
+            return FetchResult({}, dict(plan.cursor), identity)
+        channel_id = identity.id
         stats = obj(channel.get("statistics"), "channel.statistics")
         uploads = text(
             obj(obj(channel.get("contentDetails"), "contentDetails").get("relatedPlaylists"),
@@ -126,7 +125,33 @@ class YouTubeClient:
         if tallied:
             _merge(patches, threads_book)
         cursor["newest_thread"] = newest
-        return FetchResult(patches, cursor)
+        return FetchResult(patches, cursor, identity)
+
+    async def _channel(self, key: str, by_id: bool) -> tuple[dict[str, Any], Identity]:
+        """The channel by id or by handle; its handle is ``snippet.customUrl`` (``@name``)."""
+        params: dict[str, str | int] = {"part": "snippet,contentDetails,statistics"}
+        params.update({"id": key} if by_id else {"forHandle": "@" + key.lstrip("@")})
+        body = obj(await self.http.get("channels", params), "channels")
+        found = items(body.get("items", []), "channels.items")
+        if not found:
+            raise PlatformRefused(platform="youtube", detail="channel not found")
+        channel = obj(found[0], "channels.items[0]")
+        snippet = channel.get("snippet")
+        custom = snippet.get("customUrl") if isinstance(snippet, dict) else None
+        seen = Identity(text(channel.get("id"), "channels.items[0].id"), clean_username(custom))
+        return channel, seen
+
+    async def _channel_id(self, handle: str) -> str:
+        """The id of the channel with this handle, "" when there is none."""
+        async def read() -> str:
+            params = {"part": "id", "forHandle": "@" + handle.lstrip("@")}
+            body = obj(await self.http.get("channels", params), "channels")
+            found = items(body.get("items", []), "channels.items")
+            if not found:
+                return ""
+            return text(obj(found[0], "channels.items[0]").get("id"), "channels.items[0].id")
+
+        return await found_or_empty(read())
 
     async def _uploads(
         self, playlist: str, plan: FetchPlan, book: MonthBook, known: datetime | None

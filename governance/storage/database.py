@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -227,10 +228,18 @@ class Database:
         if listed is None:
             manifest.check_unlisted_store(self.root, self._cached, schema_of)
             return
-        for rel in sorted(listed):
-            self._check_parents(rel)
-            if stat_store_file(self.root / rel) is None and rel not in rebuilding:
-                raise manifest.missing(self.root / rel, self.root / MANIFEST)
+        for folder in {rel.rpartition("/")[0] for rel in listed} - {""}:
+            self._check_parents(folder + "/")
+        root = str(self.root)
+        for rel in listed:  # plain os.lstat on strings: this runs before every transaction
+            try:
+                st = os.lstat(f"{root}/{rel}")
+            except FileNotFoundError:
+                if rel not in rebuilding:
+                    raise manifest.missing(self.root / rel, self.root / MANIFEST) from None
+                continue
+            if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+                stat_store_file(self.root / rel)  # raises the refusal naming what it is
 
     # --- applying a plan -------------------------------------------------------------------------
 

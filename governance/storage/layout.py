@@ -8,7 +8,7 @@ through the repositories of :mod:`governance.storage.repositories`, which hide f
       store.json                  the manifest: every store file the store has written
       journal.json                a redo journal, only while a multi-file commit is under way
       settings.toml               the audit's thresholds and [backup] (optional; not a store file)
-      register/core.json          tables departments, users, revisions
+      register/core.json          tables departments, users, revisions, revision_acks
       register/index.json         table handles: PLATFORM:HANDLE -> account id
       register/accounts/NN.json   table accounts: accounts with their editors, in SHARDS files
       stats/NN.json               tables months, outcomes: sharded like the accounts
@@ -16,6 +16,7 @@ through the repositories of :mod:`governance.storage.repositories`, which hide f
       audit/runs/<id>.json        table run: one run with its settings and findings
       audit/acks.json             table acks: acknowledged findings
       audit/waivers.json          table waivers: waived findings
+      audit/sent.json             table sent: the packets mailed to departments (no addresses)
       log/changes.jsonl           the append-only change log (one JSON object a line)
       snapshots/                  automatic register snapshots (governance.snapshots)
       .restore-previous-TIME/     the files a restore replaced (governance.backup)
@@ -41,6 +42,7 @@ AUDIT_INDEX = "audit/index.json"
 AUDIT_RUNS_FOLDER = "audit/runs"
 ACKS = "audit/acks.json"
 WAIVERS = "audit/waivers.json"
+SENT = "audit/sent.json"
 CHANGE_LOG = "log/changes.jsonl"
 #: The folders that hold store files; anything else in the data directory (the demo, snapshots)
 #: is not part of this store.
@@ -54,6 +56,7 @@ REGISTER_FOLDER = "register"
 DEPARTMENTS_TABLE = "departments"  # CORE
 USERS_TABLE = "users"  # CORE
 REVISIONS_TABLE = "revisions"  # CORE
+REVISION_ACKS_TABLE = "revision_acks"  # CORE: editors' acknowledgements of a revision
 HANDLES_TABLE = "handles"  # INDEX
 ACCOUNTS_TABLE = "accounts"  # account shards
 MONTHS_TABLE = "months"  # stats shards
@@ -62,12 +65,13 @@ RUNS_TABLE = "runs"  # AUDIT_INDEX
 RUN_TABLE = "run"  # a run's own file
 ACKS_TABLE = "acks"  # ACKS
 WAIVERS_TABLE = "waivers"  # WAIVERS
+SENT_TABLE = "sent"  # SENT
 
 #: Every path a store archive may hold (relative, POSIX): the store files and the settings.
 STORE_PATHS = re.compile(
     r"register/(core|index)\.json|register/accounts/(0\d|1\d|2\d|3[01])\.json"
     r"|stats/(0\d|1\d|2\d|3[01])\.json"
-    r"|audit/(index|acks|waivers)\.json|audit/runs/[A-Za-z0-9_-]{1,64}\.json"
+    r"|audit/(index|acks|waivers|sent)\.json|audit/runs/[A-Za-z0-9_-]{1,64}\.json"
     r"|log/changes\.jsonl|settings\.toml"
 )
 

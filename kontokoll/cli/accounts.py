@@ -6,13 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from governance.accounts_csv import ALL_COLUMNS, account_cells, read_account_rows
-from governance.csvio import render_csv
-from governance.fields import format_value, parse_platform
+from governance.accounts_csv import read_account_rows
+from governance.errors import FieldError
+from governance.fields import format_value, parse_platform, parse_status
 from governance.i18n import t
 from governance.model import department_key
 from governance.register import ImportPlan, Register, changed_fields
 from governance.text_safety import visible
+from kontokoll.cli import account_identity, lifecycle
 from kontokoll.cli.context import CliContext
 from kontokoll.cli.exchange import add_delimiter_option, export, output_path, read_input
 from kontokoll.cli.tables import render_table
@@ -30,16 +31,20 @@ def register(commands: Any) -> None:
     exp = sub.add_parser("export", help=t("cli.accounts.export_help"))
     exp.add_argument("file", type=output_path, metavar="FILE.csv")
     add_delimiter_option(exp)
+    account_identity.add_export_options(exp)  # --format csv|xlsx, --department
     exp.set_defaults(handler=export_accounts)
 
     lst = sub.add_parser("list", help=t("cli.accounts.list_help"))
     lst.add_argument("--department", help=t("cli.accounts.department_filter_help"))
     lst.add_argument("--platform", help=t("cli.accounts.platform_filter_help"))
+    lst.add_argument("--status", help=t("lifecycle.cli.status_filter_help"))
     lst.set_defaults(handler=list_accounts)
+    lifecycle.register(sub)  # request, approve, reject, retire
+    account_identity.register(sub)  # rename, accept-identity
 
 
 def import_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
-    rows = read_account_rows(args.file, read_input(args.file))
+    rows = read_account_rows(args.file, read_input(args.file), account_identity.stored_ids(ctx))
     register_ = Register(ctx.store)
     if args.dry_run:
         plan = register_.plan_import(rows, str(args.file))
@@ -59,7 +64,11 @@ def _print_plan(ctx: CliContext, plan: ImportPlan, *, dry_run: bool) -> None:
         for name in changed_fields(before, after):
             old = _shown(before, name)
             new = _shown(after, name)
-            ctx.print(t("cli.accounts.plan_changed", ref=after.ref, field=name, old=old, new=new))
+            # Editors one by one (added, removed, renamed), so a lead sees each change.
+            lines = account_identity.editor_changes(before, after) if name == "editors" else []
+            for line in lines or [t("cli.accounts.plan_changed", ref=after.ref, field=name,
+                                    old=old, new=new)]:
+                ctx.print(line)
     key = "cli.accounts.summary_dry_run" if dry_run else "cli.accounts.summary"
     ctx.print(
         t(key, created=len(plan.created), updated=len(plan.updated), unchanged=len(plan.unchanged))
@@ -74,21 +83,37 @@ def _shown(account: Any, name: str) -> str:
 
 
 def export_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
-    accounts = Register(ctx.store).accounts()
-    data = render_csv(ALL_COLUMNS, (account_cells(a) for a in accounts), args.delimiter)
-    done = t("cli.accounts.exported", count=len(accounts), path=str(args.file))
+    data, count = account_identity.export_data(args, ctx)
+    done = t("cli.accounts.exported", count=count, path=str(args.file))
     export(ctx, args.file, data, done)
     return 0
 
 
+#: How ``accounts list`` groups accounts: active first, then requests, rejected, retired.
+_STATUS_ORDER = {"requested": 1, "rejected": 2, "retired": 3}
+
+
 def list_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
-    accounts = Register(ctx.store).accounts()
+    register_ = Register(ctx.store)
+    accounts = register_.accounts()
     if args.department:
         wanted = department_key(args.department)
+        known = {department_key(d.name): d.name for d in register_.departments()}
+        known.update((department_key(a.department), a.department) for a in accounts)
+        if wanted not in known:  # an unknown department is a mistake, not an empty list
+            raise FieldError(
+                "department",
+                "field.unknown_department",
+                value=visible(args.department.strip()),
+                allowed=", ".join(visible(name) for name in sorted(known.values())) or "–",
+            )
         accounts = [a for a in accounts if department_key(a.department) == wanted]
     if args.platform:
         platform = parse_platform(args.platform)
         accounts = [a for a in accounts if a.platform == platform]
+    if args.status:
+        accounts = [a for a in accounts if a.status == parse_status(args.status)]
+    accounts.sort(key=lambda a: _STATUS_ORDER.get(a.status, 0))  # retired ones apart, last
     header = [
         t("col.account"),
         t("col.department"),

@@ -1,4 +1,5 @@
-"""``kontokoll audit run|list|show|diff|export|ack|waive|waivers|settings``.
+"""``kontokoll audit run|list|show|diff|export|ack|waive|waivers|settings`` (and ``packets`` and
+``send``, in :mod:`kontokoll.cli.audit_send`).
 
 Handlers import the audit engine when they run, so that other commands start without it.
 """
@@ -15,6 +16,7 @@ from governance.fields import parse_date
 from governance.i18n import t
 from governance.model import department_key
 from governance.monthly import STOCKHOLM
+from kontokoll.cli import audit_send
 from kontokoll.cli.exchange import export, output_path
 from kontokoll.cli.tables import render_table
 
@@ -30,6 +32,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     sub = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     _add_reading(sub)
     _add_reviewing(sub)
+    audit_send.register(sub)
     settings = sub.add_parser("settings", help=t("audit.cli.settings_help"))
     settings.set_defaults(handler=show_settings)
 

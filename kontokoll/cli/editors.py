@@ -1,10 +1,11 @@
-"""``kontokoll editors add|remove|list|confirm|forget``."""
+"""``kontokoll editors add|remove|list|confirm|forget|acknowledge``."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from governance.acknowledgements import Acknowledgements
 from governance.fields import parse_date
 from governance.forget import ForgetReport
 from governance.i18n import t
@@ -40,6 +41,11 @@ def register(commands: Any) -> None:
     confirm = sub.add_parser("confirm", help=t("cli.editors.confirm_help"))
     confirm.add_argument("account", metavar="ACCOUNT", help=t("cli.account_ref_help"))
     confirm.set_defaults(handler=confirm_editors)
+
+    ack = sub.add_parser("acknowledge", help=t("lifecycle.cli.acknowledge_help"))
+    ack.add_argument("email", metavar="EMAIL", nargs="?")
+    ack.add_argument("--department", help=t("lifecycle.cli.acknowledge_department_help"))
+    ack.set_defaults(handler=acknowledge_revision)
 
 
 def add_editor(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -80,6 +86,17 @@ def list_editors(args: argparse.Namespace, ctx: CliContext) -> int:
 def confirm_editors(args: argparse.Namespace, ctx: CliContext) -> int:
     account = Register(ctx.store).confirm_editors(args.account)
     ctx.print(t("cli.editors.confirmed", account=account.ref, count=len(account.editors)))
+    return 0
+
+
+def acknowledge_revision(args: argparse.Namespace, ctx: CliContext) -> int:
+    report = Acknowledgements(ctx.store).acknowledge(args.email, args.department)
+    revision = report.revision.isoformat()
+    for name, email in report.recorded:
+        ctx.print(t("lifecycle.cli.acknowledged", person=f"{name} <{email}>", revision=revision))
+    for name, email in report.already:
+        ctx.print(t("lifecycle.cli.already", person=f"{name} <{email}>", revision=revision))
+    ctx.print(t("lifecycle.cli.ack_summary", count=len(report.recorded), revision=revision))
     return 0
 
 

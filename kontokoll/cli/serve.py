@@ -7,9 +7,12 @@ rights of the user running it. So it binds to 127.0.0.1 unless told otherwise, a
 from __future__ import annotations
 
 import argparse
+import html
 import ipaddress
 import shlex
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from governance.i18n import current_language, t
@@ -56,6 +59,34 @@ def serve(args: argparse.Namespace, ctx: CliContext) -> int:
     else:
         ctx.warn(t("tui.serve.exposed", host=args.host))
     ctx.warn(t("tui.serve.no_login"))
-    server = Server(app_command(str(directory)), host=args.host, port=args.port, title="Kontokoll")
-    server.serve()
+    title = register_title(demo=args.demo)
+    with tempfile.TemporaryDirectory(prefix="kontokoll-serve-") as templates:
+        titled_templates(Path(templates), title)
+        server = Server(
+            app_command(str(directory)),
+            host=args.host,
+            port=args.port,
+            title=title,
+            templates_path=templates,
+        )
+        server.serve()
     return 0
+
+
+def register_title(*, demo: bool) -> str:
+    """The register's name, as the browser's title and the start page show it: never a path."""
+    return t("tui.title_demo") if demo else t("tui.title")
+
+
+def titled_templates(folder: Path, title: str) -> Path:
+    """textual-serve's page template with a ``<title>``, so that the browser's tab names the
+    register instead of showing the server's address (textual-serve's own page has none)."""
+    import textual_serve
+
+    source = Path(textual_serve.__file__).with_name("templates") / "app_index.html"
+    page = source.read_text(encoding="utf-8")
+    if "<title>" not in page:
+        page = page.replace("<head>", f"<head>\n    <title>{html.escape(title)}</title>", 1)
+    target = folder / source.name
+    target.write_text(page, encoding="utf-8")
+    return target

@@ -31,6 +31,7 @@ from screens.account.editors import EditorsPane
 from screens.account.findings import FindingsPane
 from screens.account.form import AccountForm
 from screens.account.history import HistoryTable
+from screens.account.lifecycle import LifecyclePane, available_actions
 from screens.commands import CommandSource
 from screens.localize import LocalizedScreen
 from screens.messages import AccountChanged, AccountLoaded, ChangeRequested, LanguageChanged
@@ -45,6 +46,7 @@ LAZY_TABS: dict[str, Callable[[], Widget]] = {
     "editors": EditorsPane,
     "activity": ActivityTab,
     "findings": FindingsPane,
+    "life": LifecyclePane,
     "history": HistoryTable,
 }
 DETAIL_TABS = ("details", *LAZY_TABS)
@@ -69,6 +71,14 @@ class AccountDetailScreen(LocalizedScreen[None]):
             "tui.key.history",
             id="detail.history",
             tooltip="tui.tip.history",
+        ),
+        Binding("f4", "show_tab('life')", "tui.key.life", id="detail.life", tooltip="tui.tip.life"),
+        Binding(
+            "f6",
+            "accept_platform",
+            "tui.key.accept_platform",
+            id="detail.accept_platform",
+            tooltip="tui.tip.accept_platform",
         ),
     ]
 
@@ -123,8 +133,11 @@ class AccountDetailScreen(LocalizedScreen[None]):
 
     def watch_detail(self, detail: AccountDetail | None) -> None:
         if detail is not None:
-            self.query_one("#detail-title", Static).update(self._title())
+            title = self.query_one("#detail-title", Static)
+            title.update(self._title())
+            title.set_class(detail.account.status != "active", "-not-active")
             self.sub_title = detail.account.ref
+            self.refresh_bindings()  # F6 shows only when the platform shows something new
 
     def commands(self) -> Iterator[SystemCommand]:
         """Each tab's commands (as the user's rights allow), then the history and going back."""
@@ -132,6 +145,7 @@ class AccountDetailScreen(LocalizedScreen[None]):
             *self.query(AccountForm),
             *self.query(EditorsPane),  # the lazy tabs: there once mounted
             *self.query(FindingsPane),
+            *self.query(LifecyclePane),
         ]
         for part in parts:
             yield from part.commands()
@@ -217,6 +231,23 @@ class AccountDetailScreen(LocalizedScreen[None]):
     def action_save(self) -> None:
         """Validate and save the changed fields."""
         self.query_one(AccountForm).save()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F6 is offered only while the platform shows a new handle or identity to accept."""
+        if action == "accept_platform":
+            shown = available_actions(self.app, self.detail)
+            return shown["rename-handle"] or shown["accept-identity"]
+        return True
+
+    async def action_accept_platform(self) -> None:
+        """Accept what the platform shows: its new handle, or (admins) the new identity."""
+        shown = available_actions(self.app, self.detail)
+        await self.action_show_tab("life")
+        for pane in self.query(LifecyclePane):
+            if shown["rename-handle"]:
+                pane.action_rename()
+            elif shown["accept-identity"]:
+                pane.action_accept_identity()
 
     def action_back(self) -> None:
         """Back to the accounts table."""

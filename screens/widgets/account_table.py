@@ -25,7 +25,7 @@ from textual.strip import Strip
 
 from governance.i18n import t
 from governance.text_safety import visible
-from screens.view_models import AccountSummary
+from screens.view_models import AccountSummary, rule_title
 
 UNKNOWN = "–"
 
@@ -76,7 +76,9 @@ def cells_of(summary: AccountSummary) -> tuple[str, ...]:
         str(summary.editors),
         summary.last_post.isoformat() if summary.last_post else UNKNOWN,
         format_count(summary.followers),
-        UNKNOWN if summary.rules is None else (", ".join(summary.rules) or NO_FINDINGS),
+        UNKNOWN
+        if summary.rules is None
+        else (", ".join(rule_title(rule) for rule in summary.rules) or NO_FINDINGS),
     )
 
 
@@ -121,7 +123,14 @@ class AccountTable(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "tui.key.open", id="table.open", tooltip="tui.tip.open"),
         Binding("s", "sort_next", "tui.key.sort", id="table.sort", tooltip="tui.tip.sort"),
-        Binding("S", "sort_reverse", "tui.key.sort_reverse", show=False, id="table.sort_reverse"),
+        Binding(
+            "S",
+            "sort_reverse",
+            "tui.key.sort_reverse",
+            show=False,
+            id="table.sort_reverse",
+            tooltip="tui.tip.sort_reverse",
+        ),
         Binding("up", "cursor(-1)", show=False),
         Binding("down", "cursor(1)", show=False),
         Binding("pageup", "page(-1)", show=False),
@@ -352,12 +361,16 @@ class AccountTable(ScrollView, can_focus=True):
             self.post_message(self.Opened(self.current))
 
     def action_sort_next(self) -> None:
-        """Sort by the next column (s), wrapping around."""
+        """Sort (s): an ascending column turns descending; a descending one gives way to the next
+        column, ascending. So every column is reachable in both directions by ``s`` alone."""
+        if not self.sort_reverse:
+            self.sort_by(self.sort_column, reverse=True)
+            return
         keys = [c.key for c in COLUMNS]
         self.sort_by(keys[(keys.index(self.sort_column) + 1) % len(keys)], reverse=False)
 
     def action_sort_reverse(self) -> None:
-        """Flip the sort order (shift+s)."""
+        """Flip the sort order (S), staying on the column."""
         self.sort_by(self.sort_column, reverse=not self.sort_reverse)
 
     def _column_at(self, x: int) -> str | None:

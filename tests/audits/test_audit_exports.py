@@ -14,7 +14,9 @@ from audits.service import AuditService
 from governance.errors import FieldError
 
 Q4 = Quarter(2026, 4)
-HEADER = "quarter;platform;handle;department;rule;severity;message;guideline;status;first_seen"
+HEADER = (
+    "quarter;platform;handle;department;rule;severity;message;guideline;status;first_seen;rule_title"
+)
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def test_csv_is_for_swedish_excel(audited: AuditService) -> None:
         "single-editor",
         "warning",
     ]
-    assert solo[7:] == ["Svara så fort som möjligt", "open", "2026-12-31"]
+    assert solo[7:] == ["Svara så fort som möjligt", "open", "2026-12-31", "En enda redaktör"]
     assert solo[6].startswith("Kontot har bara en redaktör")
 
 
@@ -83,7 +85,7 @@ def test_comma_delimiter_and_status(audited: AuditService) -> None:
     data = audited.export(delimiter=",")
     assert data.startswith(b"\xef\xbb\xbf" + HEADER.replace(";", ",").encode() + b"\r\n")
     table = rows(data, ",")
-    assert all(len(r) == 10 for r in table)
+    assert all(len(r) == 11 for r in table)
     assert next(r for r in table if r[4] == "single-editor")[8] == "waived"
 
 
@@ -92,7 +94,7 @@ def test_markdown_report(audited: AuditService) -> None:
     assert text.startswith("# Granskning av sociala medier 2026Q4\n")
     assert "Bedömd per 2026-12-31 (körning 2026Q4-1" in text
     assert "## (registret)" in text and "## Kulturförvaltningen" in text
-    assert "| facebook:solo | single-editor | varning |" in text
+    assert "| facebook:solo | En enda redaktör | varning |" in text  # for people: the title
     assert "\\|" in text  # a pipe from user text does not break the table
 
 
@@ -119,9 +121,10 @@ def test_xlsx_holds_the_same_findings_as_text_never_formulas(audited: AuditServi
     data = audited.export(fmt="xlsx")
     assert data.startswith(b"PK")
     strings, sheet = _xlsx_cells(data)
-    csv_cells = {cell for row in rows(audited.export()) for cell in row}
-    # The same values as the CSV (which prefixes formula-like cells with ' for safety).
-    assert "=hyperlink" in strings and "=cmd|' /C calc'!A0" in strings
+    # The same findings as the CSV (which prefixes formula-like cells with ' for safety): the
+    # messages, departments, guideline sections and rule ids and titles are all there as text.
+    csv_cells = {row[i] for row in rows(audited.export())[1:] for i in (3, 4, 6, 7, 10)}
+    assert "facebook:=hyperlink" in strings and "=cmd|' /C calc'!A0" in strings
     assert {c.removeprefix("'") for c in csv_cells if c} <= set(strings)
     assert "<f>" not in sheet  # no formulas, whatever the cells hold
     assert 'ref="A1:J' in sheet  # the filter covers the header and every row

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -294,13 +294,17 @@ def test_the_audit_calendar(service: AuditService, ids: dict[str, str]) -> None:
     service.run(Q3)
     entry = service.next_audit()
     assert (entry.quarter, entry.due, entry.days_left) == (Q4, date(2026, 12, 31), 33)
+    # Judged on 2026-11-28, before the quarter's last day: preliminary, 2026Q4 is still due.
     service.run(Q4)
-    assert service.next_audit().quarter == Quarter(2027, 1)
-    assert [e.quarter for e in service.calendar(3)] == [
-        Quarter(2027, 1),
-        Quarter(2027, 2),
-        Quarter(2027, 3),
-    ]
+    entry = service.next_audit()
+    assert (entry.quarter, entry.due, entry.preliminary) == (Q4, date(2026, 12, 31), True)
+    service.run(as_of=date(2026, 11, 28))
+    assert service.next_audit().preliminary
+    assert [e.quarter for e in service.calendar(3)] == [Q4, Quarter(2027, 1), Quarter(2027, 2)]
+    service._clock = lambda: datetime(2027, 1, 2, 9, tzinfo=UTC)  # the quarter is over
+    service.run(Q4)
+    entry = service.next_audit()
+    assert (entry.quarter, entry.preliminary) == (Quarter(2027, 1), False)
 
 
 def test_roles_are_checked_in_the_service(

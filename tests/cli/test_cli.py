@@ -59,6 +59,10 @@ def test_import_list_export_and_log(cli, tmp_path: Path) -> None:  # type: ignor
         (("accounts", "import", "/finns/inte.csv"), "Hittar inte filen /finns/inte.csv"),
         (("log", "--since", "förra veckan"), "inget datum"),
         (("accounts", "list", "--platform", "myspace"), "okänd plattform"),
+        (
+            ("accounts", "list", "--department", "Finns inte"),
+            "okänd förvaltning ”Finns inte” (finns: Kulturförvaltningen)",
+        ),
     ],
 )
 def test_user_errors_exit_non_zero_with_a_message_and_no_traceback(
@@ -170,3 +174,14 @@ def test_kontokoll_alone_in_a_script_prints_help_instead_of_opening_the_app(
     result = run_process("--data-dir", str(tmp_path / "data"))
     assert result.returncode == 0
     assert "usage: kontokoll" in result.stdout
+
+
+def test_an_unknown_department_is_an_error_like_an_unknown_platform(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli(
+        "accounts",
+        "import",
+        str(_csv(tmp_path, "facebook,helsingborgsstad,Kulturförvaltningen,,open,,,,,,,")),
+    )
+    assert cli("accounts", "list", "--department", "Finns inte").code == 2
+    listed = cli("accounts", "list", "--department", "kulturförvaltningen")
+    assert listed.code == 0 and listed.out.rstrip().endswith("1 konto.")

@@ -35,8 +35,11 @@ def test_the_demo_has_synced_stats_for_every_account_with_an_api(demo: Path) -> 
         a for a in accounts if a.platform not in ("tiktok", "other") and a.status == "active"
     ]
     assert {a.id for a in with_api} <= set(outcomes)
-    assert all(outcomes[a.id].ok for a in with_api)
-    assert all(len(stats.get(a.id, [])) >= 24 for a in with_api if a.platform_id)
+    # The demo's re-created account (another id behind its handle) is held back on purpose.
+    held_back = {a.ref for a in with_api if not outcomes[a.id].ok}
+    assert held_back == {"facebook:stranderna.hbg"}
+    synced = [a for a in with_api if a.ref not in held_back and a.platform_id]
+    assert all(len(stats.get(a.id, [])) >= 24 for a in synced)
     never = next(a for a in accounts if a.ref == "x:hbgkultur")  # a demo account that never posted
     assert all(m.posts in (0, None) for m in stats[never.id])
 

@@ -71,10 +71,12 @@ def test_a_lead_changes_only_their_own_departments(store: Store) -> None:
     lena.update_account("facebook:kultur", purpose="Kulturtips")
     lena.add_editor("facebook:kultur", "A B <a@hbg.se>")
     lena.confirm_editors("facebook:kultur")
-    lena.create_account(
-        {"platform": "instagram", "handle": "k2", "department": "kulturförvaltningen"}
-    )
     lena.remove_editor("facebook:kultur", "a@hbg.se")
+    # A lead requests new accounts (accounts request); creating one is AKN's.
+    with pytest.raises(AccessRefused, match="kontokoll accounts request instagram:k2"):
+        lena.create_account(
+            {"platform": "instagram", "handle": "k2", "department": "kulturförvaltningen"}
+        )
     for attempt in (
         lambda: lena.update_account("facebook:miljo", purpose="Nej"),
         lambda: lena.add_editor("facebook:miljo", "C D <c@hbg.se>"),
@@ -94,12 +96,18 @@ def test_a_lead_changes_only_their_own_departments(store: Store) -> None:
 def test_a_lead_may_import_only_rows_of_their_departments(store: Store) -> None:
     _seed(store)
     lena = Register(store, user="lena")
-    own = AccountRow(2, {"platform": "x", "handle": "k", "department": KULTUR})
-    other = AccountRow(3, {"platform": "x", "handle": "m", "department": MILJO})
+    own = AccountRow(2, {"platform": "facebook", "handle": "kultur", "purpose": "Kulturtips"})
+    other = AccountRow(3, {"platform": "facebook", "handle": "miljo", "purpose": "Nej"})
     with pytest.raises(AccessRefused):
         lena.import_rows([own, other], "f.csv")
-    assert [a.ref for a in Register(store).accounts()] == ["facebook:kultur", "facebook:miljo"]
+    assert Register(store).account("facebook:kultur").purpose == ""
     lena.import_rows([own], "f.csv")
+    assert Register(store).account("facebook:kultur").purpose == "Kulturtips"
+    # A new row, even of her own department, is a request to file instead.
+    new = AccountRow(2, {"platform": "x", "handle": "k", "department": KULTUR})
+    with pytest.raises(AccessRefused, match="kontokoll accounts request x:k"):
+        lena.import_rows([new], "f.csv")
+    assert [a.ref for a in Register(store).accounts()] == ["facebook:kultur", "facebook:miljo"]
 
 
 def test_a_viewer_reads_but_changes_nothing(store: Store) -> None:

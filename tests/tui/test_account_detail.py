@@ -51,7 +51,7 @@ async def test_edit_purpose_is_saved_to_the_store_and_shown(services: Services) 
 
         await pilot.press("escape")  # the table shows the same row, still one account
         assert not isinstance(app.screen, AccountDetailScreen)
-        assert app.screen.query_one(AccountTable).total == 60
+        assert app.screen.query_one(AccountTable).total == 63
 
 
 async def test_bad_field_value_is_a_notification_and_nothing_is_saved(services: Services) -> None:

@@ -18,8 +18,8 @@ async def test_table_lists_every_account_without_personal_data(services: Service
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         accounts = Register(services.store).accounts()
-        assert table(app).total == len(accounts) == 60
-        assert str(app.screen.query_one("#account-count").render()) == "60 av 60 konton"
+        assert table(app).total == len(accounts) == 63
+        assert str(app.screen.query_one("#account-count").render()) == "63 av 63 konton"
         text = screen_text(app)
         assert "@helsingborg.se" not in text  # editors' e-mails only on the detail screen
         assert "Plattform" in text and "Senaste inlägg" in text
@@ -34,12 +34,12 @@ async def test_slash_focuses_the_filter_and_typing_narrows_the_rows(services: Se
         await type_into(pilot, "bibliotek")
         refs = [s.ref for s in table(app).visible_summaries]
         assert refs == ["facebook:hbgbibliotek", "instagram:hbgbibliotek"]
-        assert str(app.screen.query_one("#account-count").render()) == "2 av 60 konton"
+        assert str(app.screen.query_one("#account-count").render()) == "2 av 63 konton"
         await pilot.press("backspace")
         assert table(app).filter_text == "bibliote"
         app.screen.query_one("#filter", Input).clear()
         await pilot.pause()
-        assert table(app).shown == 60
+        assert table(app).shown == 63
 
 
 async def test_filter_matches_department_and_translated_values(services: Services) -> None:
@@ -61,7 +61,7 @@ async def test_quick_filters_pick_a_department_and_a_platform(services: Services
         app.screen.query_one("#department-filter", Select).value = "Kulturförvaltningen"
         await pilot.pause()
         shown = table(app).visible_summaries
-        assert len(shown) == 10 and {s.department for s in shown} == {"Kulturförvaltningen"}
+        assert len(shown) == 11 and {s.department for s in shown} == {"Kulturförvaltningen"}
         app.screen.query_one("#platform-filter", Select).value = "instagram"
         await pilot.pause()
         assert {s.ref for s in table(app).visible_summaries} == {
@@ -96,7 +96,7 @@ async def test_sort_by_any_column_and_reverse(services: Services) -> None:
         assert grid.sort_column == "last_post" and not grid.sort_reverse
         for column in COLUMNS:
             grid.sort_by(column.key, reverse=False)
-            assert grid.shown == 60
+            assert grid.shown == 63
 
 
 async def test_clicking_a_heading_sorts_by_it(services: Services) -> None:

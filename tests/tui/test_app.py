@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from screens.app import KontokollApp
 from screens.dialogs import HelpScreen
@@ -21,9 +21,12 @@ async def test_overview_counts_accounts_findings_and_the_calendar(services: Serv
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         text = screen_text(app)
-        assert "Konton per plattform (60)" in text
-        assert "facebook   23" in text
+        assert "Att åtgärda" in text  # first, above the counts (which are below the fold)
         assert "Kulturförvaltningen" in text
+        platforms = app.screen.query_one("#per-platform", DataTable)
+        assert [str(c) for c in platforms.get_row_at(0)] == ["facebook", "24"]
+        panel = app.screen.query_one("#panel-platforms")
+        assert panel.border_title == "Konton per plattform (63)"
         report = services.audits.latest_report()
         assert report is not None
         findings = str(app.screen.query_one("#findings-by-severity", Static).render())
@@ -31,11 +34,14 @@ async def test_overview_counts_accounts_findings_and_the_calendar(services: Serv
         critical = report.info.counts["critical"]
         assert f"kritisk: {critical} ({critical} öppna)" in findings
         calendar = str(app.screen.query_one("#next-audit", Static).render())
-        assert "Nästa kvartalsgranskning: 2027Q1, senast 2027-03-31" in calendar
+        # 2026Q4 is judged part-way (on NOW): preliminary, and still the next audit due.
+        assert "Nästa kvartalsgranskning: 2026Q4 (preliminär), senast 2026-12-31" in calendar
         banner = str(app.screen.query_one("#overview-revision-banner", Static).render())
         assert "skulle ha reviderats senast" in banner  # the seeded revision is overdue
         sync = str(app.screen.query_one("#last-sync", Static).render())
-        assert sync == "2026-11-28 11:00: 55 konton, 0 misslyckades."  # the demo's own sync
+        # The demo's own sync; its re-created account is held back on purpose.
+        assert sync.startswith("2026-11-28 11:00: 55 konton, 1 misslyckades.")
+        assert "facebook:stranderna.hbg: identity-mismatch" in sync
 
 
 async def test_without_an_audit_findings_are_unknown_not_zero(unaudited_dir: Path) -> None:
@@ -82,11 +88,11 @@ async def test_switch_language_in_the_app(services: Services) -> None:
         await settle(pilot)
         text = screen_text(app)
         assert "Accounts" in text and "Platform" in text and "Last post" in text
-        assert "60 of 60 accounts" in text
+        assert "63 of 63 accounts" in text
         assert "Open" in text.splitlines()[-1]
         await app.action_switch_language()  # back to Swedish
         await settle(pilot)
-        assert "60 av 60 konton" in screen_text(app)
+        assert "63 av 63 konton" in screen_text(app)
 
 
 async def test_language_switch_keeps_an_open_account(services: Services) -> None:
@@ -105,7 +111,10 @@ async def test_english_from_the_start(services: Services) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         text = screen_text(app)
-        assert "Overview" in text and "Accounts per platform (60)" in text
+        assert "Overview" in text and "Needs attention" in text
+        # The counts are below the fold now that the overview opens on what needs attention.
+        panel = app.screen.query_one("#panel-platforms")
+        assert panel.border_title == "Accounts per platform (63)"
 
 
 async def test_unreadable_store_is_a_notification_not_a_traceback(tmp_path: Path) -> None:

@@ -11,14 +11,16 @@ from typing import Any
 
 import pytest
 from textual.message import Message
-from textual.widgets import Button, DataTable, Input, Static, Tree
+from textual.widgets import Button, DataTable, Input, Static
 
 from audits.service import AuditService
 from governance.people import People
 from screens.audit import AuditView
-from screens.dialogs import ConfirmDialog, FormDialog
+from screens.audit.review_dialog import ReviewDialog
+from screens.dialogs import FormDialog
 from screens.messages import AuditProgress
 from screens.services import Services
+from screens.widgets.findings_table import FindingsTable
 
 from .conftest import NOW, USER, make_app
 from .helpers import open_account, screen_text, settle
@@ -46,7 +48,7 @@ async def test_run_an_audit_with_progress_and_see_it_stored(services: Services) 
         assert len(runs) == before + 1 and str(runs[-1].quarter) == "2026Q4"
         assert runs[-1].user == USER
         progress = [m for m in seen if isinstance(m, AuditProgress)]
-        assert progress and progress[-1].done == progress[-1].total == 60
+        assert progress and progress[-1].done == progress[-1].total == 63
         assert view.current.report is not None and view.current.report.info.id == runs[-1].id
         summary = str(app.screen.query_one("#audit-summary", Static).render())
         assert f"körning {runs[-1].id}" in summary
@@ -54,14 +56,12 @@ async def test_run_an_audit_with_progress_and_see_it_stored(services: Services) 
             "information",
             f"Granskningen av 2026Q4 är sparad: {len(view.current.report.items)} avvikelser.",
         ) in app.shown
-        tree = app.screen.query_one("#audit-findings", Tree)
-        groups = [str(node.label) for node in tree.root.children]
-        assert any(
-            label.startswith("Ingen redaktör") or "(no-editors)" in label for label in groups
-        )
-        await pilot.press("g")  # by department
-        groups = [str(node.label) for node in tree.root.children]
-        assert groups[0].startswith("(registret)")  # the register-level findings first
+        table = app.screen.query_one(FindingsTable)
+        assert table.shown == len(view.current.report.items)  # the current findings
+        titles = {row.cells[2] for row in table.visible_rows}
+        assert "Inga redaktörer" in titles and "no-editors" not in titles  # titles, never ids
+        await pilot.press("g", "g")  # by rule, then by department
+        assert table.group_labels[0].startswith("(registret)")  # register-level findings first
         diff = app.screen.query_one("#audit-diff-table", DataTable)
         assert diff.row_count > 0
         assert "Från 2026Q3" in str(app.screen.query_one("#audit-diff-summary", Static).render())
@@ -105,7 +105,7 @@ async def test_cancel_a_running_audit_stores_nothing(
         assert "Avbruten" in screen_text(app)
 
 
-async def test_export_findings_to_csv_after_a_confirmation(
+async def test_export_findings_to_csv_in_the_chosen_folder(
     services: Services, tmp_path: Path
 ) -> None:
     app = make_app(services)
@@ -117,15 +117,12 @@ async def test_export_findings_to_csv_after_a_confirmation(
         await settle(pilot)
         await pilot.press("e")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
-        await pilot.click("#confirm")
+        assert isinstance(app.screen, ReviewDialog)
+        assert app.screen.query_one("#form-directory", Input).value == str(app.export_dir)
+        await pilot.click("#form-ok")
+        await settle(pilot)
         target = app.export_dir / "kontokoll-avvikelser-2026Q4.csv"
-        for _ in range(100):  # Textual's delivery thread reports before it closes the file
-            await settle(pilot)
-            saved = any("Exporten sparades" in m for _, m in app.shown)
-            if saved and target.exists() and target.stat().st_size > 0:
-                break
-            await asyncio.sleep(0.02)
+        assert ("information", f"Exporten sparades: {target}") in app.shown
         data = target.read_bytes()
         assert data.startswith(b"\xef\xbb\xbfquarter;platform;handle;")
         assert b"@" not in data  # findings exports carry no e-mail addresses
@@ -144,13 +141,14 @@ async def test_failed_export_is_a_notification(services: Services, tmp_path: Pat
         await settle(pilot)
         await pilot.press("e")
         await pilot.pause()
-        await pilot.click("#confirm")
-        for _ in range(50):
-            await settle(pilot)
-            if app.shown and app.shown[-1][0] == "error":
-                break
+        await pilot.click("#form-ok")
+        await settle(pilot)
         severity, message = app.shown[-1]
-        assert severity == "error" and "kontokoll-avvikelser-2026Q4.csv" in message
+        assert severity == "error" and str(blocker) in message
+        assert isinstance(app.screen, ReviewDialog)  # still open, what was typed kept
+        box = app.screen.query_one("#form-directory", Input)
+        assert box.value == str(blocker) and box.has_class("-invalid")
+        assert blocker.read_text() == "x"
 
 
 def _account_with(services: Services, rule: str) -> str:

@@ -16,7 +16,7 @@ def test_demo_without_a_terminal_prints_the_summary(
 ) -> None:
     assert main(["--data-dir", str(tmp_path), "demo"]) == 0
     out = capsys.readouterr().out
-    assert "Demoregistret finns i" in out and "60 konton" in out
+    assert "Demoregistret finns i" in out and "63 konton" in out
 
 
 def test_demo_no_app_never_opens_the_app(
@@ -38,12 +38,17 @@ class FakeServer:
 
     made: ClassVar[list[FakeServer]] = []
 
-    def __init__(self, command: str, host: str, port: int, title: str) -> None:
+    def __init__(
+        self, command: str, host: str, port: int, title: str, templates_path: str = ""
+    ) -> None:
         self.command, self.host, self.port, self.title = command, host, port, title
+        self.templates_path = templates_path
+        self.page = ""
         FakeServer.made.append(self)
 
     def serve(self) -> None:
-        pass
+        if self.templates_path:  # the page the browser gets, while the server runs
+            self.page = (Path(self.templates_path) / "app_index.html").read_text("utf-8")
 
 
 @pytest.fixture
@@ -66,6 +71,10 @@ def test_serve_binds_to_localhost_and_warns_there_is_no_login(
     assert "http://127.0.0.1:8123" in captured.out
     assert "bara från den här datorn" in captured.err
     assert "ingen inloggning" in captured.err
+    # The browser's title and the start page name the register, never a server path.
+    assert server.title == "Demoregistret"
+    assert "<title>Demoregistret</title>" in server.page
+    assert str(tmp_path) not in server.page
 
 
 def test_serve_on_another_address_says_who_can_reach_it(

@@ -1,5 +1,5 @@
-"""The audit screen: pick a quarter, run its audit (optionally after a sync), see the findings
-grouped by rule or department, the diff against the previous quarter, and export them to CSV.
+"""The audit screen: pick a quarter, run its audit (optionally after a sync), work its findings
+through (the worklist), compare with the previous quarter, and export them.
 
 The run happens in a thread worker that posts :class:`AuditProgress` messages and checks a
 cancel flag between shards, so the screen stays responsive and Escape stops the run. Only AKN
@@ -12,63 +12,74 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.widgets import Button, Checkbox, DataTable, Label, ProgressBar, Select, Static, Tree
+from textual.widgets import Button, Checkbox, Label, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from audits.engine import AuditCancelled
-from audits.exports import ReportItem
 from audits.quarters import Quarter
 from governance import access
 from governance.i18n import t
-from governance.monthly import STOCKHOLM
+from screens.audit.export_dialog import open_export_dialog
+from screens.audit.summary import summary_text
+from screens.audit.worklist import WorklistPane
 from screens.commands import may
-from screens.dialogs import ConfirmDialog
-from screens.messages import AuditFinished, AuditLoaded, AuditProgress, ExportReady
-from screens.plain import plain, plain_cells
-from screens.view_models import QuarterAudit, Rights, rule_title
+from screens.messages import AuditFinished, AuditLoaded, AuditProgress
+from screens.plain import plain
+from screens.view_models import QuarterAudit, Rights
 from screens.widgets.account_table import format_count
+from screens.widgets.findings_table import FindingsTable
 
 if TYPE_CHECKING:
     from screens.app import KontokollApp
 
-GROUPINGS = ("rule", "department")
+GROUPINGS = ("none", "rule", "department")
 #: Share of the progress bar the sync takes when it runs before the evaluation.
 SYNC_SHARE = 50
-
-
-def _finding_line(item: ReportItem, grouping: str) -> str:
-    finding = item.finding
-    status = t(f"audit.status.{item.status}")
-    what = finding.ref or t("audit.register_scope")
-    if grouping == "rule":
-        head = f"{what} · {finding.department}" if finding.department else what
-    else:
-        head = f"{what} · {rule_title(finding.rule)}"
-    return f"{head}: {finding.message} [{status}]"
+#: Below this width the detail goes under the table and the diff behind ``d``.
+NARROW = 110
 
 
 class AuditView(Vertical):
-    """Run, read, compare and export the quarterly audit."""
+    """Run, work through, compare and export the quarterly audit."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "tui.key.run_audit", id="audit.run", tooltip="tui.tip.run_audit"),
         Binding(
             "escape", "cancel", "tui.key.cancel_audit", id="audit.cancel", tooltip="tui.tip.cancel"
         ),
+        Binding(
+            "k",
+            "acknowledge",
+            "worklist.key.acknowledge",
+            id="audit.acknowledge",
+            tooltip="worklist.tip.acknowledge",
+        ),
+        Binding("u", "waive", "worklist.key.waive", id="audit.waive", tooltip="worklist.tip.waive"),
+        Binding(
+            "slash",
+            "focus_filter",
+            "worklist.key.filter",
+            show=False,
+            id="audit.filter",
+            tooltip="worklist.tip.filter",
+        ),
         Binding("g", "toggle_grouping", "tui.key.group", id="audit.group", tooltip="tui.tip.group"),
-        Binding("e", "export", "tui.key.export", id="audit.export", tooltip="tui.tip.export"),
+        Binding(
+            "d", "toggle_diff", "worklist.key.diff", id="audit.diff", tooltip="worklist.tip.diff"
+        ),
+        Binding("e", "export", "tui.key.export", id="audit.export", tooltip="worklist.tip.export"),
     ]
 
     running: reactive[bool] = reactive(False)
     """Whether a sync or an audit run is under way."""
 
-    grouping: reactive[str] = reactive("rule", init=False)
-    """How the findings are grouped: ``rule`` or ``department``."""
+    grouping: reactive[str] = reactive("none", init=False)
+    """How the findings are grouped: ``none``, ``rule`` or ``department``."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -76,6 +87,8 @@ class AuditView(Vertical):
         self._stop = threading.Event()
         self._quarters: list[Quarter] = []
         self._sync_share = 0
+        self._snapshot_due = False
+        self._shown = False  # read on first show (see on_show)
 
     @property
     def kontokoll(self) -> KontokollApp:
@@ -88,17 +101,28 @@ class AuditView(Vertical):
         snapshot = self.kontokoll.snapshot
         return snapshot.rights if snapshot is not None else None
 
+    @property
+    def worklist(self) -> WorklistPane:
+        """The findings table with its filters, detail and diff."""
+        return self.query_one(WorklistPane)
+
     def commands(self) -> Iterator[SystemCommand]:
-        """The audit's palette commands: run (if the user may), cancel (while running), export
-        and grouping."""
+        """The audit's palette commands: run (if the user may), cancel (while running), the
+        worklist's, export, grouping and the diff."""
         if may(self.rights, access.RUN_AUDIT):
             yield SystemCommand(t("tui.command.run_audit"), t("tui.tip.run_audit"), self.action_run)
         if self.running:
             yield SystemCommand(
                 t("tui.command.cancel_audit"), t("tui.tip.cancel"), self.action_cancel
             )
-        yield SystemCommand(t("tui.command.export"), t("tui.tip.export"), self.action_export)
+        yield from self.worklist.commands()
+        yield SystemCommand(
+            t("worklist.command.export"), t("worklist.tip.export"), self.action_export
+        )
         yield SystemCommand(t("tui.command.group"), t("tui.tip.group"), self.action_toggle_grouping)
+        yield SystemCommand(
+            t("worklist.command.diff"), t("worklist.tip.diff"), self.action_toggle_diff
+        )
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -114,10 +138,10 @@ class AuditView(Vertical):
             )
             yield Button(t("tui.button.run_audit"), id="audit-run", variant="primary", compact=True)
             yield Button(t("tui.button.cancel"), id="audit-cancel", disabled=True, compact=True)
-            yield Button(t("tui.button.export"), id="audit-export", compact=True)
+            yield Button(t("worklist.key.export_button"), id="audit-export", compact=True)
             yield Select[str](
-                [(t(f"tui.audit.group.{g}"), g) for g in GROUPINGS],
-                value="rule",
+                [(t(f"worklist.group.{g}"), g) for g in GROUPINGS],
+                value="none",
                 allow_blank=False,
                 id="audit-grouping",
                 compact=True,
@@ -125,27 +149,33 @@ class AuditView(Vertical):
         with Horizontal(id="audit-progress-row"):
             yield ProgressBar(total=100, show_eta=False, id="audit-progress")
             yield Label(t("tui.audit.idle"), id="audit-phase")
+            yield Label("", id="worklist-count")
         yield Static(t("tui.audit.loading"), id="audit-summary")
-        with Horizontal(id="audit-body"):
-            tree: Tree[ReportItem | None] = Tree(t("tui.audit.findings"), id="audit-findings")
-            tree.show_root = False
-            yield tree
-            with Vertical(id="audit-diff"):
-                yield Static("", id="audit-diff-summary")
-                diff: DataTable[str] = DataTable(
-                    id="audit-diff-table", cursor_type="row", zebra_stripes=True
-                )
-                diff.add_columns(
-                    t("col.department"),
-                    t("tui.audit.new"),
-                    t("tui.audit.resolved"),
-                    t("tui.audit.persisting"),
-                )
-                yield diff
+        yield WorklistPane(id="worklist")
 
     def on_mount(self) -> None:
         self.apply_rights()
-        self.load()
+
+    def on_show(self) -> None:
+        self.ensure_loaded()
+
+    def ensure_loaded(self) -> None:
+        """Read the audit when the tab is first shown, not at start-up: a quarter's two runs
+        take a good part of a second to read at 10,000 accounts, and the app starts on another
+        tab more often than not. (The main screen calls this as it switches to the tab, so the
+        read starts at once; ``on_show`` covers an app that starts on this tab.)"""
+        if not self._shown:
+            self._shown = True
+            self.load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Cancel only while a run is under way (so the footer offers it only then)."""
+        if action == "cancel":
+            return self.running
+        return True
 
     def apply_rights(self) -> None:
         """Disable the run for users who may not run audits (the service refuses them anyway)."""
@@ -168,15 +198,24 @@ class AuditView(Vertical):
         description="read audit",
     )
     def load(self, quarter: Quarter | None = None) -> None:
-        """Read a quarter's latest run and its diff (default: the one the calendar points at)."""
+        """Read a quarter's latest run, its worklist and its diff (default: the quarter the
+        calendar points at)."""
         services = self.kontokoll.services
         quarters = services.quarters()
         view = services.audit_view(quarter or services.default_quarter())
         self.post_message(AuditLoaded(view, quarters))
 
+    def reload(self) -> None:
+        """Read the shown quarter again (after a change made here or elsewhere)."""
+        if self._shown and not self.running:  # never shown yet: it reads when it is
+            self.load(self.current.quarter if self.current is not None else None)
+
     @on(AuditLoaded)
     def _loaded(self, message: AuditLoaded) -> None:
         self.show(message.view, message.quarters)
+        if self._snapshot_due:
+            self._snapshot_due = False
+            self.kontokoll.load_snapshot()  # the overview and the accounts' rules column follow
 
     def show(self, view: QuarterAudit, quarters: list[Quarter] | None = None) -> None:
         """Show one quarter's audit."""
@@ -189,104 +228,32 @@ class AuditView(Vertical):
         if select.value != str(view.quarter):
             with self.prevent(Select.Changed):
                 select.value = str(view.quarter)
-        self.query_one("#audit-summary", Static).update(self._summary(view))
-        self._fill_tree()
-        self._fill_diff(view)
-
-    def _summary(self, view: QuarterAudit) -> str:
-        report = view.report
-        if report is None:
-            return t("tui.audit.not_run", quarter=str(view.quarter))
-        info = report.info
-        counts = report.counts()
-        by_status = {
-            s: sum(n for (_, st), n in counts.items() if st == s)
-            for s in ("open", "acknowledged", "waived")
-        }
-        return "\n".join(
-            (
-                t(
-                    "tui.audit.summary",
-                    quarter=str(info.quarter),
-                    run=info.id,
-                    as_of=info.as_of.isoformat(),
-                    accounts=format_count(info.accounts),
-                    user=info.user,
-                    at=info.at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M"),
-                ),
-                t(
-                    "tui.audit.counts",
-                    total=len(report.items),
-                    critical=info.counts.get("critical", 0),
-                    warning=info.counts.get("warning", 0),
-                    open=by_status["open"],
-                    acknowledged=by_status["acknowledged"],
-                    waived=by_status["waived"],
-                ),
-            )
+        self.query_one("#audit-summary", Static).update(
+            plain(summary_text(view), keep_newlines=True)
         )
+        self.worklist.show(view)
 
-    def _fill_tree(self) -> None:
-        tree = cast("Tree[ReportItem | None]", self.query_one("#audit-findings", Tree))
-        tree.clear()
-        view = self.current
-        if view is None or view.report is None:
-            return
-        report = view.report
-        if not report.items:
-            tree.root.add_leaf(t("tui.audit.no_findings"), None)
-            return
-        if self.grouping == "rule":
-            for rule, items in report.by_rule().items():
-                severity = t(f"audit.severity.{items[0].finding.severity}")
-                label = f"{rule_title(rule)} ({rule}) · {severity} · {len(items)}"
-                node = tree.root.add(plain(label), None, expand=True)
-                for item in items:
-                    node.add_leaf(plain(_finding_line(item, "rule")), item)
-        else:
-            for department, items in report.by_department().items():
-                name = department or t("audit.register_scope")
-                node = tree.root.add(plain(f"{name} · {len(items)}"), None, expand=True)
-                for item in items:
-                    node.add_leaf(plain(_finding_line(item, "department")), item)
+    @on(FindingsTable.ViewChanged)
+    def _counted(self, event: FindingsTable.ViewChanged) -> None:
+        text = t("worklist.count", shown=event.shown, total=event.total)
+        if event.selected:
+            text += " · " + t("worklist.selected", count=event.selected)
+        self.query_one("#worklist-count", Label).update(text)
 
-    def _fill_diff(self, view: QuarterAudit) -> None:
-        table = self.query_one("#audit-diff-table", DataTable)
-        table.clear()
-        summary = self.query_one("#audit-diff-summary", Static)
-        diff = view.diff
-        if diff is None:
-            summary.update(t("tui.audit.no_diff") if view.report is not None else "")
-            return
-        summary.update(
-            t(
-                "audit.cli.diff_summary",
-                old=str(diff.old.quarter),
-                old_run=diff.old.id,
-                new=str(diff.new_run.quarter),
-                new_run=diff.new_run.id,
-                added=len(diff.new),
-                resolved=len(diff.resolved),
-                persisting=len(diff.persisting),
-            )
-        )
-        for part in diff.by_department():
-            table.add_row(
-                *plain_cells(
-                    part.department or t("audit.register_scope"),
-                    len(part.new),
-                    len(part.resolved),
-                    len(part.persisting),
-                )
-            )
+    @on(WorklistPane.Changed)
+    def _worked(self) -> None:
+        self._snapshot_due = True  # once the worklist shows the change (one read at a time)
+        self.reload()
 
     @on(Select.Changed, "#audit-quarter")
     def _quarter_chosen(self, event: Select.Changed) -> None:
+        event.stop()
         if isinstance(event.value, str) and not self.running:
             self.load(Quarter.parse(event.value))
 
     @on(Select.Changed, "#audit-grouping")
     def _grouping_chosen(self, event: Select.Changed) -> None:
+        event.stop()
         if isinstance(event.value, str):
             self.grouping = event.value
 
@@ -294,11 +261,28 @@ class AuditView(Vertical):
         select = self.query_one("#audit-grouping", Select)
         if select.value != self.grouping:
             select.value = self.grouping
-        self._fill_tree()
+        self.query_one(FindingsTable).set_grouping(self.grouping)
 
     def action_toggle_grouping(self) -> None:
-        """Group the findings by the other key."""
+        """Group the findings by rule, by department, or not at all (in turn)."""
         self.grouping = GROUPINGS[(GROUPINGS.index(self.grouping) + 1) % len(GROUPINGS)]
+
+    def action_toggle_diff(self) -> None:
+        """Show or hide the comparison with the previous quarter (narrow: instead of the
+        detail)."""
+        self.toggle_class("-show-diff" if self.has_class("-narrow") else "-hide-diff")
+
+    def action_acknowledge(self) -> None:
+        """Acknowledge the selected findings (or the highlighted one)."""
+        self.worklist.action_acknowledge()
+
+    def action_waive(self) -> None:
+        """Waive the selected findings (or the highlighted one)."""
+        self.worklist.action_waive()
+
+    def action_focus_filter(self) -> None:
+        """Put the cursor in the worklist's filter box."""
+        self.worklist.action_focus_filter()
 
     # --- running -------------------------------------------------------------------------------
 
@@ -371,8 +355,7 @@ class AuditView(Vertical):
         synced = message.synced
         if synced is not None:
             self.notify(
-                t("tui.audit.synced", accounts=synced.accounts, failed=synced.failed)
-                + "".join(f"\n{reason}" for reason in synced.stopped),
+                synced.describe(),
                 severity="warning" if synced.failed or synced.stopped else "information",
             )
         self.notify(t("tui.audit.finished", quarter=str(message.view.quarter), count=count))
@@ -386,6 +369,7 @@ class AuditView(Vertical):
             self.query_one("#audit-phase", Label).update(t("tui.audit.cancelling"))
 
     def watch_running(self, running: bool) -> None:
+        self.refresh_bindings()
         self.query_one("#audit-cancel", Button).disabled = not running
         self.query_one("#audit-quarter", Select).disabled = running
         self.apply_rights()
@@ -410,41 +394,10 @@ class AuditView(Vertical):
 
     @on(Button.Pressed, "#audit-export")
     def action_export(self) -> None:
-        """Export the shown quarter's findings to CSV, after a confirmation."""
+        """Export the shown quarter's findings: ask where (and in which format) first."""
         view = self.current
         if view is None or view.report is None:
             shown = str(view.quarter) if view is not None else "–"
             self.notify(t("tui.audit.nothing_to_export", quarter=shown), severity="warning")
             return
-        quarter = view.quarter
-        count = len(view.report.items)
-        filename = f"kontokoll-avvikelser-{quarter}.csv"
-
-        def decided(yes: bool | None) -> None:
-            if yes:
-                self.export(quarter, filename, count)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                t("tui.audit.export_question", count=count, quarter=str(quarter), file=filename),
-                t("tui.button.export"),
-                variant="primary",
-            ),
-            decided,
-        )
-
-    @work(
-        thread=True,
-        exclusive=True,
-        group="audit-export",
-        exit_on_error=False,
-        description="export findings",
-    )
-    def export(self, quarter: Quarter, filename: str, count: int) -> None:
-        """Write the CSV bytes in a thread; the app delivers them (a file or a browser download)."""
-        data = self.kontokoll.services.export_findings(quarter)
-        self.post_message(ExportReady(data, filename, count))
-
-    @on(ExportReady)
-    def _deliver(self, message: ExportReady) -> None:
-        self.kontokoll.deliver_export(message.data, message.filename, "text/csv")
+        open_export_dialog(self.kontokoll, view.quarter)

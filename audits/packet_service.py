@@ -1,0 +1,305 @@
+"""Packets for the departments, and mailing them: what ``audit packets`` and ``audit send`` do.
+
+    service = PacketService(store)
+    packets = service.packets("2026Q4")                     # anyone who may read (and so export)
+    plan = service.plan("2026Q4", resend=False)             # admin: who gets what, who is skipped
+    outgoing = service.messages(plan, settings.sender)      # a Swedish cover text and the xlsx
+    with smtp_session(settings, password) as session:
+        for delivery in service.deliver(plan, outgoing, session): ...
+
+What was sent is recorded per department and quarter (``repos(txn).sent``), one transaction per
+department right after the server took its message, so a run that dies half-way still knows what
+went out and a retry sends nothing twice. A record holds the department, the quarter, the run, who
+sent it and how many recipients took it: never an address, so ``editors forget`` has nothing to
+find there. The change log gets the same, and never the address list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from audits import stored
+from audits.packet_formats import render_packet
+from audits.packets import Packet, department_packets, packet_file_names
+from audits.quarters import Quarter
+from audits.runs import RunInfo
+from audits.service import AuditService
+from governance import access
+from governance.errors import InputError
+from governance.i18n import t
+from governance.mail import Attachment, MailError, SmtpSession, build_message
+from governance.model import Department, Person, department_key
+from governance.service import Service
+from governance.storage.database import ReadTransaction, WriteTransaction
+from governance.store import log_change, repos
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """A department's packet of a quarter went out: when, by whom, to how many (no addresses)."""
+
+    quarter: Quarter
+    department: str
+    run: str
+    at: datetime
+    user: str
+    recipients: int
+    refused: int = 0
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "quarter": str(self.quarter),
+            "department": self.department,
+            "key": department_key(self.department),
+            "run": self.run,
+            "at": self.at.isoformat(),
+            "user": self.user,
+            "recipients": self.recipients,
+            "refused": self.refused,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> SentRecord:
+        return cls(
+            stored.quarter(doc, "quarter"),
+            stored.text(doc, "department"),
+            stored.text(doc, "run"),
+            stored.moment(doc, "at"),
+            stored.text(doc, "user"),
+            stored.whole(doc, "recipients"),
+            stored.whole(doc, "refused", 0),
+        )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How one department's mail went: ``sent``, ``failed``, ``already_sent`` or ``no_contacts``.
+
+    ``refused`` (address -> the server's answer) lives only in memory, for the report.
+    """
+
+    department: str
+    outcome: str
+    recipients: int = 0
+    refused: Mapping[str, str] = field(default_factory=dict)
+    reason: str = ""
+    previous: SentRecord | None = None
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    """Who gets their packet, and who is skipped (already sent, or nobody to send it to)."""
+
+    run: RunInfo
+    outgoing: tuple[tuple[Packet, tuple[Person, ...]], ...]
+    skipped: tuple[Delivery, ...]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One department's message, ready to send or to write as an ``.eml`` file."""
+
+    packet: Packet
+    recipients: tuple[Person, ...]
+    message: EmailMessage
+
+
+class PacketService(Service):
+    """Per-department packets of a quarter's audit, and sending them by mail."""
+
+    def packets(
+        self, quarter: Quarter | str | None = None, departments: Sequence[str] | None = None
+    ) -> list[Packet]:
+        """A packet for every department (or those named), from the quarter's latest run."""
+        return self._packets(quarter, departments)[1]
+
+    def _packets(
+        self, quarter: Quarter | str | None, departments: Sequence[str] | None
+    ) -> tuple[RunInfo, list[Packet]]:
+        with self._read() as txn:
+            chosen = _choose(repos(txn).departments.all(), departments)
+        audits = AuditService(self.store, user=self.user, clock=self._clock)
+        report = audits.report(quarter)
+        diff = audits.previous_diff(report.info.quarter)
+        names = [d.name for d in chosen]
+        return report.info, department_packets(report.info, report.items, diff, names)
+
+    def plan(
+        self,
+        quarter: Quarter | str | None = None,
+        departments: Sequence[str] | None = None,
+        *,
+        resend: bool = False,
+    ) -> SendPlan:
+        """Who gets their packet: every department with contacts not yet sent this quarter
+        (or sent already, with ``resend``). Admin only."""
+        self.require(access.SEND_PACKETS, target=str(quarter or ""))
+        run, packets = self._packets(quarter, departments)
+        with self._read() as txn:
+            contacts = {d.key: d.contacts for d in repos(txn).departments.all()}
+        sent = self.sent(run.quarter)
+        outgoing, skipped = [], []
+        for packet in packets:
+            key = department_key(packet.department)
+            people = _distinct(contacts.get(key, ()))
+            if not people:
+                reason = t("packets.send.no_contacts_reason", department=packet.department)
+                skipped.append(Delivery(packet.department, "no_contacts", reason=reason))
+            elif key in sent and not resend:
+                skipped.append(Delivery(packet.department, "already_sent", previous=sent[key]))
+            else:
+                outgoing.append((packet, people))
+        return SendPlan(run, tuple(outgoing), tuple(skipped))
+
+    def messages(self, plan: SendPlan, sender: str) -> list[Outgoing]:
+        """Each outgoing department's message: a short cover text and its packet as xlsx.
+
+        Rendered in the current language: the CLI renders what goes out by mail in Swedish.
+        """
+        packets = [packet for packet, _people in plan.outgoing]
+        names = packet_file_names(packets, "xlsx")
+        result = []
+        for (packet, people), name in zip(plan.outgoing, names, strict=True):
+            attachment = Attachment(name, render_packet(packet, "xlsx"), XLSX_TYPE)
+            subject = t(
+                "packets.mail.subject", quarter=packet.quarter, department=packet.department
+            )
+            message = build_message(
+                sender, [(p.name, p.email) for p in people], subject, _cover(packet), [attachment]
+            )
+            result.append(Outgoing(packet, people, message))
+        return result
+
+    def deliver(self, outgoing: Sequence[Outgoing], session: SmtpSession) -> Iterator[Delivery]:
+        """Send each message and record each department the server took it for, as it goes.
+
+        After a failure (a lost connection, a refused sender) the rest are not tried: they are
+        reported as failed with the same reason, and a later ``audit send`` sends them.
+        """
+        failure: str | None = None
+        for item in outgoing:
+            department = item.packet.department
+            if failure is not None:
+                yield Delivery(department, "failed", reason=failure)
+                continue
+            try:
+                refused = session.send(item.message)
+            except MailError as error:
+                failure = str(error)
+                yield Delivery(department, "failed", reason=failure)
+                continue
+            accepted = len(item.recipients) - len(refused)
+            if accepted <= 0:
+                yield Delivery(
+                    department, "failed", refused=refused, reason=t("packets.send.all_refused")
+                )
+                continue
+            self._record(item.packet, accepted, len(refused))
+            yield Delivery(department, "sent", accepted, refused)
+
+    def sent(self, quarter: Quarter) -> dict[str, SentRecord]:
+        """The latest record of each department (by key) whose packet of ``quarter`` went out."""
+        with self._read() as txn:
+            records = load_sent(txn)
+        return {department_key(r.department): r for r in records if r.quarter == quarter}
+
+    def _record(self, packet: Packet, accepted: int, refused: int) -> None:
+        with self._write() as txn:
+            self._authorize(txn, access.SEND_PACKETS, target=packet.department)
+            record = SentRecord(
+                packet.quarter,
+                packet.department,
+                packet.run.id,
+                self._clock(),
+                self.user,
+                accepted,
+                refused,
+            )
+            save_sent(txn, record)
+            entry = self._entry(
+                "packet-sent",
+                account=packet.department,
+                field=str(packet.quarter),
+                new=f"{packet.run.id}: {accepted}",
+            )
+            log_change(txn, entry)
+
+
+def load_sent(txn: ReadTransaction) -> list[SentRecord]:
+    """Every record of a packet sent, oldest first; one of the wrong shape is a corrupt file."""
+    kept = repos(txn).sent
+    with stored.reading(kept.where, "sent"):
+        docs = stored.records(kept.all(), "sent")
+    decoded = []
+    for doc_id, doc in docs.items():
+        with stored.reading(kept.where, f"sent {doc_id}"):
+            decoded.append(SentRecord.from_doc(doc))
+    return decoded
+
+
+def save_sent(txn: WriteTransaction, record: SentRecord) -> None:
+    repos(txn).sent.add(record.to_doc())
+
+
+def _choose(known: Sequence[Department], wanted: Sequence[str] | None) -> list[Department]:
+    """The departments named (in any letter case), or all of them; an unknown name is refused."""
+    if not wanted:
+        return list(known)
+    by_key = {d.key: d for d in known}
+    chosen: dict[str, Department] = {}
+    for name in wanted:
+        department = by_key.get(department_key(name))
+        if department is None:
+            known_names = ", ".join(d.name for d in known) or "–"
+            raise InputError("packets.unknown_department", name=name, known=known_names)
+        chosen[department.key] = department
+    return list(chosen.values())
+
+
+def _distinct(people: Sequence[Person]) -> tuple[Person, ...]:
+    """Each address once (in any letter case), in the order listed."""
+    seen: set[str] = set()
+    result = []
+    for person in people:
+        if person.email and person.email.casefold() not in seen:
+            seen.add(person.email.casefold())
+            result.append(person)
+    return tuple(result)
+
+
+def _cover(packet: Packet) -> str:
+    """The short cover text of a department's mail."""
+    info = packet.run
+    lines = [
+        t("packets.mail.greeting"),
+        "",
+        t(
+            "packets.mail.intro",
+            department=packet.department,
+            quarter=info.quarter,
+            as_of=info.as_of,
+        ),
+        t(
+            "packets.mail.totals",
+            count=len(packet.items),
+            critical=packet.count(severity="critical"),
+            open=packet.count(status="open"),
+        ),
+    ]
+    if packet.previous is not None:
+        lines.append(
+            t(
+                "packets.mail.changes",
+                previous=packet.previous.quarter,
+                new=len(packet.new),
+                resolved=len(packet.resolved),
+            )
+        )
+    lines += ["", t("packets.mail.attachment"), "", t("packets.mail.signature")]
+    return "\n".join(lines) + "\n"

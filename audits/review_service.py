@@ -1,0 +1,268 @@
+"""Acknowledging and waiving findings, one or many at a time: the audit service's reviews.
+
+:class:`ReviewService` is the base of :class:`~audits.service.AuditService` (which adds runs,
+reads, exports and revisions); the methods are the same door for the CLI and the app. Each change
+checks the user's rights on every finding's department, happens in one transaction (a bulk change
+is all or nothing) and writes one change-log entry per finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+
+from audits.engine import Finding
+from audits.quarters import Quarter
+from audits.rules import RULE_IDS, RULES_BY_ID
+from audits.runs import (
+    Acknowledgement,
+    AuditRun,
+    RunInfo,
+    Waiver,
+    latest_runs,
+    list_runs,
+    load_reviews,
+    load_run,
+    save_acknowledgement,
+    save_waiver,
+)
+from governance import access
+from governance.errors import FieldError, InputError
+from governance.i18n import t
+from governance.model import ChangeEntry, utc_now
+from governance.register import resolve
+from governance.service import Service
+from governance.storage.database import ReadTransaction, WriteTransaction
+from governance.store import Store, log_change
+from governance.text_safety import MAX_NAME, MAX_TEXT, check_text
+
+_EMAIL_LIKE = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
+
+
+#: How many decoded runs a service keeps (the shown quarter, the one before, and a spare).
+KEPT_RUNS = 4
+
+
+class ReviewService(Service):
+    """Acknowledgements and waivers of one data directory's audit findings, as one user."""
+
+    def __init__(
+        self, store: Store, *, user: str | None = None, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        super().__init__(store, user=user, clock=clock)
+        self._decoded: dict[tuple[str, int, datetime], AuditRun] = {}
+
+    def _run(self, txn: ReadTransaction, info: RunInfo) -> AuditRun:
+        """A stored run, decoded once. A run never changes after it is stored, so the last few
+        decoded are kept, by id, number and time (a restored store with other runs misses)."""
+        key = (info.id, info.number, info.at)
+        run = self._decoded.get(key)
+        if run is None:
+            run = load_run(txn, info)
+            while len(self._decoded) >= KEPT_RUNS:
+                del self._decoded[next(iter(self._decoded))]
+            self._decoded[key] = run
+        return run
+
+    # --- acknowledgements and waivers ----------------------------------------------------------
+
+    def acknowledge(
+        self,
+        rule: str,
+        account: str | None = None,
+        *,
+        note: str,
+        quarter: Quarter | str | None = None,
+    ) -> Acknowledgement:
+        """Acknowledge a finding of a quarter's latest run (default: the latest quarter)."""
+        note = clean_text(note, "note", required=True)
+        with self._write() as txn:
+            run = self._run(txn, self._pick(txn, quarter, None))
+            finding = self._finding(txn, run, rule, account)
+            self._authorize(
+                txn, access.ACKNOWLEDGE_FINDING, finding.department or None, finding.ref or rule
+            )
+            return self._acknowledge(txn, run, finding, note)
+
+    def acknowledge_many(
+        self, keys: Iterable[str], *, note: str, quarter: Quarter | str | None = None
+    ) -> list[Acknowledgement]:
+        """Acknowledge several findings (by key) with one note, in one transaction: all or none."""
+        note = clean_text(note, "note", required=True)
+        with self._write() as txn:
+            run = self._run(txn, self._pick(txn, quarter, None))
+            findings = self._findings(txn, run, keys, access.ACKNOWLEDGE_FINDING)
+            return [self._acknowledge(txn, run, finding, note) for finding in findings]
+
+    def _acknowledge(
+        self, txn: WriteTransaction, run: AuditRun, finding: Finding, note: str
+    ) -> Acknowledgement:
+        ack = Acknowledgement(run.info.quarter, finding.key, note, self.user, self._clock())
+        save_acknowledgement(txn, ack)
+        self._log(txn, "finding-acknowledged", finding, note)
+        return ack
+
+    def waive(
+        self,
+        rule: str,
+        account: str | None = None,
+        *,
+        reason: str,
+        name: str,
+        until: date,
+        quarter: Quarter | str | None = None,
+    ) -> Waiver:
+        """Waive a finding from its quarter until ``until`` (inclusive): later audits carry it."""
+        reason = clean_text(reason, "reason", required=True)
+        name = clean_text(name, "name", required=True, limit=MAX_NAME)
+        with self._write() as txn:
+            run = self._run(txn, self._pick(txn, quarter, None))
+            finding = self._finding(txn, run, rule, account)
+            self._authorize(
+                txn, access.WAIVE_FINDING, finding.department or None, finding.ref or rule
+            )
+            _check_until(run, until)
+            return self._waive(txn, run, finding, (reason, name, until))
+
+    def waive_many(
+        self,
+        keys: Iterable[str],
+        *,
+        reason: str,
+        name: str,
+        until: date,
+        quarter: Quarter | str | None = None,
+    ) -> list[Waiver]:
+        """Waive several findings (by key) alike, in one transaction: all or none."""
+        terms = (
+            clean_text(reason, "reason", required=True),
+            clean_text(name, "name", required=True, limit=MAX_NAME),
+            until,
+        )
+        with self._write() as txn:
+            run = self._run(txn, self._pick(txn, quarter, None))
+            _check_until(run, until)
+            findings = self._findings(txn, run, keys, access.WAIVE_FINDING)
+            return [self._waive(txn, run, finding, terms) for finding in findings]
+
+    def _waive(
+        self,
+        txn: WriteTransaction,
+        run: AuditRun,
+        finding: Finding,
+        terms: tuple[str, str, date],
+    ) -> Waiver:
+        reason, name, until = terms
+        waiver = Waiver(
+            key=finding.key,
+            rule=finding.rule,
+            account_id=finding.account_id,
+            ref=finding.ref,
+            reason=reason,
+            name=name,
+            since=run.info.quarter,
+            until=until,
+            user=self.user,
+            at=self._clock(),
+        )
+        save_waiver(txn, waiver)
+        self._log(txn, "finding-waived", finding, t_waived(reason, name, until))
+        return waiver
+
+    def waivers(self, active_on: date | None = None) -> list[Waiver]:
+        """Every waiver (or those still running on ``active_on``), by end date."""
+        with self._read() as txn:
+            reviews = load_reviews(txn)
+        every = [w for ws in reviews.waivers.values() for w in ws]
+        if active_on is not None:
+            every = [w for w in every if w.until >= active_on]
+        return sorted(every, key=lambda w: (w.until, w.key))
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _pick(
+        self, txn: ReadTransaction, quarter: Quarter | str | None, run_id: str | None
+    ) -> RunInfo:
+        runs = list_runs(txn)
+        if run_id is not None:
+            for info in runs:
+                if info.id == run_id:
+                    return info
+            raise InputError("audit.no_such_run", run=run_id)
+        latest = latest_runs(runs)
+        if not latest:
+            raise InputError("audit.no_runs")
+        wanted = as_quarter(quarter) if quarter is not None else max(latest)
+        if wanted not in latest:
+            raise InputError("audit.no_run_for_quarter", quarter=wanted)
+        return latest[wanted]
+
+    def _finding(
+        self, txn: ReadTransaction, run: AuditRun, rule: str, account: str | None
+    ) -> Finding:
+        if rule not in RULES_BY_ID:
+            raise FieldError("rule", "field.bad_choice", value=rule, allowed=", ".join(RULE_IDS))
+        account_id = ""
+        if RULES_BY_ID[rule].scope == "account":
+            if not account:
+                raise FieldError("account", "audit.account_needed", rule=rule)
+            account_id = resolve(txn, account).id
+        for finding in run.findings:
+            if finding.rule == rule and finding.account_id == account_id:
+                return finding
+        raise InputError(
+            "audit.no_such_finding", rule=rule, account=account or "", quarter=run.info.quarter
+        )
+
+    def _findings(
+        self, txn: ReadTransaction, run: AuditRun, keys: Iterable[str], action: str
+    ) -> list[Finding]:
+        """The run's findings with these keys, each checked against the user's rights."""
+        by_key = {f.key: f for f in run.findings}
+        found: list[Finding] = []
+        allowed: set[str] = set()
+        for key in dict.fromkeys(keys):  # each once, in the order given
+            finding = by_key.get(key)
+            if finding is None:
+                rule, _, account = key.partition(":")
+                raise InputError(
+                    "audit.no_such_finding", rule=rule, account=account, quarter=run.info.quarter
+                )
+            if finding.department not in allowed:
+                self._authorize(txn, action, finding.department or None, finding.ref or key)
+                allowed.add(finding.department)
+            found.append(finding)
+        return found
+
+    def _log(self, txn: WriteTransaction, action: str, finding: Finding, text: str) -> None:
+        entry: ChangeEntry = self._entry(
+            action, account_id=finding.account_id, account=finding.ref, field=finding.rule, new=text
+        )
+        log_change(txn, entry)
+
+
+def _check_until(run: AuditRun, until: date) -> None:
+    """A waiver must last at least to the day the run judged."""
+    if until < run.info.as_of:
+        raise FieldError("until", "audit.until_before_audit", until=until, as_of=run.info.as_of)
+
+
+def t_waived(reason: str, name: str, until: date) -> str:
+    return t("audit.waived_note", reason=reason, name=name, until=until)
+
+
+def as_quarter(value: Quarter | str) -> Quarter:
+    return Quarter.parse(value) if isinstance(value, str) else value
+
+
+def clean_text(value: str, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+    """A note, reason or name: one trimmed line, not too long, and without e-mail addresses
+    (they would reach the findings exports, which must not carry any)."""
+    text = " ".join(value.split())
+    if required and not text:
+        raise FieldError(field, "field.required")
+    check_text(text, field, limit=limit)  # no control or invisible characters either
+    if _EMAIL_LIKE.search(text):
+        raise FieldError(field, "audit.no_email")
+    return text

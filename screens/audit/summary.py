@@ -1,0 +1,102 @@
+"""The audit's summary line and the diff against the previous quarter, both from one read."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from governance.i18n import t
+from governance.monthly import STOCKHOLM
+from screens.plain import plain, plain_cells
+from screens.view_models import QuarterAudit
+from screens.widgets.account_table import format_count
+
+
+def summary_text(view: QuarterAudit) -> str:
+    """Which run is shown, and its findings per severity and status (resolved ones too)."""
+    worklist = view.worklist
+    if view.report is None or worklist is None:
+        return t("tui.audit.not_run", quarter=str(view.quarter))
+    info = worklist.run.info
+    current = worklist.open_items()
+    severities = {s: sum(1 for i in current if i.finding.severity == s) for s in SEVERITIES}
+    statuses = worklist.by_status()
+    previous = worklist.previous
+    status_line = t(
+        "worklist.summary.statuses" if previous is not None else "worklist.summary.statuses_first",
+        open=statuses["open"],
+        acknowledged=statuses["acknowledged"],
+        waived=statuses["waived"],
+        resolved=statuses["resolved"],
+        previous=str(previous.info.quarter) if previous is not None else "",
+    )
+    run_line = t(
+        "worklist.summary.run",
+        quarter=str(info.quarter),
+        run=info.id,
+        as_of=info.as_of.isoformat(),
+        user=info.user,
+        at=info.at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M"),
+        accounts=format_count(info.accounts),
+    )
+    counts = t(
+        "worklist.summary.counts",
+        count=len(current),
+        critical=severities["critical"],
+        warning=severities["warning"],
+    )
+    return f"{run_line}\n{counts} · {status_line}"
+
+
+SEVERITIES = ("critical", "warning")
+
+
+class DiffPanel(Vertical):
+    """New, resolved and persisting findings per department, against the previous quarter."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="audit-diff-summary")
+        table: DataTable[str] = DataTable(
+            id="audit-diff-table", cursor_type="row", zebra_stripes=True
+        )
+        table.add_columns(
+            t("col.department"),
+            t("tui.audit.new"),
+            t("tui.audit.resolved"),
+            t("tui.audit.persisting"),
+        )
+        yield table
+
+    def show(self, view: QuarterAudit) -> None:
+        """Show the diff of ``view`` (or why there is none)."""
+        table = self.query_one("#audit-diff-table", DataTable)
+        table.clear()
+        summary = self.query_one("#audit-diff-summary", Static)
+        diff = view.diff
+        if diff is None:
+            summary.update(t("tui.audit.no_diff") if view.report is not None else "")
+            return
+        summary.update(
+            plain(
+                t(
+                    "audit.cli.diff_summary",
+                    old=str(diff.old.quarter),
+                    old_run=diff.old.id,
+                    new=str(diff.new_run.quarter),
+                    new_run=diff.new_run.id,
+                    added=len(diff.new),
+                    resolved=len(diff.resolved),
+                    persisting=len(diff.persisting),
+                )
+            )
+        )
+        for part in diff.by_department():
+            table.add_row(
+                *plain_cells(
+                    part.department or t("audit.register_scope"),
+                    len(part.new),
+                    len(part.resolved),
+                    len(part.persisting),
+                )
+            )
