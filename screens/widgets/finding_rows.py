@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from rich.cells import cell_len
+
 from audits.engine import SEVERITY_ORDER
 from audits.worklist import RESOLVED, WORK_STATUSES, WorkItem
 from governance.i18n import t
@@ -160,3 +162,19 @@ def group_label(key: str, grouping: str, count: int) -> str:
         return t("worklist.group_heading", name=rule_title(key), count=count)
     name = visible(key) if key else register_label()
     return t("worklist.group_heading", name=name, count=count)
+
+
+def column_layout(width: int) -> tuple[tuple[Column, ...], list[int]]:
+    """The columns that fit ``width`` and each one's width: a narrow terminal leaves out the
+    least needed columns, and what is left over goes to the flexible ones."""
+    columns = list(COLUMNS)
+    widths = [max(c.min_width, cell_len(t(c.label_key)) + 1) for c in columns]
+    while sum(widths) + len(columns) + 1 > width and any(c.drop for c in columns):
+        worst = max(range(len(columns)), key=lambda i: columns[i].drop)
+        del columns[worst], widths[worst]
+    spare = width - sum(widths) - len(columns) - 1
+    flex_total = sum(c.flex for c in columns)
+    if spare > 0 and flex_total:
+        for index, column in enumerate(columns):
+            widths[index] += spare * column.flex // flex_total
+    return tuple(columns), widths

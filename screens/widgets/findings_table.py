@@ -27,6 +27,7 @@ from screens.widgets.finding_rows import (
     SORTABLE,
     Column,
     FindingRow,
+    column_layout,
     group_key,
     group_label,
     sort_key,
@@ -294,21 +295,10 @@ class FindingsTable(ScrollView, can_focus=True):
     def _column_widths(self) -> list[int]:
         # Kept per drawable width: the vertical scrollbar comes and goes with the rows, and a
         # width computed before it appeared would leave the columns a cell off.
-        if self._widths and self._widths_for == self._width:
-            return self._widths
-        self._widths_for = self._width
-        columns = list(COLUMNS)
-        widths = [max(c.min_width, cell_len(t(c.label_key)) + 1) for c in columns]
-        while sum(widths) + len(columns) + 1 > self._width and any(c.drop for c in columns):
-            worst = max(range(len(columns)), key=lambda i: columns[i].drop)
-            del columns[worst], widths[worst]  # a narrow terminal leaves out the least needed
-        spare = self._width - sum(widths) - len(columns) - 1
-        flex_total = sum(c.flex for c in columns)
-        if spare > 0 and flex_total:
-            for index, column in enumerate(columns):
-                widths[index] += spare * column.flex // flex_total
-        self._columns, self._widths = tuple(columns), widths
-        return widths
+        if not self._widths or self._widths_for != self._width:
+            self._widths_for = self._width
+            self._columns, self._widths = column_layout(self._width)
+        return self._widths
 
     def _line(self, texts: Mapping[str, str], style: Style) -> Strip:
         widths = self._column_widths()
