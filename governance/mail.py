@@ -36,6 +36,7 @@ from typing import Any
 
 from governance.errors import KontokollError
 from governance.i18n import t
+from governance.keyring_secrets import KeyringGet, keyring_get
 from governance.storage.files import read_store_file
 
 SETTINGS_FILE = "settings.toml"
@@ -131,24 +132,10 @@ def _printable(text: str) -> bool:
     return text.isprintable()
 
 
-KeyringGet = Callable[[str, str], "str | None"]
-
-
-def _keyring_get(service: str, name: str) -> str | None:
-    """``keyring.get_password``, or None when no keyring backend is usable."""
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-    except ImportError:
-        return None
-    try:
-        return keyring.get_password(service, name)
-    except KeyringError:  # NoKeyringError on headless servers, locked or broken backends
-        return None
 
 
 def smtp_password(
-    *, env: Mapping[str, str] | None = None, keyring_get: KeyringGet = _keyring_get
+    *, env: Mapping[str, str] | None = None, keyring_get: KeyringGet = keyring_get
 ) -> str | None:
     """The SMTP password: the keyring's (``kontokoll``/``smtp``), else the environment's."""
     env = os.environ if env is None else env

@@ -7,8 +7,9 @@ Tokens live only in memory. They are never written to the data directory, printe
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
+from governance.keyring_secrets import KeyringGet, keyring_get
 from governance.platforms.settings import PLATFORMS
 
 #: The keyring service name; each platform is the "user name" under it.
@@ -23,27 +24,13 @@ TOKEN_ENV: Mapping[str, str] = {
     "youtube": "KONTOKOLL_YOUTUBE_KEY",
 }
 
-KeyringGet = Callable[[str, str], "str | None"]
-
-
-def _keyring_get(service: str, name: str) -> str | None:
-    """``keyring.get_password``, or None when no keyring backend is usable."""
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-    except ImportError:
-        return None
-    try:
-        return keyring.get_password(service, name)
-    except KeyringError:  # NoKeyringError on headless servers, locked or broken backends
-        return None
 
 
 def load_tokens(
     platforms: Iterable[str] = PLATFORMS,
     *,
     env: Mapping[str, str] | None = None,
-    keyring_get: KeyringGet = _keyring_get,
+    keyring_get: KeyringGet = keyring_get,
 ) -> dict[str, str]:
     """The token of each platform that has one: keyring first, then the environment."""
     env = os.environ if env is None else env
