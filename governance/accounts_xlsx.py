@@ -24,10 +24,6 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-import xlsxwriter
-from openpyxl.utils.exceptions import InvalidFileException
-
 from governance.csvio import CsvTable, _header_problems
 from governance.errors import ImportRefused, InputError, RowProblem
 from governance.fields import GOALS, PLATFORMS, STATUSES, VISIBILITIES
@@ -55,6 +51,8 @@ def _choices() -> dict[str, list[str]]:
 
 def render_accounts_xlsx(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     """The workbook's bytes: one sheet, ``header`` then ``rows``, every cell text."""
+    import xlsxwriter  # here, not at the top: every command imports this module, few write xlsx
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
                                         "strings_to_formulas": False, "strings_to_urls": False})
@@ -86,6 +84,10 @@ def read_xlsx_table(
     data: bytes | None = None,
 ) -> CsvTable:
     """The first sheet of a workbook as a table (see the module); ``data`` as for read_csv."""
+    # Here, not at the top: openpyxl takes ~0.1 s to import, and every command imports this.
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
     name = str(path)
     try:
         raw = path.read_bytes() if data is None else data

@@ -28,10 +28,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-import holidays
-from holidays.constants import DE_FACTO, PUBLIC
-from holidays.countries.sweden import Sweden
-
 from governance.errors import FieldError
 from governance.fields import parse_timestamp as parse_timestamp_field
 from governance.monthly import STOCKHOLM
@@ -53,14 +49,11 @@ __all__ = [
 #: Start and end hour of working time, local Stockholm time; the end hour is not included.
 WORKING_HOURS: tuple[int, int] = (8, 17)
 
-#: PUBLIC is the law's list of allmänna helgdagar; DE_FACTO adds exactly the three eves that
-#: count as days off (midsommarafton, julafton, nyårsafton). BANK and OPTIONAL are left out: they
-#: hold the half days and the klämdag, which are working days for us.
-_CATEGORIES = (PUBLIC, DE_FACTO)
-
-#: The years the holidays package has a Swedish calendar for; outside them it silently gives none.
-FIRST_YEAR: int = Sweden.start_year
-LAST_YEAR: int = Sweden.end_year
+#: The years the holidays package (pinned) has a Swedish calendar for; outside them it silently
+#: gives none. Spelled out so that importing this module does not import holidays (~0.2 s, paid
+#: by every audit command otherwise); tests/governance/test_worktime.py checks them.
+FIRST_YEAR: int = 1953
+LAST_YEAR: int = 2100
 
 _ONE_DAY = timedelta(days=1)
 
@@ -72,8 +65,14 @@ def _days_off(year: int) -> frozenset[date]:
         raise ValueError(f"no Swedish holiday calendar for {year} (only {FIRST_YEAR}–{LAST_YEAR})")
     # include_sundays is off by default in holidays 0.109 but was on in older releases; say it,
     # so that the set stays "named days off" and weekends are judged by weekday() alone.
+    import holidays  # here: only a calculation that needs a calendar pays for the package
+    from holidays.constants import DE_FACTO, PUBLIC
+
+    # PUBLIC is the law's list of allmänna helgdagar; DE_FACTO adds exactly the three eves that
+    # count as days off (midsommarafton, julafton, nyårsafton). BANK and OPTIONAL are left out:
+    # they hold the half days and the klämdag, which are working days for us.
     calendar = holidays.country_holidays(
-        "SE", years=year, categories=_CATEGORIES, include_sundays=False
+        "SE", years=year, categories=(PUBLIC, DE_FACTO), include_sundays=False
     )
     return frozenset(calendar)
 

@@ -19,7 +19,6 @@ from governance.accounts_xlsx import render_accounts_xlsx
 from governance.csvio import render_csv
 from governance.errors import FieldError
 from governance.i18n import t
-from governance.identity_check import Identities
 from governance.model import Account, department_key
 from governance.register import Register
 from governance.text_safety import visible
@@ -49,12 +48,16 @@ def add_export_options(parser: argparse.ArgumentParser) -> None:
 
 def rename_account(args: argparse.Namespace, ctx: CliContext) -> int:
     before = Register(ctx.store).account(args.account)
+    from governance.identity_check import Identities  # loads the platform clients: only here
+
     after = Identities(ctx.store).rename(before.id, args.new_handle)
     ctx.print(t("identity.cli.renamed", old=visible(before.ref), new=visible(after.ref)))
     return 0
 
 
 def accept_identity(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.identity_check import Identities
+
     after = Identities(ctx.store).accept_identity(args.account)
     ctx.print(t("identity.cli.accepted", ref=visible(after.ref), id=visible(after.platform_id)))
     return 0

@@ -334,3 +334,12 @@ def test_working_hours_can_be_overridden() -> None:
 def test_impossible_working_hours_are_refused(hours: tuple[int, int]) -> None:
     with pytest.raises(ValueError, match="working hours"):
         is_working_time(sthlm("2026-12-21T10:00"), hours=hours)
+
+
+def test_the_calendar_years_are_the_holidays_packages() -> None:
+    """worktime spells the years out (so that importing it does not import holidays)."""
+    from holidays.countries.sweden import Sweden
+
+    from governance import worktime
+
+    assert (Sweden.start_year, Sweden.end_year) == (worktime.FIRST_YEAR, worktime.LAST_YEAR)
