@@ -209,7 +209,7 @@ class WriteTransaction(ReadTransaction):
                 write_atomic(self._db.root / JOURNAL, content, mode=self._db.file_mode)
             prepared.publish(plan)
         for rel, raw in files.items():
-            self._db._remember(rel, raw, self._working.get(rel) or orjson.loads(raw))
+            self._db._remember(rel, raw, self._working[rel])
         if needs_journal:
             (self._db.root / JOURNAL).unlink()
             fsync_directory(self._db.root)
@@ -220,7 +220,9 @@ class WriteTransaction(ReadTransaction):
         before = self._db._existing_files() if listed is None else listed
         after = (before | set(files) | set(self._rewrites) | set(self._appends)) - self._deletes
         if listed is None or after != listed:
-            files[MANIFEST] = encode(manifest.document(after, SCHEMA_VERSION, META_TABLE))
+            document = manifest.document(after, SCHEMA_VERSION, META_TABLE)
+            self._working[MANIFEST] = document  # the plan and the cache take it from here
+            files[MANIFEST] = encode(document)
 
     def _plan(
         self, files: dict[str, bytes], rewrites: dict[str, bytes], appends: list[dict[str, Any]]
@@ -233,7 +235,7 @@ class WriteTransaction(ReadTransaction):
         for rel in self._deletes:
             checks[rel] = {"before": digest(self._db._raw_or_none(rel)), "after": None}
         return {
-            "files": {rel: orjson.loads(raw) for rel, raw in files.items()},
+            "files": {rel: self._working[rel] for rel in files},  # encoded as they are
             "rewrites": {rel: raw.decode() for rel, raw in rewrites.items()},
             "appends": appends,
             "deletes": sorted(self._deletes),
