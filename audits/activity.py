@@ -23,7 +23,11 @@ from governance.monthly import STOCKHOLM, STORED_FIELDS, add_months, month_start
 
 _POSTS = STORED_FIELDS.index("posts")
 _DUE = STORED_FIELDS.index("replies_due")
-_ON_TIME = STORED_FIELDS.index("replies_on_time")
+#: The reply figures, side by side in a stored row from ``replies_due`` on, so that one slice
+#: reads them all (tests/audits/test_reply_rules.py keeps this order).
+DUTY_FIELDS = STORED_FIELDS[_DUE:_DUE + 7]
+#: A stored row written before issue 10's figures is shorter: those read as unknown.
+_PAD = (None,) * 7
 
 Row = Sequence[Any]
 
@@ -66,21 +70,13 @@ class ActivityReader:
         rows = [months[m] for m in self.quarter_months if m in months]
         if not rows:
             return Activity(has_rows=False)
-        due = on_time = 0
-        replies_known = False
-        for row in rows:
-            if row[_DUE] is not None and row[_ON_TIME] is not None:
-                replies_known = True
-                due += row[_DUE]
-                on_time += row[_ON_TIME]
         window = self._window(months)
         # Positional, in field order: keywords would double the cost of this per-account tuple.
         return Activity(
             True,  # has_rows
             window,
             _latest_post(months, self.as_of) if window == SILENT else None,  # latest_post
-            due if replies_known else None,  # replies_due
-            on_time if replies_known else None,  # replies_on_time
+            *_duties(rows),
         )
 
     def _window(self, months: Mapping[str, Row]) -> str:
@@ -105,6 +101,49 @@ class ActivityReader:
                 return POSTED
             unknown = True
         return UNKNOWN if unknown else SILENT
+
+
+def _duties(rows: Sequence[Row]) -> tuple[Any, ...]:
+    """The reply duties over the quarter's rows, in :class:`Activity` field order from
+    ``replies_due`` on. Each figure sums the months where it (and its pair) is known; a month
+    without question counts (older statistics) adds its count of all comments to the questions'
+    sums instead, and is counted in ``months_all_comments``."""
+    due = on_time = q_due = q_on_time = hidden = dm_due = dm_on_time = 0
+    replies = questions = old = hidden_months = dm_months = 0
+    first, last = _DUE, _DUE + len(DUTY_FIELDS)  # locals: this runs for every account
+    for row in rows:
+        # One slice and unpack instead of seven look-ups; a shorter (older) row pads with None.
+        figures = row[first:last]
+        if len(figures) < 7:
+            figures = (*figures, *_PAD)[:7]
+        r_due, r_on_time, qd, qo, hid, dd, do = figures
+        known = r_due is not None and r_on_time is not None
+        if known:
+            replies += 1
+            due += r_due
+            on_time += r_on_time
+        if qd is not None and qo is not None:
+            questions += 1
+            q_due += qd
+            q_on_time += qo
+        elif known:
+            old += 1
+            q_due += r_due
+            q_on_time += r_on_time
+        if hid is not None:
+            hidden_months += 1
+            hidden += hid
+        if dd is not None and do is not None:
+            dm_months += 1
+            dm_due += dd
+            dm_on_time += do
+    return (
+        due if replies else None, on_time if replies else None,
+        hidden if hidden_months else None,
+        q_due if questions or old else None, q_on_time if questions or old else None,
+        old, questions,
+        dm_due if dm_months else None, dm_on_time if dm_months else None,
+    )
 
 
 def activity_of(

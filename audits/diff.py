@@ -1,4 +1,8 @@
-"""What changed between two quarters' audits: new, resolved and persisting findings."""
+"""What changed between two quarters' audits: new, resolved and persisting findings.
+
+Per department, a finding counts for the department that answers for it (``responsible``): KC's
+findings on a shared account are in KC's share, not the owning department's.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from audits.runs import RunInfo
 
 @dataclass(frozen=True)
 class DepartmentDiff:
-    """One department's share of a diff (the register-level findings have department "")."""
+    """The share of a diff one department answers for (the register-level findings: "")."""
 
     department: str
     new: tuple[Finding, ...]
@@ -30,8 +34,8 @@ class AuditDiff:
     persisting: tuple[Finding, ...]  # as found in the newer run
 
     def by_department(self) -> list[DepartmentDiff]:
-        """Per department, in name order (register-level first)."""
-        names = sorted({f.department for f in (*self.new, *self.resolved, *self.persisting)})
+        """Per responsible department, in name order (register-level first)."""
+        names = sorted({f.responsible for f in (*self.new, *self.resolved, *self.persisting)})
         return [
             DepartmentDiff(
                 name,
@@ -44,7 +48,7 @@ class AuditDiff:
 
 
 def _of(findings: Iterable[Finding], department: str) -> tuple[Finding, ...]:
-    return tuple(f for f in findings if f.department == department)
+    return tuple(f for f in findings if f.responsible == department)
 
 
 def diff_findings(

@@ -15,6 +15,7 @@ from typing import Any
 
 from audits.activity import ActivityReader
 from audits.quarters import Quarter
+from audits.responsibility import kc_answers, register_spelling, responsible
 from audits.revisions import deadline_as_of, load_revisions
 from audits.rules import (
     JUDGED_STATUSES,
@@ -33,6 +34,7 @@ from audits.rules import render_message as _render
 from audits.settings import AuditSettings
 from governance.acknowledgements import RevisionAcks, acks_as_of
 from governance.errors import KontokollError
+from governance.moderation.facts import quarter_facts
 from governance.storage.database import ReadTransaction, bulk_allocation
 from governance.store import repos
 
@@ -64,6 +66,12 @@ class Finding:
     params: Mapping[str, Any] = field(default_factory=dict)
     #: The as-of day of the first run in an unbroken series of quarters that had this finding.
     first_seen: date | None = None
+    #: The department that answers for it: the account's, or KC's for a duty KC holds
+    #: (:mod:`audits.responsibility`); "" (AKN's own) for a register-level finding.
+    responsible: str = ""
+    #: True when the finding is KC's by duty but the register had no KC department when it was
+    #: judged, so the account's department answers for it (``audit run`` says so).
+    kc_absent: bool = False
 
     @property
     def key(self) -> str:
@@ -102,6 +110,8 @@ class Finding:
             self.variant,
             self.params,
             day,
+            self.responsible,
+            self.kc_absent,
         )
 
     def sort_key(self) -> tuple[int, str, str, int]:
@@ -123,21 +133,27 @@ class Finding:
             "variant": self.variant,
             "params": dict(self.params),
             "first_seen": self.first_seen.isoformat() if self.first_seen else None,
+            "responsible": self.responsible,
+            **({"kc_absent": True} if self.kc_absent else {}),  # (rare: not on every finding)
         }
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Finding:
         seen = doc.get("first_seen")
+        department = doc.get("department", "")
         return cls(
             rule=doc["rule"],
             severity=doc["severity"],
             account_id=doc.get("account_id", ""),
             platform=doc.get("platform", ""),
             handle=doc.get("handle", ""),
-            department=doc.get("department", ""),
+            department=department,
             variant=doc.get("variant", "message"),
             params=doc.get("params", {}),
             first_seen=date.fromisoformat(seen) if seen else None,
+            # A run stored before findings had one: the account's department answered for all.
+            responsible=doc.get("responsible", department),
+            kc_absent=doc.get("kc_absent") is True,
         )
 
 
@@ -178,19 +194,19 @@ def evaluate(
     """Judge every active account and the register for ``quarter`` as of ``as_of``."""
     total = len(repos(txn).accounts.index())
     acks = acks_as_of(txn, as_of)  # the revision editors must have acknowledged, and who did
-    judged = Judgement(as_of, settings, str(quarter), acks.revision)
+    judged = _judgement(txn, quarter, as_of, settings, acks)
     severities = {rule.id: severity_of(rule.id, settings) for rule in RULES}  # once per run
     findings: list[Finding] = []
     audited = done = 0
-    read_activity = ActivityReader(quarter, as_of, settings.inactive_days)
+    readers = activity_readers(quarter, as_of, settings)
+    kc = kc_department(txn, settings)
     if progress:
         progress(0, total)
     with bulk_allocation():
         for shard in repos(txn).accounts.shards():
             if cancelled is not None and cancelled():
                 raise AuditCancelled()
-            docs, stats = shard.accounts, shard.stats
-            for doc_id, doc in docs.items():
+            for doc_id, doc in shard.accounts.items():
                 done += 1
                 status = doc.get("status", "active")
                 if status not in JUDGED_STATUSES:
@@ -202,23 +218,50 @@ def evaluate(
                     activity = _NOT_ACTIVE  # requests and retired accounts: no stats judged
                     if status == "active":
                         rel = shard.stats_at
-                        stats_doc = stats.get(doc_id)
-                        activity = read_activity(stats_doc["months"] if stats_doc else None)
+                        stats_doc = shard.stats.get(doc_id)
+                        read = readers[subject.platform]  # its platform's limit, or the default
+                        activity = read(stats_doc["months"] if stats_doc else None)
                 except (KeyError, TypeError, ValueError, AttributeError, IndexError):
                     with txn.shaped(rel):
                         raise
                 for hit in check_account(subject, activity, judged):
-                    findings.append(_finding(hit, severities[hit.rule], subject))
+                    findings.append(_finding(hit, severities[hit.rule], subject, kc))
             if progress:
                 progress(done, total)
-    deadline = deadline_as_of(load_revisions(txn), as_of, settings)
-    for hit in check_register(deadline, judged):
-        findings.append(_finding(hit, severities[hit.rule], None))
+    for hit in check_register(deadline_as_of(load_revisions(txn), as_of, settings), judged):
+        findings.append(_finding(hit, severities[hit.rule], None, ""))
     findings.sort(key=Finding.sort_key)
     return Evaluation(quarter, as_of, settings, audited, tuple(findings))
 
 
 _NOT_ACTIVE = Activity(has_rows=False)
+
+
+class _Readers(dict[str, ActivityReader]):
+    """Platform -> its stats reader; a platform without a limit of its own gets the default's."""
+
+    def __missing__(self, platform: str) -> ActivityReader:
+        return self[""]
+
+
+def activity_readers(quarter: Quarter, as_of: date, settings: AuditSettings) -> _Readers:
+    """The stats reader of each platform with a limit of its own, and the default's under ""
+    (one per limit, built once per run: each works out its window's months up front)."""
+    readers = _Readers({"": ActivityReader(quarter, as_of, settings.inactive_days)})
+    for platform, days in settings.inactive_days_per_platform.items():
+        readers[platform] = ActivityReader(quarter, as_of, days)
+    return readers
+
+
+def _judgement(
+    txn: ReadTransaction, quarter: Quarter, as_of: date, settings: AuditSettings, acks: RevisionAcks
+) -> Judgement:
+    """What every account is judged against, with the quarter's moderation records and each
+    department's own goals (read once per run: :mod:`audits.moderation_rules` and
+    :mod:`audits.purpose_rules` judge them)."""
+    moderation = quarter_facts(txn, quarter.first_day, quarter.last_day)
+    goals = {d.name: frozenset(d.goal_ids) for d in repos(txn).departments.all() if d.goals}
+    return Judgement(as_of, settings, str(quarter), acks.revision, moderation, goals)
 
 
 def _subject(doc: Mapping[str, Any], acks: RevisionAcks) -> Subject:
@@ -229,16 +272,27 @@ def _subject(doc: Mapping[str, Any], acks: RevisionAcks) -> Subject:
     return subject._replace(editors_pending=acks.pending(doc.get("editors", ())))
 
 
-def _finding(hit: Hit, severity: str, subject: Subject | None) -> Finding:
+def kc_department(txn: ReadTransaction, settings: AuditSettings) -> str:
+    """KC's department as the register spells it, or "" if the register has none of that name."""
+    names = (d.name for d in repos(txn).departments.all())
+    return register_spelling(settings.kc_department, names)
+
+
+def _finding(hit: Hit, severity: str, subject: Subject | None, kc: str) -> Finding:
     if subject is None:
         return Finding(hit.rule, severity, variant=hit.variant, params=hit.params)
+    department = subject.department
+    shared, kc_comments = subject.shared, subject.kc_handles_comments
     return Finding(
         hit.rule,
         severity,
         subject.id,
         subject.platform,
         subject.handle,
-        subject.department,
+        department,
         hit.variant,
         hit.params,
+        None,
+        responsible(hit.rule, department, shared, kc_comments, kc),
+        not kc and kc_answers(hit.rule, shared, kc_comments),  # KC's, but KC is missing
     )

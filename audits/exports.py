@@ -3,8 +3,8 @@
 Two kinds of export, for two kinds of reader:
 
 - The CSV is an exchange format that scripts read: its column names (:data:`CSV_COLUMNS`), rule
-  ids, severities and statuses never change with the language. Only ``rule_title`` (the last
-  column) and the message are in the UI language.
+  ids, severities and statuses never change with the language. Only ``rule_title`` and the
+  message are in the UI language. New columns are only ever added at the end.
 - The workbook and the Markdown report are for people: headings, rule titles, severities and
   statuses in the UI language (Swedish by default, English with ``--lang en``).
 
@@ -39,6 +39,7 @@ CSV_COLUMNS = (
     "status",
     "first_seen",
     "rule_title",  # in the UI language; added last, so scripts that count columns still work
+    "responsible",  # who answers: the department, KC's department, or "" (AKN) for the register
 )
 FORMATS = ("csv", "md", "xlsx")
 
@@ -87,9 +88,15 @@ def _rows(run: AuditRun, items: Sequence[ReportItem]) -> Iterator[tuple[str, ...
             item.status,
             item.finding.first_seen.isoformat() if item.finding.first_seen else "",
             rule_title(item.finding.rule),
+            item.finding.responsible,
         )
         for item in items
     )
+
+
+def responsible_text(finding: Finding) -> str:
+    """Who answers for a finding, as people read it (the register's own: AKN)."""
+    return finding.responsible or t("responsibility.akn")
 
 
 def rule_title(rule: str) -> str:
@@ -121,6 +128,7 @@ XLSX_COLUMNS = (
     "audit.col.guideline",
     "audit.col.status",
     "packets.col.first_seen",
+    "responsibility.col.responsible",
 )
 
 
@@ -140,6 +148,7 @@ def findings_xlsx(run: AuditRun, items: Sequence[ReportItem]) -> bytes:
             item.finding.guideline,
             status_text(item),
             item.finding.first_seen.isoformat() if item.finding.first_seen else "",
+            responsible_text(item.finding),
         )
         for item in items
     )
@@ -175,7 +184,14 @@ def _md_heading(run: AuditRun, items: Sequence[ReportItem]) -> list[str]:
     return [f"# {t('audit.md.title', quarter=info.quarter)}", "", judged, "", totals, ""]
 
 
-_MD_COLUMNS = ("account", "rule", "severity", "message", "status")
+_MD_COLUMNS = (
+    "audit.col.account",
+    "audit.col.rule",
+    "audit.col.severity",
+    "audit.col.message",
+    "audit.col.status",
+    "responsibility.col.responsible",
+)
 
 
 def _md_department(department: str, items: Sequence[ReportItem]) -> list[str]:
@@ -183,8 +199,8 @@ def _md_department(department: str, items: Sequence[ReportItem]) -> list[str]:
     lines = [
         f"## {md_text(department or t('audit.register_scope'))}",
         "",
-        "| " + " | ".join(t(f"audit.col.{c}") for c in _MD_COLUMNS) + " |",
-        "|---|---|---|---|---|",
+        "| " + " | ".join(t(key) for key in _MD_COLUMNS) + " |",
+        "|---|---|---|---|---|---|",
     ]
     for item in items:
         cells = (
@@ -193,6 +209,7 @@ def _md_department(department: str, items: Sequence[ReportItem]) -> list[str]:
             t(f"audit.severity.{item.finding.severity}"),
             f"{item.finding.message} ({item.finding.guideline})",
             status_text(item),
+            responsible_text(item.finding),
         )
         lines.append("| " + " | ".join(md_text(c) for c in cells) + " |")
     lines.append("")

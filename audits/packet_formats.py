@@ -5,6 +5,8 @@
 - **CSV** (for scripts, Swedish Excel's dialect like every Kontokoll CSV): one row per finding
   with fixed column names (:data:`PACKET_CSV_COLUMNS`), rule ids, severities, statuses and changes
   as ids; the findings resolved since last quarter follow with ``change`` = ``resolved``.
+  ``department`` is the packet's (who answers), ``account_department`` the account's: they differ
+  in Kontaktcenter's packet.
 - **Markdown**: the same as a readable report; register text is escaped as in the findings report.
 
 Every cell is formula-safe, and no format carries an e-mail address.
@@ -38,6 +40,7 @@ PACKET_CSV_COLUMNS = (
     "guideline",
     "todo",
     "first_seen",
+    "account_department",  # added last: scripts that count columns keep working
 )
 
 
@@ -73,6 +76,7 @@ def _csv_rows(packet: Packet) -> Iterator[tuple[str, ...]]:
             f.guideline,
             rule_todo(f.rule),
             first,
+            f.department,
         )
     for f in packet.resolved:
         yield (
@@ -83,6 +87,7 @@ def _csv_rows(packet: Packet) -> Iterator[tuple[str, ...]]:
             _guideline(f.rule),
             "",
             "",
+            f.department,
         )
 
 
@@ -120,6 +125,7 @@ def _findings_sheet(packet: Packet) -> Sheet:
     headings = _headings(
         "audit.col.account", "audit.col.rule", "packets.col.rule_id", "audit.col.severity",
         "audit.col.status", "audit.col.change", "audit.col.message", "packets.col.first_seen",
+        "responsibility.packets.account_department",
     )
     rows = [
         (
@@ -131,6 +137,7 @@ def _findings_sheet(packet: Packet) -> Sheet:
             _change_text(packet.change_of(i.finding)),
             i.finding.message,
             i.finding.first_seen.isoformat() if i.finding.first_seen else "",
+            i.finding.department,
         )
         for i in packet.items
     ]
@@ -187,6 +194,10 @@ def _summary_rows(packet: Packet) -> list[tuple[str, str]]:
         (t("packets.summary.findings"), str(len(packet.items))),
         (t("audit.col.critical"), str(packet.count(severity="critical"))),
         (t("audit.col.open"), str(packet.count(status="open"))),
+        *(
+            (t("responsibility.packets.kc_share", kc=other), str(count))
+            for other, count in packet.answered_elsewhere
+        ),
     ]
     if packet.previous is None:
         return [*rows, (t("packets.summary.compared"), t("packets.no_previous"))]
@@ -217,6 +228,10 @@ def packet_markdown(packet: Packet) -> bytes:
             open=packet.count(status="open"),
         ),
         "",
+        *(
+            f"{md_text(t('responsibility.packets.kc_share', kc=other))}: {count}\n"
+            for other, count in packet.answered_elsewhere
+        ),
         f"## {t('packets.sheet.findings')}",
         "",
     ]
@@ -231,20 +246,23 @@ def _md_row(cells: tuple[str, ...]) -> str:
 def _md_findings(packet: Packet) -> list[str]:
     if not packet.items:
         return [t("audit.md.none"), ""]
-    header = (
+    header = [
         "audit.col.account",
         "audit.col.rule",
         "audit.col.severity",
         "audit.col.message",
         "audit.col.status",
-    )
-    lines = [_md_row(tuple(t(k) for k in header)), "|---|---|---|---|---|"]
+    ]
+    # Kontaktcenter's packet holds other departments' accounts: say whose each one is.
+    others = any(i.finding.department != packet.department for i in packet.items)
+    if others:
+        header.append("responsibility.packets.account_department")
+    lines = [_md_row(tuple(t(k) for k in header)), "|" + "---|" * len(header)]
     for i in packet.items:
         f = i.finding
         rule = f"{rule_title(f.rule)} ({f.rule})"
-        lines.append(
-            _md_row((f.ref, rule, t(f"audit.severity.{f.severity}"), f.message, status_text(i)))
-        )
+        cells = (f.ref, rule, t(f"audit.severity.{f.severity}"), f.message, status_text(i))
+        lines.append(_md_row((*cells, f.department) if others else cells))
     return [*lines, ""]
 
 

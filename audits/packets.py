@@ -1,8 +1,10 @@
 """A packet per department: its findings, what changed since last quarter, and what it must do.
 
 ``kontokoll audit packets`` writes one file per department and ``kontokoll audit send`` mails each
-department its own (:mod:`audits.packet_service`). A packet holds only that department's findings
-(the register-level ones are AKN's own and go in none), each naming the account as
+department its own (:mod:`audits.packet_service`). A packet holds the findings its department
+answers for (``Finding.responsible``): Kontaktcenter's packet holds KC's findings on the accounts
+of other departments, and those leave the owning department's packet, which only counts them (the
+register-level ones are AKN's own and go in none). Each finding names the account as
 ``PLATFORM:HANDLE`` with the rule's title and id; the diff against the quarter audited before, for
 that department; and, per rule broken, what the department must do and the guideline section it
 enforces. Like every findings export it carries no e-mail address. The formats are in
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +49,9 @@ class Packet:
     new: tuple[Finding, ...] = ()
     resolved: tuple[Finding, ...] = ()
     persisting: tuple[Finding, ...] = ()
+    #: Findings on this department's accounts that another department (KC) answers for:
+    #: (that department, how many), in name order.
+    answered_elsewhere: tuple[tuple[str, int], ...] = ()
 
     @property
     def quarter(self) -> Quarter:
@@ -79,23 +85,52 @@ def department_packets(
 ) -> list[Packet]:
     """One packet per department named (matched in any letter case), in the order given."""
     by_key: dict[str, list[ReportItem]] = {}
+    elsewhere: dict[str, Counter[str]] = {}
     for item in items:
-        if item.finding.department:  # the register's own findings go in no packet
-            by_key.setdefault(department_key(item.finding.department), []).append(item)
-    return [_packet(name, run, by_key.get(department_key(name), []), diff) for name in departments]
+        finding = item.finding
+        if finding.responsible:  # the register's own findings go in no packet
+            by_key.setdefault(department_key(finding.responsible), []).append(item)
+        if finding.department and department_key(finding.department) != department_key(
+            finding.responsible
+        ):
+            counts = elsewhere.setdefault(department_key(finding.department), Counter())
+            counts[finding.responsible] += 1
+    return [
+        _packet(
+            name,
+            run,
+            by_key.get(department_key(name), []),
+            diff,
+            tuple(sorted(elsewhere.get(department_key(name), Counter()).items())),
+        )
+        for name in departments
+    ]
 
 
-def _packet(name: str, run: RunInfo, items: list[ReportItem], diff: AuditDiff | None) -> Packet:
+def _packet(
+    name: str,
+    run: RunInfo,
+    items: list[ReportItem],
+    diff: AuditDiff | None,
+    elsewhere: tuple[tuple[str, int], ...],
+) -> Packet:
     ordered = tuple(sorted(items, key=lambda i: i.finding.sort_key()))
     if diff is None:
-        return Packet(name, run, ordered)
+        return Packet(name, run, ordered, answered_elsewhere=elsewhere)
     key = department_key(name)
 
     def own(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-        return tuple(f for f in findings if f.department and department_key(f.department) == key)
+        return tuple(f for f in findings if f.responsible and department_key(f.responsible) == key)
 
     return Packet(
-        name, run, ordered, diff.old, own(diff.new), own(diff.resolved), own(diff.persisting)
+        name,
+        run,
+        ordered,
+        diff.old,
+        own(diff.new),
+        own(diff.resolved),
+        own(diff.persisting),
+        elsewhere,
     )
 
 

@@ -2,8 +2,10 @@
 
 :class:`ReviewService` is the base of :class:`~audits.service.AuditService` (which adds runs,
 reads, exports and revisions); the methods are the same door for the CLI and the app. Each change
-checks the user's rights on every finding's department, happens in one transaction (a bulk change
-is all or nothing) and writes one change-log entry per finding.
+checks the user's rights on the department that answers for every finding (``responsible``: a
+KC lead for Kontaktcenter's findings on shared accounts, not the owning department's lead; admin
+always), happens in one transaction (a bulk change is all or nothing) and writes one change-log
+entry per finding.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ class ReviewService(Service):
             run = self._run(txn, self._pick(txn, quarter, None))
             finding = self._finding(txn, run, rule, account)
             self._authorize(
-                txn, access.ACKNOWLEDGE_FINDING, finding.department or None, finding.ref or rule
+                txn, access.ACKNOWLEDGE_FINDING, finding.responsible or None, finding.ref or rule
             )
             return self._acknowledge(txn, run, finding, note)
 
@@ -120,7 +122,7 @@ class ReviewService(Service):
             run = self._run(txn, self._pick(txn, quarter, None))
             finding = self._finding(txn, run, rule, account)
             self._authorize(
-                txn, access.WAIVE_FINDING, finding.department or None, finding.ref or rule
+                txn, access.WAIVE_FINDING, finding.responsible or None, finding.ref or rule
             )
             _check_until(run, until)
             return self._waive(txn, run, finding, (reason, name, until))
@@ -218,7 +220,8 @@ class ReviewService(Service):
     def _findings(
         self, txn: ReadTransaction, run: AuditRun, keys: Iterable[str], action: str
     ) -> list[Finding]:
-        """The run's findings with these keys, each checked against the user's rights."""
+        """The run's findings with these keys, each checked against the user's rights on the
+        department that answers for it."""
         by_key = {f.key: f for f in run.findings}
         found: list[Finding] = []
         allowed: set[str] = set()
@@ -229,9 +232,9 @@ class ReviewService(Service):
                 raise InputError(
                     "audit.no_such_finding", rule=rule, account=account, quarter=run.info.quarter
                 )
-            if finding.department not in allowed:
-                self._authorize(txn, action, finding.department or None, finding.ref or key)
-                allowed.add(finding.department)
+            if finding.responsible not in allowed:
+                self._authorize(txn, action, finding.responsible or None, finding.ref or key)
+                allowed.add(finding.responsible)
             found.append(finding)
         return found
 

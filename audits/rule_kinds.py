@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from governance.i18n import t
@@ -19,6 +20,7 @@ from governance.model import Account, Retirement
 
 if TYPE_CHECKING:  # settings.py needs RULE_IDS at import time; only the annotations need this
     from audits.settings import AuditSettings
+    from governance.moderation.facts import ModerationFacts
 
 ACCOUNT = "account"
 REGISTER = "register"
@@ -49,6 +51,11 @@ class Subject(NamedTuple):
     platform_id: str = ""
     observed_handle: str = ""  # the username the last sync read (governance.identity_check)
     identity_mismatch: str = ""  # the other id behind the registered handle, if one was found
+    shared: bool = False  # a city-wide (stadsgemensamt) account: KC answers its direct messages
+    kc_handles_comments: bool = False  # by agreement, KC answers its comments too
+    audience: str = ""  # Målgrupp
+    goals: tuple[str, ...] = ()  # Målsättning: informera, aktivera, engagera
+    department_goals: tuple[str, ...] = ()  # the ids of its department's goals it serves
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Subject:
@@ -77,9 +84,15 @@ class Subject(NamedTuple):
             _day(doc.get("requested_at")),  # requested
             _day(doc.get("retired_at")),  # retired
             Retirement.from_doc(doc["retirement"]) if doc.get("retirement") else None,
-            platform_id=doc.get("platform_id", ""),
-            observed_handle=doc.get("observed_handle", ""),
-            identity_mismatch=doc.get("identity_mismatch", ""),
+            (),  # editors_pending: the engine fills it in
+            doc.get("platform_id", ""),
+            doc.get("observed_handle", ""),
+            doc.get("identity_mismatch", ""),
+            doc.get("shared") is True,  # shared
+            doc.get("kc_handles_comments") is True,  # kc_handles_comments
+            doc.get("audience", ""),
+            tuple(doc.get("goals", ())),
+            tuple(doc.get("department_goals", ())),
         )
 
     @classmethod
@@ -103,6 +116,17 @@ class Activity(NamedTuple):
     latest_post: date | None = None  # the latest known post on or before D, if any
     replies_due: int | None = None  # over the quarter's months where both figures are known
     replies_on_time: int | None = None
+    hidden: int | None = None  # comments the page hid in the quarter (None: not known)
+    #: The reply duty on questions (issue 10): per month ``questions_*`` where the sync counted
+    #: them, else (older statistics) ``replies_*``, summed; None when no month tells.
+    questions_due: int | None = None
+    questions_on_time: int | None = None
+    #: How many of the months summed into ``questions_*`` counted every comment (older data).
+    months_all_comments: int = 0
+    #: How many months counted questions (the rest of what ``questions_*`` sums).
+    months_questions: int = 0
+    dms_due: int | None = None  # direct messages from others due in the quarter (None: unknown)
+    dms_on_time: int | None = None
 
 
 class Judgement(NamedTuple):
@@ -112,6 +136,10 @@ class Judgement(NamedTuple):
     settings: AuditSettings
     quarter: str  # the quarter's label, as the no-stats message names it
     revision: date | None = None  # the revision editors must have acknowledged, if one is judged
+    #: Account id -> its moderation records in the quarter (governance.moderation.facts).
+    moderation: Mapping[str, ModerationFacts] = MappingProxyType({})
+    #: Department name -> the ids of its own goals (only departments that have any).
+    department_goals: Mapping[str, frozenset[str]] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,9 @@ from governance.worktime import working_days_between
 if TYPE_CHECKING:  # settings.py needs RULE_IDS at import time; only the annotations need this
     from audits.settings import AuditSettings
 
+# Re-exported by name too: rule X is audits.rules.X (tests/audits/test_audit_rules.py).
+from audits.moderation_rules import MODERATION_RULES, hidden_unlogged, removal_unregistered
+from audits.purpose_rules import PURPOSE_RULES, no_audience, no_goals, purpose_unlinked
 from audits.rule_kinds import (
     ACCOUNT,
     POSTED,
@@ -66,7 +69,12 @@ __all__ = [
     "Rule",
     "Subject",
     "account_rule",
+    "hidden_unlogged",
+    "no_audience",
+    "no_goals",
+    "purpose_unlinked",
     "register_rule",
+    "removal_unregistered",
 ]
 
 _CRITERIA = "Ansvarsfördelning och kriterier för konto"
@@ -144,34 +152,69 @@ def no_stats(subject: Subject, activity: Activity, judged: Judgement) -> Hit | N
 
 @account_rule("inactive", "critical", _CRITERIA)
 def inactive(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
-    """No post in the ``settings.inactive_days`` (default 60) days before D.
+    """No post in the ``settings.inactive_days`` (default 60) days before D, or in the platform's
+    own limit where ``[audit.inactive_days_per_platform]`` sets one (``settings.inactive_limit``).
+
+    The guideline says "publicerar regelbundet"; the number of days is AKN's application, and the
+    finding names the setting that applied (``setting``: ``inactive_days`` or
+    ``inactive_days_per_platform.<platform>``).
 
     Fires only on a window known to be silent: :class:`audits.activity.ActivityReader` reads the
-    window from the stored months (``activity.window``) and treats unknown figures as unknown,
-    never as "no posts".
+    window from the stored months (``activity.window``, with the engine's reader for the
+    account's platform) and treats unknown figures as unknown, never as "no posts".
     """
     if not activity.has_rows or activity.window != SILENT:
         return None
-    limit = judged.settings.inactive_days
+    settings = judged.settings
+    limit = settings.inactive_limit(subject.platform)
+    own = subject.platform in settings.inactive_days_per_platform
+    setting = f"inactive_days_per_platform.{subject.platform}" if own else "inactive_days"
     if activity.latest_post is None:
-        return Hit("inactive", "never", {"limit": limit})
+        return Hit("inactive", "never", {"limit": limit, "setting": setting})
     days = (judged.as_of - activity.latest_post).days
     latest = activity.latest_post.isoformat()
-    return Hit("inactive", params={"latest": latest, "days": days, "limit": limit})
+    return Hit("inactive", params={"latest": latest, "days": days, "limit": limit,
+                                   "setting": setting})  # fmt: skip
 
 
 @account_rule("slow-replies", "warning", _REPLIES)
 def slow_replies(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
-    """Fewer than ``settings.min_reply_rate`` of the quarter's replies due were on time.
+    """Fewer than ``settings.min_reply_rate`` of the quarter's questions due were on time.
 
-    "On time" is 24 hours of working time (:mod:`governance.worktime`), counted by the platform
-    clients when they sync; months where either figure is unknown are left out of both sums.
+    "I kommentarsflödet svarar vi alltid på direkta, konkreta och seriösa frågor": the sync
+    classifies others' top-level comments (:mod:`governance.comment_classifier`) and counts the
+    questions, not hidden ones (``questions_due``/``questions_on_time``). A month synced before
+    that (older statistics) counts every comment instead, and the finding says so (variant
+    ``comments`` when all months did, ``mixed`` when some did). "On time" is 24 hours of working
+    time (:mod:`governance.worktime`); months where a figure is unknown are left out of both sums.
     """
-    due, on_time = activity.replies_due, activity.replies_on_time
+    due, on_time = activity.questions_due, activity.questions_on_time
     rate = judged.settings.min_reply_rate
     if not due or on_time is None or not is_below(on_time, due, rate):
         return None
-    return Hit("slow-replies", params={"on_time": on_time, "due": due, "limit": str(rate)})
+    params: dict[str, Any] = {"on_time": on_time, "due": due, "limit": str(rate)}
+    old = activity.months_all_comments
+    if not old:
+        return Hit("slow-replies", params=params)
+    if not activity.months_questions:
+        return Hit("slow-replies", "comments", params)
+    return Hit("slow-replies", "mixed", {**params, "months": old})
+
+
+@account_rule("slow-dm-replies", "warning", _REPLIES)
+def slow_dm_replies(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
+    """Fewer than ``settings.min_reply_rate`` of the quarter's direct messages due were on time.
+
+    *Aktivt*: "svarar på de kommentarer, meddelanden och inlägg". A message from someone else
+    falls due; the account's first message after it closes it (:mod:`governance.platforms.dms`),
+    by the same 24 hours of working time and the same threshold as comments. Platforms that
+    give no messages (LinkedIn, YouTube, X accounts other than the token's) stay unknown.
+    """
+    due, on_time = activity.dms_due, activity.dms_on_time
+    rate = judged.settings.min_reply_rate
+    if not due or on_time is None or not is_below(on_time, due, rate):
+        return None
+    return Hit("slow-dm-replies", params={"on_time": on_time, "due": due, "limit": str(rate)})
 
 
 @account_rule("editors-unconfirmed", "warning", _CRITERIA)
@@ -287,18 +330,21 @@ ACCOUNT_RULES: tuple[AccountRule, ...] = (
     no_editors,
     single_editor,
     no_purpose,
+    *PURPOSE_RULES,  # purpose-unlinked, no-audience, no-goals (audits.purpose_rules)
     time_limited_project,
     project_ended,
     closed_without_reason,
     no_stats,
     inactive,
     slow_replies,
+    slow_dm_replies,
     editors_unconfirmed,
     revision_unacknowledged,
     request_pending,
     retirement_open,
     handle_changed,
     identity_mismatch,
+    *MODERATION_RULES,  # removal-unregistered, hidden-unlogged (audits.moderation_rules)
 )
 REGISTER_RULES: tuple[RegisterRule, ...] = (revision_overdue, revision_due_soon)
 RULES: tuple[Rule, ...] = (*ACCOUNT_RULES, *REGISTER_RULES)
@@ -335,10 +381,12 @@ def severity_of(rule: str, settings: AuditSettings) -> str:
 def render_message(rule: str, variant: str, params: Mapping[str, Any]) -> str:
     """The finding's message in the current language."""
     shown = dict(params)
-    if rule == "slow-replies":
+    if rule in ("slow-replies", "slow-dm-replies"):
         due = int(params["due"])
         shown["percent"] = _percent(Fraction(int(params["on_time"]), due) if due else Fraction(0))
         shown["limit"] = _percent(Fraction(str(params["limit"])))
+    elif rule == "inactive":  # a run stored before per-platform limits had only the one
+        shown.setdefault("setting", "inactive_days")
     elif rule == "retirement-open":
         shown["items"] = ", ".join(
             t(f"lifecycle.item.{i}") for i in str(params["items"]).split(",")

@@ -256,6 +256,9 @@ def _finding(doc: Mapping[str, Any]) -> Finding:
     variant, params = doc.get("variant") or "message", doc.get("params", {})
     account_id, platform, handle, department = (doc.get(name) or "" for name in _TEXT_FIELDS)
     first_seen = doc.get("first_seen")
+    # A run stored before findings named who answers: the account's department answered for all.
+    responsible = doc.get("responsible", department)
+    kc_absent = doc.get("kc_absent", False)
     if not (
         type(rule) is str
         and rule in RULES_BY_ID
@@ -266,12 +269,14 @@ def _finding(doc: Mapping[str, Any]) -> Finding:
         and type(platform) is str
         and type(handle) is str
         and type(department) is str
+        and type(responsible) is str
+        and type(kc_absent) is bool
         and (not first_seen or type(first_seen) is str)
     ):
         return _finding_checked(doc)
     finding = Finding(
         rule, severity, account_id, platform, handle, department, variant, params,
-        _stored_day(first_seen),
+        _stored_day(first_seen), responsible, kc_absent,
     )
     _check_renders(finding)
     return finding
@@ -325,19 +330,30 @@ def _finding_checked(doc: Mapping[str, Any]) -> Finding:
     params = doc.get("params", {})
     if not isinstance(params, dict):
         raise stored.BadField("params")
+    department = stored.text(doc, "department", "")
     finding = Finding(
         rule=rule,
         severity=severity,
         account_id=stored.text(doc, "account_id", ""),
         platform=stored.text(doc, "platform", ""),
         handle=stored.text(doc, "handle", ""),
-        department=stored.text(doc, "department", ""),
+        department=department,
         variant=stored.text(doc, "variant", "message"),
         params=params,
         first_seen=stored.optional_day(doc, "first_seen"),
+        responsible=stored.text(doc, "responsible", department),
+        kc_absent=_flag(doc, "kc_absent"),
     )
     _check_renders(finding)
     return finding
+
+
+def _flag(doc: Mapping[str, Any], name: str) -> bool:
+    """A true/false field, false when absent."""
+    value = doc.get(name, False)
+    if type(value) is not bool:
+        raise stored.BadField(name)
+    return value
 
 
 def load_run(txn: ReadTransaction, info: RunInfo) -> AuditRun:

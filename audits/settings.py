@@ -1,10 +1,13 @@
 """The audit's thresholds, read from ``DATA_DIR/settings.toml`` (table ``[audit]``).
 
-Every key is optional; a missing file means the defaults, which are the guideline's own figures.
-A bad value is refused with the file and key named, never silently replaced by a default. Each
-audit run stores the settings it used (:meth:`AuditSettings.to_doc`), so changing a threshold
-later never rewrites an earlier run. Each threshold is read by the rule in :mod:`audits.rules`
-whose docstring names it (``inactive_days`` by ``inactive``, and so on).
+Every key is optional; a missing file means the defaults. The defaults are AKN's application of
+the guideline, not its words (the guideline names no number of days and no share): each rule
+declares which of its figures are the guideline's and which are these settings
+(:mod:`audits.attribution`), and its findings say so. A bad value is refused with the file and
+key named, never silently replaced by a default. Each audit run stores the settings it used
+(:meth:`AuditSettings.to_doc`), so changing a threshold later never rewrites an earlier run.
+Each threshold is read by the rule in :mod:`audits.rules` whose docstring names it
+(``inactive_days`` by ``inactive``, and so on).
 
     [audit]
     inactive_days = 60                     # a post more than this many days before D is too old
@@ -18,6 +21,12 @@ whose docstring names it (``inactive_days`` by ``inactive``, and so on).
 
     [audit.severity]                       # override a rule's severity: critical | warning
     single-editor = "critical"
+
+    [audit.inactive_days_per_platform]     # inactive_days for one platform (the rest keep it)
+    youtube = 120
+
+    [kc]                                   # Kontaktcenter (audits.responsibility)
+    department = "Kontaktcenter"           # the register's department that KC is
 """
 
 from __future__ import annotations
@@ -32,9 +41,11 @@ from typing import Any
 
 from audits.rules import RULE_IDS
 from governance.errors import InputError
-from governance.fields import FIRST_YEAR, LAST_YEAR
+from governance.fields import FIRST_YEAR, LAST_YEAR, PLATFORMS
 from governance.i18n import t
+from governance.kc import KC_DEPARTMENT, parse_kc
 from governance.storage.files import read_store_file
+from governance.text_safety import visible
 
 SETTINGS_FILE = "settings.toml"
 SEVERITIES = ("critical", "warning")
@@ -57,6 +68,14 @@ class AuditSettings:
     revision_acknowledge_days: int = 30
     #: Severity overrides by rule id; rules not named keep their default severity.
     severity: Mapping[str, str] = field(default_factory=dict)
+    #: ``inactive_days`` of the platforms named here (``[audit.inactive_days_per_platform]``).
+    inactive_days_per_platform: Mapping[str, int] = field(default_factory=dict)
+    #: The register's department that Kontaktcenter is (``[kc] department``, not ``[audit]``).
+    kc_department: str = KC_DEPARTMENT
+
+    def inactive_limit(self, platform: str) -> int:
+        """The inactivity limit of ``platform``: its own if the table names it, else the default."""
+        return self.inactive_days_per_platform.get(platform, self.inactive_days)
 
     def to_doc(self) -> dict[str, Any]:
         """The JSON form stored with each run (the rate as text, so 0.9 stays exactly 0.9)."""
@@ -70,6 +89,8 @@ class AuditSettings:
             "request_pending_days": self.request_pending_days,
             "revision_acknowledge_days": self.revision_acknowledge_days,
             "severity": dict(self.severity),
+            "inactive_days_per_platform": dict(self.inactive_days_per_platform),
+            "kc_department": self.kc_department,
         }
 
     @classmethod
@@ -88,7 +109,9 @@ class AuditSettings:
         }
         table["first_revision_deadline"] = date.fromisoformat(doc["first_revision_deadline"])
         table["severity"] = doc.get("severity", {})
-        return replace(parse_settings(table, "<run>"), min_reply_rate=rate)
+        table["inactive_days_per_platform"] = doc.get("inactive_days_per_platform", {})
+        kc = parse_kc({"department": doc.get("kc_department", KC_DEPARTMENT)}, "<run>")
+        return replace(parse_settings(table, "<run>"), min_reply_rate=rate, kc_department=kc)
 
 
 _INT_KEYS = {
@@ -123,7 +146,8 @@ def load_settings(data_dir: Path) -> AuditSettings:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputError("audit.settings.syntax", path=str(path), detail=str(error)) from None
-    return parse_settings(document.get("audit", {}), str(path))
+    settings = parse_settings(document.get("audit", {}), str(path))
+    return replace(settings, kc_department=parse_kc(document.get("kc", {}), str(path)))
 
 
 def parse_settings(table: Any, path: str = SETTINGS_FILE) -> AuditSettings:
@@ -139,7 +163,7 @@ def parse_settings(table: Any, path: str = SETTINGS_FILE) -> AuditSettings:
 
     if not isinstance(table, dict):
         raise bad("", "audit.settings.not_table")
-    known = {f.name for f in fields(AuditSettings)}
+    known = {f.name for f in fields(AuditSettings)} - {"kc_department"}  # its own table
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in known:
@@ -165,9 +189,11 @@ def _checked(key: str, value: Any, bad: Callable[..., InputError]) -> Any:
         if not FIRST_YEAR <= value.year <= LAST_YEAR:
             raise bad(key, "input.year_out_of_range", value=value, first=FIRST_YEAR, last=LAST_YEAR)
         return value
-    # The only key left is the table of severity overrides.
     if not isinstance(value, dict):
         raise bad(key, "audit.settings.not_table")
+    if key == "inactive_days_per_platform":
+        return _per_platform(key, value, bad)
+    # The only key left is the table of severity overrides.
     for rule, severity in value.items():
         if rule not in RULE_IDS:
             raise bad(
@@ -176,3 +202,20 @@ def _checked(key: str, value: Any, bad: Callable[..., InputError]) -> Any:
         if severity not in SEVERITIES:
             raise bad(f"severity.{rule}", "audit.settings.not_severity")
     return dict(value)
+
+
+def _per_platform(
+    key: str, table: dict[str, Any], bad: Callable[..., InputError]
+) -> dict[str, int]:
+    """``[audit.inactive_days_per_platform]``: known platforms only, each a whole number of days
+    in ``inactive_days``'s range."""
+    low, high = _INT_KEYS["inactive_days"]
+    limits: dict[str, int] = {}
+    for platform, days in table.items():
+        if platform not in PLATFORMS:
+            raise bad(f"{key}.{visible(platform)}", "goals.settings.unknown_platform",
+                      allowed=", ".join(PLATFORMS))  # fmt: skip
+        if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+            raise bad(f"{key}.{platform}", "audit.settings.not_int", low=low, high=high)
+        limits[platform] = days
+    return limits

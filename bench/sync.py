@@ -6,9 +6,22 @@ over real TCP into a throw-away data directory, then runs again (nothing new) to
 re-sync. The last line printed is one JSON object:
 
     accounts, requests, concurrency (requests in flight at once), wall_s, bound_s (requests ÷
-    concurrency × latency), ratio (wall ÷ bound), resync_requests_per_account
+    concurrency × latency), ratio (wall ÷ bound), resync_requests_per_account, posts (per-post
+    figures stored), next_day_requests_per_account
 
 Client and server share the machine's cores, so other load on it shows up in ``wall_s``.
+
+The emulation serves comment texts (classified by the client as questions or not), hidden
+comments and direct-message conversations (Facebook, Instagram, X), so the first sync includes
+the conversation listings (one or more pages per Facebook and Instagram account) and, for X,
+``users/me`` and the token owner's ``dm_events``. The re-sync runs the same Stockholm day, when
+messages are not read again (as daily insights), so it stays at the same two requests.
+
+Per-post figures (issue 12) are read too: the first sync reads every post of the last 13 months
+(on Instagram one insights request per medium, the others from their listings or in batches);
+the same-day re-sync reads none (each post at most once a day). A third sync, a day later, shows
+what re-reading the posts younger than 28 days costs (``next_day_requests_per_account``,
+informational).
 
 Targets: ratio ≤ 1.3 and resync_requests_per_account ≤ 2.
 """
@@ -101,7 +114,7 @@ def _wait_until_listening(port: int, server: subprocess.Popen[bytes]) -> None:
 def run(concurrency: int | None = None) -> dict[str, Any]:
     from governance.platforms import PlatformSource
     from governance.register import Register
-    from governance.store import Store
+    from governance.store import Store, repos
     from governance.sync_service import SyncService
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -133,13 +146,17 @@ def run(concurrency: int | None = None) -> dict[str, Any]:
             wall = time.perf_counter() - started
             later = now + timedelta(minutes=1)
             again = SyncService(store, source=source, clock=lambda: later).sync(accounts)
+            tomorrow = now + timedelta(days=1)
+            next_day = SyncService(store, source=source, clock=lambda: tomorrow).sync(accounts)
+            with store.read() as txn:
+                posts = sum(len(p) for _, p in repos(txn).posts.all())
     finally:
         server.terminate()
         server.wait(timeout=10)
     bound = first.requests / settings.concurrency_total * LATENCY_S
     return {
         "accounts": len(accounts),
-        "failed": len(first.failed) + len(again.failed),
+        "failed": len(first.failed) + len(again.failed) + len(next_day.failed),
         "requests": first.requests,
         "concurrency": settings.concurrency_total,
         "concurrency_per_platform": settings.concurrency_per_platform,
@@ -151,6 +168,8 @@ def run(concurrency: int | None = None) -> dict[str, Any]:
         "ratio": round(wall / bound, 3),
         "resync_requests_per_account": round(again.requests / len(accounts), 3),
         "resync_max_requests": max(o.requests for o in again.outcomes),
+        "posts": posts,
+        "next_day_requests_per_account": round(next_day.requests / len(accounts), 3),
     }
 
 

@@ -4,6 +4,7 @@
 - ``lead`` (a department's communications lead) may change the accounts and editor lists of their
   own departments, confirm those lists and acknowledge findings on them; nothing else.
 - ``viewer`` may read and export, and change nothing.
+- A lead also records and registers moderation actions (removed comments) for their departments.
 
 While no user is defined, Kontokoll runs in single-user mode and whoever runs it is admin. Once
 any user is defined, a login that is not listed is refused everything. The login is always the OS
@@ -35,6 +36,7 @@ AUDIT_SETTINGS = "audit.settings"
 RECORD_REVISION = "revision.record"
 MANAGE_USERS = "users.manage"
 EDIT_DEPARTMENTS = "departments.edit"
+EDIT_DEPARTMENT_GOALS = "departments.goals"  # a department's own goals: admin, and its lead
 FORGET_PERSON = "editors.forget"
 SYNC_STATS = "stats.sync"
 IMPORT_STATS = "stats.import"
@@ -47,6 +49,9 @@ APPROVE_REQUEST = "account.approve"  # admin only
 REJECT_REQUEST = "account.reject"  # admin only
 RETIRE_ACCOUNT = "account.retire"
 ACKNOWLEDGE_REVISION = "revision.acknowledge"  # an editor acknowledged the guideline's revision
+# The moderation register (governance.moderation): a lead for their departments, admin for all.
+RECORD_MODERATION = "moderation.record"
+REGISTER_MODERATION = "moderation.register"  # mail it to the registry, record its diarienummer
 
 #: What a lead may do, and only for accounts of their own departments.
 #: A lead does not create accounts: they request them (``accounts request``), AKN approves.
@@ -59,6 +64,9 @@ LEAD_ACTIONS = frozenset(
         REQUEST_ACCOUNT,
         RETIRE_ACCOUNT,
         ACKNOWLEDGE_REVISION,
+        RECORD_MODERATION,
+        REGISTER_MODERATION,
+        EDIT_DEPARTMENT_GOALS,
     }
 )
 

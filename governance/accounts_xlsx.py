@@ -26,7 +26,7 @@ from typing import Any
 
 from governance.csvio import CsvTable, _header_problems
 from governance.errors import ImportRefused, InputError, RowProblem
-from governance.fields import GOALS, PLATFORMS, STATUSES, VISIBILITIES
+from governance.fields import CATEGORIES, GOALS, PLATFORMS, STATUSES, VISIBILITIES
 from governance.i18n import t
 
 #: An xlsx file is a zip archive.
@@ -73,6 +73,11 @@ def render_accounts_xlsx(header: Sequence[str], rows: Iterable[Sequence[str]]) -
             sheet.data_validation(1, column, last, column, {
                 "validate": "list", "source": allowed, "ignore_blank": True,
             })
+    if "categories" in header:  # 31 combinations are too many for a list: a hint instead
+        column = list(header).index("categories")
+        sheet.data_validation(1, column, last, column, {
+            "validate": "any", "input_title": "categories", "input_message": "|".join(CATEGORIES),
+        })
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(count, 1), len(header) - 1)
     book.close()

@@ -206,6 +206,18 @@ class Acknowledgements(Service):
             done = {a.email for a in load_acks(txn) if a.revision == revision.day}
             return revision.day, sorted(set(_editors(accounts)) - done)
 
+    def acknowledged(self, emails: Iterable[str]) -> tuple[date | None, frozenset[str]]:
+        """The current revision and which of ``emails`` (editors' addresses) acknowledged it.
+
+        For one account's editors, as the detail screen shows them: reads the revisions and the
+        acknowledgements only, never the accounts (``outstanding`` reads them all)."""
+        with self._read() as txn:
+            revision = current_revision(txn, self.today())
+            if revision is None:
+                return None, frozenset()
+            done = {a.email for a in load_acks(txn) if a.revision == revision.day}
+        return revision.day, frozenset(e for e in emails if e.lower() in done)
+
     def _people(
         self, txn: ReadTransaction, address: str | None, department: str | None
     ) -> list[tuple[str, str]]:

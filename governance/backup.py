@@ -53,6 +53,7 @@ from governance.storage.layout import (
     USERS_TABLE,
     is_document_file,
     is_log_file,
+    screenshot_digest,
 )
 from governance.store import Repositories, WriteTransaction, repos
 
@@ -110,6 +111,8 @@ class Backups(Service):
             for rel, raw in sorted(archive.files.items()):
                 if is_document_file(rel):  # keeping the kind each file records
                     stored.files.replace(rel, parse_store_file(Path(rel), raw))
+                elif screenshot_digest(rel) is not None:  # checked against its name on opening
+                    stored.files.put_blob(rel, raw)
             removed = sorted(current - set(archive.files) - {CHANGE_LOG, SETTINGS_FILE})
             for rel in removed:
                 stored.files.delete(rel)

@@ -3,8 +3,11 @@
 Handles, purposes and editors are plausible but fictional. The content is deterministic for a
 given build date, and includes accounts that break each rule the audit checks: no editors, a single
 editor, no purpose, a running and an ended project, a closed account without a reason, dormant and
-never-used accounts, slow replies, and platforms without API access (no stats). It lives in its own
-store under ``DATA_DIR/demo/`` and never touches the real register.
+never-used accounts, slow replies, and platforms without API access (no stats). Kontaktcenter is a
+department of its own (with a contact), which answers direct messages on the city-wide accounts and,
+by agreement, the comments of a few (``kc_handles_comments``), so some findings are its. The demo
+defines no users: the first user would end single-user mode and lock out every login but the
+builder's. It lives in its own store under ``DATA_DIR/demo/`` and never touches the real register.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ DEPARTMENTS = (
     "Fastighetsförvaltningen",
     "Överförmyndarförvaltningen",
 )
+#: Kontaktcenter: a department of the register that owns no account but answers on some
+#: (``[kc] department`` in settings.toml names it; this is its default).
+KONTAKTCENTER = "Kontaktcenter"
 
 _FIRST = (
     "Anna",
@@ -161,7 +167,8 @@ CATALOGUE: tuple[DemoAccount, ...] = (
     DemoAccount("facebook", "jobbhelsingborg", AMF, "Lediga jobb och vägar till arbete.", "Arbetssökande", ("informera", "aktivera"), 3),
     DemoAccount("linkedin", "jobb-helsingborg", AMF, "Matcha arbetsgivare med arbetssökande.", "Arbetsgivare", ("aktivera",), 2),
     DemoAccount("instagram", "sommarjobb.hbg", AMF, "Sommarjobb för unga.", "Unga 16–19 år", ("aktivera",), 2, project="Sommarjobb 2027", project_end_days=250),
-    DemoAccount("facebook", "svenskaforalla.hbg", AMF, "Information om språkkurser.", "Nyanlända", ("informera",), 1, activity="slow-replies"),
+    # By agreement with AMF, KC answers the course page's comments: its slow replies are KC's.
+    DemoAccount("facebook", "svenskaforalla.hbg", AMF, "Information om språkkurser.", "Nyanlända", ("informera",), 1, kc=True, activity="slow-replies"),
     DemoAccount("instagram", "ungkraft.hbg", AMF, "Stöd till unga utan arbete eller studier.", "Unga 16–29 år", ("aktivera",), 2),
     # Kulturförvaltningen
     DemoAccount("facebook", "hbgbibliotek", KULT, "Evenemang, tips och service från stadens bibliotek.", "Låntagare och besökare", ("informera", "aktivera", "engagera"), 3),
@@ -173,7 +180,7 @@ CATALOGUE: tuple[DemoAccount, ...] = (
     DemoAccount("tiktok", "bibblan.hbg", KULT, "Boktips för unga.", "Unga 12–18 år", ("engagera",), 2),
     DemoAccount("facebook", "sofiero.slott", KULT, "Evenemang och säsongsnyheter på Sofiero.", "Besökare", ("informera", "aktivera"), 2),
     DemoAccount("x", "hbgkultur", KULT, "Kulturnyheter.", "Media", ("informera",), 1, activity="never"),
-    DemoAccount("other", "hbgkultur.mastodon", KULT, "Testa Mastodon som kanal för kulturnyheter.", "Tidiga användare", ("informera",), 1),
+    DemoAccount("other", "hbgkultur.mastodon", KULT, "Testa Mastodon som kanal för kulturnyheter.", "", (), 1),  # no audience, no goals
     # Stadsbyggnadsförvaltningen
     DemoAccount("facebook", "stadsbyggnad.hbg", SBF, "Information om detaljplaner och samråd.", "Invånare och fastighetsägare", ("informera", "engagera"), 2),
     DemoAccount("instagram", "h22.helsingborg", SBF, "Berätta om stadens innovationsarbete.", "Invånare och samarbetspartner", ("engagera",), 2, project="H22 efterarbete", project_end_days=None),
@@ -204,6 +211,11 @@ CATALOGUE: tuple[DemoAccount, ...] = (
 
 #: Departments' communications contacts (fictional), who appoint the editors.
 CONTACT_COUNT = 2
+#: Miljöförvaltningen's own goals, and which of its accounts serve them; livsmedel.hbg links
+#: none (``purpose-unlinked``).
+DEMO_GOALS = (MF, ("Fler invånare gör hållbara val i vardagen", "Företagen följer miljöreglerna"))
+DEMO_GOAL_LINKS = {"facebook:miljo.hbg": ("g1", "g2"), "instagram:hallbarthbg": ("g1",),
+                   "instagram:naturskolan.hbg": ("g1",)}  # fmt: skip
 
 
 def demo_dir(data_dir: Path) -> Path:
@@ -333,9 +345,25 @@ def fill_demo_register(directory: Path, now: datetime) -> None:
         for name in DEPARTMENTS:
             contacts = [Person(n, e) for n, e in _people(rng, CONTACT_COUNT, used)]
             register.add_department(name, contacts)
+        register.add_department(KONTAKTCENTER, [Person(*_people(rng, 1, used)[0])])
+        _demo_goals(store, register, now)
         _demo_lifecycle(store, now, rows, token)
+        from governance.moderation.demo import seed_demo_moderation
+
+        seed_demo_moderation(store, now, {a.ref for a in register.accounts()})
     finally:
         store.close()
+
+
+def _demo_goals(store: Store, register: Register, now: datetime) -> None:
+    """Give one department goals of its own, and link most of its accounts to them."""
+    from governance.department_goals import DepartmentGoals
+
+    goals = DepartmentGoals(store, clock=lambda: now)
+    for text in DEMO_GOALS[1]:
+        goals.add(DEMO_GOALS[0], text)
+    for ref, links in DEMO_GOAL_LINKS.items():
+        register.update_account(ref, department_goals=links)
 
 
 #: The demo's closed-down account, and its checklist: told, archived, but admin rights still left.

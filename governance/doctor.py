@@ -38,6 +38,7 @@ from governance.i18n import t
 from governance.model import Account
 from governance.snapshots import (
     SNAPSHOT_DIR,
+    check_screenshot,
     in_scope,
     keep_snapshots,
     list_snapshots,
@@ -58,12 +59,15 @@ from governance.storage.layout import (
     LOCK,
     MANIFEST,
     MONTHS_TABLE,
+    POSTS_TABLE,
     SETTINGS_FILE,
     STORE_FOLDERS,
     USERS_TABLE,
     account_file,
     is_account_shard,
+    is_posts_shard,
     is_stats_shard,
+    screenshot_digest,
 )
 from governance.storage.lock import DEFAULT_TIMEOUT_S
 from governance.text_safety import visible
@@ -237,6 +241,8 @@ class _Checker:
                     self.add(rel, "doctor.problem.unexpected")
                 elif rel == CHANGE_LOG:
                     self.check_log()
+                elif screenshot_digest(rel) is not None:  # binary: checked, never parsed
+                    self.check_screenshot(rel)
                 else:
                     data = self.parse(rel, REPAIR_INDEX if rel == INDEX else None)
                     if data is not None:
@@ -272,6 +278,15 @@ class _Checker:
             self.add(rel, "doctor.problem.shape", REPAIR_INDEX if rel == INDEX else None,
                      detail=problem)
             self.parsed.pop(rel, None)
+
+    def check_screenshot(self, rel: str) -> None:
+        """A screenshot must hold the content its name (a SHA-256) promises."""
+        try:
+            check_screenshot(self.root / rel, rel, read_store_file(self.root / rel) or b"")
+        except StoreCorrupt as error:
+            self.add(rel, "doctor.problem.corrupt", None, detail=error.params.get("detail"))
+        except StoreError:
+            pass  # a link or special file: reported by the tree check
 
     def check_log(self) -> None:
         raw = read_store_file(self.root / CHANGE_LOG) or b""
@@ -375,6 +390,24 @@ def _shape_problem(rel: str, data: dict[str, Any]) -> str | None:
         for doc in data.get(MONTHS_TABLE, {}).values():
             if not (isinstance(doc.get("account_id"), str) and isinstance(doc.get("months"), dict)):
                 return t("doctor.detail.stats")
+    if is_posts_shard(rel):
+        return _posts_problem(data)
+    return None
+
+
+def _posts_problem(data: dict[str, Any]) -> str | None:
+    """A posts shard whose documents are not one account's posts, each a post row."""
+    from governance.posts import PostFigures
+
+    for doc in data.get(POSTS_TABLE, {}).values():
+        try:
+            for post_id, row in doc["posts"].items():
+                PostFigures.from_row(post_id, row)
+            fits = isinstance(doc["account_id"], str)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            fits = False
+        if not fits:
+            return t("posts.doctor.detail")
     return None
 
 

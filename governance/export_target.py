@@ -80,12 +80,23 @@ def _write_stdout(data: bytes) -> None:
         buffer.flush()
 
 
-def _refuse_lexically_inside(target: Path, data_dir: Path) -> None:
+def refuse_inside_data_dir(target: Path, data_dir: Path) -> None:
+    """Refuse a file Kontokoll will write later (a server's log, its socket) inside the store.
+
+    The path is resolved now, links included; the file itself is opened later without
+    following a link, so a link planted afterwards cannot lead it into the store either.
+    """
+    _refuse_lexically_inside(target, data_dir, "server.own_file_inside_data_dir")
+
+
+def _refuse_lexically_inside(
+    target: Path, data_dir: Path, key: str = "server.export.inside_data_dir"
+) -> None:
     """Refuse a target whose resolved path lies in (or is) the resolved data directory."""
     store = os.path.realpath(data_dir)
     resolved = os.path.realpath(target)
     if os.path.commonpath([store, resolved]) == store:
-        raise InputError("server.export.inside_data_dir", path=str(target), data_dir=str(data_dir))
+        raise InputError(key, path=str(target), data_dir=str(data_dir))
 
 
 def _identity(st: os.stat_result) -> tuple[int, int]:

@@ -33,6 +33,18 @@ API_PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "linkedin", "x", "you
 PLATFORMS: tuple[str, ...] = (*API_PLATFORMS, "tiktok", "other")
 PLATFORM_ALIASES = {"twitter": "x", "x (twitter)": "x", "twitter (x)": "x"}
 GOALS: tuple[str, ...] = ("informera", "aktivera", "engagera")
+#: The guideline's five content categories (*Innehållskategorier*), as machine values; their
+#: Swedish names (the guideline's words) and English labels are ``goals.category.<value>`` in the
+#: locale catalogues, and the parser also reads the Swedish names.
+CATEGORIES: tuple[str, ...] = (
+    "samhallsinformation",  # Samhällsinformation och krisinformation
+    "tips",  # Tips och inspiration från våra verksamheter
+    "berattelser",  # Vardagsnära berättelser om människor i staden
+    "utveckling",  # Helsingborgs utveckling
+    "varumarke",  # Varumärkesbyggande innehåll om platsen Helsingborg
+)
+#: A department's goal id: ``g`` and a number the department hands out once (never reused).
+_GOAL_ID = re.compile(r"g[1-9][0-9]{0,5}", re.ASCII)
 VISIBILITIES: tuple[str, ...] = ("open", "closed")
 VISIBILITY_ALIASES = {
     "öppet": "open",
@@ -251,6 +263,49 @@ def parse_goals(text: str) -> tuple[str, ...]:
     return tuple(goal for goal in GOALS if goal in wanted)
 
 
+def parse_categories(text: str) -> tuple[str, ...]:
+    """Content categories separated by ``|``: machine values or the guideline's Swedish names
+    (any letter case), kept in CATEGORIES order."""
+    from governance.i18n import catalogue  # the Swedish names live in the catalogue
+
+    names = catalogue("sv")
+    by_name = {names[f"goals.category.{c}"].casefold(): c for c in CATEGORIES}
+    wanted: set[str] = set()
+    unknown: list[str] = []
+    for part in text.split("|"):
+        value = part.strip().casefold()
+        if value:
+            found = value if value in CATEGORIES else by_name.get(value)
+            if found:
+                wanted.add(found)
+            else:
+                unknown.append(part.strip())
+    if unknown:
+        raise FieldError(
+            "categories", "field.bad_choice", value=", ".join(unknown),
+            allowed=", ".join(CATEGORIES),
+        )  # fmt: skip
+    return tuple(c for c in CATEGORIES if c in wanted)
+
+
+def goal_number(goal_id: str) -> int:
+    """The number of a well-formed goal id (``g12`` -> 12)."""
+    return int(goal_id[1:])
+
+
+def parse_goal_ids(text: str) -> tuple[str, ...]:
+    """Department goal ids separated by ``|`` or ``,`` (``g1|g3``), in number order, once each.
+
+    Only their form is checked here; whether the account's department has them is the
+    register's check (:mod:`governance.goal_links`).
+    """
+    wanted = {part.strip().lower() for part in re.split(r"[|,]", text) if part.strip()}
+    bad = sorted(value for value in wanted if not _GOAL_ID.fullmatch(value))
+    if bad:
+        raise FieldError("department_goals", "goals.field.bad_id", value=", ".join(bad))
+    return tuple(sorted(wanted, key=goal_number))
+
+
 def parse_url(text: str) -> str:
     """An http(s) URL, or empty."""
     value = check_text(text.strip(), "url", limit=MAX_URL)
@@ -305,6 +360,8 @@ ACCOUNT_FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
     "goals": parse_goals,
     "audience": parse_text("audience", limit=MAX_TEXT, multiline=True),
     "kc_handles_comments": _bool_parser("kc_handles_comments"),
+    "categories": parse_categories,
+    "department_goals": parse_goal_ids,
 }
 
 

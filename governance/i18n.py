@@ -118,7 +118,8 @@ def _plural_key(key: str, count: object) -> str:
 
 def action_label(action: str) -> str:
     """The change log's name for an action, wherever its area keeps it."""
-    for key in (f"action.{action}", f"audit.action.{action}", f"sync.action.{action}"):
+    areas = ("", "audit.", "sync.", "goals.", "moderation.")
+    for key in (f"{area}action.{action}" for area in areas):
         text = t(key)
         if text != key:
             return text

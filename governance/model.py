@@ -61,27 +61,59 @@ class Editor:
 
 
 @dataclass(frozen=True, slots=True)
+class DepartmentGoal:
+    """One of a department's own goals (*Effektivt*: "de mål som satts upp för verksamheten"),
+    with the short id accounts link it by (``g1``, ``g2`` ...)."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Department:
-    """A förvaltning, and the communications contacts who appoint its editors."""
+    """A förvaltning, the communications contacts who appoint its editors, and its goals.
+
+    ``last_goal`` is the number of the last goal id handed out: ids are never reused, so an old
+    accounts file naming a removed goal is refused rather than linked to a newer one.
+    """
 
     name: str
     contacts: tuple[Person, ...] = ()
+    goals: tuple[DepartmentGoal, ...] = ()
+    last_goal: int = 0
 
     @property
     def key(self) -> str:
         """Departments are matched by name regardless of letter case."""
         return department_key(self.name)
 
+    @property
+    def goal_ids(self) -> tuple[str, ...]:
+        """The ids of the department's goals, in the order they were added."""
+        return tuple(goal.id for goal in self.goals)
+
     def to_doc(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "name": self.name,
             "key": self.key,
             "contacts": [[p.name, p.email] for p in self.contacts],
         }
+        if self.goals or self.last_goal:  # a department without goals is stored as before
+            doc["goals"] = [[g.id, g.text] for g in self.goals]
+            doc["last_goal"] = self.last_goal
+        return doc
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Department:
-        return cls(doc["name"], tuple(Person(n, e) for n, e in doc.get("contacts", [])))
+        """The stored department; TypeError or ValueError for goals we did not write."""
+        goals = tuple(DepartmentGoal(str(i), str(text)) for i, text in doc.get("goals", []))
+        last = doc.get("last_goal", 0)
+        if isinstance(last, bool) or not isinstance(last, int) or last < 0:
+            raise TypeError("last_goal must be a whole number")
+        if any(not g.id.startswith("g") or not g.id[1:].isdigit() for g in goals):
+            raise ValueError("a department goal id is not g<number>")
+        contacts = tuple(Person(n, e) for n, e in doc.get("contacts", []))
+        return cls(doc["name"], contacts, goals, last)
 
 
 def department_key(name: str) -> str:
@@ -100,6 +132,10 @@ class Account:
     purpose: str = ""
     goals: tuple[str, ...] = ()
     audience: str = ""
+    #: The guideline's content categories the account publishes (governance.fields.CATEGORIES).
+    categories: tuple[str, ...] = ()
+    #: The ids of its department's goals that its purpose serves (Department.goals).
+    department_goals: tuple[str, ...] = ()
     visibility: str = "open"
     closed_reason: str = ""
     project: str = ""
@@ -153,7 +189,7 @@ class Account:
             value = getattr(self, f.name)
             if f.name == "editors":
                 value = [e.to_doc() for e in value]
-            elif f.name in ("goals", "request_warnings"):
+            elif f.name in _LIST_FIELDS:
                 value = list(value)
             elif f.name == "retirement":
                 value = value.to_doc() if value is not None else None
@@ -166,11 +202,18 @@ class Account:
     def from_doc(cls, doc: dict[str, Any]) -> Account:
         # The register loads 10,000 of these at start-up, so this stays a straight line.
         values = {name: doc[name] for name in _ACCOUNT_FIELD_NAMES if name in doc}
+        for name in _TEXT_FIELDS:  # (a damaged file's list here would break sorts and look-ups)
+            if name in values and not isinstance(values[name], str):
+                raise TypeError(f"{name} must be text")
         values["editors"] = tuple(
             Editor(e["name"], e["email"], date.fromisoformat(e["appointed"]))
             for e in doc.get("editors", ())
         )
         values["goals"] = tuple(doc.get("goals", ()))
+        if "categories" in values:
+            values["categories"] = tuple(str(c) for c in values["categories"])
+        if "department_goals" in values:
+            values["department_goals"] = tuple(str(g) for g in values["department_goals"])
         if values.get("project_end"):
             values["project_end"] = date.fromisoformat(values["project_end"])
         for stamp in ("created", "updated", "editors_confirmed_at", "identity_seen_at"):
@@ -181,6 +224,10 @@ class Account:
 
 
 _ACCOUNT_FIELD_NAMES = tuple(f.name for f in fields(Account))
+#: The text fields a person edits (checked on reading: the choices are used as keys).
+_TEXT_FIELDS = ("status", "visibility", "purpose", "audience", "closed_reason", "project", "url")
+#: The tuple fields stored as JSON lists.
+_LIST_FIELDS = frozenset({"goals", "request_warnings", "categories", "department_goals"})
 
 
 def _decode_lifecycle(values: dict[str, Any]) -> None:
@@ -285,10 +332,14 @@ EXCHANGED_FIELDS: tuple[str, ...] = (
     "goals",
     "audience",
     "kc_handles_comments",
+    "categories",
+    "department_goals",
 )
 #: Exchanged fields that came after the first release: a file may leave them out, and then the
 #: stored values stay. New fields go here too, so that files people already have keep importing.
-OPTIONAL_EXCHANGED_FIELDS = frozenset({"shared", "goals", "audience", "kc_handles_comments"})
+OPTIONAL_EXCHANGED_FIELDS = frozenset(
+    {"shared", "goals", "audience", "kc_handles_comments", "categories", "department_goals"}
+)
 #: Fields a person edits one by one (in the CSV, the CLI and the app's form), in CSV order.
 EDITABLE_FIELDS: tuple[str, ...] = tuple(name for name in EXCHANGED_FIELDS if name != "editors")
 

@@ -31,7 +31,16 @@ COUNT_FIELDS: tuple[str, ...] = (
     "saves",
     "replies_due",
     "replies_on_time",
+    # Appended (issue 10), so that rows and CSV files written before them still read: the
+    # reply duty on what needs a reply (questions, direct messages) and hidden comments seen.
+    "questions_due",
+    "questions_on_time",
+    "hidden",
+    "dms_due",
+    "dms_on_time",
 )
+#: The fields of the record that are text, after the counts (stored and exported last).
+TEXT_FIELDS: tuple[str, ...] = ("words_version",)
 
 def parse_month(text: str) -> str:
     """Return ``YYYY-MM`` if ``text`` is one in the accepted years, else raise ValueError.
@@ -91,24 +100,42 @@ class MonthlyStats:
     saves: int | None = None
     replies_due: int | None = None
     replies_on_time: int | None = None
+    #: Top-level comments from others that the classifier found to be questions (not hidden,
+    #: not deleted), counted as ``replies_due`` is; and those answered on time.
+    questions_due: int | None = None
+    questions_on_time: int | None = None
+    #: Comments the page has hidden, by the month they arrived (Facebook, Instagram).
+    hidden: int | None = None
+    #: Direct messages from others that fell due, and those answered on time.
+    dms_due: int | None = None
+    dms_on_time: int | None = None
+    #: The version of the classifier's word lists that counted ``questions_*`` (None: never).
+    words_version: str | None = None
 
     def to_row(self) -> list[Any]:
         """The compact JSON form kept in the store: the values in ``STORED_FIELDS`` order."""
         return [
             self.last_post_at.isoformat() if self.last_post_at else None,
             *(getattr(self, name) for name in COUNT_FIELDS),
+            self.words_version,
         ]
 
     @classmethod
     def from_row(cls, account_id: str, month: str, row: list[Any]) -> MonthlyStats:
-        """Rebuild a record from its compact stored form."""
+        """Rebuild a record from its compact stored form.
+
+        A row written before later fields were appended is shorter: those fields read as None
+        (unknown). A longer row (from a newer Kontokoll) keeps the fields this one knows.
+        """
         last_post = datetime.fromisoformat(row[0]) if row[0] else None
-        counts = dict(zip(COUNT_FIELDS, row[1:], strict=True))
-        return cls(account_id, month, last_post_at=last_post, **counts)
+        values = list(row[1:len(STORED_FIELDS)])
+        values += [None] * (len(STORED_FIELDS) - 1 - len(values))
+        known = dict(zip((*COUNT_FIELDS, *TEXT_FIELDS), values, strict=True))
+        return cls(account_id, month, last_post_at=last_post, **known)
 
 
 #: The order of values in a stored month row (the account and month are its keys).
-STORED_FIELDS: tuple[str, ...] = ("last_post_at", *COUNT_FIELDS)
+STORED_FIELDS: tuple[str, ...] = ("last_post_at", *COUNT_FIELDS, *TEXT_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)

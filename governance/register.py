@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from governance import access
+from governance.account_checks import changed_fields as changed_fields  # offered from here too
+from governance.account_checks import check_account_fields as check_account_fields
+from governance.account_checks import check_status_change
 from governance.account_refs import resolve as resolve  # also offered from here
 from governance.csvio import RepeatedRows
 from governance.errors import FieldError, ImportRefused, RowProblem
-from governance.fields import (
-    ACCOUNT_FIELD_PARSERS,
-    REQUEST_STATUSES,
-    format_value,
-    parse_person,
-)
+from governance.fields import ACCOUNT_FIELD_PARSERS, format_value, parse_person
+from governance.goal_links import departments_by_key, linked
 from governance.model import (
     EDITABLE_FIELDS,
     Account,
@@ -62,31 +61,6 @@ class ImportPlan:
     def changed(self) -> bool:
         """Whether applying the plan changes the register."""
         return bool(self.created or self.updated)
-
-
-def changed_fields(before: Account, after: Account) -> list[str]:
-    """The editable fields (and ``editors``) whose values differ."""
-    names = [n for n in EDITABLE_FIELDS if getattr(before, n) != getattr(after, n)]
-    if before.editors != after.editors:
-        names.append("editors")
-    return names
-
-
-def check_account_fields(account: Account) -> None:
-    """Rules across fields that no single field parser can check."""
-    if account.project_end is not None and not account.project:
-        raise FieldError("project_end", "field.end_without_project")
-    if not account.department.strip():
-        raise FieldError("department", "field.required")
-
-
-def check_status_change(before: Account | None, after: Account) -> None:
-    """Only ``accounts request|approve|reject`` set or leave ``requested``/``rejected``."""
-    old = before.status if before is not None else None
-    if after.status != old and (after.status in REQUEST_STATUSES or old in REQUEST_STATUSES):
-        raise FieldError(
-            "status", "lifecycle.error.status_by_request", old=old or "–", new=after.status
-        )
 
 
 class Register(Service):
@@ -170,6 +144,8 @@ class Register(Service):
                 editors=tuple(Editor(n, e, self.today()) for n, e in editors),
             )
             check_account_fields(account)
+            check_status_change(None, account)  # requests are filed with accounts request
+            account = linked(None, account, departments_by_key(txn))
             self._ensure_unique(txn, account)
             repos(txn).accounts.put(account, None)
             self._log(txn, "account-created", account, new=account.ref)
@@ -190,6 +166,7 @@ class Register(Service):
             if after == before:
                 return before
             after = retire_stamped(before, after.with_changes(updated=self._clock()), self._clock())
+            after = linked(before, after, departments_by_key(txn))
             check_account_fields(after)
             check_status_change(before, after)
             self._ensure_unique(txn, after)
@@ -265,7 +242,7 @@ class Register(Service):
             known = {p.email for p in existing.contacts}
             new = tuple(p for p in contacts if p.email not in known)
             if new:
-                updated = Department(canonical, existing.contacts + new)
+                updated = replace(existing, name=canonical, contacts=existing.contacts + new)
                 repos(txn).departments.put(updated)
                 for person in new:
                     repos(txn).log.append(
@@ -305,7 +282,8 @@ class Register(Service):
         plan = ImportPlan()
         problems: list[RowProblem] = []
         index = repos(txn).accounts.index()
-        departments = {d.key: d.name for d in repos(txn).departments.all()}
+        goals_of = departments_by_key(txn)
+        departments = {key: d.name for key, d in goals_of.items()}
         taken_ids = set(index.values())
         repeated = RepeatedRows[str]("handle", "field.duplicate_in_file")
         now, today = self._clock(), self.today()
@@ -327,6 +305,7 @@ class Register(Service):
             try:
                 check_account_fields(after)
                 check_status_change(before, after)
+                after = linked(before, after, goals_of)
             except FieldError as error:
                 problems.append(RowProblem(row.line, error.field, error.reason))
                 continue

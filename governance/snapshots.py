@@ -56,6 +56,7 @@ from governance.storage.layout import (
     SETTINGS_FILE,
     STORE_FOLDERS,
     STORE_PATHS,
+    screenshot_digest,
 )
 
 MANIFEST = "kontokoll-backup.json"
@@ -279,8 +280,18 @@ def check_file(path: Path, rel: str, raw: bytes) -> None:
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             detail = str(error)
             raise InputError("backup.reason.bad_settings", path=str(path), detail=detail) from None
+    elif screenshot_digest(rel) is not None:
+        check_screenshot(path, rel, raw)
     else:
         parse_store_file(path, raw)
+
+
+def check_screenshot(path: Path, rel: str, raw: bytes) -> None:
+    """A stored screenshot must be what its name says: that SHA-256, a PNG, JPEG or PDF."""
+    from governance.moderation.screenshots import kind_of
+
+    if hashlib.sha256(raw).hexdigest() != screenshot_digest(rel) or kind_of(raw) is None:
+        raise StoreCorrupt(path=str(path), detail=t("moderation.store.screenshot_mismatch"))
 
 
 def check_log(path: Path, raw: bytes) -> None:

@@ -1,8 +1,11 @@
 """The monthly stats CSV: one row per account and month, imported all or nothing, and exported.
 
     platform,handle,month,posts,last_post_at,followers,new_followers,reach,video_views,
-    link_clicks,reactions,comments,shares,saves,replies_due,replies_on_time
+    link_clicks,reactions,comments,shares,saves,replies_due,replies_on_time[,questions_due,
+    questions_on_time,hidden,dms_due,dms_on_time,words_version]
 
+The columns in brackets came later (issue 10) and are optional on import, so that older files
+still import (their months read those figures as unknown); export always writes them.
 An empty cell is *unknown*, never 0. ``last_post_at`` is the ISO time of the month's latest post
 (empty if none or unknown; a time without an offset is Stockholm time) and must fall in the row's
 month. An account is named by platform and handle and must be in the register. Any bad row
@@ -12,7 +15,7 @@ refuses the whole file, with every problem reported as ``file:line: field: reaso
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from governance.i18n import t
 from governance.monthly import (
     COUNT_FIELDS,
     STOCKHOLM,
+    TEXT_FIELDS,
     MonthlyStats,
     month_of,
 )
@@ -37,7 +41,18 @@ STATS_COLUMNS: tuple[str, ...] = (
     "posts",
     "last_post_at",
     *(name for name in COUNT_FIELDS if name != "posts"),
+    *TEXT_FIELDS,
 )
+#: Columns an import does without (added after files were first exchanged): empty if absent.
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    *COUNT_FIELDS[COUNT_FIELDS.index("questions_due"):],
+    *TEXT_FIELDS,
+)
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(c for c in STATS_COLUMNS if c not in OPTIONAL_COLUMNS)
+#: Pairs of (due, on time) that must not say more were on time than fell due.
+_DUE_PAIRS = (("replies_due", "replies_on_time"), ("questions_due", "questions_on_time"),
+              ("dms_due", "dms_on_time"))
+_VERSION_MAX = 40
 _LIMIT = 10**15  # far above any real count; guards against pasted garbage
 
 
@@ -86,14 +101,28 @@ def parse_stats_row(values: dict[str, str], account_id: str) -> MonthlyStats:
         if error.key == "input.year_out_of_range":  # a month, but not one we accept
             raise
         raise FieldError("month", "audit.stats.bad_month", value=values["month"].strip()) from None
-    counts = {name: parse_count(values[name], name) for name in COUNT_FIELDS}
+    counts = {name: parse_count(values.get(name, ""), name) for name in COUNT_FIELDS}
     last_post = parse_post_time(values["last_post_at"], month)
     if last_post is not None and counts["posts"] == 0:
         raise FieldError("posts", "audit.stats.posts_zero_with_time")
-    due, on_time = counts["replies_due"], counts["replies_on_time"]
-    if due is not None and on_time is not None and on_time > due:
-        raise FieldError("replies_on_time", "audit.stats.more_on_time_than_due", due=due)
-    return MonthlyStats(account_id, month, last_post_at=last_post, **counts)
+    for due_name, on_time_name in _DUE_PAIRS:
+        due, on_time = counts[due_name], counts[on_time_name]
+        if due is not None and on_time is not None and on_time > due:
+            raise FieldError(on_time_name, "audit.stats.more_on_time_than_due", due=due)
+    version = parse_words_version(values.get("words_version", ""))
+    return MonthlyStats(account_id, month, last_post_at=last_post, words_version=version, **counts)
+
+
+def parse_words_version(text: str) -> str | None:
+    """The classifier version of a month: short, plain ASCII (letters, digits, ``.-_+:``)."""
+    value = text.strip()
+    if not value:
+        return None
+    if len(value) > _VERSION_MAX or not all(c.isascii() and (c.isalnum() or c in ".-_+:")
+                                            for c in value):
+        raise FieldError("words_version", "replies.stats.bad_words_version",
+                         value=value[:_VERSION_MAX], limit=_VERSION_MAX)
+    return value
 
 
 class StatsFiles(Service):
@@ -137,7 +166,7 @@ class StatsFiles(Service):
 
 
 def _plan(txn: ReadTransaction, path: Path, data: bytes | None = None) -> StatsImportPlan:
-    table = read_csv(path, required=STATS_COLUMNS, data=data)
+    table = read_csv(path, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, data=data)
     problems = list(table.problems)
     index = repos(txn).accounts.index()
     plan = StatsImportPlan()
@@ -165,6 +194,13 @@ def _plan(txn: ReadTransaction, path: Path, data: bytes | None = None) -> StatsI
     if problems:
         raise ImportRefused(table.path, sorted(problems, key=lambda p: p.line))
     stats = repos(txn).stats
+    absent = [c for c in OPTIONAL_COLUMNS if c not in {h.strip() for h in table.header}]
+    if absent:
+        months: dict[str, dict[str, MonthlyStats]] = {}
+        for index_, record in enumerate(plan.records):
+            if record.account_id not in months:
+                months[record.account_id] = {m.month: m for m in stats.months(record.account_id)}
+            plan.records[index_] = _keeping(record, absent, months[record.account_id])
     for record in plan.records:
         stored = stats.rows(record.account_id).get(record.month)
         if stored is None:
@@ -176,9 +212,24 @@ def _plan(txn: ReadTransaction, path: Path, data: bytes | None = None) -> StatsI
     return plan
 
 
+def _keeping(
+    record: MonthlyStats, absent: list[str], stored: dict[str, MonthlyStats]
+) -> MonthlyStats:
+    """``record`` with the figures of the columns its file lacks taken from the stored month.
+
+    A file in the older layout says nothing about questions or direct messages: that is not
+    "unknown", so what the sync counted for that month stays.
+    """
+    before = stored.get(record.month)
+    if before is None:
+        return record
+    return replace(record, **{name: getattr(before, name) for name in absent})
+
+
 def _same(stored: list[object], row: list[object]) -> bool:
     """Whether two stored rows say the same (the post time compared as an instant)."""
-    if list(stored[1:]) != row[1:] or (stored[0] is None) != (row[0] is None):
+    padded = list(stored[1:]) + [None] * (len(row) - len(stored))  # an older, shorter row
+    if padded != row[1:] or (stored[0] is None) != (row[0] is None):
         return False
     return stored[0] is None or datetime.fromisoformat(str(stored[0])) == datetime.fromisoformat(
         str(row[0])
@@ -199,14 +250,17 @@ def _export_rows(txn: ReadTransaction) -> Iterator[tuple[str, ...]]:
                 if row[0]
                 else ""
             )
-            counts = dict(zip(COUNT_FIELDS, row[1:], strict=True))
+            # A row stored before fields were appended is shorter: those cells are unknown.
+            names = (*COUNT_FIELDS, *TEXT_FIELDS)
+            values = list(row[1:len(names) + 1]) + [None] * (len(names) + 1 - len(row))
+            counts = dict(zip(names, values, strict=True))
             yield (
                 platform,
                 handle,
                 month,
                 _cell(counts["posts"]),
                 last_post,
-                *(_cell(counts[name]) for name in COUNT_FIELDS if name != "posts"),
+                *(_cell(counts[name]) for name in STATS_COLUMNS[5:]),
             )
 
 

@@ -22,11 +22,17 @@ The interface (:class:`~governance.storage.repositories.Repositories`, ``repos(t
   :class:`governance.access.User` decodes them).
 - ``stats``: ``months(id)``, ``rows(id)``, ``all()``, ``all_rows()``, ``save(records)``,
   ``save_outcomes(outcomes)``, ``outcome(id)``, ``outcomes()``.
+- ``posts``: ``of(id)``, ``states(id)``, ``all()``, ``save(id, posts, now)`` (per-post figures
+  of 13 months, :mod:`governance.posts`; the sync writes them through
+  :class:`~governance.storage.post_files.PostsSink`).
 - ``runs``: ``summaries()``, ``exists(id)``, ``document(id)``, ``put(id, number, summary, doc)``;
   ``acks``, ``waivers``, ``revisions``, ``revision_acks``, ``sent`` (packets mailed): ``all()``,
   ``add(doc)`` (documents: :mod:`audits` and :mod:`governance.acknowledgements` decode them;
   ``where`` names them in messages).
 - ``log``: ``append(entry)``, ``read()``, ``documents()``, ``rewrite(docs)``.
+- ``moderation``: ``all()``, ``get(id)``, ``put(id, doc)`` (records, as documents:
+  :mod:`governance.moderation` decodes them), ``put_screenshot(sha, ext, raw)``,
+  ``screenshot(sha, ext)``, ``delete_screenshot(sha, ext)`` (binary files named by their SHA-256).
 - ``files``: whole documents for what treats every record alike (forget, restore): ``listing()``,
   ``raw(rel)``, ``documents(rel)``, ``replace(rel, data)``, ``delete(rel)``,
   ``remove_temp_files()``.
@@ -51,11 +57,14 @@ The data directory, as :mod:`governance.storage.layout` defines it:
       register/index.json         table handles: PLATFORM:HANDLE -> account id
       register/accounts/NN.json   table accounts: accounts with their editors, in 32 shards by id
       stats/NN.json               tables months, outcomes: sharded like the accounts
+      posts/NN.json               table posts: per-post figures of 13 months, sharded likewise
       audit/index.json            table runs: one summary per audit run (doc id = run number)
       audit/runs/<id>.json        table run: one run with its settings and findings
       audit/acks.json             table acks: acknowledged findings
       audit/waivers.json          table waivers: waived findings
       audit/sent.json             table sent: the packets mailed to departments (no addresses)
+      moderation/records.json     table records: the moderation register
+      moderation/screenshots/     screenshots of removed comments, SHA256.EXT (binary, not TinyDB)
       log/changes.jsonl           the append-only change log (one JSON object a line)
       snapshots/                  automatic register snapshots (governance.snapshots)
       .restore-previous-TIME/     the files a restore replaced (governance.backup)

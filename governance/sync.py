@@ -25,18 +25,34 @@ First sync: the current month and the 24 before it. Re-sync: from the month of t
 (whole months, so sums stay complete), reading daily figures only once a day; with nothing new a
 re-sync makes at most two requests per account. ``since`` forces a re-read from that month.
 
+Replies (issue 10): others' top-level comments are classified as questions or not as they are
+read (:mod:`governance.comment_classifier`; the text is never stored or logged), and each month
+records the version of the word lists that did it (``words_version``). When the word lists in
+force differ from those that classified an account last time (or it was synced before questions
+were counted), a normal sync re-reads the previous quarter and the current one, the months an
+audit may still judge; older months keep their counts and version until ``since`` re-reads them.
+Direct messages: :mod:`governance.platforms.dms` (read once a Stockholm day; a token without the
+messaging permission leaves them unknown, not the account failed).
+
+Per-post figures (issue 12, :mod:`governance.posts`): each client reads the figures of the
+posts of the last 13 months that are due (new ones; stored ones younger than 28 days at most once
+a Stockholm day) and the engine writes them with the account's records, through a
+:class:`PostSink` (``governance.storage.post_files.PostsSink``). A same-day re-sync reads none.
+
 Progress is reported through a plain callback, so the CLI and the TUI can both show it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal, Protocol
 
 from governance.monthly import MonthlyStats, SyncOutcome
 from governance.platforms import SyncTarget
 from governance.platforms.http import Sleep
+from governance.posts import PostFigures, PostState
 
 
 class StatsSink(Protocol):
@@ -47,6 +63,13 @@ class StatsSink(Protocol):
     def save_outcomes(self, outcomes: Sequence[SyncOutcome]) -> None: ...
     def outcome(self, account_id: str) -> SyncOutcome | None: ...
     def outcomes(self) -> dict[str, SyncOutcome]: ...
+
+
+class PostSink(Protocol):
+    """Where per-post figures go (``governance.storage.post_files.PostsSink`` is one)."""
+
+    def states(self, account_id: str) -> Mapping[str, PostState]: ...
+    def save_posts(self, batch: Mapping[str, Sequence[PostFigures]], now: datetime) -> None: ...
 
 
 class SyncAccount(SyncTarget, Protocol):

@@ -16,6 +16,8 @@ from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
+from governance.comment_classifier import load_classifier
+from governance.fields import API_PLATFORMS
 from governance.monthly import STOCKHOLM, MonthlyStats, SyncOutcome, add_months, month_of
 from governance.platforms import (
     PLATFORMS,
@@ -26,20 +28,23 @@ from governance.platforms import (
     make_client,
     open_http,
 )
-from governance.platforms.common import FetchResult, months_between
+from governance.platforms.common import CommentClassifier, FetchResult, months_between
 from governance.platforms.errors import PlatformFailure, PlatformStopped, TokenMissing
 from governance.platforms.identity import CHECKED, handle_check_due
 from governance.platforms.tokens import TOKEN_ENV, Redactor
+from governance.posts import PostBook, PostFigures
 from governance.sync import (
     Cancelled,
     ClientTiming,
     PlatformSummary,
+    PostSink,
     Progress,
     StatsSink,
     SyncAccount,
     SyncEvent,
     SyncReport,
 )
+from governance.sync_writer import Writer
 
 log = logging.getLogger("kontokoll.sync")
 
@@ -48,12 +53,23 @@ FIRST_SYNC_MONTHS = 24
 #: Accounts whose results are written together.
 BATCH_SIZE = 50
 #: Rough requests of a first sync per account (25 months; Instagram reads insights in windows of
-#: at most 30 days). Only the order of work depends on it: the longest fetches start first, so
-#: that the sync does not end waiting on a few long ones. Later syncs use the last count.
+#: at most 30 days, and one media insights request per post of the last 13 months). Only the
+#: order of work depends on it: the longest fetches start first, so that the sync does not end
+#: waiting on a few long ones. Later syncs use the last count.
 FIRST_SYNC_REQUESTS: dict[str, int] = {
-    "instagram": 45, "facebook": 12, "youtube": 10, "x": 8, "linkedin": 7,
+    "instagram": 120, "facebook": 12, "youtube": 10, "x": 8, "linkedin": 7,
 }
 _RECORD_FIELDS = frozenset(f.name for f in fields(MonthlyStats)) - {"account_id", "month"}
+#: Platforms whose comments are classified as questions or not (their clients read the texts).
+CLASSIFYING = frozenset(API_PLATFORMS) - {"linkedin"}  # LinkedIn's comments are not read
+#: The cursor's note of the word lists that classified the account's months.
+WORDS = "words_version"
+
+
+def reread_from(current: str) -> str:
+    """The first month of the quarter before the one ``current`` is in."""
+    year, month = (int(part) for part in current.split("-"))
+    return add_months(f"{year:04d}-{(month - 1) // 3 * 3 + 1:02d}", -3)
 
 
 async def run_sync(
@@ -67,20 +83,26 @@ async def run_sync(
     cancelled: Cancelled | None = None,
     timing: ClientTiming | None = None,
     batch_size: int = BATCH_SIZE,
+    classifier: CommentClassifier | None = None,
+    posts: PostSink | None = None,
 ) -> SyncReport:
     """Sync ``accounts`` from ``source`` into ``sink`` as of ``now``; see :mod:`governance.sync`.
 
+    ``classifier`` tells questions from other comments (default: the built-in word lists);
+    ``posts`` keeps per-post figures (None: none are read).
     Whatever ends it (done, ``cancelled()``, an exception, a task cancel), the accounts that
     finished are written before it returns or raises.
     """
     settings = source.resolved_settings()
     run = _Run(sink, settings, now, since, progress, cancelled, timing or ClientTiming())
+    run.classifier = classifier or load_classifier(None)
+    run.post_sink = posts
     chosen = run.choose(accounts)
     tokens = source.resolved_tokens({a.platform for a in chosen})
     run.redact = Redactor(tokens.values())
     started = run.clock()
     run.emit(SyncEvent("started", 0, len(chosen)))
-    writer = _Writer(sink, batch_size)
+    writer = Writer(sink, batch_size, posts, now)
     try:
         async with open_http(source.transport, connections=settings.concurrency_total) as session:
             await run.all(chosen, session, tokens, writer)
@@ -88,40 +110,6 @@ async def run_sync(
         writer.flush()  # also on cancel (Ctrl-C): what finished is kept
     run.report.seconds = run.clock() - started
     return run.report
-
-
-class _Writer:
-    """Collects finished accounts and writes them in batches: records, then outcomes."""
-
-    def __init__(self, sink: StatsSink, size: int) -> None:
-        self._sink = sink
-        self._size = size
-        self._records: list[MonthlyStats] = []
-        self._outcomes: list[SyncOutcome] = []
-        self._lock = asyncio.Lock()
-
-    async def add(self, records: Sequence[MonthlyStats], outcome: SyncOutcome) -> None:
-        self._records.extend(records)
-        self._outcomes.append(outcome)
-        # While a batch is being written, later results wait for the next one (no tiny writes).
-        if len(self._outcomes) >= self._size and not self._lock.locked():
-            async with self._lock:
-                records_now, outcomes_now = self._take()
-                # Off the event loop, so that requests keep flowing while files are written.
-                await asyncio.to_thread(self._write, records_now, outcomes_now)
-
-    def flush(self) -> None:
-        self._write(*self._take())
-
-    def _take(self) -> tuple[list[MonthlyStats], list[SyncOutcome]]:
-        taken = (self._records, self._outcomes)
-        self._records, self._outcomes = [], []
-        return taken
-
-    def _write(self, records: list[MonthlyStats], outcomes: list[SyncOutcome]) -> None:
-        # Records before outcomes: an outcome (and its cursor) never points past stored figures.
-        self._sink.save_batch(records)
-        self._sink.save_outcomes(outcomes)
 
 
 class _Slots:
@@ -221,6 +209,9 @@ class _Run:
         self.throttles: dict[str, Throttle] = {}
         self.stopped: dict[str, PlatformStopped] = {}
         self.first_start: dict[str, float] = {}
+        self.classifier: CommentClassifier | None = None
+        self.post_sink: PostSink | None = None
+        self.posts_read: dict[str, list[PostFigures]] = {}
 
     def choose(self, accounts: Sequence[SyncAccount]) -> list[SyncAccount]:
         chosen = []
@@ -259,10 +250,24 @@ class _Run:
             first, same_day = min(synced_on[:7], self.current), synced_on == self.today
         else:
             first, same_day = add_months(self.current, -FIRST_SYNC_MONTHS), False
+        if self._words_changed(account.platform, before, cursor):
+            # Re-classify what an audit may still judge: the previous quarter and this one.
+            first, same_day = min(first, reread_from(self.current)), False
         previous = {r.month: r for r in self.sink.for_account(account.id)}
         check = handle_check_due(account.handle, account.platform_id, cursor, self.now_day)
+        posts = (PostBook(self.now, self.post_sink.states(account.id))
+                 if self.post_sink is not None else None)
         return FetchPlan(account, self.now, months_between(first, self.current), cursor,
-                         same_day, previous, check)
+                         same_day, previous, check, self.classifier, posts)
+
+    def _words_changed(
+        self, platform: str, before: SyncOutcome | None, cursor: Mapping[str, Any]
+    ) -> bool:
+        """Whether the account's comments were last classified by other word lists (or before
+        questions were counted at all), so that its recent months are to be read again."""
+        if self.since or before is None or not before.ok or self.classifier is None:
+            return False
+        return platform in CLASSIFYING and cursor.get(WORDS) != self.classifier.version
 
     def expected_requests(self, account: SyncAccount) -> int:
         """About how many requests the account will take: the last sync's count, or a guess."""
@@ -276,7 +281,7 @@ class _Run:
         accounts: Sequence[SyncAccount],
         session: object,
         tokens: Mapping[str, str],
-        writer: _Writer,
+        writer: Writer,
     ) -> None:
         """Fetch every account through :class:`_Slots`, the longest expected fetches first."""
         waiting = sorted(accounts, key=self.expected_requests, reverse=True)
@@ -312,7 +317,7 @@ class _Run:
         account: SyncAccount,
         outcome: SyncOutcome,
         records: list[MonthlyStats],
-        writer: _Writer,
+        writer: Writer,
     ) -> None:
         platform = account.platform
         summary = self.report.platforms[platform]
@@ -323,7 +328,7 @@ class _Run:
         else:
             summary.failed += 1
         self.report.outcomes.append(outcome)
-        await writer.add(records, outcome)
+        await writer.add(records, outcome, self.posts_read.pop(account.id, []))
         self.done += 1
         self.emit(SyncEvent("account", self.done, self.total, platform, account.id,
                             f"{platform}:{account.handle}", outcome.ok, outcome.reason))
@@ -373,11 +378,14 @@ class _Run:
             return replace(self._failed(account, f"identity-mismatch: {mismatch}", requests,
                                         before.cursor if before else None), identity=seen), []
         cursor = {**result.cursor, "synced_on": self.today}
+        if account.platform in CLASSIFYING and self.classifier is not None:
+            cursor[WORDS] = self.classifier.version
         if identity is not None and identity.handle_id is not None:
             cursor[CHECKED] = {"handle": account.handle, "on": self.today}
         elif CHECKED in plan.cursor:
             cursor[CHECKED] = plan.cursor[CHECKED]
         records = merge(account.id, plan.previous, result.patches)
+        self.posts_read[account.id] = list(plan.posts.read.values()) if plan.posts else []
         return SyncOutcome(account.id, account.platform, True, "ok", self.now, requests, cursor,
                            seen), records
 

@@ -22,10 +22,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from governance.access import SYNC_STATS
+from governance.comment_classifier import load_classifier
 from governance.identity_check import Identities
 from governance.model import utc_now
 from governance.platforms import PlatformSource
 from governance.service import Service
+from governance.storage.post_files import PostsSink
 from governance.store import Store
 from governance.sync import Cancelled, ClientTiming, Progress, SyncAccount, SyncReport
 from governance.sync_run import run_sync
@@ -64,10 +66,14 @@ class SyncService(Service):
         accounts. Runs its own event loop, so call it from a thread, never from async code.
         """
         self.require(SYNC_STATS)
+        # The word lists AKN may extend (DATA_DIR/comment-words.toml): a bad file is refused
+        # here, naming it, before any request.
+        classifier = load_classifier(self.store.data_dir)
         report = asyncio.run(
             run_sync(
                 self.store.stats, accounts, self.source, now=self._clock(), since=since,
                 progress=progress, cancelled=cancelled, timing=self._timing,
+                classifier=classifier, posts=PostsSink(self.store),
             )
         )
         # What the platforms said about each account's id and username, into the register.

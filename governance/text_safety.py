@@ -43,6 +43,9 @@ UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
 # The same without TAB (0x09) and LF (0x0a), for long free text.
 _UNSAFE_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f" + _UNSAFE_CLASS.removeprefix("\x00-\x1f") + "]")
 _SHORT_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+#: Something that reads as an e-mail address: a note or reason that reaches an export or a mail
+#: must not carry one (waivers in audits.review_service, moderation notes).
+EMAIL_LIKE = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
 
 
 def escape_char(char: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from governance.errors import KontokollError
@@ -29,6 +31,19 @@ from screens.services import Services
 from screens.view_models import AccountsSnapshot
 
 log = logging.getLogger(__name__)
+
+#: From this many accounts on, the first snapshot's objects are frozen (see ``_heap_settled``).
+SETTLE_HEAP_AT = 2_000
+
+
+def _in_audit(widget: Widget) -> bool:
+    """Whether ``widget`` is inside the audit tab."""
+    return any(node.id == "audit-view" for node in widget.ancestors_with_self)
+
+
+def _refocus(widget: Widget) -> None:
+    if widget.is_attached:
+        widget.focus()
 
 
 class KontokollApp(App[int]):
@@ -70,6 +85,18 @@ class KontokollApp(App[int]):
         self.demo = demo
         #: Where exports are saved in a terminal (None: the user's downloads folder).
         self.export_dir: Path | None = None
+        #: Whether the objects alive once the first snapshot was drawn are frozen (gc.freeze):
+        #: the snapshot of 10,000 accounts keeps a few hundred thousand objects (rows and their
+        #: cells), and each full pass of the cyclic collector walked them all, 0.1–0.6 s that
+        #: landed, unpredictably, in opening an account (building its widgets allocates enough
+        #: to set one off). Frozen, a pass walks only what was made since. Once per app: frozen
+        #: objects are still freed by reference counting, but a frozen cycle never is.
+        self._heap_settled = False
+        #: Starting on the audit tab, the register is read once the worklist is shown (the audit
+        #: screen asks for it): read at the same time, the two contend for the interpreter lock
+        #: and the worklist's first paint waits for both; read after, the snapshot finds the
+        #: latest report already judged by the worklist (screens.latest_report).
+        self.snapshot_after_audit = start == "audit"
         # The register's name, never the data directory (a server path, in the browser).
         self.title = t("tui.title_demo") if demo else t("tui.title")
         self.sub_title = t("tui.subtitle_demo") if demo else ""
@@ -78,7 +105,8 @@ class KontokollApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.start))
-        self.load_snapshot()
+        if not self.snapshot_after_audit:
+            self.load_snapshot()
 
     @work(
         thread=True,
@@ -92,10 +120,20 @@ class KontokollApp(App[int]):
         self.post_message(SnapshotLoaded(self.services.snapshot()))
 
     async def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        # The first snapshot focuses the tab's table; one that follows the worklist (see
+        # snapshot_after_audit) leaves the focus where the user has put it in the audit since.
+        first_after_audit = self.snapshot is None and self.snapshot_after_audit
+        kept = self.focused if first_after_audit else None
         self.snapshot = message.snapshot
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 await screen.show_snapshot(message.snapshot)
+        if kept is not None and _in_audit(kept):
+            # After the table's focus, which the main screen asks for as a later call.
+            self.call_after_refresh(_refocus, kept)
+        if not self._heap_settled and len(message.snapshot.summaries) >= SETTLE_HEAP_AT:
+            self._heap_settled = True
+            self.call_after_refresh(gc.freeze)  # see _heap_settled
 
     def on_account_changed(self, message: AccountChanged) -> None:
         for screen in self.screen_stack:

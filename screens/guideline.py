@@ -1,6 +1,8 @@
-"""The guideline screen: the revision status, the revisions so far, recording a new one, and the
-quarterly audit calendar. Only AKN (``revision.record``) may record a revision; others see the
-form disabled, and the service refuses them anyway.
+"""The guideline screen: the revision status, the revisions so far, recording a new one, the
+quarterly audit calendar, and each rule with the guideline's words it applies and what is AKN's
+application of them (:mod:`audits.attribution`), with the settings in force. Only AKN
+(``revision.record``) may record a revision; others see the form disabled, and the service
+refuses them anyway.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
+from audits.attribution import rule_lines
 from governance import access
-from governance.errors import FieldError
+from governance.errors import FieldError, KontokollError
 from governance.i18n import t, tn
 from governance.monthly import STOCKHOLM
 from screens.commands import may
@@ -125,6 +128,7 @@ class GuidelineView(VerticalScroll):
                 )
                 yield calendar
         yield Static(t("tui.guideline.text"), id="guideline-text", classes="legend")
+        yield Static("", id="guideline-rules", classes="legend")
 
     def commands(self, reveal: Callable[[], object]) -> Iterator[SystemCommand]:
         """The palette command to record a revision (AKN only); ``reveal`` first shows this tab."""
@@ -161,8 +165,19 @@ class GuidelineView(VerticalScroll):
         description="read guideline",
     )
     def load(self, notice: str = "") -> None:
-        """Read the revisions and the calendar."""
-        self.post_message(GuidelineLoaded(self.kontokoll.services.guideline(), notice))
+        """Read the revisions, the calendar and the rules' attribution under today's settings."""
+        services = self.kontokoll.services
+        self.post_message(GuidelineLoaded(services.guideline(), notice))
+        try:
+            settings = services.audits.settings()
+        except KontokollError as error:  # a bad settings.toml: say so where the figures would be
+            text = str(error)
+        else:
+            text = "\n\n".join([t("goals.attribution.heading"), *rule_lines(settings)])
+        self.app.call_from_thread(self._show_rules, text)
+
+    def _show_rules(self, text: str) -> None:
+        self.query_one("#guideline-rules", Static).update(plain(text, keep_newlines=True))
 
     @on(GuidelineLoaded)
     def _loaded(self, message: GuidelineLoaded) -> None:

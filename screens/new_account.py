@@ -6,25 +6,34 @@ asked here in its words: the purpose (*Effektivt*), the audience (*Målgrupp*), 
 (*Målsättning*) and at least two editors (AKN:s tillämpning). The service validates and refuses in
 those words; the form keeps what was typed and marks the field. A request for a time-limited
 project shows the *Långsiktigt* warning before it is sent.
+
+The content categories (*Innehållskategorier*) and the department's own goals the purpose serves
+(*Effektivt*) are asked too, optionally: the goals offered are the chosen department's. They are
+set on the filed request right after it (the same user's edit of it, validated as the form is).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
+from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from governance import access
-from governance.fields import GOALS, PLATFORMS
+from governance.fields import CATEGORIES, GOALS, PLATFORMS
 from governance.i18n import t
-from governance.model import Account
+from governance.model import Account, Department, department_key
 from screens.account.dialogs import SubmitDialog, row
 from screens.dialogs import ConfirmDialog
 from screens.plain import plain_markup
 from screens.services import Services
 from screens.view_models import AccountsSnapshot
+
+if TYPE_CHECKING:
+    from screens.app import KontokollApp
 
 #: How many editor boxes the form offers (a box may also hold several, separated by ``|``).
 EDITOR_BOXES = 3
@@ -80,6 +89,13 @@ class NewAccountScreen(SubmitDialog[Account]):
                 id="field-goals",
             )
             yield row(t("tui.field.goals"), goals)
+            categories = Vertical(
+                *(Checkbox(t(f"goals.category.{c}"), id=f"category-{c}", compact=True)
+                  for c in CATEGORIES),
+                id="field-categories",
+            )  # fmt: skip
+            yield row(t("goals.label.categories"), categories)
+            yield row(t("goals.label.department_goals"), Vertical(id="field-department_goals"))
             for n in range(1, EDITOR_BOXES + 1):
                 box_id = "field-editor" if n == 1 else f"field-editor-{n}"
                 box = Input(id=box_id, placeholder=t("tui.detail.editor_placeholder"), compact=True)
@@ -93,6 +109,30 @@ class NewAccountScreen(SubmitDialog[Account]):
 
     def on_mount(self) -> None:
         self.query_one("#field-handle", Input).focus()
+        self._offer_goals()
+
+    def _department(self) -> Department | None:
+        """The chosen department, as the last read of the register knows it."""
+        value = self.query_one("#field-department", Select).value
+        snapshot = cast("KontokollApp", self.app).snapshot
+        if not isinstance(value, str) or snapshot is None:
+            return None
+        key = department_key(value)
+        return next((d for d in snapshot.departments if d.key == key), None)
+
+    @on(Select.Changed, "#field-department")
+    def _offer_goals(self) -> None:
+        """One box per goal of the chosen department (a note when it has none)."""
+        box = self.query_one("#field-department_goals", Vertical)
+        box.remove_children()
+        department = self._department()
+        if department is None or not department.goals:
+            box.mount(Static(t("goals.label.no_goals"), classes="legend"))
+            return
+        box.mount_all(
+            Checkbox(f"{g.id}: {g.text}", id=f"dgoal-{g.id}", compact=True, name=g.id)
+            for g in department.goals
+        )
 
     def texts(self) -> dict[str, str]:
         """The form's texts as the service parses them (goals joined by ``|``)."""
@@ -105,6 +145,10 @@ class NewAccountScreen(SubmitDialog[Account]):
             found[name] = value if isinstance(value, str) else ""
         checked = (g for g in GOALS if self.query_one(f"#goal-{g}", Checkbox).value)
         found["goals"] = "|".join(checked)
+        chosen = (c for c in CATEGORIES if self.query_one(f"#category-{c}", Checkbox).value)
+        found["categories"] = "|".join(chosen)
+        links = self.query_one("#field-department_goals").query(Checkbox)
+        found["department_goals"] = "|".join(box.name or "" for box in links if box.value)
         return found
 
     def editors(self) -> list[str]:
@@ -118,7 +162,13 @@ class NewAccountScreen(SubmitDialog[Account]):
     def call(self) -> Callable[[], Account]:
         texts, editors, services = self.texts(), self.editors(), self._services
         ref = f"{texts['platform']}:{texts['handle'].strip()}"
-        return lambda: services.request_account(ref, texts, editors)
+        extra = {k: texts[k] for k in ("categories", "department_goals") if texts[k]}
+
+        def request() -> Account:
+            account = services.request_account(ref, texts, editors)
+            return services.update_fields(account.id, extra) if extra else account
+
+        return request
 
     def submit(self) -> None:
         """Send the request; a time-limited project's request shows the Långsiktigt warning

@@ -26,7 +26,10 @@ from governance.lifecycle import Lifecycle
 from governance.model import Account, ChangeEntry, Editor, Retirement, utc_now
 from governance.monthly import month_of
 from governance.register import Register
+from governance.storage.format import bulk_allocation
 from governance.store import Store
+from screens.latest_report import LatestReport
+from screens.register_rows import read_rows
 from screens.view_models import (
     AccountDetail,
     AccountFindings,
@@ -72,6 +75,7 @@ class Services:
     #: Renaming an account, accepting a new identity (governance.identity_check).
     identities: Identities = field(init=False)
     audits: AuditService = field(init=False)
+    _latest: LatestReport = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.store = Store(self.data_dir, lock_timeout_s=self.lock_timeout_s)
@@ -80,6 +84,7 @@ class Services:
         self.acks = Acknowledgements(self.store, user=self.user, clock=self.clock)
         self.identities = Identities(self.store, user=self.user, clock=self.clock)
         self.audits = AuditService(self.store, user=self.user, clock=self.clock)
+        self._latest = LatestReport(self.store, self.audits)
 
     def close(self) -> None:
         """Release the store's files."""
@@ -89,16 +94,15 @@ class Services:
 
     def snapshot(self) -> AccountsSnapshot:
         """All accounts as table rows, the departments, the overview figures and the rights."""
-        accounts = self.register.accounts()
-        stats = self.store.stats.all()
-        report = self.audits.latest_report()
-        rules = rules_by_account(report)
-        summaries = [
-            summarize(a, stats.get(a.id, ()), rules.get(a.id, ()) if a.status == "active" else None)
-            if report is not None
-            else summarize(a, stats.get(a.id, ()))
-            for a in accounts
-        ]
+        # Built in a thread while the app draws: with the cyclic collector paused, its passes
+        # over the growing heap no longer hold the interpreter lock against the drawing.
+        with bulk_allocation():
+            return self._snapshot()
+
+    def _snapshot(self) -> AccountsSnapshot:
+        report = self.latest_report()
+        with self.store.read() as txn:  # the rows straight from the documents (register_rows)
+            rows = read_rows(txn, rules_by_account(report) if report is not None else None)
         audit = AuditState(
             latest=report.info if report is not None else None,
             counts=dict(report.counts()) if report is not None else {},
@@ -106,13 +110,15 @@ class Services:
             revision=self.audits.revision_status(),
         )
         rights = self.rights()
+        summaries = rows.summaries
         overview = build_overview(
-            accounts, self.store.stats.outcomes(), audit, build_attention(report, accounts)
+            summaries, self.store.stats.outcomes(), audit, build_attention(report, summaries)
         )
+        requests = pending_requests(rows.requested, rights, self.today())
         return AccountsSnapshot(
             summaries=summaries,
             departments=self.register.departments(),
-            overview=replace(overview, requests=pending_requests(accounts, rights, self.today())),
+            overview=replace(overview, requests=requests),
             rights=rights,
         )
 
@@ -128,9 +134,13 @@ class Services:
         """One account, by ``PLATFORM:HANDLE`` or id."""
         return self.register.account(ref)
 
-    def summary(self, account: Account) -> AccountSummary:
+    def latest_report(self) -> AuditReport | None:
+        """The latest run with its findings' status (kept while no run or review changes)."""
+        return self._latest.get()
+
+    def summary(self, account: Account, report: AuditReport | None = None) -> AccountSummary:
         """The table row of one account (after it changed)."""
-        report = self.audits.latest_report()
+        report = report if report is not None else self.latest_report()
         months = self.store.stats.for_account(account.id)
         if report is None or account.status != "active":
             return summarize(account, months)
@@ -147,17 +157,22 @@ class Services:
         """The account's change history, newest first."""
         return list(reversed(self.register.change_log(ref)))
 
-    def account_detail(self, ref: str) -> AccountDetail:
-        """One account with its table row, chart, history and findings (the detail screen)."""
+    def account_detail(self, ref: str, *, history: bool = True) -> AccountDetail:
+        """One account with its table row, chart, history and findings (the detail screen).
+
+        ``history=False`` leaves the history unread (None): the change log is read whole, a good
+        part of a second in a long-used register, so the screen reads it after its first frame.
+        """
         account = self.account(ref)
         revision, acknowledged = self._acknowledged(account)
         retirement = account.retirement if account.status == "retired" else None
+        report = self.latest_report()
         return AccountDetail(
             account,
-            self.summary(account),
+            self.summary(account, report),
             self.chart(account.id),
-            self.change_log(account.id),
-            self.account_findings(account.id),
+            self.change_log(account.id) if history else None,
+            self.account_findings(account.id, report),
             revision=revision,
             acknowledged=acknowledged,
             open_items=retirement.open_items(self.today()) if retirement is not None else (),
@@ -167,10 +182,10 @@ class Services:
         """The current revision and which of an active account's editors acknowledged it."""
         if account.status != "active":
             return None, None
-        revision, outstanding = self.acks.outstanding(account.department)
+        revision, acknowledged = self.acks.acknowledged({e.email for e in account.editors})
         if revision is None:
             return None, None
-        return revision, frozenset(e.email for e in account.editors) - set(outstanding)
+        return revision, acknowledged
 
     # --- an account's life -------------------------------------------------------------------
 
@@ -259,8 +274,12 @@ class Services:
         runs = [info for info in self.audits.runs() if info.quarter == quarter]
         if not runs:
             return QuarterAudit(quarter, None, None, 0)
+        before = self._latest.inputs()
         worklist = self.audits.worklist(quarter)  # the run, the one before and the diff at once
         report = AuditReport(worklist.run, worklist.report_items)
+        # The latest quarter's worklist is the latest report too: kept, the snapshot that
+        # follows (the overview, the rules column) need not read and judge the run again.
+        self._latest.offer(before, report)
         return QuarterAudit(quarter, report, worklist.diff, len(runs), worklist)
 
     def run_audit(
@@ -360,9 +379,11 @@ class Services:
         )
         return len(waivers)
 
-    def account_findings(self, account_id: str) -> AccountFindings:
+    def account_findings(
+        self, account_id: str, report: AuditReport | None = None
+    ) -> AccountFindings:
         """The account's findings in the latest audit."""
-        report = self.audits.latest_report()
+        report = report if report is not None else self.latest_report()
         if report is None:
             return AccountFindings(None, [])
         items = [i for i in report.items if i.finding.account_id == account_id]

@@ -210,6 +210,8 @@ class ChartPoint:
     reach: int | None
     interactions: int | None
     followers: int | None
+    #: The month's record, for the reply duties shown under the chart (None: no record).
+    record: MonthlyStats | None = None
 
 
 @dataclass(frozen=True)
@@ -230,8 +232,9 @@ class AccountDetail:
     #: The account's row in the accounts table (sent back to the table after a change).
     summary: AccountSummary
     chart: list[ChartPoint]
-    #: The change history, newest first.
-    history: list[ChangeEntry]
+    #: The change history, newest first; None while it is not read yet (it is read after the
+    #: screen's first frame).
+    history: list[ChangeEntry] | None
     findings: AccountFindings
     #: The guideline's current revision (None if none is recorded), and which of the account's
     #: editors (by address) have acknowledged it; None when that is not judged (not active).
@@ -315,7 +318,7 @@ def rule_title(rule: str) -> str:
 
 
 def build_overview(
-    accounts: Sequence[Account],
+    accounts: Sequence[Account | AccountSummary],
     outcomes: Mapping[str, SyncOutcome],
     audit: AuditState | None = None,
     attention: Attention | None = None,
@@ -368,7 +371,9 @@ def calendar_label(entry: CalendarEntry) -> str:
 ATTENTION_TOP = 2
 
 
-def build_attention(report: AuditReport | None, accounts: Iterable[Account]) -> Attention:
+def build_attention(
+    report: AuditReport | None, accounts: Iterable[Account | AccountSummary]
+) -> Attention:
     """Open critical findings by department (oldest first), and active accounts without editors."""
     without = tuple(sorted(a.ref for a in accounts if a.status == "active" and not a.editors))
     if report is None:
@@ -413,6 +418,7 @@ def chart_points(months: Sequence[MonthlyStats], current: str) -> list[ChartPoin
                 reach=record.reach if record else None,
                 interactions=interactions(record) if record else None,
                 followers=record.followers if record else None,
+                record=record,
             )
         )
     return points

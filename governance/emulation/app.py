@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
-from governance.emulation.data import AccountData, AccountProfile, generate
+from governance.emulation.data import AccountData, AccountProfile, Post, generate
 
 T = TypeVar("T")
 
@@ -33,7 +33,7 @@ PREFIXES: Mapping[str, str] = {
 
 FAULT_KINDS = (
     "timeout", "server-error", "retry-after", "rate-limit", "usage-high", "quota", "token-expired",
-    "html", "truncated", "string-numbers", "nulls", "paging-loop",
+    "html", "truncated", "string-numbers", "nulls", "paging-loop", "forbidden",
 )
 
 
@@ -141,10 +141,18 @@ class Emulation:
             data = generate(profile, now=now, seed=seed)
             self.accounts[(profile.platform, profile.platform_id)] = data
             self.accounts[(profile.platform, profile.handle.lower())] = data
+        #: The X account whose user-context token the emulation is given (the first X profile
+        #: unless set): only its direct messages can be read (``GET /2/users/me``).
+        self.x_token_owner = next((p.platform_id for p in profiles if p.platform == "x"), "")
         self.videos = {
             post.id: data
             for (platform, _), data in self.accounts.items() if platform == "youtube"
             for post in data.posts
+        }
+        #: (platform, post id) -> its account, for the requests that name a post.
+        self.posts = {
+            (platform, post.id): data
+            for (platform, _), data in self.accounts.items() for post in data.posts
         }
         from governance.emulation import linkedin, meta, x, youtube
 
@@ -167,7 +175,7 @@ class Emulation:
 
     def _replace(self, old: AccountData, new: AccountData) -> None:
         profile = new.profile
-        for table in (self.accounts, self.videos):
+        for table in (self.accounts, self.videos, self.posts):
             for key, value in list(table.items()):
                 if value is old:
                     table[key] = new  # type: ignore[index]
@@ -188,6 +196,12 @@ class Emulation:
         except KeyError:
             found = self._memo[key] = build()
         return found
+
+    def post(self, platform: str, post_id: str) -> tuple[AccountData, Post] | None:
+        """The post with this id and its account (None: no such post, or not yet posted)."""
+        data = self.posts.get((platform, post_id))
+        found = next((p for p in data.posts if p.id == post_id), None) if data else None
+        return (data, found) if data and found and found.at <= self.now else None
 
     def account(self, platform: str, key: str) -> AccountData | None:
         """The account with this platform id or handle."""
@@ -338,6 +352,8 @@ def _early(fault: Fault, request: Request, wall: float) -> Answer | None:
         return errors.quota(request)
     if fault.kind == "html":
         return Answer(HTML_PAGE, 200)
+    if fault.kind == "forbidden":
+        return errors.forbidden(request)
     return None
 
 

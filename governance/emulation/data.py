@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import random
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
+from governance.emulation.texts import pick
+from governance.fields import API_PLATFORMS
 from governance.monthly import add_months, month_of
 
 #: How far back emulated accounts have posts (beyond the 24 months a first sync reads).
@@ -39,13 +41,42 @@ class AccountProfile:
 
 @dataclass(frozen=True)
 class Comment:
-    """A comment by someone else, and the account's reply to it (if any)."""
+    """A comment by someone else, and the account's reply to it (if any).
+
+    ``hidden``: the page hid it (spam, abuse); it is still listed, flagged, and never answered.
+    Deleted comments are simply not there, as on the platforms.
+    """
 
     id: str
     at: datetime
     author: str
     reply_id: str | None
     reply_at: datetime | None
+    text: str = "…"
+    question: bool = False
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Message:
+    """One direct message: from the account itself, or from the person it talks with."""
+
+    id: str
+    at: datetime
+    by_account: bool
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A direct-message conversation with one person, oldest message first."""
+
+    id: str
+    person: str
+    messages: tuple[Message, ...]
+
+    @property
+    def updated(self) -> datetime:
+        return self.messages[-1].at
 
 
 @dataclass(frozen=True)
@@ -61,6 +92,9 @@ class Post:
     link_clicks: int
     video: bool
     comments: tuple[Comment, ...]
+    #: Unique people reached, and what the post is (governance.posts.POST_KINDS).
+    reach: int = 0
+    kind: str = "text"
 
 
 @dataclass(frozen=True)
@@ -71,6 +105,8 @@ class AccountData:
     key: str
     followers: int
     posts: tuple[Post, ...]
+    #: Direct-message conversations, the most recently active first (Facebook, Instagram, X).
+    conversations: tuple[Conversation, ...] = ()
     #: Daily figures computed so far, by (metric, low, high): first day, values, running sums.
     _series: dict[tuple[str, int, int], _Series] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -161,6 +197,9 @@ def generate(profile: AccountProfile, *, now: datetime, seed: int) -> AccountDat
     """The history of one account up to ``now``."""
     key = f"{seed}:{profile.platform}:{profile.platform_id}"
     rng = random.Random(key)
+    # Texts, hidden comments and messages draw from their own generator, so that adding them
+    # left every other figure of a seed as it was.
+    talk = random.Random(f"{key}:talk")
     low, high = _FOLLOWERS[profile.activity]
     followers = rng.randint(low, high)
     posts: list[Post] = []
@@ -179,13 +218,19 @@ def generate(profile: AccountProfile, *, now: datetime, seed: int) -> AccountDat
         for _ in range(rng.randint(lo, hi)):
             serial += 1
             at = start + timedelta(seconds=rng.randint(0, int((end - start).total_seconds())))
-            posts.append(_post(profile, rng, serial, at.replace(microsecond=0), now))
+            posts.append(_post(profile, rng, talk, serial, at.replace(microsecond=0), now))
     posts.sort(key=lambda p: p.at, reverse=True)
-    return AccountData(profile, key, followers, tuple(posts))
+    chats = conversations(profile, talk, now) if profile.platform in MESSAGING else ()
+    return AccountData(profile, key, followers, tuple(posts), chats)
 
 
 def _post(
-    profile: AccountProfile, rng: random.Random, serial: int, at: datetime, now: datetime
+    profile: AccountProfile,
+    rng: random.Random,
+    talk: random.Random,
+    serial: int,
+    at: datetime,
+    now: datetime,
 ) -> Post:
     comments = []
     for index in range(rng.randint(0, 3)):
@@ -193,8 +238,10 @@ def _post(
         if arrived >= now:
             continue
         reply_at = _reply_time(profile.activity, rng, arrived)
-        if reply_at is not None and reply_at >= now:
-            reply_at = None
+        said, question = pick(talk)
+        hidden = talk.random() < _HIDDEN_SHARE
+        if (reply_at is not None and reply_at >= now) or hidden:
+            reply_at = None  # a hidden comment is not answered (Instagram does not even allow it)
         comments.append(
             Comment(
                 id=ident(profile, arrived, serial * 10 + index + 1),
@@ -202,10 +249,13 @@ def _post(
                 author=f"{zlib.crc32(f'{serial}:{index}'.encode()) % 10**9}",
                 reply_id=ident(profile, reply_at, serial * 10 + index + 5) if reply_at else None,
                 reply_at=reply_at,
+                text=said,
+                question=question,
+                hidden=hidden,
             )
         )
     video = profile.platform == "youtube" or rng.random() < 0.3
-    return Post(
+    post = Post(
         id=ident(profile, at, serial * 10),
         at=at,
         likes=rng.randint(0, 300),
@@ -216,6 +266,56 @@ def _post(
         video=video,
         comments=tuple(sorted(comments, key=lambda c: c.at)),
     )
+    # Reach and kind from a digest of the post, not from ``rng``: every other figure of a seed
+    # stays as it was before posts had them.
+    digest = zlib.crc32(f"{profile.platform}|{post.id}".encode())
+    reach = max(post.likes + post.shares + len(post.comments), 200 + digest % 6_000)
+    return replace(post, reach=reach, kind=_kind(profile.platform, video, digest))
+
+
+def _kind(platform: str, video: bool, digest: int) -> str:
+    """A post's kind: videos (reels on Instagram, every other one), else images, links, text."""
+    if video:
+        return "reel" if platform == "instagram" and digest % 2 else "video"
+    if platform == "instagram":
+        return "image"  # Instagram has no text or link posts
+    return ("image", "image", "link", "link", "text")[digest % 5]
+
+
+#: Platforms whose direct messages are emulated (LinkedIn and YouTube have no inbox API).
+MESSAGING = frozenset(API_PLATFORMS) - {"linkedin", "youtube"}
+_HIDDEN_SHARE = 0.06
+#: How many months back emulated conversations reach.
+_CHAT_MONTHS = 6
+
+
+def conversations(
+    profile: AccountProfile, talk: random.Random, now: datetime
+) -> tuple[Conversation, ...]:
+    """A few conversations a month: people write one to three messages; the account answers
+    as it answers comments (``slow-replies`` late or never)."""
+    found: list[Conversation] = []
+    quiet = profile.activity in ("never", "dormant")
+    for back in range(_CHAT_MONTHS, -1, -1):
+        start = datetime.fromisoformat(f"{add_months(month_of(now), -back)}-01T00:00:00+00:00")
+        for _ in range(0 if quiet else talk.randint(0, 4)):
+            at = start + timedelta(minutes=talk.randint(0, 30 * 24 * 60))
+            serial = len(found) + 1
+            messages: list[Message] = []
+            for _ in range(talk.randint(1, 3)):
+                if at < now:
+                    messages.append(Message(ident(profile, at, 5000 + serial * 8 + len(messages)),
+                                            at, False))
+                at += timedelta(minutes=talk.randint(1, 20))
+            answer = _reply_time(profile.activity, talk, at)
+            if messages and answer is not None and answer < now:
+                messages.append(Message(ident(profile, answer, 5000 + serial * 8 + 7),
+                                        answer, True))
+            if messages:
+                person = str(zlib.crc32(f"{profile.platform_id}:p{serial}".encode()) % 10**9)
+                found.append(Conversation(f"t_{profile.platform_id}_{serial}", person,
+                                          tuple(messages)))
+    return tuple(sorted(found, key=lambda c: c.updated, reverse=True))
 
 
 def _reply_time(activity: str, rng: random.Random, arrived: datetime) -> datetime | None:

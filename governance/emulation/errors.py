@@ -105,3 +105,14 @@ def quota(request: Request) -> Answer:
                        "youtube.quota", "reason": "quotaExceeded"}]}}, 403)
     return Answer({"status": 429, "serviceErrorCode": 101, "message": "Application daily limit"
                    " reached."}, 429)
+
+
+def forbidden(request: Request) -> Answer:
+    """A token without the permission the endpoint needs (messaging, ``dm.read``)."""
+    if request.platform in ("facebook", "instagram"):
+        return Answer(_graph(200, "(#200) Requires pages_messaging permission to manage the "
+                                  "object"), 403)
+    if request.platform == "x":
+        return Answer({"title": "Forbidden", "type": "about:blank", "status": 403,
+                       "detail": "Forbidden"}, 403, {"content-type": "application/problem+json"})
+    return Answer({"message": "Forbidden", "status": 403}, 403)

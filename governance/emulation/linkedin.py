@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from governance.emulation.app import Answer, Handler, Request
-from governance.emulation.data import AccountData
+from governance.emulation.data import AccountData, Post
 
 _INTERVAL = re.compile(
     r"\(timeRange:\(start:(\d+),end:(\d+)\),timeGranularityType:(DAY|MONTH)\)"
@@ -92,6 +92,7 @@ def _posts(request: Request, data: AccountData) -> Answer:
         "id": post.id, "author": f"urn:li:organization:{data.profile.platform_id}",
         "createdAt": _ms(post.at), "publishedAt": _ms(post.at),
         "lastModifiedAt": _ms(post.at), "lifecycleState": "PUBLISHED", "visibility": "PUBLIC",
+        "commentary": "…", **_content(post),
     } for post in page]
     links: list[dict[str, Any]] = []
     if start + count < len(posts) or "paging-loop" in request.fault_kinds:
@@ -120,10 +121,52 @@ def _days(request: Request) -> list[datetime] | Answer:
     return days
 
 
+def _content(post: Post) -> dict[str, Any]:
+    """A post's ``content``: an image or video, an article (a link), or none (text)."""
+    number = post.id.rsplit(":", 1)[-1]
+    if post.kind in ("video", "reel"):
+        return {"content": {"media": {"id": f"urn:li:video:D{number}", "title": "…"}}}
+    if post.kind == "image":
+        return {"content": {"media": {"id": f"urn:li:image:C{number}", "altText": "…"}}}
+    if post.kind == "link":
+        return {"content": {"article": {"source": "https://helsingborg.se/", "title": "…"}}}
+    return {}
+
+
+_LIST = re.compile(r"List\(([^()]*)\)")
+
+
+def _post_statistics(request: Request, data: AccountData, key: str) -> Answer:
+    """Lifetime statistics of the posts in ``shares=List(...)`` (or ``ugcPosts``), of the last
+    12 months; posts without activity are left out, as LinkedIn does."""
+    listed = _LIST.fullmatch(request.params.get(key, ""))
+    if not listed:
+        return Answer({"status": 400, "code": "ILLEGAL_ARGUMENT",
+                       "message": f"Invalid param {key}"}, 400)
+    urn = f"urn:li:organization:{data.profile.platform_id}"
+    oldest = request.now - timedelta(days=KEPT_DAYS)
+    by_id = {p.id: p for p in data.posts if oldest <= p.at <= request.now}
+    elements = []
+    for post_urn in filter(None, listed[1].split(",")):
+        post = by_id.get(unquote(post_urn))
+        if post is None or not (post.likes or post.comments or post.shares):
+            continue
+        stats = {"uniqueImpressionsCount": post.reach, "impressionCount": post.reach * 2,
+                 "clickCount": post.link_clicks + 3, "likeCount": post.likes,
+                 "commentCount": len(post.comments), "shareCount": post.shares,
+                 "engagement": 0.04}
+        elements.append({"organizationalEntity": urn, key[:-1]: post.id,
+                         "totalShareStatistics": stats})
+    return Answer({"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
+
+
 def _share_statistics(request: Request, data: AccountData) -> Answer:
     refused = _check_version(request)
     if refused:
         return refused
+    for key in ("shares", "ugcPosts"):
+        if key in request.params:
+            return _post_statistics(request, data, key)
     days = _days(request)
     if isinstance(days, Answer):
         return days

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from governance.emulation.app import Answer, Handler, Request
-from governance.emulation.data import AccountData, Post
+from governance.emulation.data import AccountData, Conversation, Post
 from governance.emulation.errors import _graph
 
 #: Page metrics Meta serves now; anything else (page_impressions*, page_fans, ...) is error 100.
@@ -44,11 +44,16 @@ def route(request: Request) -> tuple[AccountData | None, Handler | None]:
     parts = request.parts
     data = request.emulation.account(request.platform, parts[0]) if parts else None
     edge = parts[1] if len(parts) > 1 else ""
+    if data is None and request.platform == "instagram" and parts[1:] == ["insights"]:
+        found = request.emulation.post("instagram", parts[0])  # /{ig-media-id}/insights
+        return (found[0], _media_insights) if found else (None, None)
     if request.platform == "facebook":
         handlers: dict[str, Handler] = {"": _page, "published_posts": _posts,
-                                        "posts": _posts, "insights": _page_insights}
+                                        "posts": _posts, "insights": _page_insights,
+                                        "conversations": _conversations}
     else:
-        handlers = {"": _ig_user, "media": _media, "insights": _ig_insights}
+        handlers = {"": _ig_user, "media": _media, "insights": _ig_insights,
+                    "conversations": _conversations}
     return data, handlers.get(edge) if len(parts) <= 2 else None
 
 
@@ -124,7 +129,8 @@ def _post_doc(data: AccountData, post: Post) -> dict[str, Any]:
     stream: list[dict[str, Any]] = []
     for comment in post.comments:
         stream.append({"id": comment.id, "created_time": graph_time(comment.at),
-                       "from": {"id": comment.author}})
+                       "from": {"id": comment.author}, "message": comment.text,
+                       "is_hidden": comment.hidden})
         if comment.reply_id and comment.reply_at:
             stream.append({"id": comment.reply_id, "created_time": graph_time(comment.reply_at),
                            "from": {"id": page_id}, "parent": {"id": comment.id}})
@@ -137,19 +143,55 @@ def _post_doc(data: AccountData, post: Post) -> dict[str, Any]:
         "comments": {"data": stream, "summary": {"order": "chronological",
                                                  "total_count": len(stream),
                                                  "can_comment": True}},
+        "status_type": _STATUS_TYPES[post.kind],
         "insights": {"data": [{
             "name": "post_clicks_by_type", "period": "lifetime",
             "values": [{"value": {"link clicks": post.link_clicks, "other clicks": 7}
                         if post.link_clicks else {"other clicks": 7}}],
             "title": "Lifetime Matched Audience Targeting Consumptions by Type",
             "id": f"{post.id}/insights/post_clicks_by_type/lifetime",
-        }]},
+        }, _lifetime(post.id, "post_total_media_view_unique", post.reach),
+            _lifetime(post.id, "post_video_views", post.views)]},
     }
     if post.shares:  # Graph leaves "shares" out when nobody shared
         doc["shares"] = {"count": post.shares}
     if not stream:
         doc["comments"]["data"] = []
     return doc
+
+
+#: A post's kind as Graph's ``status_type`` says it.
+_STATUS_TYPES = {"image": "added_photos", "video": "added_video", "reel": "added_video",
+                 "link": "shared_story", "text": "mobile_status_update"}
+#: Lifetime media insights Meta serves now (impressions, plays, video_views are gone).
+IG_MEDIA_METRICS = frozenset({
+    "reach", "views", "likes", "comments", "shares", "saved", "total_interactions", "follows",
+    "profile_visits", "profile_activity",
+})
+
+
+def _lifetime(object_id: str, name: str, value: int) -> dict[str, Any]:
+    return {"name": name, "period": "lifetime", "values": [{"value": value}],
+            "title": name.replace("_", " ").title(), "description": "Lifetime",
+            "id": f"{object_id}/insights/{name}/lifetime"}
+
+
+def _media_insights(request: Request, data: AccountData) -> Answer:
+    """``GET /{ig-media-id}/insights?metric=...``: lifetime figures of one medium."""
+    found = request.emulation.post("instagram", request.parts[0])
+    assert found is not None  # the route found it
+    post = found[1]
+    metrics = [m for m in request.params.get("metric", "").split(",") if m]
+    for index, metric in enumerate(metrics):
+        if metric not in IG_MEDIA_METRICS:
+            return _invalid(f"(#100) metric[{index}] must be one of the following values: "
+                            + ", ".join(sorted(IG_MEDIA_METRICS)))
+    values = {"reach": post.reach, "views": post.views if post.video else post.reach * 2,
+              "likes": post.likes, "comments": len(post.comments), "shares": post.shares,
+              "saved": post.saves, "follows": post.shares // 4, "profile_visits": post.likes // 5,
+              "profile_activity": post.likes // 6,
+              "total_interactions": post.likes + len(post.comments) + post.shares + post.saves}
+    return Answer({"data": [_lifetime(post.id, m, values[m]) for m in metrics]})
 
 
 def _media(request: Request, data: AccountData) -> Answer:
@@ -159,10 +201,12 @@ def _media(request: Request, data: AccountData) -> Answer:
     for post in page:
         doc: dict[str, Any] = {"id": post.id, "timestamp": graph_time(post.at),
                                "media_type": "VIDEO" if post.video else "IMAGE",
+                               "media_product_type": "REELS" if post.kind == "reel" else "FEED",
                                "like_count": post.likes, "comments_count": len(post.comments)}
         comments = []
         for comment in post.comments:
             item: dict[str, Any] = {"id": comment.id, "timestamp": graph_time(comment.at),
+                                    "text": comment.text, "hidden": comment.hidden,
                                     "from": {"id": comment.author, "username": "someone"}}
             if comment.reply_id and comment.reply_at:
                 item["replies"] = {"data": [{"id": comment.reply_id,
@@ -174,6 +218,41 @@ def _media(request: Request, data: AccountData) -> Answer:
             doc["comments"] = {"data": list(reversed(comments))}
         docs.append(doc)
     return Answer({"data": docs, "paging": paging}, loop=_loop(request))
+
+
+_MESSAGES_LIMIT = re.compile(r"messages\.limit\((\d+)\)")
+#: Meta serves the details of a conversation's 20 most recent messages only.
+_MESSAGES_KEPT = 20
+
+
+def _conversations(request: Request, data: AccountData) -> Answer:
+    """``/{page-id}/conversations?platform=messenger`` (or ``/{ig-user-id}/...=instagram``):
+    the most recently active first; messages as a field expansion, newest first."""
+    wanted = "messenger" if request.platform == "facebook" else "instagram"
+    if request.params.get("platform", wanted) != wanted:
+        return _invalid("(#100) Param platform must be one of {MESSENGER, INSTAGRAM}")
+    limit = min(100, int(request.params.get("limit", "25")))
+    fields = request.params.get("fields", "")
+    per = _MESSAGES_LIMIT.search(fields)
+    count = min(_MESSAGES_KEPT, int(per[1]) if per else 25)
+    chats = [c for c in data.conversations if c.updated <= request.now]
+    page, paging = _page_of(request, chats, limit)
+    docs = [_conversation_doc(data, chat, count if "messages" in fields else 0)
+            for chat in page]
+    return Answer({"data": docs, "paging": paging}, loop=_loop(request))
+
+
+def _conversation_doc(data: AccountData, chat: Conversation, count: int) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": chat.id, "updated_time": graph_time(chat.updated)}
+    if count:
+        own = {"id": data.profile.platform_id, "name": data.profile.handle}
+        newest = list(reversed(chat.messages))[:count]
+        doc["messages"] = {"data": [
+            {"id": m.id, "created_time": graph_time(m.at),
+             "from": own if m.by_account else {"id": chat.person, "name": "Person"}}
+            for m in newest
+        ], "paging": {"cursors": {"before": "m0", "after": f"m{len(newest)}"}}}
+    return doc
 
 
 def _invalid(message: str) -> Answer:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from governance.emulation.app import Answer, Handler, Request
 from governance.emulation.data import AccountData, Comment, Post
+
+#: X keeps direct message events this long.
+DM_DAYS = 30
 
 
 def x_time(moment: datetime) -> str:
@@ -16,6 +19,14 @@ def x_time(moment: datetime) -> str:
 
 def route(request: Request) -> tuple[AccountData | None, Handler | None]:
     parts = request.parts
+    owner = request.emulation.account("x", request.emulation.x_token_owner)
+    if parts == ["dm_events"]:
+        return owner, _dm_events
+    if parts == ["users", "me"]:
+        return owner, _user
+    if parts == ["tweets"]:  # Post lookup by ids
+        first = request.emulation.post("x", request.params.get("ids", "").split(",")[0])
+        return (first[0], _lookup) if first else (None, None)
     if parts[:1] != ["users"] or len(parts) < 2:
         return None, None
     if parts[1:3] == ["by", "username"] and len(parts) == 4:
@@ -96,6 +107,8 @@ def _timeline(
             if post.video:
                 media.append({"media_key": f"7_{post.id}", "type": "video",
                               "public_metrics": {"view_count": post.views}})
+            elif post.kind == "image":
+                media.append({"media_key": f"3_{post.id}", "type": "photo"})
         for comment in post.comments:
             if comment.reply_at and comment.reply_id and _window(request, comment.reply_at):
                 items.append((comment.reply_at, _reply_doc(data, comment)))
@@ -113,7 +126,38 @@ def _post_doc(data: AccountData, post: Post) -> dict[str, Any]:
     }
     if post.video:
         doc["attachments"] = {"media_keys": [f"7_{post.id}"]}
+    elif post.kind == "image":
+        doc["attachments"] = {"media_keys": [f"3_{post.id}"]}
+    elif post.kind == "link":
+        doc["entities"] = {"urls": [{"start": 2, "end": 25, "url": "https://t.co/abc",
+                                     "expanded_url": "https://helsingborg.se/"}]}
     return doc
+
+
+def _lookup(request: Request, data: AccountData) -> Answer:
+    """``GET /2/tweets?ids=...``: the posts asked for (at most 100); unknown ids in ``errors``."""
+    wanted = [i for i in request.params.get("ids", "").split(",") if i][:100]
+    docs, media, errors = [], [], []
+    for post_id in wanted:
+        found = request.emulation.post("x", post_id)
+        if found is None:
+            errors.append({"value": post_id, "detail": f"Could not find tweet with ids: "
+                           f"[{post_id}].", "title": "Not Found Error", "resource_type": "tweet",
+                           "type": "https://api.twitter.com/2/problems/resource-not-found"})
+            continue
+        owner, post = found
+        docs.append(_post_doc(owner, post))
+        if post.video:
+            media.append({"media_key": f"7_{post.id}", "type": "video",
+                          "public_metrics": {"view_count": post.views}})
+        elif post.kind == "image":
+            media.append({"media_key": f"3_{post.id}", "type": "photo"})
+    body: dict[str, Any] = {"data": docs}
+    if media:
+        body["includes"] = {"media": media}
+    if errors:
+        body["errors"] = errors
+    return Answer(body)
 
 
 def _reply_doc(data: AccountData, comment: Comment) -> dict[str, Any]:
@@ -144,6 +188,35 @@ def _mentioned(request: Request, data: AccountData) -> list[dict[str, Any]]:
             continue
         if since_id and int(comment.id) <= int(since_id):
             continue
-        found.append({"id": comment.id, "created_at": x_time(comment.at), "text": "…",
+        said = f"@{data.profile.handle} {comment.text}"
+        found.append({"id": comment.id, "created_at": x_time(comment.at), "text": said,
                       "author_id": comment.author, "edit_history_tweet_ids": [comment.id]})
     return found
+
+
+def _dm_events(request: Request, data: AccountData) -> Answer:
+    """``GET /2/dm_events``: the token owner's message events of the last 30 days, newest
+    first; the fields beyond ``id,event_type,text`` only when asked for."""
+    asked = set(request.params.get("dm_event.fields", "").split(","))
+    key = ("x-dms", data.key, tuple(sorted(asked)))
+    return _listing(request, request.emulation.memo(key, lambda: _dm_docs(request, data, asked)),
+                    {})
+
+
+def _dm_docs(request: Request, data: AccountData, asked: set[str]) -> list[dict[str, Any]]:
+    own = data.profile.platform_id
+    oldest = request.now - timedelta(days=DM_DAYS)
+    events = []
+    for chat in data.conversations:
+        pair = "-".join(sorted((chat.person, own)))
+        for message in chat.messages:
+            if not oldest <= message.at <= request.now:
+                continue
+            doc: dict[str, Any] = {"id": message.id, "event_type": "MessageCreate",
+                                   "text": "…"}
+            extra = {"created_at": x_time(message.at), "dm_conversation_id": pair,
+                     "sender_id": own if message.by_account else chat.person}
+            doc.update({k: v for k, v in extra.items() if k in asked})
+            events.append((message.at, doc))
+    events.sort(key=lambda pair: pair[0], reverse=True)
+    return [doc for _, doc in events]

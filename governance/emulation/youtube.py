@@ -110,10 +110,12 @@ def _thread_items(request: Request, data: AccountData) -> list[dict[str, Any]]:
     channel_id = data.profile.platform_id
     found = []
     for video, comment in data.comments():
-        if comment.at > request.now:
+        # Held or rejected comments are not in the default (``published``) listing.
+        if comment.at > request.now or comment.hidden:
             continue
         top = {"authorChannelId": {"value": f"UCu{comment.author}"},
-               "publishedAt": rfc3339(comment.at), "textDisplay": "…"}
+               "publishedAt": rfc3339(comment.at), "textDisplay": comment.text,
+               "textOriginal": comment.text}
         thread: dict[str, Any] = {
             "kind": "youtube#commentThread", "etag": "etag", "id": comment.id,
             "snippet": {

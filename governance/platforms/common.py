@@ -17,7 +17,16 @@ from governance.monthly import MonthlyStats, add_months, month_of
 from governance.platforms.errors import MalformedResponse
 from governance.platforms.http import PlatformHttp
 from governance.platforms.identity import Identity
+from governance.posts import PostBook
 from governance.worktime import answered_on_time, reply_deadline
+
+
+class CommentClassifier(Protocol):
+    """Tells a question from other comments (``governance.comment_classifier.Classifier``)."""
+
+    @property
+    def version(self) -> str: ...
+    def classify(self, text: str) -> str: ...
 
 
 class SyncTarget(Protocol):
@@ -50,6 +59,10 @@ class FetchPlan:
     previous: Mapping[str, MonthlyStats] = field(default_factory=dict)
     #: Whether to look the registered handle up too (see governance.platforms.identity).
     check_handle: bool = False
+    #: Classifies comment texts as questions; None: questions are not counted (unknown).
+    classifier: CommentClassifier | None = None
+    #: Which posts' figures are due, and those read (governance.posts); None: not read.
+    posts: PostBook | None = None
 
     @property
     def since(self) -> datetime:
@@ -270,30 +283,82 @@ class MonthBook:
             self.patches[month]["last_post_at"] = running
 
 
-class ReplyTally:
-    """Comments that need a reply, counted in the Stockholm month they arrived.
+class DueTally:
+    """Arrivals that need a reply, counted in the Stockholm month they arrived.
 
-    A comment counts as due once it is answered or its deadline has passed; one still within its
+    One counts as due once it is answered or its deadline has passed; one still within its
     deadline and unanswered is not counted yet. Only timestamps pass through here, never text.
     """
 
-    def __init__(self, book: MonthBook, now: datetime) -> None:
+    def __init__(self, book: MonthBook, now: datetime, due: str, on_time: str) -> None:
         self._book = book
         self._now = now
-        book.zero("replies_due", "replies_on_time")
+        self._due = due
+        self._on_time = on_time
+        book.zero(due, on_time)
 
-    def comment(self, arrived: datetime, answered: datetime | None) -> None:
+    def arrival(self, arrived: datetime, answered: datetime | None) -> None:
         month = self._book.holds(arrived)
         if month is None:
             return
-        if answered is None:
-            if reply_deadline(arrived) > self._now:
-                return
-            self._book.add(month, "replies_due", 1)
+        if answered is None and reply_deadline(arrived) > self._now:
             return
-        self._book.add(month, "replies_due", 1)
-        if answered_on_time(arrived, answered):
-            self._book.add(month, "replies_on_time", 1)
+        self._book.add(month, self._due, 1)
+        if answered is not None and answered_on_time(arrived, answered):
+            self._book.add(month, self._on_time, 1)
+
+
+class ReplyTally:
+    """Others' top-level comments: all of them (``replies_*``, as before issue 10), the questions
+    among them (``questions_*``) and the hidden ones (``hidden``).
+
+    A comment's text is classified here and dropped: nothing of it is kept or logged. Hidden
+    comments never fall due as questions (deleted ones are not in the listing at all). Without
+    a classifier the questions stay unknown; ``hidden_known`` says whether the platform tells.
+    """
+
+    def __init__(
+        self,
+        book: MonthBook,
+        now: datetime,
+        classifier: CommentClassifier | None = None,
+        *,
+        hidden_known: bool = False,
+    ) -> None:
+        self._book = book
+        self._replies = DueTally(book, now, "replies_due", "replies_on_time")
+        self._classifier = classifier
+        self._questions: DueTally | None = None
+        if classifier is not None:
+            self._questions = DueTally(book, now, "questions_due", "questions_on_time")
+            for month in book.months:
+                book.set(month, "words_version", classifier.version)
+        if hidden_known:
+            book.zero("hidden")
+
+    def asks(self, text: Any) -> bool:
+        """Whether a comment's text is a question (False without a classifier or a text: a
+        sticker or a photo asks nothing words could tell). The text is not kept."""
+        if self._classifier is None or not isinstance(text, str) or not text:
+            return False
+        return self._classifier.classify(text) == "question"
+
+    def comment(
+        self,
+        arrived: datetime,
+        answered: datetime | None,
+        *,
+        question: bool = False,
+        hidden: bool = False,
+    ) -> None:
+        """One top-level comment from someone else (``question`` from :meth:`asks`)."""
+        self._replies.arrival(arrived, answered)
+        if hidden:
+            month = self._book.holds(arrived)
+            if month is not None:
+                self._book.add(month, "hidden", 1)
+        elif question and self._questions is not None:
+            self._questions.arrival(arrived, answered)
 
 
 def first_after(arrived: datetime, replies: Iterable[datetime]) -> datetime | None:

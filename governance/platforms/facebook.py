@@ -8,13 +8,24 @@ Requests (``{page}`` is the Page id):
   (see :mod:`governance.platforms.identity`).
 * ``GET /{page}/published_posts?fields=...&since&until&limit=100``: posts, newest first, with
   reaction, comment and share totals, ``post_clicks_by_type`` for link clicks, and the comments
-  (only ids, times and the author id, to tell the Page's own replies from others' comments).
+  (ids, times and the author id, to tell the Page's own replies from others' comments;
+  ``message``, which is classified as a question or not and dropped; ``is_hidden``).
+* ``GET /{page}/conversations?platform=messenger&fields=...``: direct messages, see
+  :mod:`governance.platforms.dms`.
 * ``GET /{page}/insights?metric=page_total_media_view_unique,page_daily_follows_unique,
   page_video_views&period=day&since&until`` in windows of at most 90 days, skipped when the
   previous sync ran the same day (Meta updates these once a day).
 
 Reach is the sum of daily unique viewers: Meta offers no calendar-month unique figure, so a viewer
 seen on two days counts twice. Saves are not exposed for Pages (unknown).
+
+Per-post figures (:mod:`governance.posts`) come with the posts listing the sync reads anyway, no
+request of their own: the post insights ``post_total_media_view_unique`` (reach),
+``post_video_views`` and ``post_clicks_by_type["link clicks"]`` as a field expansion (lifetime;
+https://developers.facebook.com/docs/graph-api/reference/insights), the reaction, comment and
+share totals, and ``status_type`` for the kind (``added_photos`` image, ``added_video`` video,
+``shared_story`` link, else text). They are stored only when the post is due (a post younger than
+28 days at most once a day). A metric Meta leaves out is unknown; saves are unknown.
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ from governance.platforms.common import (
     stored_time,
     text,
 )
+from governance.platforms.dms import meta_conversations
 from governance.platforms.http import PlatformHttp
 from governance.platforms.identity import Identity, clean_username, found_or_empty, read_profile
 from governance.platforms.meta import INSIGHTS_KEPT_DAYS, graph_day, graph_pages
@@ -55,10 +67,14 @@ POST_FIELDS = ",".join(
         "created_time",
         "shares",
         "reactions.summary(total_count).limit(0)",
-        "comments.filter(stream).summary(total_count).limit(100){id,created_time,from{id},parent{id}}",
-        "insights.metric(post_clicks_by_type)",
+        "comments.filter(stream).summary(total_count).limit(100)"
+        "{id,created_time,from{id},parent{id},message,is_hidden}",
+        "status_type",
+        "insights.metric(post_clicks_by_type,post_total_media_view_unique,post_video_views)",
     ]
 )
+#: ``status_type`` -> the kind of post (anything else is a text update).
+KINDS = {"added_photos": "image", "added_video": "video", "shared_story": "link"}
 #: Meta answers at most 90 days of Page insights per query.
 INSIGHTS_WINDOW_DAYS = 90
 
@@ -90,8 +106,10 @@ class FacebookClient:
         book.last_posts(newest, known)
         if not plan.same_day:
             await self._insights(page, plan, book)
+        dms = await meta_conversations(self.http, page, "messenger", plan, book)
         latest = max([*newest.values(), *([known] if known else [])], default=None)
-        cursor = {"last_post_at": latest.isoformat() if latest else None, "looked_back": True}
+        cursor = {"last_post_at": latest.isoformat() if latest else None, "looked_back": True,
+                  **dms}
         return FetchResult(book.patches, cursor, identity)
 
     async def _profile(self, key: str, by_id: bool) -> tuple[int, Identity]:
@@ -117,7 +135,7 @@ class FacebookClient:
         """
         book.zero("posts", "reactions", "comments", "shares", "link_clicks")
         book.unknown("saves")
-        tally = ReplyTally(book, plan.now)
+        tally = ReplyTally(book, plan.now, plan.classifier, hidden_known=True)
         # One month earlier than the window, so new comments on last month's posts are seen.
         since = month_start_utc(add_months(plan.months[0], -1))
         params: dict[str, str | int] = {
@@ -135,6 +153,8 @@ class FacebookClient:
                 post = obj(raw, where)
                 created = meta_time(post.get("created_time"), f"{where}.created_time")
                 await self._comments(page, post, where, tally)
+                figures = _figures(post, where)
+                _post_figures(plan, post, created, figures, where)
                 month = book.holds(created)
                 if month is None:
                     if created < window and (before is None or created > before):
@@ -142,12 +162,8 @@ class FacebookClient:
                     continue
                 newest[month] = max(created, newest.get(month, created))
                 book.add(month, "posts", 1)
-                book.add(month, "reactions", _summary(post, "reactions", where))
-                book.add(month, "comments", _summary(post, "comments", where))
-                shares = post.get("shares")  # absent when nobody shared
-                book.add(month, "shares", 0 if shares is None else
-                         count(obj(shares, f"{where}.shares").get("count"), f"{where}.shares"))
-                book.add(month, "link_clicks", _link_clicks(post, where))
+                for name in ("reactions", "comments", "shares", "link_clicks"):
+                    book.add(month, name, figures[name])
         return newest, before
 
     async def _comments(
@@ -157,7 +173,8 @@ class FacebookClient:
         edge = post.get("comments")
         if edge is None:
             return
-        arrivals: list[tuple[str, datetime]] = []
+        # (id, arrived, a question, hidden): the text is classified as it is read, never kept.
+        arrivals: list[tuple[str, datetime, bool, bool]] = []
         answers: dict[str, list[datetime]] = defaultdict(list)
         guard_where = f"{where}.comments"
         body = obj(edge, guard_where)
@@ -175,7 +192,9 @@ class FacebookClient:
                 if isinstance(parent, dict) and by_page:
                     answers[text(parent.get("id"), f"{guard_where}[{index}].parent.id")].append(at)
                 elif parent is None and not by_page:
-                    arrivals.append((text(comment.get("id"), f"{guard_where}[{index}].id"), at))
+                    arrivals.append((text(comment.get("id"), f"{guard_where}[{index}].id"), at,
+                                     tally.asks(comment.get("message")),
+                                     comment.get("is_hidden") is True))
             paging = body.get("paging")
             following = paging.get("next") if isinstance(paging, dict) else None
             if not following:
@@ -184,8 +203,9 @@ class FacebookClient:
                 raise PageGuard.bad_next(guard_where)
             guard.check(following)
             body = obj(await self.http.get(following), guard_where)
-        for comment_id, arrived in arrivals:
-            tally.comment(arrived, first_after(arrived, answers.get(comment_id, [])))
+        for comment_id, arrived, question, hidden in arrivals:
+            tally.comment(arrived, first_after(arrived, answers.get(comment_id, [])),
+                          question=question, hidden=hidden)
 
     async def _last_post(self, page: str) -> datetime | None:
         body = obj(
@@ -231,6 +251,44 @@ class FacebookClient:
             for field in INSIGHT_FIELDS.values():
                 # Unreported (a Page under 100 likes, or older than Meta keeps): unknown, not 0.
                 book.set(month, field, sums.get((field, month)))
+
+
+def _post_figures(
+    plan: FetchPlan, post: dict[str, Any], at: datetime, figures: dict[str, int | None], where: str
+) -> None:
+    """Keep the post's figures when they are due (governance.posts)."""
+    if plan.posts is None:
+        return
+    post_id = text(post.get("id"), f"{where}.id")
+    if plan.posts.due(post_id, at):
+        plan.posts.add(post_id, at, KINDS.get(str(post.get("status_type")), "text"), **figures)
+
+
+def _figures(post: dict[str, Any], where: str) -> dict[str, int | None]:
+    """A post's totals and lifetime insights (None where Meta gave none)."""
+    shares = post.get("shares")  # absent when nobody shared
+    return {
+        "reactions": _summary(post, "reactions", where),
+        "comments": _summary(post, "comments", where),
+        "shares": 0 if shares is None else
+        count(obj(shares, f"{where}.shares").get("count"), f"{where}.shares"),
+        "link_clicks": _link_clicks(post, where),
+        "reach": _lifetime(post, "post_total_media_view_unique", where),
+        "video_views": _lifetime(post, "post_video_views", where),
+    }
+
+
+def _lifetime(post: dict[str, Any], name: str, where: str) -> int | None:
+    """A post insights metric's lifetime value; None when Meta left it out."""
+    insights = post.get("insights")
+    if insights is None:
+        return None
+    for index, raw in enumerate(items(obj(insights, f"{where}.insights").get("data"), where)):
+        metric = obj(raw, f"{where}.insights[{index}]")
+        if metric.get("name") == name:
+            values = items(metric.get("values"), f"{where}.insights[{index}].values")
+            return count(obj(values[0], where).get("value"), f"{where}.{name}") if values else None
+    return None
 
 
 def _summary(post: dict[str, Any], edge: str, where: str) -> int:

@@ -7,7 +7,10 @@ Requests (``{ig}`` is the Instagram user id):
 * ``GET /{ig}?fields=business_discovery.username({handle}){id,username}``: the account behind the
   registered handle, when the sync asks (see :mod:`governance.platforms.identity`).
 * ``GET /{ig}/media?fields=id,timestamp,comments{...}&limit=50``: media, newest first, followed
-  until older than the window; comments carry only ids, times and the author id.
+  until older than the window; comments carry ids, times, the author id, ``hidden`` and
+  ``text`` (classified as a question or not, and dropped).
+* ``GET /{ig}/conversations?platform=instagram&fields=...``: direct messages, see
+  :mod:`governance.platforms.dms`.
 * ``GET /{ig}/insights?metric=reach,views,likes,comments,shares,saves,profile_links_taps
   &metric_type=total_value&period=day&since&until``: per calendar month, in windows of at most
   30 days (a 31-day month takes two); skipped when the previous sync ran the same day.
@@ -15,12 +18,23 @@ Requests (``{ig}`` is the Instagram user id):
 Reach of a 31-day month is the sum of its two windows' unique reach (an upper bound). Instagram
 has no link in captions, so link clicks are ``profile_links_taps``. New followers are the change of
 the follower count since the previous month's snapshot (net), when one is stored. Video views
-would need one insights call per reel, so they are unknown.
+would need one insights call per reel, so they are unknown in the month totals.
+
+Per-post figures (:mod:`governance.posts`): the media listing also asks ``media_type``,
+``media_product_type`` (``REELS`` is a reel), ``like_count`` (left out when the owner hides likes:
+unknown) and ``comments_count``; then, for each post that is due (new, or younger than 28 days and
+not read today), ``GET /{media-id}/insights?metric=reach,views,shares,saved`` (lifetime;
+https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights).
+``views`` is the video views of a video or reel. Instagram has no per-post link clicks (unknown).
+A medium Meta refuses insights for (a story with too few viewers, one posted before the account
+became professional) keeps those figures unknown instead of failing the account.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 from governance.monthly import add_months
 from governance.platforms.common import (
@@ -35,9 +49,12 @@ from governance.platforms.common import (
     meta_time,
     month_start_utc,
     obj,
+    optional_count,
     stored_time,
     text,
 )
+from governance.platforms.dms import meta_conversations
+from governance.platforms.errors import PlatformRefused
 from governance.platforms.http import PlatformHttp
 from governance.platforms.identity import Identity, clean_username, found_or_empty, read_profile
 from governance.platforms.meta import INSIGHTS_KEPT_DAYS, graph_pages
@@ -52,9 +69,14 @@ TOTAL_METRICS: dict[str, str] = {
     "profile_links_taps": "link_clicks",
 }
 MEDIA_FIELDS = (
-    "id,timestamp,comments.limit(50){id,timestamp,from{id},replies{id,timestamp,from{id}}}"
+    "id,timestamp,media_type,media_product_type,like_count,comments_count,"
+    "comments.limit(50){id,timestamp,text,hidden,from{id},replies{id,timestamp,from{id}}}"
 )
+#: Lifetime media insights read per due post, and the post figure each fills.
+MEDIA_METRICS = {"reach": "reach", "views": "video_views", "shares": "shares", "saved": "saves"}
 MAX_WINDOW = timedelta(days=30)
+#: Media insights requests one account has in flight at once.
+INSIGHTS_AT_ONCE = 6
 
 
 class InstagramClient:
@@ -89,8 +111,9 @@ class InstagramClient:
         book.unknown("video_views")
         if not plan.same_day:
             await self._insights(user, plan, book)
+        dms = await meta_conversations(self.http, user, "instagram", plan, book)
         latest = max([*newest.values(), *([known] if known else [])], default=None)
-        return FetchResult(book.patches, {"last_post_at": iso(latest)}, identity)
+        return FetchResult(book.patches, {"last_post_at": iso(latest), **dms}, identity)
 
     async def _profile(self, key: str, by_id: bool) -> tuple[int, Identity]:
         body = obj(await self.http.get(key, {"fields": "id,username,followers_count"}), "user")
@@ -116,12 +139,13 @@ class InstagramClient:
         Returns the newest post of each month, and the newest post before the window if seen.
         """
         book.zero("posts")
-        tally = ReplyTally(book, plan.now)
+        tally = ReplyTally(book, plan.now, plan.classifier, hidden_known=True)
         window = month_start_utc(plan.months[0])
         since = month_start_utc(add_months(plan.months[0], -1))
         newest: dict[str, datetime] = {}
         before: datetime | None = None
         older = False
+        due: list[str] = []
         params: dict[str, str | int] = {"fields": MEDIA_FIELDS, "limit": 50}
         async for batch in graph_pages(self.http, f"{user}/media", params, "media"):
             for index, raw in enumerate(batch):
@@ -134,13 +158,60 @@ class InstagramClient:
                     older = True
                     continue
                 self._comments(user, media, where, tally)
+                due.append(self._post(plan, media, at, where))
                 month = book.holds(at)
                 if month is not None:
                     newest[month] = max(at, newest.get(month, at))
                     book.add(month, "posts", 1)
             if older:
                 break
+        await self._media_insights(plan, [media_id for media_id in due if media_id])
         return newest, before
+
+    def _post(self, plan: FetchPlan, media: dict[str, Any], at: datetime, where: str) -> str:
+        """Keep a medium's counts when its figures are due; its id then ("" when not due)."""
+        if plan.posts is None:
+            return ""
+        media_id = text(media.get("id"), f"{where}.id")
+        if not plan.posts.due(media_id, at):
+            return ""
+        kind = ("reel" if media.get("media_product_type") == "REELS" else
+                "video" if media.get("media_type") == "VIDEO" else "image")
+        plan.posts.add(media_id, at, kind,
+                       reactions=optional_count(media, "like_count", where),
+                       comments=optional_count(media, "comments_count", where))
+        return media_id
+
+    async def _media_insights(self, plan: FetchPlan, wanted: list[str]) -> None:
+        """The lifetime insights of the due media, :data:`INSIGHTS_AT_ONCE` requests at a time
+        (one account's share of the connections; a sync's total stays bounded by the pool)."""
+        gate = asyncio.Semaphore(INSIGHTS_AT_ONCE)
+
+        async def one(media_id: str) -> None:
+            async with gate:
+                await self._one_insights(plan, media_id)
+
+        await asyncio.gather(*(one(media_id) for media_id in wanted))
+
+    async def _one_insights(self, plan: FetchPlan, media_id: str) -> None:
+        assert plan.posts is not None
+        try:
+            body = obj(await self.http.get(f"{media_id}/insights",
+                                           {"metric": ",".join(MEDIA_METRICS)}), "media.insights")
+        except PlatformRefused:
+            return  # no insights for this medium: its reach, views, shares and saves unknown
+        found: dict[str, int | None] = {}
+        for index, raw in enumerate(items(body.get("data"), "media.insights.data")):
+            metric = obj(raw, f"media.insights[{index}]")
+            name = metric.get("name")
+            if name in MEDIA_METRICS:
+                values = items(metric.get("values"), f"media.insights[{index}].values")
+                found[MEDIA_METRICS[str(name)]] = (
+                    count(obj(values[0], "media.insights").get("value"), f"media.insights.{name}")
+                    if values else None)
+        if plan.posts.read[media_id].kind == "image":
+            found["video_views"] = None  # views of a picture are not video views
+        plan.posts.update(media_id, **found)
 
     def _comments(self, user: str, media: dict[str, object], where: str, tally: ReplyTally) -> None:
         edge = media.get("comments")
@@ -160,7 +231,9 @@ class InstagramClient:
                     if _author(reply) == user:
                         answers.append(meta_time(reply.get("timestamp"), f"{cwhere}.replies"))
             text(comment.get("id"), f"{cwhere}.id")
-            tally.comment(arrived, first_after(arrived, answers))
+            tally.comment(arrived, first_after(arrived, answers),
+                          question=tally.asks(comment.get("text")),
+                          hidden=comment.get("hidden") is True)
 
     async def _insights(self, user: str, plan: FetchPlan, book: MonthBook) -> None:
         oldest = plan.now - timedelta(days=INSIGHTS_KEPT_DAYS)

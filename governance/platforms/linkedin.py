@@ -16,6 +16,17 @@ Every request sends ``LinkedIn-Version`` and ``X-Restli-Protocol-Version: 2.0.0`
 Not stored: link clicks (LinkedIn's ``clickCount`` counts every click on a post, not link clicks),
 video views (the video analytics request is unverified) and replies (one comments call per post
 would exceed both the development tier's daily budget and the two-request re-sync).
+
+Per-post figures (:mod:`governance.posts`): the posts listing gives each post's time and its
+``content`` (``media`` with an image or video URN, ``multiImage``, ``article`` for a link, none for
+text); for the posts that are due (new, or younger than 28 days and not read today),
+``GET /organizationalEntityShareStatistics?...&shares=List(...)`` (or ``ugcPosts=List(...)``)
+gives lifetime ``uniqueImpressionsCount`` (reach), ``likeCount``, ``commentCount`` and
+``shareCount``, :data:`STATS_POSTS` posts a request
+(https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/share-statistics).
+A post left out of the answer had no activity (0), unless it is older than the statistics' 12
+months (unknown); posts whose statistics LinkedIn refuses (403) keep them unknown. Unknown per
+post: link clicks (``clickCount`` counts every click), video views, saves.
 """
 
 from __future__ import annotations
@@ -50,6 +61,8 @@ PAGE_SIZE = 50
 STATS_KEPT_DAYS = 365
 #: Share statistics fields and the record fields they fill (the doc spells unique two ways).
 SHARE_FIELDS = {"likeCount": "reactions", "commentCount": "comments", "shareCount": "shares"}
+#: Posts asked for in one share-statistics request (the list's limit is not documented).
+STATS_POSTS = 20
 
 
 def org_urn(platform_id: str) -> str:
@@ -106,9 +119,12 @@ class LinkedInClient:
         newest, before = await self._posts(urn, plan, book)
         known = before or stored_time(plan.cursor.get("last_post_at"))
         book.last_posts(newest, known)
-        book.unknown("link_clicks", "video_views", "saves", "replies_due", "replies_on_time")
+        # No comment reading yet, and no API for an organization Page's messages.
+        book.unknown("link_clicks", "video_views", "saves", "replies_due", "replies_on_time",
+                     "questions_due", "questions_on_time", "dms_due", "dms_on_time")
         if not plan.same_day:
             await self._statistics(encoded, plan, book)
+        await self._post_statistics(encoded, plan)
         latest = max([*newest.values(), *([known] if known else [])], default=None)
         return FetchResult(book.patches, {"last_post_at": iso(latest)}, identity)
 
@@ -177,6 +193,10 @@ class LinkedInClient:
                 post = obj(raw, f"posts[{index}]")
                 stamp = post.get("publishedAt", post.get("createdAt"))
                 at = epoch_ms(stamp, f"posts[{index}].publishedAt")
+                if plan.posts is not None:
+                    post_id = text(post.get("id"), f"posts[{index}].id")
+                    if plan.posts.due(post_id, at):
+                        plan.posts.add(post_id, at, _kind(post.get("content")))
                 month = book.holds(at)
                 if month is not None:
                     newest[month] = max(at, newest.get(month, at))
@@ -235,6 +255,69 @@ class LinkedInClient:
                 # Days without activity are left out (0); months beyond 12 are unknown.
                 book.set(month, field, sums.get((field, month)))
             book.set(month, "new_followers", followers.get(month))
+
+
+    async def _post_statistics(self, encoded: str, plan: FetchPlan) -> None:
+        """Lifetime share statistics of the due posts, :data:`STATS_POSTS` a request."""
+        if plan.posts is None:
+            return
+        book = plan.posts
+        for post_id in book.due_elsewhere(set(book.read)):
+            book.add(post_id, book.known_at(post_id) or plan.now, book.known_kind(post_id))
+        oldest = plan.now - timedelta(days=STATS_KEPT_DAYS)
+        wanted = [pid for pid, post in book.read.items() if post.at >= oldest]
+        for start in range(0, len(wanted), STATS_POSTS):
+            chunk = wanted[start:start + STATS_POSTS]
+            found = {pid: dict.fromkeys(("reach", *SHARE_FIELDS.values()), 0) for pid in chunk}
+            for key, urns in _by_kind(chunk).items():
+                listed = ",".join(quote(urn, safe="") for urn in urns)
+                query = (f"organizationalEntityShareStatistics?q=organizationalEntity"
+                         f"&organizationalEntity={encoded}&{key}=List({listed})")
+                try:
+                    body = obj(await self.http.get(query), "postStatistics")
+                except PlatformRefused:  # LinkedIn refuses some posts' statistics (403)
+                    for urn in urns:
+                        del found[urn]  # their figures stay unknown
+                    continue
+                for index, raw in enumerate(items(body.get("elements"), "postStatistics")):
+                    _read_post_stats(obj(raw, f"postStatistics[{index}]"), found,
+                                     f"postStatistics[{index}]")
+            for post_id, figures in found.items():
+                book.update(post_id, **figures)
+
+
+def _by_kind(urns: list[str]) -> dict[str, list[str]]:
+    """The request parameter each post URN goes in: ``ugcPosts`` or ``shares``."""
+    found: dict[str, list[str]] = {}
+    for urn in urns:
+        found.setdefault("ugcPosts" if urn.startswith("urn:li:ugcPost:") else "shares",
+                         []).append(urn)
+    return found
+
+
+def _read_post_stats(element: dict[str, Any], found: dict[str, dict[str, int]],
+                     where: str) -> None:
+    urn = element.get("share", element.get("ugcPost"))
+    if not isinstance(urn, str) or urn not in found:
+        return
+    stats = obj(element.get("totalShareStatistics"), f"{where}.totalShareStatistics")
+    unique = stats.get("uniqueImpressionsCount", stats.get("uniqueImpressionsCounts", 0))
+    found[urn]["reach"] = count(unique, f"{where}.uniqueImpressionsCount")
+    for key, field in SHARE_FIELDS.items():
+        found[urn][field] = count(stats.get(key, 0), f"{where}.{key}")
+
+
+def _kind(content: Any) -> str:
+    """A post's kind from its ``content``: image or video media, several images, an article."""
+    if not isinstance(content, dict):
+        return "text"
+    media = content.get("media")
+    media_id = media.get("id") if isinstance(media, dict) else None
+    if isinstance(media_id, str):
+        return "video" if media_id.startswith("urn:li:video:") else "image"
+    if "multiImage" in content:
+        return "image"
+    return "link" if "article" in content else "text"
 
 
 def _has_next(body: dict[str, Any]) -> bool:

@@ -10,11 +10,22 @@ Requests (user context, one token per city account):
 * ``GET /users/{id}/tweets?start_time&max_results=100&exclude=retweets``: posts and the account's
   own replies, paged by ``meta.next_token`` -> ``pagination_token``. Skipped when the newest post
   is the one seen last time, the same day.
-* ``GET /users/{id}/mentions?start_time&max_results=100``: the posts that may need a reply.
+* ``GET /users/{id}/mentions?start_time&max_results=100``: the posts that may need a reply;
+  their ``text`` is classified as a question or not, and dropped.
+* ``GET /dm_events?...``: direct messages, once a day, see :mod:`governance.platforms.dms`.
 
 X gives impressions, not unique reach, and link clicks only for the last 30 days: both unknown.
 New followers are the change since the previous month's snapshot (net), when one is stored.
 Field names drift (``retweet_count``/``repost_count``, ``tweets``/``posts``); both are read.
+
+Per-post figures (:mod:`governance.posts`) come from the timeline's ``public_metrics`` (likes,
+replies, reposts + quotes, bookmarks as saves) and the video's ``view_count`` (media
+``public_metrics``), no request of their own; a stored post younger than 28 days that the
+timeline did not reach is looked up with ``GET /tweets?ids=<≤100>`` (Post lookup,
+https://docs.x.com/x-api/posts/post-lookup-by-post-ids), at most once a day. The kind comes from
+the media ``type`` (photo: image; video, animated_gif: video) and ``entities.urls`` (link).
+Unknown per post: reach (X gives impressions only) and link clicks (``non_public_metrics`` only
+for 30 days, and only to the author's own token).
 """
 
 from __future__ import annotations
@@ -36,10 +47,12 @@ from governance.platforms.common import (
     items,
     month_start_utc,
     obj,
+    optional_count,
     rfc3339,
     stored_time,
     text,
 )
+from governance.platforms.dms import x_dm_events
 from governance.platforms.http import PlatformHttp
 from governance.platforms.identity import Identity, clean_username, found_or_empty, read_profile
 from governance.platforms.replies import OK, Reply, Verdict, retry_after
@@ -50,7 +63,9 @@ USER_PARAMS: dict[str, str | int] = {
     "expansions": "most_recent_tweet_id",
     "tweet.fields": "created_at",
 }
-TWEET_FIELDS = "created_at,public_metrics,referenced_tweets,attachments,author_id"
+TWEET_FIELDS = "created_at,public_metrics,referenced_tweets,attachments,author_id,entities"
+#: Post lookup takes at most this many ids.
+LOOKUP_IDS = 100
 #: Pace requests once fewer than this share of the window's calls remain.
 LOW_REMAINING = 0.05
 
@@ -151,8 +166,11 @@ class XClient:
         window = month_start_utc(plan.months[0])
         before = [t for t in (recent_at, known) if t is not None and t < window]
         own_replies = await self._timeline(user_id, plan, book, max(before, default=None))
-        newest_mention = await self._mentions(user_id, plan, book, own_replies)
+        newest_mention = await self._mentions(user_id, plan, book, own_replies,
+                                              identity.username or account.handle)
         cursor["newest_mention"] = newest_mention or plan.cursor.get("newest_mention")
+        if not plan.same_day:  # like daily figures: read once a Stockholm day
+            await x_dm_events(self.http, user_id, plan, book)
         return FetchResult(book.patches, cursor, identity)
 
     async def _profile(self, key: str, by_id: bool) -> tuple[dict[str, Any], Identity]:
@@ -200,6 +218,7 @@ class XClient:
                 if answered is not None:
                     replies.setdefault(answered, []).append(at)
                     continue
+                _post_figures(plan, post, at, views, where)
                 month = book.holds(at)
                 if month is None:
                     continue
@@ -214,17 +233,39 @@ class XClient:
                 book.add(month, "saves", count(metrics.get("bookmark_count", 0), f"{where}.saves"))
                 book.add(month, "video_views", _post_views(post, views, where))
         book.last_posts(newest, before)
+        await self._look_up(plan, params)
         return replies
 
+    async def _look_up(self, plan: FetchPlan, params: dict[str, str | int]) -> None:
+        """Re-read the due posts the timeline did not reach (Post lookup, 100 ids a request)."""
+        if plan.posts is None:
+            return
+        wanted = plan.posts.due_elsewhere(set(plan.posts.read))
+        for start in range(0, len(wanted), LOOKUP_IDS):
+            lookup = {k: v for k, v in params.items() if k in ("tweet.fields", "expansions",
+                                                                  "media.fields")}
+            lookup["ids"] = ",".join(wanted[start:start + LOOKUP_IDS])
+            body = obj(await self.http.get("tweets", lookup), "lookup")
+            views = _media_views(body)
+            for index, raw in enumerate(items(body.get("data", []), "lookup.data")):
+                where = f"lookup[{index}]"
+                post = obj(raw, where)
+                _post_figures(plan, post, rfc3339(post.get("created_at"), where), views, where)
+
     async def _mentions(
-        self, user_id: str, plan: FetchPlan, book: MonthBook, replies: dict[str, list[datetime]]
+        self,
+        user_id: str,
+        plan: FetchPlan,
+        book: MonthBook,
+        replies: dict[str, list[datetime]],
+        handle: str,
     ) -> str | None:
         """Tally mentions by others against the account's replies; return the newest id."""
-        tally = ReplyTally(book, plan.now)
+        tally = ReplyTally(book, plan.now, plan.classifier)
         params: dict[str, str | int] = {
             "start_time": _x_time(month_start_utc(plan.months[0])),
             "max_results": 100,
-            "tweet.fields": "created_at,author_id",
+            "tweet.fields": "created_at,author_id,text",
         }
         newest: str | None = None
         async for body in self._pages(f"users/{user_id}/mentions", params, "mentions"):
@@ -238,7 +279,8 @@ class XClient:
                     continue
                 at = rfc3339(mention.get("created_at"), f"{where}.created_at")
                 mention_id = text(mention.get("id"), f"{where}.id")
-                tally.comment(at, first_after(at, replies.get(mention_id, [])))
+                tally.comment(at, first_after(at, replies.get(mention_id, [])),
+                              question=tally.asks(_addressed(mention.get("text"), handle)))
         return newest
 
     async def _newest_mention(self, user_id: str, plan: FetchPlan) -> str | None:
@@ -269,6 +311,18 @@ class XClient:
             params = {**params, "pagination_token": token}
 
 
+def _addressed(said: Any, handle: str) -> Any:
+    """A reply's text without the account's own @handle that X puts in front of every reply
+    (so that it is not read as a friend tagged); other mentions stay."""
+    if not isinstance(said, str):
+        return said
+    own = "@" + handle.lstrip("@").lower()
+    words = said.split(" ")
+    while words and words[0].lower() == own:
+        words.pop(0)
+    return " ".join(words)
+
+
 def _x_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -292,6 +346,43 @@ def _replied_to(post: dict[str, Any]) -> str | None:
         if isinstance(ref, dict) and ref.get("type") == "replied_to":
             return str(ref.get("id"))
     return None
+
+
+def _post_figures(
+    plan: FetchPlan, post: dict[str, Any], at: datetime, views: dict[str, int], where: str
+) -> None:
+    """Keep one post's public metrics when they are due (governance.posts)."""
+    if plan.posts is None:
+        return
+    post_id = text(post.get("id"), f"{where}.id")
+    if not plan.posts.due(post_id, at):
+        return
+    metrics = obj(post.get("public_metrics"), f"{where}.public_metrics")
+    keys = _media_keys(post, where)
+    kind = ("video" if any(k in views for k in keys) else "image" if keys
+            else "link" if _has_links(post) else "text")
+    reposts = _pick(metrics, "retweet_count", "repost_count")
+    plan.posts.add(
+        post_id, at, kind,
+        reactions=count(metrics.get("like_count"), f"{where}.likes"),
+        comments=count(metrics.get("reply_count"), f"{where}.replies"),
+        shares=count(reposts, f"{where}.reposts")
+        + count(metrics.get("quote_count", 0), f"{where}.quotes"),
+        saves=optional_count(metrics, "bookmark_count", where),
+        video_views=sum(views[k] for k in keys if k in views) if kind == "video" else None,
+    )
+
+
+def _media_keys(post: dict[str, Any], where: str) -> list[str]:
+    attachments = post.get("attachments")
+    keys = attachments.get("media_keys", []) if isinstance(attachments, dict) else []
+    return [str(key) for key in items(keys, f"{where}.media_keys")]
+
+
+def _has_links(post: dict[str, Any]) -> bool:
+    entities = post.get("entities")
+    urls = entities.get("urls") if isinstance(entities, dict) else None
+    return isinstance(urls, list) and bool(urls)
 
 
 def _media_views(body: dict[str, Any]) -> dict[str, int]:

@@ -11,11 +11,21 @@ Requests (1 quota unit each; ``search.list`` at 100 units is never used):
   the same day when the video count has not changed.
 * ``GET /commentThreads?part=snippet,replies&allThreadsRelatedToChannelId=UC...&order=time``:
   comments, answered when the channel's own reply follows. ``fields`` trims the answer to ids,
-  times and author channel ids, so no comment text is even received.
+  times, author channel ids and the top-level comment's ``textDisplay`` (the text any key may
+  read; ``textOriginal`` is guaranteed only to its author), which is classified as a question or
+  not and dropped. Held and rejected comments are not listed (default ``published``): hidden
+  comments are unknown here. YouTube has no private messages.
 
 Counts arrive as decimal strings, as documented. Unknown: reach and link clicks (not in the API),
 shares (Analytics API only, owner OAuth), saves, and new subscribers (``subscriberCount`` is
 rounded, so differences of it mean little).
+
+Per-post figures (:mod:`governance.posts`): each upload's ``viewCount`` (video views),
+``likeCount`` and ``commentCount`` from the same ``videos.list`` (part ``statistics``,
+https://developers.google.com/youtube/v3/docs/videos/list); a stored video younger than 28 days
+outside the months being read is asked for in the same way (50 ids a request), at most once a
+day. Every upload is a ``video``: the Data API does not say which are Shorts. Unknown per post:
+reach, link clicks, shares (Analytics API, owner OAuth) and saves.
 """
 
 from __future__ import annotations
@@ -48,7 +58,7 @@ from governance.platforms.settings import Settings
 
 THREAD_FIELDS = (
     "nextPageToken,items(id,snippet(totalReplyCount,topLevelComment(snippet(publishedAt,"
-    "authorChannelId))),replies(comments(snippet(publishedAt,authorChannelId))))"
+    "authorChannelId,textDisplay))),replies(comments(snippet(publishedAt,authorChannelId))))"
 )
 
 
@@ -177,13 +187,19 @@ class YouTubeClient:
                 break
         newest: dict[str, datetime] = {}
         published = dict(in_window)
-        for start in range(0, len(in_window), 50):
-            ids = ",".join(video for video, _ in in_window[start:start + 50])
+        if plan.posts is not None:  # stored videos due for a re-read, outside the window
+            for video_id in plan.posts.due_elsewhere(set(published)):
+                published[video_id] = plan.posts.known_at(video_id) or plan.now
+        wanted = list(published)
+        for start in range(0, len(wanted), 50):
+            ids = ",".join(wanted[start:start + 50])
             body = obj(await self.http.get("videos", {"part": "statistics", "id": ids}), "videos")
             for index, raw in enumerate(items(body.get("items", []), "videos.items")):
                 where = f"videos[{index}]"
                 video = obj(raw, where)
                 when = published.get(text(video.get("id"), f"{where}.id"))
+                if when is not None:
+                    _post_figures(plan, video, when, where)
                 month = book.holds(when) if when else None
                 if month is None or when is None:
                     continue
@@ -206,7 +222,8 @@ class YouTubeClient:
         Returns the newest thread id, and False when nothing is new since a sync the same day
         (then the tally is incomplete and must not replace the stored figures).
         """
-        tally = ReplyTally(book, plan.now)
+        tally = ReplyTally(book, plan.now, plan.classifier)
+        book.unknown("dms_due", "dms_on_time")  # YouTube has no private messages to read
         window = month_start_utc(plan.months[0])
         params: dict[str, str | int] = {
             "part": "snippet,replies", "allThreadsRelatedToChannelId": channel_id,
@@ -236,7 +253,8 @@ class YouTubeClient:
                     for c in _replies(thread, where)
                     if _author(obj(obj(c, where).get("snippet"), where)) == channel_id
                 ]
-                tally.comment(arrived, first_after(arrived, answers))
+                tally.comment(arrived, first_after(arrived, answers),
+                              question=tally.asks(top.get("textDisplay")))
             if done:
                 break
         return newest, True
@@ -255,6 +273,23 @@ class YouTubeClient:
                 raise PageGuard.bad_next(where)
             guard.check(token)
             params = {**params, "pageToken": token}
+
+
+def _post_figures(plan: FetchPlan, video: dict[str, Any], at: datetime, where: str) -> None:
+    """Keep one video's statistics when they are due (governance.posts)."""
+    if plan.posts is None:
+        return
+    video_id = text(video.get("id"), f"{where}.id")
+    if not plan.posts.due(video_id, at):
+        return
+    stats = obj(video.get("statistics"), f"{where}.statistics")
+
+    def figure(key: str) -> int | None:
+        value = stats.get(key)  # missing when hidden or disabled: unknown
+        return None if value is None else uint64_text(value, f"{where}.{key}")
+
+    plan.posts.add(video_id, at, "video", video_views=figure("viewCount"),
+                   reactions=figure("likeCount"), comments=figure("commentCount"))
 
 
 def _author(snippet: dict[str, Any]) -> str | None:

@@ -12,11 +12,14 @@ through the repositories of :mod:`governance.storage.repositories`, which hide f
       register/index.json         table handles: PLATFORM:HANDLE -> account id
       register/accounts/NN.json   table accounts: accounts with their editors, in SHARDS files
       stats/NN.json               tables months, outcomes: sharded like the accounts
+      posts/NN.json               table posts: per-post figures of 13 months, sharded likewise
       audit/index.json            table runs: one summary per audit run (doc id = run number)
       audit/runs/<id>.json        table run: one run with its settings and findings
       audit/acks.json             table acks: acknowledged findings
       audit/waivers.json          table waivers: waived findings
       audit/sent.json             table sent: the packets mailed to departments (no addresses)
+      moderation/records.json     table records: the moderation register (governance.moderation)
+      moderation/screenshots/     the screenshots of removed comments, named SHA256.EXT (binary)
       log/changes.jsonl           the append-only change log (one JSON object a line)
       snapshots/                  automatic register snapshots (governance.snapshots)
       .restore-previous-TIME/     the files a restore replaced (governance.backup)
@@ -37,6 +40,8 @@ CORE = "register/core.json"
 INDEX = "register/index.json"
 ACCOUNTS_FOLDER = "register/accounts"
 STATS_FOLDER = "stats"
+#: Per-post figures (governance.posts): re-syncable like the stats, never read by the audit.
+POSTS_FOLDER = "posts"
 AUDIT_FOLDER = "audit"
 AUDIT_INDEX = "audit/index.json"
 AUDIT_RUNS_FOLDER = "audit/runs"
@@ -44,11 +49,18 @@ ACKS = "audit/acks.json"
 WAIVERS = "audit/waivers.json"
 SENT = "audit/sent.json"
 CHANGE_LOG = "log/changes.jsonl"
+MODERATION_FOLDER = "moderation"
+MODERATION_RECORDS = "moderation/records.json"
+#: Screenshots are the store's only binary files: never TinyDB documents, never parsed, written
+#: whole by the transaction that records them (``WriteTransaction.put_blob``) and named by their
+#: SHA-256, so a name says what its content must be.
+SCREENSHOTS_FOLDER = "moderation/screenshots"
+SCREENSHOT_EXTENSIONS = ("png", "jpg", "pdf")
 #: The folders that hold store files; anything else in the data directory (the demo, snapshots)
 #: is not part of this store.
-STORE_FOLDERS = ("register", STATS_FOLDER, AUDIT_FOLDER, "log")
+STORE_FOLDERS = ("register", STATS_FOLDER, POSTS_FOLDER, AUDIT_FOLDER, MODERATION_FOLDER, "log")
 #: The folders whose ``.json`` files are TinyDB documents (the log folder holds JSON lines).
-DOCUMENT_FOLDERS = ("register", STATS_FOLDER, AUDIT_FOLDER)
+DOCUMENT_FOLDERS = ("register", STATS_FOLDER, POSTS_FOLDER, AUDIT_FOLDER, MODERATION_FOLDER)
 #: The folder the automatic snapshots cover: the register, without the bulky, re-syncable stats.
 REGISTER_FOLDER = "register"
 
@@ -61,19 +73,23 @@ HANDLES_TABLE = "handles"  # INDEX
 ACCOUNTS_TABLE = "accounts"  # account shards
 MONTHS_TABLE = "months"  # stats shards
 OUTCOMES_TABLE = "outcomes"  # stats shards
+POSTS_TABLE = "posts"  # posts shards
 RUNS_TABLE = "runs"  # AUDIT_INDEX
 RUN_TABLE = "run"  # a run's own file
 ACKS_TABLE = "acks"  # ACKS
 WAIVERS_TABLE = "waivers"  # WAIVERS
 SENT_TABLE = "sent"  # SENT
+MODERATION_TABLE = "records"  # MODERATION_RECORDS
 
 #: Every path a store archive may hold (relative, POSIX): the store files and the settings.
 STORE_PATHS = re.compile(
     r"register/(core|index)\.json|register/accounts/(0\d|1\d|2\d|3[01])\.json"
-    r"|stats/(0\d|1\d|2\d|3[01])\.json"
+    r"|stats/(0\d|1\d|2\d|3[01])\.json|posts/(0\d|1\d|2\d|3[01])\.json"
     r"|audit/(index|acks|waivers|sent)\.json|audit/runs/[A-Za-z0-9_-]{1,64}\.json"
     r"|log/changes\.jsonl|settings\.toml"
+    r"|moderation/records\.json|moderation/screenshots/[0-9a-f]{64}\.(png|jpg|pdf)"
 )
+_SCREENSHOT = re.compile(r"moderation/screenshots/(?P<sha>[0-9a-f]{64})\.(png|jpg|pdf)")
 
 
 def shard_of(account_id: str) -> str:
@@ -87,6 +103,14 @@ def account_file(account_id: str) -> str:
 
 def stats_file(account_id: str) -> str:
     return f"{STATS_FOLDER}/{shard_of(account_id)}.json"
+
+
+def posts_file(account_id: str) -> str:
+    return f"{POSTS_FOLDER}/{shard_of(account_id)}.json"
+
+
+def posts_shard(shard: int) -> str:
+    return f"{POSTS_FOLDER}/{shard:02d}.json"
 
 
 def account_shard(shard: int) -> str:
@@ -110,6 +134,10 @@ def is_stats_shard(rel: str) -> bool:
     return rel.startswith(STATS_FOLDER + "/")
 
 
+def is_posts_shard(rel: str) -> bool:
+    return rel.startswith(POSTS_FOLDER + "/")
+
+
 def is_audit_file(rel: str) -> bool:
     return rel.startswith(AUDIT_FOLDER + "/")
 
@@ -122,3 +150,16 @@ def is_document_file(rel: str) -> bool:
 def is_log_file(rel: str) -> bool:
     """Whether ``rel`` is an append-only JSON-lines log (rather than a TinyDB document)."""
     return rel.endswith(".jsonl")
+
+
+def screenshot_file(sha256: str, extension: str) -> str:
+    """The store file of a screenshot: its content's SHA-256 (64 hex digits) and its type."""
+    if extension not in SCREENSHOT_EXTENSIONS or not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError(f"not a screenshot name: {sha256}.{extension}")
+    return f"{SCREENSHOTS_FOLDER}/{sha256}.{extension}"
+
+
+def screenshot_digest(rel: str) -> str | None:
+    """The SHA-256 a screenshot file's name promises, or None if ``rel`` is no screenshot."""
+    found = _SCREENSHOT.fullmatch(rel)
+    return found["sha"] if found else None

@@ -59,6 +59,8 @@ from governance.storage.layout import (
     stats_file,
     stats_shard,
 )
+from governance.storage.moderation_files import ModerationFiles
+from governance.storage.post_files import Posts
 from governance.storage.transactions import ReadTransaction, writable
 from governance.storage.whole_files import Files, StoreListing
 
@@ -431,3 +433,5 @@ class Repositories:
         self.revision_acks = Records(txn, CORE, REVISION_ACKS_TABLE)
         self.log = ChangeLog(txn)
         self.files = Files(txn)
+        self.moderation = ModerationFiles(txn)  # records and screenshots (governance.moderation)
+        self.posts = Posts(txn)  # per-post figures (governance.posts)

@@ -9,6 +9,12 @@ by :class:`TransactionStorage`. On commit it:
 2. writes a redo journal (:mod:`governance.storage.journal`) if more than one file changes;
 3. renames the temp files into place and appends the log lines at their recorded offsets;
 4. deletes the journal.
+
+Binary files (screenshots, :meth:`WriteTransaction.put_blob`) are named by their content's SHA-256
+and published *before* the journal is written: until the commit lists them in the manifest they
+are unreferenced leftovers that a later commit of the same content simply reuses, so a crash at
+any point leaves no record pointing at a missing file. The journal carries only their checksums,
+never their bytes.
 """
 
 from __future__ import annotations
@@ -139,6 +145,7 @@ class WriteTransaction(ReadTransaction):
         self._appends: dict[str, list[str]] = {}
         self._rewrites: dict[str, list[str]] = {}
         self._deletes: set[str] = set()
+        self._blobs: dict[str, bytes] = {}
 
     def load(self, rel: str) -> Tables:
         """A private, mutable copy of ``rel``; stage it to have it written on commit."""
@@ -159,7 +166,13 @@ class WriteTransaction(ReadTransaction):
         """Remove the file ``rel`` on commit."""
         self._working.pop(rel, None)
         self._dirty.discard(rel)
+        self._blobs.pop(rel, None)
         self._deletes.add(rel)
+
+    def put_blob(self, rel: str, raw: bytes) -> None:
+        """Write the binary file ``rel`` (its name carries its SHA-256) on commit."""
+        self._blobs[rel] = raw
+        self._deletes.discard(rel)
 
     def append(self, rel: str, entry: dict[str, Any]) -> None:
         """Append one JSON line to the log file ``rel`` on commit."""
@@ -178,14 +191,14 @@ class WriteTransaction(ReadTransaction):
     @property
     def changed(self) -> bool:
         """Whether committing would write anything."""
-        return bool(self._dirty or self._appends or self._deletes or self._rewrites)
+        return bool(self._dirty or self._appends or self._deletes or self._rewrites or self._blobs)
 
     def commit(self) -> None:
         """Make every staged change durable, atomically across files."""
         if not self.changed:
             return
         self._db._check_writable_paths(
-            [*self._dirty, *self._rewrites, *self._appends, *self._deletes]
+            [*self._dirty, *self._rewrites, *self._appends, *self._deletes, *self._blobs]
         )
         files: dict[str, bytes] = {}
         for rel in sorted(self._dirty):
@@ -200,8 +213,9 @@ class WriteTransaction(ReadTransaction):
         }
         with PreparedCommit(self._db) as prepared:
             appends = prepared.open_logs(self._appends)
-            prepared.write_temps({**files, **rewrites})
+            prepared.write_temps({**files, **rewrites, **self._blobs})
             plan = self._plan(files, rewrites, appends)
+            prepared.publish_blobs(self._blobs)  # unlisted until the manifest names them
             # One replaced file and nothing else is atomic by itself; more needs the journal.
             needs_journal = len(files) + len(rewrites) + len(appends) + len(self._deletes) > 1
             if needs_journal:
@@ -218,7 +232,8 @@ class WriteTransaction(ReadTransaction):
         """Add the manifest to ``files`` when this commit creates or deletes a store file."""
         listed = self._db._listed()
         before = self._db._existing_files() if listed is None else listed
-        after = (before | set(files) | set(self._rewrites) | set(self._appends)) - self._deletes
+        after = (before | set(files) | set(self._rewrites) | set(self._appends) | set(self._blobs))
+        after -= self._deletes
         if listed is None or after != listed:
             document = manifest.document(after, SCHEMA_VERSION, META_TABLE)
             self._working[MANIFEST] = document  # the plan and the cache take it from here
@@ -234,6 +249,8 @@ class WriteTransaction(ReadTransaction):
         }
         for rel in self._deletes:
             checks[rel] = {"before": digest(self._db._raw_or_none(rel)), "after": None}
+        for rel, raw in self._blobs.items():  # published before the journal: only checked
+            checks[rel] = {"before": digest(raw), "after": digest(raw)}
         return {
             "files": {rel: self._working[rel] for rel in files},  # encoded as they are
             "rewrites": {rel: raw.decode() for rel, raw in rewrites.items()},
@@ -293,6 +310,11 @@ class PreparedCommit:
             path = self._db.root / rel
             ensure_directory(path.parent, self._db.dir_mode)
             self._temps[rel] = prepare_atomic(path, raw, mode=self._db.file_mode)
+
+    def publish_blobs(self, blobs: dict[str, bytes]) -> None:
+        """Rename the binary files' temp files into place (before the journal, see above)."""
+        for rel in blobs:
+            publish_atomic(self._temps.pop(rel), self._db.root / rel)
 
     def publish(self, plan: dict[str, Any]) -> None:
         """Second phase: rename the temp files into place, append, delete."""

@@ -16,7 +16,14 @@ from governance.storage.files import (
     walk_tree,
 )
 from governance.storage.format import META_TABLE, Tables
-from governance.storage.layout import CHANGE_LOG, JOURNAL, LOCK, STORE_FOLDERS, is_document_file
+from governance.storage.layout import (
+    CHANGE_LOG,
+    JOURNAL,
+    LOCK,
+    STORE_FOLDERS,
+    is_document_file,
+    screenshot_digest,
+)
 from governance.storage.transactions import ReadTransaction, writable
 
 
@@ -54,8 +61,8 @@ class Files:
             rel = path.relative_to(self._root).as_posix()
             if path.is_symlink() or not path.is_file() or TEMP_MARKER in path.name:
                 continue
-            if rel in (LOCK, CHANGE_LOG):
-                continue
+            if rel in (LOCK, CHANGE_LOG) or screenshot_digest(rel) is not None:
+                continue  # screenshots: images, never rewritten; retention deletes them
             if is_document_file(rel):
                 documents.append(rel)
             elif rel != JOURNAL:
@@ -88,3 +95,7 @@ class Files:
 
     def delete(self, rel: str) -> None:
         writable(self._txn).delete(rel)
+
+    def put_blob(self, rel: str, raw: bytes) -> None:
+        """Make ``raw`` the binary file ``rel`` on commit (a screenshot, on a restore)."""
+        writable(self._txn).put_blob(rel, raw)

@@ -1,4 +1,4 @@
-"""``kontokoll accounts import|export|list``."""
+"""``kontokoll accounts import|export|list`` (and the subcommands registered from beside it)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from governance.i18n import t
 from governance.model import department_key
 from governance.register import ImportPlan, Register, changed_fields
 from governance.text_safety import visible
-from kontokoll.cli import account_identity, lifecycle
+from kontokoll.cli import account_edit, account_identity, lifecycle
 from kontokoll.cli.context import CliContext
 from kontokoll.cli.exchange import add_delimiter_option, export, output_path, read_input
 from kontokoll.cli.tables import render_table
@@ -41,6 +41,7 @@ def register(commands: Any) -> None:
     lst.set_defaults(handler=list_accounts)
     lifecycle.register(sub)  # request, approve, reject, retire
     account_identity.register(sub)  # rename, accept-identity
+    account_edit.register(sub)  # add, edit
 
 
 def import_accounts(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -16,6 +16,7 @@ from governance.fields import parse_date
 from governance.i18n import t
 from governance.model import department_key
 from governance.monthly import STOCKHOLM
+from governance.text_safety import visible
 from kontokoll.cli import audit_send
 from kontokoll.cli.exchange import export, output_path
 from kontokoll.cli.tables import render_table
@@ -52,6 +53,9 @@ def _add_reading(sub: argparse._SubParsersAction[Any]) -> None:
     show.add_argument("--quarter", metavar="YYYYQN", help=t("audit.cli.quarter_pick_help"))
     show.add_argument("--rule", help=t("audit.cli.rule_filter_help"))
     show.add_argument("--department", help=t("cli.accounts.department_filter_help"))
+    show.add_argument(
+        "--responsible", metavar="DEPARTMENT", help=t("responsibility.cli.responsible_filter_help")
+    )
     show.set_defaults(handler=show_findings)
 
     diff = sub.add_parser("diff", help=t("audit.cli.diff_help"))
@@ -129,7 +133,16 @@ def run_audit(args: argparse.Namespace, ctx: CliContext) -> int:
     as_of = _date(args.as_of, "as_of") if args.as_of else None
     report = _service(ctx).run(args.quarter, as_of=as_of)
     _print_summary(ctx, report)
+    _warn_kc_missing(ctx, report)
     return 0
+
+
+def _warn_kc_missing(ctx: CliContext, report: AuditReport) -> None:
+    """Say so when findings that are KC's stayed with the department: KC is not in the register."""
+    count = sum(1 for i in report.items if i.finding.kc_absent)
+    if count:
+        kc = report.run.settings.kc_department
+        ctx.warn(t("responsibility.cli.kc_missing", count=count, department=kc))
 
 
 def _print_summary(ctx: CliContext, report: AuditReport) -> None:
@@ -241,18 +254,41 @@ def list_runs(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def _known_department(ctx: CliContext, name: str, field: str, seen: list[str]) -> str:
+    """The key of a department the register (or a finding) has: an unknown one is a mistake,
+    not 0 findings."""
+    from governance.register import Register
+
+    known = {department_key(d.name): d.name for d in Register(ctx.store).departments()}
+    known.update((department_key(n), n) for n in seen if n)
+    wanted = department_key(name)
+    if wanted not in known:
+        raise FieldError(
+            field,
+            "field.unknown_department",
+            value=visible(name.strip()),
+            allowed=", ".join(visible(n) for n in sorted(known.values())) or "–",
+        )
+    return wanted
+
+
 def show_findings(args: argparse.Namespace, ctx: CliContext) -> int:
     report = _service(ctx).report(args.quarter)
     items = list(report.items)
     if args.rule:
         items = [i for i in items if i.finding.rule == args.rule.strip()]
-    if args.department:
-        wanted = department_key(args.department)
+    seen = [n for i in items for n in (i.finding.department, i.finding.responsible)]
+    if args.department is not None:
+        wanted = _known_department(ctx, args.department, "department", seen)
         items = [i for i in items if department_key(i.finding.department) == wanted]
+    if args.responsible is not None:
+        wanted = _known_department(ctx, args.responsible, "responsible", seen)
+        items = [i for i in items if department_key(i.finding.responsible) == wanted]
     rows = [
         [
             i.finding.ref or "–",
             i.finding.department or t("audit.register_scope"),
+            i.finding.responsible or t("responsibility.akn"),
             i.finding.rule,
             t(f"audit.severity.{i.finding.severity}"),
             t(f"audit.status.{i.status}"),
@@ -263,6 +299,7 @@ def show_findings(args: argparse.Namespace, ctx: CliContext) -> int:
     header = [
         t("col.account"),
         t("col.department"),
+        t("responsibility.col.responsible"),
         t("audit.col.rule"),
         t("audit.col.severity"),
         t("audit.col.status"),
@@ -293,11 +330,11 @@ def _print_diff(ctx: CliContext, diff: AuditDiff) -> None:
             persisting=len(diff.persisting),
         )
     )
-    for part in diff.by_department():
+    for part in diff.by_department():  # per department that answers (KC's on its own)
         ctx.print()
         ctx.print(f"{part.department or t('audit.register_scope')}")
         rows = [
-            [t(f"audit.diff.{kind}"), f.ref or "–", f.rule, f.message]
+            [t(f"audit.diff.{kind}"), f.ref or "–", f.department or "–", f.rule, f.message]
             for kind, findings in (
                 ("new", part.new),
                 ("resolved", part.resolved),
@@ -308,6 +345,7 @@ def _print_diff(ctx: CliContext, diff: AuditDiff) -> None:
         header = [
             t("audit.col.change"),
             t("col.account"),
+            t("col.department"),
             t("audit.col.rule"),
             t("audit.col.message"),
         ]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 import platformdirs
 
 from governance.errors import InputError
+from governance.identity import session_identity
 from governance.store import Store
 from governance.text_safety import visible
 
@@ -28,7 +29,13 @@ def default_data_dir() -> Path:
 
 
 def chosen_data_dir(given: Path | None) -> Path:
-    """``--data-dir`` if given, else :func:`default_data_dir`; ``~`` and ``~user`` expanded."""
+    """``--data-dir`` if given, else :func:`default_data_dir`; ``~`` and ``~user`` expanded.
+
+    Every command resolves its data directory first, so a browser session's identity proof is
+    checked here too: a forged or expired one stops the command with a message (InputError),
+    before anything reads the store (see governance.identity).
+    """
+    session_identity()
     return default_data_dir() if given is None else expand_data_dir(given, "--data-dir")
 
 

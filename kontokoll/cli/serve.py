@@ -1,7 +1,9 @@
-"""``kontokoll serve [--demo] [--port N] [--host H]``: the app in a web browser, with textual-serve.
+"""``kontokoll serve``: the app in a web browser (textual-serve), one app process per session.
 
-textual-serve has no login of its own: anyone who can reach the port can use the app with the
-rights of the user running it. So it binds to 127.0.0.1 unless told otherwise, and says so.
+Without ``--auth-header`` every session is the OS account running the server (today's
+behaviour, said on start), so it binds to 127.0.0.1 unless told otherwise. With it, the login
+comes from an authenticating proxy's header and each session acts as that person (see
+:mod:`kontokoll.serving`). ``--check`` prints what a person would get, and serves nothing.
 """
 
 from __future__ import annotations
@@ -26,9 +28,35 @@ DEFAULT_PORT = 8000
 def register(commands: Any) -> None:
     parser = commands.add_parser("serve", help=t("tui.serve.help"))
     parser.add_argument("--demo", action="store_true", help=t("tui.serve.demo_help"))
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=t("tui.serve.port_help"))
+    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
+                        help=t("tui.serve.port_help"))
     parser.add_argument("--host", default=DEFAULT_HOST, help=t("tui.serve.host_help"))
+    parser.add_argument("--socket", type=Path, metavar="PATH", help=t("serve.help.socket"))
+    parser.add_argument("--socket-group", metavar="GROUP", help=t("serve.help.socket_group"))
+    parser.add_argument("--auth-header", metavar="NAME", help=t("serve.help.auth_header"))
+    parser.add_argument("--trusted-proxy", metavar="ADDR[,ADDR...]", help=t("serve.help.trusted"))
+    parser.add_argument(
+        "--proxy-secret-file", type=Path, metavar="FILE", help=t("serve.help.secret_file")
+    )
+    parser.add_argument("--public-url", metavar="URL", help=t("serve.help.public_url"))
+    parser.add_argument("--sign-out-url", metavar="URL", help=t("serve.help.sign_out_url"))
+    parser.add_argument(
+        "--idle-minutes", type=float, default=30.0, metavar="N", help=t("serve.help.idle")
+    )
+    parser.add_argument(
+        "--max-sessions", type=int, default=60, metavar="N", help=t("serve.help.max_sessions")
+    )
+    parser.add_argument("--access-log", type=Path, metavar="FILE", help=t("serve.help.access_log"))
+    parser.add_argument("--check", action="store_true", help=t("serve.help.check"))
     parser.set_defaults(handler=serve)
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 1–65535 (argparse turns the ValueError into a usage message, exit 2)."""
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise ValueError(text)
+    return port
 
 
 def is_loopback(host: str) -> bool:
@@ -42,34 +70,52 @@ def is_loopback(host: str) -> bool:
 
 
 def app_command(data_dir: str) -> str:
-    """The command textual-serve runs for each browser session: the app on ``data_dir``."""
-    return shlex.join(
+    """The command textual-serve runs (through a shell) for each browser session: the app on
+    ``data_dir``. ``exec``, so that the shell becomes the app and ending it ends the app."""
+    return "exec " + shlex.join(
         [sys.executable, "-m", "kontokoll", "--data-dir", data_dir, "--lang", current_language()]
     )
 
 
 def serve(args: argparse.Namespace, ctx: CliContext) -> int:
-    from textual_serve.server import Server
+    from governance.export_target import refuse_inside_data_dir
+    from kontokoll.serving.check import print_check, startup_key
+    from kontokoll.serving.options import options_from_args
 
+    options = options_from_args(args)
+    for own_file in (options.access_log, options.socket):  # anyone who reaches the port writes
+        if own_file is not None:  # the access log: never into the change log's folder
+            refuse_inside_data_dir(own_file, ctx.data_dir)
+    if args.check:
+        return print_check(options, ctx.data_dir, ctx)
     directory = prepare_demo(ctx.data_dir) if args.demo else ctx.data_dir
-    url = f"http://{args.host}:{args.port}"
-    ctx.print(t("tui.serve.listening", url=url, path=str(directory)))
-    if is_loopback(args.host):
-        ctx.warn(t("tui.serve.local_only", host=args.host))
+    key = startup_key(options, directory)  # refuses a proxy mode that would hand out admin
+    _say_how(options, directory, ctx)
+    return _run(options, directory, key, demo=args.demo)
+
+
+def _say_how(options: Any, directory: Path, ctx: CliContext) -> None:
+    where = str(options.socket) if options.socket else options.public_url
+    ctx.print(t("tui.serve.listening", url=where, path=str(directory)))
+    if options.socket is None:
+        local = is_loopback(options.host)
+        ctx.warn(t("tui.serve.local_only" if local else "tui.serve.exposed", host=options.host))
+    if options.from_proxy:
+        ctx.warn(t("serve.start.from_proxy", header=options.auth_header, url=options.public_url))
     else:
-        ctx.warn(t("tui.serve.exposed", host=args.host))
-    ctx.warn(t("tui.serve.no_login"))
-    title = register_title(demo=args.demo)
+        ctx.warn(t("tui.serve.no_login"))
+
+
+def _run(options: Any, directory: Path, key: bytes | None, *, demo: bool) -> int:
+    from kontokoll.serving.server import KontokollServer
+
+    title = register_title(demo=demo)
     with tempfile.TemporaryDirectory(prefix="kontokoll-serve-") as templates:
         titled_templates(Path(templates), title)
-        server = Server(
-            app_command(str(directory)),
-            host=args.host,
-            port=args.port,
-            title=title,
-            templates_path=templates,
+        server = KontokollServer(
+            app_command(str(directory)), options, key=key, title=title, templates=templates
         )
-        server.serve()
+        server.listen()
     return 0
 
 

@@ -13,7 +13,8 @@ from textual.widgets import Button, DataTable, Static
 from audits.quarters import Quarter
 from governance import access
 from governance.i18n import t
-from screens.account.part import AccountPart, allowed, kontokoll
+from screens.account.part import AccountPart, kontokoll
+from screens.commands import may
 from screens.dialogs import FormDialog
 from screens.messages import ChangeRequested
 from screens.plain import plain_cells
@@ -41,6 +42,7 @@ class FindingsPane(AccountPart, Vertical):
             t("tui.findings.col.severity"),
             t("tui.findings.col.status"),
             t("tui.findings.col.since"),
+            t("responsibility.col.responsible"),  # before the message, which runs long
             t("tui.findings.col.message"),
         )
         yield table
@@ -55,8 +57,18 @@ class FindingsPane(AccountPart, Vertical):
             ("#acknowledge", access.ACKNOWLEDGE_FINDING),
             ("#waive", access.WAIVE_FINDING),
         ):
-            may = allowed(self.app, action, detail)
+            may = self._may(action, detail)
             self.query_one(selector).disabled = not may or no_findings
+
+    def _may(self, action: str, detail: AccountDetail | None) -> bool:
+        """Whether the user may do ``action`` on any of the findings shown: rights follow who
+        answers for each (a KC lead for KC's on a shared account; the services check again)."""
+        if detail is None:
+            return False
+        snapshot = kontokoll(self.app).snapshot
+        rights = snapshot.rights if snapshot is not None else None
+        answering = {i.finding.responsible for i in detail.findings.items}
+        return any(may(rights, action, d or None) for d in answering)
 
     def _fill(self, detail: AccountDetail) -> None:
         findings = detail.findings
@@ -85,6 +97,7 @@ class FindingsPane(AccountPart, Vertical):
                     t(f"audit.severity.{finding.severity}"),
                     t(f"audit.status.{item.status}"),
                     finding.first_seen.isoformat() if finding.first_seen else "–",
+                    finding.responsible,
                     text,
                 ),
                 key=finding.rule,
@@ -92,11 +105,11 @@ class FindingsPane(AccountPart, Vertical):
 
     def commands(self) -> Iterator[SystemCommand]:
         """Acknowledge and waive, each for a user who may."""
-        if allowed(self.app, access.ACKNOWLEDGE_FINDING, self.detail):
+        if self._may(access.ACKNOWLEDGE_FINDING, self.detail):
             yield SystemCommand(
                 t("tui.command.acknowledge"), t("tui.tip.acknowledge"), self.action_acknowledge
             )
-        if allowed(self.app, access.WAIVE_FINDING, self.detail):
+        if self._may(access.WAIVE_FINDING, self.detail):
             yield SystemCommand(t("tui.command.waive"), t("tui.tip.waive"), self.action_waive)
 
     def _selected_rule(self) -> str | None:

@@ -13,17 +13,18 @@ from typing import Any, cast
 
 from textual import on
 from textual.app import ComposeResult, SystemCommand
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from governance import access
-from governance.fields import GOALS, PLATFORMS, STATUSES, VISIBILITIES, format_value
+from governance.fields import CATEGORIES, GOALS, PLATFORMS, STATUSES, VISIBILITIES, format_value
 from governance.i18n import t
-from governance.model import EDITABLE_FIELDS
+from governance.model import EDITABLE_FIELDS, Account, Department, department_key
 from screens.account.part import AccountPart, allowed, kontokoll
 from screens.messages import ChangeRequested
+from screens.plain import plain
 from screens.view_models import AccountDetail
 
 
@@ -105,8 +106,48 @@ def _read_checkbox(widget: Widget) -> str:
     return format_value(cast(Checkbox, widget).value)
 
 
+def _build_categories(name: str, widget_id: str, departments: Sequence[str]) -> Widget:
+    labels = ((c, t(f"goals.category.{c}")) for c in CATEGORIES)
+    boxes = (Checkbox(label, id=f"category-{c}", compact=True) for c, label in labels)
+    return Vertical(*boxes, id=widget_id)
+
+
+def _fill_categories(widget: Widget, value: Any) -> None:
+    for category in CATEGORIES:
+        widget.query_one(f"#category-{category}", Checkbox).value = category in value
+
+
+def _read_categories(widget: Widget) -> str:
+    return "|".join(c for c in CATEGORIES if widget.query_one(f"#category-{c}", Checkbox).value)
+
+
+def _build_goal_links(name: str, widget_id: str, departments: Sequence[str]) -> Widget:
+    """The ids typed (``g1|g3``), above the department's goals to choose from (filled later)."""
+    box = Input(id="department-goals-input", compact=True, placeholder="g1|g3")
+    return Vertical(box, Static("", id="department-goals-hint", classes="legend"), id=widget_id)
+
+
+def _fill_goal_links(widget: Widget, value: Any) -> None:
+    widget.query_one("#department-goals-input", Input).value = format_value(value)
+
+
+def _read_goal_links(widget: Widget) -> str:
+    return widget.query_one("#department-goals-input", Input).value
+
+
+def goals_hint(department: Department | None) -> str:
+    """The department's own goals, as the form lists them beside the ids to type."""
+    if department is None or not department.goals:
+        return t("goals.label.no_goals")
+    return "\n".join(f"{goal.id}: {goal.text}" for goal in department.goals)
+
+
 CHECKBOX = FieldKind(_build_checkbox, _fill_checkbox, _read_checkbox)
 GOAL_BOXES = FieldKind(_build_goals, _fill_goals, _read_goals)
+CATEGORY_BOXES = FieldKind(_build_categories, _fill_categories, _read_categories)
+GOAL_LINKS = FieldKind(_build_goal_links, _fill_goal_links, _read_goal_links)
+#: The labels of fields that came with issue 12 (their texts are in goals.toml).
+_LABELS = {name: f"goals.label.{name}" for name in ("categories", "department_goals")}
 
 #: The kind of every editable field, in the form's order; a field not named here is plain text.
 FIELD_KINDS: dict[str, FieldKind] = {
@@ -119,6 +160,8 @@ FIELD_KINDS: dict[str, FieldKind] = {
         "shared": CHECKBOX,
         "goals": GOAL_BOXES,
         "kc_handles_comments": CHECKBOX,
+        "categories": CATEGORY_BOXES,
+        "department_goals": GOAL_LINKS,
     }.get(name, text())
     for name in EDITABLE_FIELDS
 }
@@ -130,26 +173,34 @@ class AccountForm(AccountPart, VerticalScroll):
     def __init__(self, departments: Sequence[str]) -> None:
         super().__init__(id="account-form")
         self._departments = departments
+        self._filled_from: Account | None = None  # the account the fields were filled from
 
     def compose(self) -> ComposeResult:
         for name, kind in FIELD_KINDS.items():
             with Horizontal(classes="form-row", id=f"row-{name}"):
-                yield Label(t(f"tui.field.{name}"), classes="form-label")
+                yield Label(t(_LABELS.get(name, f"tui.field.{name}")), classes="form-label")
                 yield kind.build(name, f"field-{name}", self._departments)
         with Horizontal(id="form-buttons"):
             yield Button(t("tui.button.save"), variant="primary", id="save")
             yield Button(t("tui.button.reset"), id="reset")
 
     def show_detail(self, detail: AccountDetail) -> None:
-        self.fill(detail)
+        if detail.account != self._filled_from:  # the same account read again (its history
+            self.fill(detail)  # came in, a finding was waived) keeps what is being typed
         may_edit = allowed(self.app, access.EDIT_ACCOUNT, detail)
         for widget in self.query("Input, Select, Checkbox, #save, #reset"):
             widget.disabled = not may_edit
 
     def fill(self, detail: AccountDetail) -> None:
         """Show the stored values, and clear any field marked invalid."""
+        self._filled_from = detail.account
         for name, kind in FIELD_KINDS.items():
             kind.fill(self.query_one(f"#field-{name}"), getattr(detail.account, name))
+        snapshot = kontokoll(self.app).snapshot
+        key = department_key(detail.account.department)
+        found = (d for d in (snapshot.departments if snapshot else ()) if d.key == key)
+        hint = plain(goals_hint(next(found, None)), keep_newlines=True)
+        self.query_one("#department-goals-hint", Static).update(hint)
         for widget in self.query(".-invalid"):
             widget.remove_class("-invalid")
 

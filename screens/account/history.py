@@ -25,6 +25,10 @@ class HistoryTable(AccountPart, DataTable[str]):
         )
 
     def show_detail(self, detail: AccountDetail) -> None:
+        if detail.history is None:  # not read yet: the screen reads it after its first frame
+            self.loading = True
+            return
+        self.loading = False
         self.clear()
         for entry in detail.history:
             self.add_row(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.app import App
 from textual.reactive import var
+from textual.widget import Widget
 
 from governance.monthly import STOCKHOLM
 from screens.commands import may
@@ -43,6 +44,25 @@ def allowed(app: App[object], action: str, detail: AccountDetail | None) -> bool
     return detail is not None and may(rights, action, detail.account.department)
 
 
+def size_classes(app: App[object]) -> list[str]:
+    """The app's breakpoint classes (``-wide``, ``-tall``...) for its size now.
+
+    A screen gets these when it first hears its size, after it was composed and styled; a screen
+    that already has them is not styled a second time then (about 0.1 s for a detail screen).
+    """
+    width, height = app.size
+    found = []
+    for size, breakpoints in (
+        (width, app.HORIZONTAL_BREAKPOINTS),
+        (height, app.VERTICAL_BREAKPOINTS),
+    ):
+        for threshold, name in sorted(breakpoints or [], reverse=True):
+            if size >= threshold:
+                found.append(name)
+                break
+    return found
+
+
 class AccountPart:
     """Mixed into each tab's widget: the account shown, bound to the screen's ``detail``."""
 
@@ -56,3 +76,28 @@ class AccountPart:
     def show_detail(self, detail: AccountDetail) -> None:
         """Fill the tab with ``detail`` and enable only what the user may do."""
         raise NotImplementedError
+
+
+class AfterDetail(Widget):
+    """Holds a tab's widget back until the account is on screen, then mounts it in its place.
+
+    Like Textual's ``Lazy``, but later: ``Lazy`` mounts after the screen's first frame, which
+    comes before the account is read, so styling the other tabs' widgets delayed the frame that
+    shows the account. The screen calls :meth:`reveal` once that frame is drawn.
+    """
+
+    DEFAULT_CSS = "AfterDetail { display: none; }"
+
+    def __init__(self, widget: Widget) -> None:
+        super().__init__()
+        self._held = widget
+
+    def compose_add_child(self, widget: Widget) -> None:
+        self._held.compose_add_child(widget)
+
+    async def reveal(self) -> None:
+        """Mount the held widget where this stands, and go."""
+        parent = self.parent
+        if isinstance(parent, Widget) and self.is_attached:
+            await parent.mount(self._held, after=self)
+            await self.remove()

@@ -1,22 +1,23 @@
 """The account detail screen: the tabs, reading the account, and applying changes.
 
 The screen holds one reactive ``detail`` (the account and everything read with it) and each tab
-data-binds to it. Only the details tab is mounted with the screen; the other tabs are wrapped in
-Textual's :class:`~textual.lazy.Lazy`, so they are mounted after the first frame, which keeps the
-widgets styled before the account appears to about half. All store work runs in thread workers;
-results come back as messages, errors as notifications.
+data-binds to it. Only the details tab is mounted with the screen; the other tabs are held back
+(:class:`~screens.account.part.AfterDetail`) until the frame that shows the account is drawn, and
+the history (the change log is read whole) is read after it too, so Enter on the accounts table
+shows the account without waiting for them. All store work runs in thread workers; results come
+back as messages, errors as notifications.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.lazy import Lazy
 from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
@@ -32,6 +33,8 @@ from screens.account.findings import FindingsPane
 from screens.account.form import AccountForm
 from screens.account.history import HistoryTable
 from screens.account.lifecycle import LifecyclePane, available_actions
+from screens.account.moderation import ModerationPane
+from screens.account.part import AfterDetail, size_classes
 from screens.commands import CommandSource
 from screens.localize import LocalizedScreen
 from screens.messages import AccountChanged, AccountLoaded, ChangeRequested, LanguageChanged
@@ -48,8 +51,13 @@ LAZY_TABS: dict[str, Callable[[], Widget]] = {
     "findings": FindingsPane,
     "life": LifecyclePane,
     "history": HistoryTable,
+    "moderation": ModerationPane,
 }
 DETAIL_TABS = ("details", *LAZY_TABS)
+#: How long the account may take to read before the tabs say they are loading.
+LOADING_AFTER_S = 0.15
+#: Tabs whose label lives in their own area's catalogue, not under ``tui.detail.tab``.
+TAB_LABELS = {"moderation": "moderation.tui.tab"}
 
 
 class AccountDetailScreen(LocalizedScreen[None]):
@@ -86,8 +94,11 @@ class AccountDetailScreen(LocalizedScreen[None]):
     """The account and everything read with it (None until the first read); the tabs bind to it."""
 
     def __init__(self, account_id: str) -> None:
-        super().__init__(classes="detail")
+        super().__init__(classes=" ".join(("detail", *size_classes(self.app))))
         self.account_id = account_id
+        # Read at once, while the screen is still being built: the account is then usually there
+        # when the screen is first laid out (messages wait until the screen is mounted).
+        self.load()
 
     @property
     def kontokoll(self) -> KontokollApp:
@@ -116,8 +127,8 @@ class AccountDetailScreen(LocalizedScreen[None]):
             with TabPane(t("tui.detail.tab.details"), id="details"):
                 yield AccountForm(departments).data_bind(AccountDetailScreen.detail)
             for tab, build in LAZY_TABS.items():
-                with TabPane(t(f"tui.detail.tab.{tab}"), id=tab):
-                    yield Lazy(build().data_bind(AccountDetailScreen.detail))
+                with TabPane(t(TAB_LABELS.get(tab, f"tui.detail.tab.{tab}")), id=tab):
+                    yield AfterDetail(build().data_bind(AccountDetailScreen.detail))
         yield Footer()
 
     def _title(self) -> str | Text:
@@ -164,9 +175,13 @@ class AccountDetailScreen(LocalizedScreen[None]):
     # --- loading -----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # "Loading" only if the read takes a while (a busy store): shown and removed at once, it
+        # cost a layout of its own.
+        self.set_timer(LOADING_AFTER_S, self._show_loading)
+
+    def _show_loading(self) -> None:
         if self.detail is None:
             self.query_one("#detail-tabs").loading = True
-            self.load()
 
     @work(
         thread=True,
@@ -176,20 +191,45 @@ class AccountDetailScreen(LocalizedScreen[None]):
         description="read account",
     )
     def load(self, notice: str = "") -> None:
-        """Read the account, its chart and its history (in a thread: the store may be busy)."""
+        """Read the account, its chart and its findings (in a thread: the store may be busy)."""
         self._read(notice)
 
     def _read(self, notice: str) -> None:
-        detail = self.kontokoll.services.account_detail(self.account_id)
+        # The history follows once this is drawn (read_history): the change log is read whole.
+        detail = self.kontokoll.services.account_detail(self.account_id, history=False)
         self.post_message(AccountLoaded(detail, notice))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="account-history",
+        exit_on_error=False,
+        description="read history",
+    )
+    def read_history(self, detail: AccountDetail) -> None:
+        """Read the account's change history and show it with the detail read before."""
+        history = self.kontokoll.services.change_log(detail.account.id)
+        self.post_message(AccountLoaded(replace(detail, history=history)))
 
     @on(AccountLoaded)
     def _loaded(self, message: AccountLoaded) -> None:
         self.query_one("#detail-tabs").loading = False
+        if message.detail.history is not None and (
+            self.detail is None or replace(message.detail, history=None) != self.detail
+        ):
+            return  # the history of an earlier read: the account was read again since
         self.detail = message.detail
+        if message.detail.history is None:
+            self.call_after_refresh(self.read_history, message.detail)
+        self.call_after_refresh(self._reveal_tabs)
         if message.notice:
             self.kontokoll.post_message(AccountChanged(message.detail.summary))
             self.notify(message.notice, title=message.detail.account.ref)
+
+    async def _reveal_tabs(self) -> None:
+        """Mount the tabs held back until the account was drawn (once; later calls find none)."""
+        for waiting in list(self.query(AfterDetail)):
+            await waiting.reveal()
 
     # --- running changes ---------------------------------------------------------------------
 
@@ -213,6 +253,7 @@ class AccountDetailScreen(LocalizedScreen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
+        self.call_after_refresh(self._reveal_tabs)  # no account to wait for
         error = event.worker.error
         if isinstance(error, FieldError):
             self._mark_invalid(error.field)

@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from audits.engine import Finding
+from audits.responsibility import duty_of
 from audits.worklist import RESOLVED, WorkItem
 from governance.i18n import t
 from governance.monthly import STOCKHOLM
@@ -45,6 +47,25 @@ def _review(item: WorkItem, previous: str) -> str:
     return t("worklist.detail.open")
 
 
+def responsible_line(finding: Finding) -> str:
+    """Who answers for the finding; for KC's, which of its duties it is about."""
+    duty = duty_of(finding.rule)
+    if finding.kc_absent and duty is not None:
+        return t(
+            "responsibility.detail.kc_absent",
+            responsible=finding.responsible,
+            duty=t(f"responsibility.duty.{duty}"),
+        )
+    if finding.responsible and finding.responsible != finding.department and duty is not None:
+        return t(
+            "responsibility.detail.kc_duty",
+            responsible=finding.responsible,
+            duty=t(f"responsibility.duty.{duty}"),
+        )
+    answering = finding.responsible or t("responsibility.akn")
+    return t("responsibility.detail.responsible", responsible=answering)
+
+
 def detail_text(
     item: WorkItem, account: AccountSummary | None, previous: str, selected: int
 ) -> str:
@@ -60,6 +81,7 @@ def detail_text(
         t("worklist.detail.where", account=finding.ref, department=finding.department)
         if finding.account_id
         else register_label(),
+        responsible_line(finding),
         "",
         finding.message,
         "",

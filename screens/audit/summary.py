@@ -53,7 +53,8 @@ SEVERITIES = ("critical", "warning")
 
 
 class DiffPanel(Vertical):
-    """New, resolved and persisting findings per department, against the previous quarter."""
+    """New, resolved and persisting findings per department that answers for them (KC's on a
+    row of its own), against the previous quarter."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="audit-diff-summary")
@@ -61,7 +62,7 @@ class DiffPanel(Vertical):
             id="audit-diff-table", cursor_type="row", zebra_stripes=True
         )
         table.add_columns(
-            t("col.department"),
+            t("responsibility.col.responsible"),
             t("tui.audit.new"),
             t("tui.audit.resolved"),
             t("tui.audit.persisting"),

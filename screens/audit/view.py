@@ -166,6 +166,9 @@ class AuditView(Vertical):
         read starts at once; ``on_show`` covers an app that starts on this tab.)"""
         if not self._shown:
             self._shown = True
+            # The app that starts here reads the register after this first read (see
+            # KontokollApp.snapshot_after_audit): _loaded, or a failed read, asks for it.
+            self._snapshot_due = self.kontokoll.snapshot_after_audit
             self.load()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -376,6 +379,10 @@ class AuditView(Vertical):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
+        failed = event.state in (WorkerState.ERROR, WorkerState.CANCELLED)
+        if worker.group == "audit-view" and failed and self._snapshot_due:
+            self._snapshot_due = False  # the register is read even if the audit could not be
+            self.kontokoll.load_snapshot()
         if worker.group == "audit-run" and event.state in (
             WorkerState.ERROR,
             WorkerState.CANCELLED,

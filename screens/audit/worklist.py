@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 
 #: The status quick filter's choices beyond one status: the current findings, or all.
 CURRENT, ALL = "current", "all"
-QUICK = ("department", "rule", "severity")
+QUICK = ("department", "responsible", "rule", "severity")
+#: The quick filters whose choices are the departments the quarter's findings name.
+DEPARTMENT_FILTERS = ("department", "responsible")
 
 
 class WorklistPane(Vertical):
@@ -72,6 +74,12 @@ class WorklistPane(Vertical):
             yield Select[str](
                 [], prompt=t("worklist.quick.department"), id="quick-department", compact=True
             )
+            yield Select[str](
+                [],
+                prompt=t("responsibility.quick.responsible"),
+                id="quick-responsible",
+                compact=True,
+            )
             rules = [(r.title, r.id) for r in RULES]
             yield Select[str](rules, prompt=t("worklist.quick.rule"), id="quick-rule", compact=True)
             severities = [(t(f"audit.severity.{s}"), s) for s in ("critical", "warning")]
@@ -96,13 +104,15 @@ class WorklistPane(Vertical):
         self.view = view
         worklist = view.worklist
         items = worklist.items if worklist is not None else ()
-        departments = sorted({i.finding.department for i in items}, key=str.casefold)
-        select = self.query_one("#quick-department", Select)
-        chosen = select.value
-        with self.prevent(Select.Changed):
-            select.set_options([(plain(d or t("audit.register_scope")), d) for d in departments])
-            if isinstance(chosen, str) and chosen in departments:
-                select.value = chosen
+        for name in DEPARTMENT_FILTERS:  # the owning department, and the one that answers
+            departments = sorted({getattr(i.finding, name) for i in items}, key=str.casefold)
+            select = self.query_one(f"#quick-{name}", Select)
+            chosen = select.value
+            with self.prevent(Select.Changed):
+                options = [(plain(d or t("audit.register_scope")), d) for d in departments]
+                select.set_options(options)
+                if isinstance(chosen, str) and chosen in departments:
+                    select.value = chosen
         self.table.set_rows(rows_of(items))
         self._apply_filters()
         self.query_one(DiffPanel).show(view)
@@ -184,7 +194,8 @@ class WorklistPane(Vertical):
             self.notify(t(key), severity="warning")
             return None
         rights = self.kontokoll.snapshot.rights if self.kontokoll.snapshot else None
-        refused = [r for r in rows if not may(rights, action, r.department or None)]
+        # Rights follow who answers: a KC lead for KC's findings, not the account's lead.
+        refused = [r for r in rows if not may(rights, action, r.responsible or None)]
         if refused:
             verb = t(
                 f"worklist.action.{'waive' if action == access.WAIVE_FINDING else 'acknowledge'}"

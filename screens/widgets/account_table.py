@@ -65,21 +65,53 @@ def format_count(value: int | None) -> str:
 NO_FINDINGS = "✓"
 
 
+class RowTexts:
+    """Turns rows into their cell texts, translating each distinct value once.
+
+    Translating is the dear part of a row (about 0.3 s of CPU for 10,000 rows when every row
+    asks again), yet a register has a handful of visibilities, statuses and rule combinations.
+    One instance serves one batch of rows, in the language of the moment: a language switch
+    rebuilds the rows with a new one.
+    """
+
+    def __init__(self) -> None:
+        self._words: dict[str, str] = {}
+        self._rules: dict[tuple[str, ...], str] = {}
+
+    def word(self, key: str) -> str:
+        """The translation of ``key``, looked up once."""
+        found = self._words.get(key)
+        if found is None:
+            found = self._words[key] = t(key)
+        return found
+
+    def rules(self, rules: tuple[str, ...] | None) -> str:
+        """The rules column: the rules' titles, the no-findings mark, or unknown (not audited)."""
+        if rules is None:
+            return UNKNOWN
+        found = self._rules.get(rules)
+        if found is None:
+            found = self._rules[rules] = ", ".join(rule_title(r) for r in rules) or NO_FINDINGS
+        return found
+
+    def cells(self, summary: AccountSummary) -> tuple[str, ...]:
+        """The texts of one row, in column order."""
+        return (
+            summary.platform,
+            visible(summary.handle),  # drawn as segments (never markup), but never raw controls
+            visible(summary.department),
+            self.word(f"value.{summary.visibility}"),
+            self.word(f"value.{summary.status}"),
+            str(summary.editors),
+            summary.last_post.isoformat() if summary.last_post else UNKNOWN,
+            format_count(summary.followers),
+            self.rules(summary.rules),
+        )
+
+
 def cells_of(summary: AccountSummary) -> tuple[str, ...]:
     """The texts of one row, in column order."""
-    return (
-        summary.platform,
-        visible(summary.handle),  # drawn as segments (never markup), but never raw controls
-        visible(summary.department),
-        t(f"value.{summary.visibility}"),
-        t(f"value.{summary.status}"),
-        str(summary.editors),
-        summary.last_post.isoformat() if summary.last_post else UNKNOWN,
-        format_count(summary.followers),
-        UNKNOWN
-        if summary.rules is None
-        else (", ".join(rule_title(rule) for rule in summary.rules) or NO_FINDINGS),
-    )
+    return RowTexts().cells(summary)
 
 
 def sort_key(summary: AccountSummary, column: str) -> Any:
@@ -207,7 +239,8 @@ class AccountTable(ScrollView, can_focus=True):
         """Replace every row; keeps the sort, the filter and (if it is still there) the cursor."""
         keep = self.current.id if self.current else None
         self._rows = list(summaries)
-        self._cells = [cells_of(s) for s in self._rows]
+        cells = RowTexts().cells
+        self._cells = [cells(s) for s in self._rows]
         self._haystack = [
             "\t".join((s.ref, *c)).casefold() for s, c in zip(self._rows, self._cells, strict=True)
         ]

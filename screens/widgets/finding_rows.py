@@ -44,8 +44,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("rule", "worklist.col.rule", 14, flex=3),
     Column("severity", "worklist.col.severity", 7),
     Column("status", "worklist.col.status", 10),
-    Column("first_seen", "worklist.col.first_seen", 10, drop=2),
+    Column("first_seen", "worklist.col.first_seen", 10, drop=3),
     Column("days_open", "worklist.col.days_open", 5, right=True),
+    # Who answers for it: the department, or Kontaktcenter (audits.responsibility). Last, so
+    # the columns before it keep their places.
+    Column("responsible", "responsibility.col.responsible", 10, flex=2, drop=2),
 )
 SORTABLE = tuple(c.key for c in COLUMNS if c.key != "mark")
 
@@ -77,6 +80,11 @@ class FindingRow:
     @property
     def department(self) -> str:
         return self.item.finding.department
+
+    @property
+    def responsible(self) -> str:
+        """The department that answers for the finding ("" for the register's own)."""
+        return self.item.finding.responsible
 
     @property
     def rule(self) -> str:
@@ -126,6 +134,7 @@ def row_of(item: WorkItem, labels: _Labels | None = None) -> FindingRow:
         labels.get("status", item.status),
         first.isoformat() if first is not None else UNKNOWN,
         str(item.days_open) if item.days_open is not None else UNKNOWN,
+        labels.get("department", finding.responsible),
     )
     return FindingRow(item, cells, "\t".join(cells).casefold())
 

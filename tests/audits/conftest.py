@@ -25,6 +25,8 @@ def account_row(line: int, handle: str, **values: Any) -> AccountRow:
         "handle": handle,
         "department": "Kulturförvaltningen",
         "purpose": "Evenemang och service.",
+        "audience": "Besökare och låntagare.",  # (issue 12's rules: no-audience, no-goals)
+        "goals": ("informera",),
         "visibility": "open",
         "status": "active",
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from governance.stats_csv import STATS_COLUMNS
+from governance.stats_csv import REQUIRED_COLUMNS as STATS_COLUMNS  # an older file's columns
 from tests.conftest import child_env, run_process
 
 Cli = Callable[..., Any]
@@ -109,7 +109,7 @@ def test_stats_import_and_export(cli: Cli, registered: dict[str, str], tmp_path:
     assert exported.code == 0 and "1 månadsrader" in exported.out
     assert (
         target.read_bytes().splitlines()[1]
-        == b"facebook,solo,2026-10,3,2026-10-02T09:00:00+02:00,,,,,,,,,,4,4"
+        == b"facebook,solo,2026-10,3,2026-10-02T09:00:00+02:00,,,,,,,,,,4,4,,,,,,"
     )
     bad = tmp_path / "bad.csv"
     bad.write_text(

@@ -16,6 +16,7 @@ from governance.errors import FieldError
 Q4 = Quarter(2026, 4)
 HEADER = (
     "quarter;platform;handle;department;rule;severity;message;guideline;status;first_seen;rule_title"
+    ";responsible"
 )
 
 
@@ -50,7 +51,13 @@ def test_csv_is_for_swedish_excel(audited: AuditService) -> None:
         "single-editor",
         "warning",
     ]
-    assert solo[7:] == ["Svara så fort som möjligt", "open", "2026-12-31", "En enda redaktör"]
+    assert solo[7:] == [
+        "Svara så fort som möjligt",
+        "open",
+        "2026-12-31",
+        "En enda redaktör",
+        "Kulturförvaltningen",  # responsible: the department (no duty KC holds)
+    ]
     assert solo[6].startswith("Kontot har bara en redaktör")
 
 
@@ -85,7 +92,7 @@ def test_comma_delimiter_and_status(audited: AuditService) -> None:
     data = audited.export(delimiter=",")
     assert data.startswith(b"\xef\xbb\xbf" + HEADER.replace(";", ",").encode() + b"\r\n")
     table = rows(data, ",")
-    assert all(len(r) == 11 for r in table)
+    assert all(len(r) == 12 for r in table)
     assert next(r for r in table if r[4] == "single-editor")[8] == "waived"
 
 
@@ -127,5 +134,5 @@ def test_xlsx_holds_the_same_findings_as_text_never_formulas(audited: AuditServi
     assert "facebook:=hyperlink" in strings and "=cmd|' /C calc'!A0" in strings
     assert {c.removeprefix("'") for c in csv_cells if c} <= set(strings)
     assert "<f>" not in sheet  # no formulas, whatever the cells hold
-    assert 'ref="A1:J' in sheet  # the filter covers the header and every row
+    assert 'ref="A1:K' in sheet  # the filter covers the header and every row
     assert not any("@" in s for s in strings)

@@ -44,6 +44,8 @@ def subject(**values: object) -> Subject:
         "purpose": "Evenemang.",
         "editors": 2,
         "editors_confirmed": date(2026, 11, 2),
+        "audience": "Låntagare.",
+        "goals": ("informera",),
     }
     base.update(values)
     return Subject(**base)  # type: ignore[arg-type]
@@ -70,8 +72,12 @@ def test_every_rule_has_a_severity_a_guideline_section_and_messages_in_both_lang
         "Öppna och slutna konton",
         "Mätning och uppföljning",
         "Uppföljning och revidering",
+        "Dölja eller ta bort kommentar",
+        "Målgrupp",
+        "Målsättning – detta vill vi uppnå",
     }
-    assert len(RULE_IDS) == 17  # 12, 2 of identity, 3 of an account's life
+    # 13, 2 of identity, 3 of an account's life, 2 of moderation, 3 of purpose (issue 12)
+    assert len(RULE_IDS) == 23
     for rule in RULES_BY_ID.values():
         assert rule.severity in ("critical", "warning")
         assert rule.guideline in sections
@@ -175,9 +181,12 @@ def test_the_message_names_the_latest_post_and_the_days() -> None:
     months = {"2026-08": row("2026-08-15T10:00:00+02:00"), "2026-09": row(None, 0)}
     months.update({m: row(None, 0) for m in Q4.months})
     hit = check_account(subject(), activity_of(months, Q4, D, 60), JUDGED)[0]
-    assert hit.params == {"latest": "2026-08-15", "days": 138, "limit": 60}
+    assert hit.params == {"latest": "2026-08-15", "days": 138, "limit": 60,
+                          "setting": "inactive_days"}  # fmt: skip
     assert render_message(hit.rule, hit.variant, hit.params) == (
-        "Senaste inlägget var 2026-08-15, 138 dagar före bedömningsdagen (gräns 60 dagar)."
+        "Senaste inlägget var 2026-08-15, 138 dagar före bedömningsdagen. Riktlinjen: kontot"
+        " ”publicerar regelbundet inlägg”; gränsen 60 dagar är AKN:s tillämpning"
+        " (inactive_days = 60)."
     )
 
 
@@ -253,8 +262,11 @@ def test_slow_replies_sums_the_quarter_and_skips_unknown_months() -> None:
     slow = _replies((10, 5), (10, 10), (0, 0))
     assert (slow.replies_due, slow.replies_on_time) == (20, 15)
     hit = check_account(subject(), slow, JUDGED)[0]
+    # Rows stored before questions were counted: every comment counted, and the finding says so.
     assert render_message(hit.rule, hit.variant, hit.params) == (
-        "15 av 20 frågor (75 %) besvarades inom 24 timmar under arbetstid (krav 90 %)."
+        "15 av 20 kommentarer (75 %) besvarades inom 24 timmar under arbetstid (riktlinjen)."
+        " Kravet är AKN:s tillämpning (min_reply_rate = 90 %). Statistiken är äldre än"
+        " frågeräkningen, så alla kommentarer räknades, inte bara frågor."
     )
 
 
@@ -354,6 +366,9 @@ def test_subject_from_doc_fills_each_field() -> None:
         "project_end": "2026-08-31",
         "status": "retired",
         "editors_confirmed_at": "2026-11-02T09:00:00+00:00",
+        "audience": "Unga vuxna i Helsingborg.",
+        "goals": ["informera", "engagera"],
+        "department_goals": ["g1", "g3"],
     }
     assert Subject.from_doc(doc) == Subject(
         id="0123456789ab",
@@ -368,6 +383,9 @@ def test_subject_from_doc_fills_each_field() -> None:
         project_end=date(2026, 8, 31),
         status="retired",
         editors_confirmed=date(2026, 11, 2),
+        audience="Unga vuxna i Helsingborg.",
+        goals=("informera", "engagera"),
+        department_goals=("g1", "g3"),
     )
     bare = Subject.from_doc({"id": "0123456789ab", "platform": "x", "handle": "h"})
     assert bare == Subject(id="0123456789ab", platform="x", handle="h", department="")

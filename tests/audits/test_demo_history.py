@@ -40,6 +40,10 @@ def fake_sync(store: Store, now: datetime) -> None:
                     last_post_at=None if silent else datetime(year, mon, day, 10, tzinfo=UTC),
                     replies_due=20,
                     replies_on_time=12 if level == "slow-replies" else 20,
+                    questions_due=10,
+                    questions_on_time=6 if level == "slow-replies" else 10,
+                    dms_due=4,
+                    dms_on_time=1 if level == "slow-replies" else 4,
                 )
             )
     store.stats.save_batch(records)
@@ -59,7 +63,8 @@ def test_every_rule_shows_over_the_demo_history(tmp_path: Path) -> None:
         assert "revision-due-soon" in earlier.by_rule()
         # The identity rules need what a real sync reads from the platform (this test's sync is
         # a stand-in); tests/cli/test_demo_setup.py sees every rule on the really synced demo.
-        observed_by_sync = {"handle-changed", "identity-mismatch"}
+        # So does hidden-unlogged: the hidden comments are counted by a sync.
+        observed_by_sync = {"handle-changed", "identity-mismatch", "hidden-unlogged"}
         assert set(current.by_rule()) == set(RULE_IDS) - {"revision-due-soon"} - observed_by_sync
         service = AuditService(store, clock=lambda: FIXED_NOW)
         diff = service.diff("2026Q3", "2026Q4")

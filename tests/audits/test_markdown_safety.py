@@ -44,7 +44,7 @@ def test_html_links_images_and_pipes_in_stored_text_render_as_literal_text(
     # Shown as text, exactly as stored (the parser HTML-escapes it again for the page).
     assert "Kultur &lt;script&gt;alert(1)&lt;/script&gt; | [x](javascript:alert(1))" in html
     assert "[x](javascript:alert(1)) ![](http://x) a|b `c` *d*" in html
-    # Every findings row keeps its five cells: the pipes from user text did not add any.
+    # Every findings row keeps its six cells: the pipes from user text did not add any.
     rows = [line for line in html.splitlines() if line == "<tr>"]
     cells = html.count("<td>") + html.count("<th>")
-    assert cells == 5 * len(rows)
+    assert cells == 6 * len(rows)

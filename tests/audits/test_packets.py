@@ -171,7 +171,7 @@ def test_file_names_that_collide_are_numbered(two_quarters: AuditService, store:
 
 def test_findings_csv_keeps_its_columns_and_gains_rule_title(two_quarters: AuditService) -> None:
     table = _csv(two_quarters.export())
-    assert list(table[0])[-1] == "rule_title"
+    assert list(table[0])[-2:] == ["rule_title", "responsible"]  # new columns come last
     solo = next(r for r in table if r["rule"] == "single-editor")
     assert (solo["severity"], solo["status"], solo["rule_title"]) == (
         "warning", "open", "En enda redaktör"

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from governance.errors import ImportRefused
-from governance.stats_csv import STATS_COLUMNS, StatsFiles
+from governance.stats_csv import REQUIRED_COLUMNS, STATS_COLUMNS, StatsFiles
 from governance.store import Store
 
-HEADER = ",".join(STATS_COLUMNS)
+#: The columns of a file written before issue 10's optional ones (tests/governance/
+#: test_stats_reply_columns.py has those): such files must go on importing.
+HEADER = ",".join(REQUIRED_COLUMNS)
 
 
 @pytest.fixture
@@ -96,7 +98,7 @@ def test_export_then_import_is_a_round_trip(
     files.import_file(source)
     data, count = files.export_bytes()
     assert count == 2 and data.startswith(
-        b"\xef\xbb\xbf" + HEADER.replace(",", ";").encode() + b"\r\n"
+        b"\xef\xbb\xbf" + ";".join(STATS_COLUMNS).encode() + b"\r\n"
     )
     exported = tmp_path / "export.csv"
     exported.write_bytes(data)
@@ -106,7 +108,8 @@ def test_export_then_import_is_a_round_trip(
     assert store.stats.all() == before
     comma, _ = files.export_bytes(",")
     expected = "facebook,hbgbibliotek,2026-10,12,2026-10-30T18:05:00+01:00,5000,40,12000,"
-    assert comma.splitlines()[1].decode() == expected + ",120,800,60,30,,20,19"
+    # The columns added by issue 10 are written too, empty (unknown) for an older file's rows.
+    assert comma.splitlines()[1].decode() == expected + ",120,800,60,30,,20,19,,,,,,"
 
 
 def test_dry_run_changes_nothing(files: StatsFiles, store: Store, tmp_path: Path) -> None:

@@ -106,13 +106,14 @@ def store_dir(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     # Never the network: the cases run with the ``offline`` context.
     # Building the parser is most of a command's time (argparse looks up its translations for
     # every subcommand); one per language keeps hundreds of cases within a few seconds.
-    parsers: dict[str, argparse.ArgumentParser] = {}
+    parsers: dict[tuple[str, str | None], argparse.ArgumentParser] = {}
     build = cli_main.build_parser
 
-    def cached() -> argparse.ArgumentParser:
-        if current_language() not in parsers:
-            parsers[current_language()] = build()
-        return parsers[current_language()]
+    def cached(only: str | None = None) -> argparse.ArgumentParser:
+        key = (current_language(), only)
+        if key not in parsers:
+            parsers[key] = build(only)
+        return parsers[key]
 
     monkeypatch.setattr(cli_main, "build_parser", cached)
     monkeypatch.setenv("KONTOKOLL_LANG", "sv")

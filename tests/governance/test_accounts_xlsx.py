@@ -56,7 +56,7 @@ def test_export_edit_in_a_spreadsheet_and_import_back(
     validated = {sheet.cell(1, openpyxl.utils.cell.column_index_from_string(
         str(v.sqref).split(":")[0].rstrip("0123456789"))).value
         for v in sheet.data_validations.dataValidation}
-    assert validated == {"platform", "visibility", "status", "goals"}
+    assert validated == {"platform", "visibility", "status", "goals", "categories"}
     column = {name: index + 1 for index, name in enumerate(ALL_COLUMNS)}
     rows = {sheet.cell(r, 2).value: r for r in range(2, sheet.max_row + 1)}
     sheet.cell(rows["hbgbibliotek"], column["editors"]).value = (

@@ -183,3 +183,17 @@ def test_forget_erases_a_persons_acknowledgements(store: Store, data_dir: Path) 
             data = path.read_bytes()
             assert ANNA.encode() not in data, path
             assert b"Anna Berg" not in data, path
+
+
+def test_who_of_some_editors_acknowledged_reads_no_account(store: Store) -> None:
+    """The detail screen's question, for one account's editors: never the whole register."""
+    _seed(store)
+    assert _acks(store).acknowledged([ANNA, BO]) == (None, frozenset())
+    _revise(store)
+    assert _acks(store).acknowledged([ANNA, BO]) == (REVISED, frozenset())
+    _acks(store).acknowledge(ANNA)
+    assert _acks(store).acknowledged([ANNA, BO]) == (REVISED, frozenset({ANNA}))
+    assert _acks(store).acknowledged([BO, CIA]) == (REVISED, frozenset())
+    # The same answer as the department's outstanding editors give.
+    _, outstanding = _acks(store).outstanding(KULTUR)
+    assert frozenset({ANNA, BO}) - set(outstanding) == frozenset({ANNA})

@@ -12,11 +12,43 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from governance.comment_classifier import load_classifier
 from governance.monthly import MonthlyStats
 from tests.platforms.conftest import NOW, TOKENS, fetch_with, plan_for
 
 REMOVED_META_METRICS = ("page_impressions", "page_fans", "page_fan_adds", "impressions",
                         "page_engaged_users", "post_impressions", "profile_views")
+
+
+#: Page conversations as the Conversations API documents them: the most recently active first,
+#: messages newest first (only ``id``, ``created_time`` and ``from`` asked for).
+MESSENGER_CONVERSATIONS = {"data": [
+    {"id": "t_1", "updated_time": "2026-11-24T10:00:00+0000", "messages": {"data": [
+        {"id": "m_13", "created_time": "2026-11-24T10:00:00+0000",
+         "from": {"id": "104857600", "name": "Helsingborg"}},
+        {"id": "m_12", "created_time": "2026-11-24T09:00:00+0000",
+         "from": {"id": "6001", "name": "Person"}},
+        {"id": "m_11", "created_time": "2026-11-24T08:58:00+0000",
+         "from": {"id": "6001", "name": "Person"}},
+    ], "paging": {"cursors": {"before": "a", "after": "b"}}}},
+    {"id": "t_2", "updated_time": "2026-11-02T10:00:00+0000", "messages": {"data": [
+        {"id": "m_21", "created_time": "2026-11-02T10:00:00+0000",
+         "from": {"id": "6002", "name": "Person"}},
+    ]}},
+    {"id": "t_3", "updated_time": "2026-08-01T10:00:00+0000"},
+], "paging": {"cursors": {"before": "c", "after": "d"},
+              "next": "https://api.test/facebook/v26.0/104857600/conversations?after=d"}}
+X_DM_EVENTS = {"data": [
+    {"id": "3", "event_type": "MessageCreate", "text": "…",
+     "created_at": "2026-11-20T09:00:00.000Z",
+     "sender_id": "2244994945", "dm_conversation_id": "42-2244994945"},
+    {"id": "2", "event_type": "MessageCreate", "text": "…",
+     "created_at": "2026-11-20T08:01:00.000Z",
+     "sender_id": "42", "dm_conversation_id": "42-2244994945"},
+    {"id": "1", "event_type": "MessageCreate", "text": "…",
+     "created_at": "2026-11-20T08:00:00.000Z",
+     "sender_id": "42", "dm_conversation_id": "42-2244994945"},
+], "meta": {"result_count": 3}}
 
 
 def q(request: httpx.Request) -> dict[str, str]:
@@ -40,12 +72,16 @@ def test_facebook_posts_insights_and_replies() -> None:
                                                            "viewer_reaction": "NONE"}},
                      "comments": {"data": [
                          {"id": "2_1", "created_time": "2026-11-20T10:00:00+0000",
-                          "from": {"id": "555"}},
+                          "from": {"id": "555"}, "message": "När öppnar badet igen?",
+                          "is_hidden": False},
                          {"id": "2_2", "created_time": "2026-11-20T11:00:00+0000",
                           "from": {"id": "104857600"}, "parent": {"id": "2_1"}},
                          {"id": "2_3", "created_time": "2026-11-21T09:00:00+0000",
-                          "from": {"id": "556"}},
-                     ], "summary": {"order": "chronological", "total_count": 3,
+                          "from": {"id": "556"}, "message": "Så fint det blev!"},
+                         {"id": "2_4", "created_time": "2026-11-21T09:30:00+0000",
+                          "from": {"id": "557"}, "message": "Var bor du? Köp billiga klockor",
+                          "is_hidden": True},
+                     ], "summary": {"order": "chronological", "total_count": 4,
                                     "can_comment": True}},
                      "insights": {"data": [{"name": "post_clicks_by_type", "period":
                                             "lifetime", "values": [{"value": {
@@ -72,24 +108,35 @@ def test_facebook_posts_insights_and_replies() -> None:
                 {"name": "page_daily_follows_unique", "period": "day", "values": [
                     {"value": 3, "end_time": "2026-11-04T08:00:00+0000"}]},
             ], "paging": {"previous": "https://api.test/p", "next": "https://api.test/n"}})
+        if path.endswith("/104857600/conversations"):
+            assert params["platform"] == "messenger"
+            assert "messages.limit(20){id,created_time,from}" in params["fields"]
+            return httpx.Response(200, json=MESSENGER_CONVERSATIONS)
         raise AssertionError(request.url)
 
-    result, requests = asyncio.run(fetch_with(handler, "facebook", plan_for("facebook",
-                                                                            "104857600")))
+    plan = plan_for("facebook", "104857600", classifier=load_classifier(None))
+    result, requests = asyncio.run(fetch_with(handler, "facebook", plan))
     november, october = result.patches["2026-11"], result.patches["2026-10"]
     assert november["followers"] == 15230
-    assert november["posts"] == 1 and november["reactions"] == 40 and november["comments"] == 3
+    assert november["posts"] == 1 and november["reactions"] == 40 and november["comments"] == 4
     assert november["shares"] == 0  # "shares" absent: nobody shared
     assert november["link_clicks"] == 12
     assert november["last_post_at"] == datetime(2026, 11, 20, 9, 15, tzinfo=UTC)
-    # One comment answered within the hour; the other (Saturday 21st) never answered, past due.
-    assert november["replies_due"] == 2 and november["replies_on_time"] == 1
+    # One comment answered within the hour; the others (Saturday 21st) never answered, past due.
+    assert november["replies_due"] == 3 and november["replies_on_time"] == 1
+    # Of them, one question (answered on time); praise does not fall due, the hidden spam neither.
+    assert november["questions_due"] == 1 and november["questions_on_time"] == 1
+    assert november["hidden"] == 1 and october["hidden"] == 0
+    assert november["words_version"] == load_classifier(None).version
+    # Two turns: one answered within the hour, one never; October had none.
+    assert november["dms_due"] == 2 and november["dms_on_time"] == 1
+    assert october["dms_due"] == 0 and october["dms_on_time"] == 0
     assert november["reach"] == 300 and november["new_followers"] == 3
     assert october["reach"] == 100 and october["new_followers"] is None  # not reported: unknown
     assert october["link_clicks"] is None  # no insights on that post: unknown, not 0
     assert november["saves"] is None
     assert "followers" not in october  # the snapshot goes only into the month it was read
-    assert requests == 4
+    assert requests == 5
     posts_request = next(r for r in seen if r.url.path.endswith("/published_posts"))
     assert int(q(posts_request)["since"]) == int(datetime(2026, 8, 31, 22, tzinfo=UTC).timestamp())
 
@@ -104,7 +151,10 @@ def test_instagram_media_comments_and_month_insights() -> None:
         if path.endswith("/media"):
             return httpx.Response(200, json={"data": [
                 {"id": "m2", "timestamp": "2026-11-10T12:00:00+0000", "comments": {"data": [
+                    {"id": "c2", "timestamp": "2026-11-10T14:00:00+0000", "hidden": True,
+                     "text": "Vill du tjäna pengar?", "from": {"id": "8", "username": "b"}},
                     {"id": "c1", "timestamp": "2026-11-10T13:00:00+0000",
+                     "text": "Hur ansöker man om plats i förskolan?", "hidden": False,
                      "from": {"id": "9", "username": "a"},
                      "replies": {"data": [{"id": "r1", "timestamp": "2026-11-12T13:30:00+0000",
                                            "from": {"id": "1784", "username": "stad"}}]}}]}},
@@ -121,20 +171,26 @@ def test_instagram_media_comments_and_month_insights() -> None:
                  "total_value": {"value": 500}, "id": "1784/insights/reach/day"},
                 {"name": "saves", "period": "day", "total_value": {"value": 4}, "id": "s"},
             ]})
+        if path.endswith("/1784/conversations"):
+            assert params["platform"] == "instagram"
+            return httpx.Response(200, json={"data": []})
         raise AssertionError(request.url)
 
     previous = {"2026-10": MonthlyStats("0000000000aa", "2026-10", followers=950)}
-    plan = plan_for("instagram", "1784", previous=previous)
+    plan = plan_for("instagram", "1784", previous=previous, classifier=load_classifier(None))
     result, requests = asyncio.run(fetch_with(handler, "instagram", plan))
     november, october = result.patches["2026-11"], result.patches["2026-10"]
     assert november["followers"] == 980 and november["new_followers"] == 30
     assert november["posts"] == 1 and october["posts"] == 0
     assert october["last_post_at"] == datetime(2026, 7, 1, 12, tzinfo=UTC)
-    assert november["replies_due"] == 1 and november["replies_on_time"] == 0  # two days later
+    assert november["replies_due"] == 2 and november["replies_on_time"] == 0  # two days later
+    assert november["questions_due"] == 1 and november["questions_on_time"] == 0
+    assert november["hidden"] == 1
+    assert november["dms_due"] == 0 and october["dms_due"] == 0  # no conversations: known 0
     # October has 31 days: two windows, summed; likes were not reported: unknown.
     assert october["reach"] == 1000 and october["saves"] == 8 and october["reactions"] is None
     assert november["reach"] == 500 and november["video_views"] is None
-    assert len(windows) == 3 and requests == 5
+    assert len(windows) == 3 and requests == 6
 
 
 def test_linkedin_epoch_milliseconds_both_spellings_and_offset_paging() -> None:
@@ -240,11 +296,19 @@ def test_x_user_timeline_mentions_and_naming_drift() -> None:
         if path.endswith("/mentions"):
             return httpx.Response(200, json={"data": [
                 {"id": "1860000000000000005", "created_at": "2026-11-18T10:00:00.000Z",
-                 "author_id": "42", "text": "…"}],
+                 "author_id": "42", "text": "@hbgstad Kan ni skicka länken till anmälan?"}],
                 "meta": {"result_count": 1, "newest_id": "1860000000000000005"}})
+        if path.endswith("/users/me"):
+            return httpx.Response(200, json={"data": {"id": "2244994945", "name": "Helsingborg",
+                                                      "username": "hbgstad"}})
+        if path.endswith("/dm_events"):
+            assert set(params["dm_event.fields"].split(",")) >= {
+                "created_at", "sender_id", "dm_conversation_id", "event_type"}
+            return httpx.Response(200, json=X_DM_EVENTS)
         raise AssertionError(request.url)
 
-    result, requests = asyncio.run(fetch_with(handler, "x", plan_for("x", "2244994945")))
+    plan = plan_for("x", "2244994945", classifier=load_classifier(None))
+    result, requests = asyncio.run(fetch_with(handler, "x", plan))
     november = result.patches["2026-11"]
     assert seen_tokens == [None, "7140dibdnow9c7btw3w29"]
     assert november["followers"] == 5100 and november["posts"] == 1
@@ -254,7 +318,12 @@ def test_x_user_timeline_mentions_and_naming_drift() -> None:
     assert november["replies_due"] == 1 and november["replies_on_time"] == 1
     assert november["last_post_at"] == datetime(2026, 11, 18, 9, tzinfo=UTC)
     assert result.cursor["newest_mention"] == "1860000000000000005"
-    assert requests == 4
+    # The mention asks (after the @handle X puts first); it was answered in 30 minutes.
+    assert november["questions_due"] == 1 and november["questions_on_time"] == 1
+    # One turn (two lines) answered within the hour; October is older than X's 30 days.
+    assert november["dms_due"] == 1 and november["dms_on_time"] == 1
+    assert result.patches["2026-10"]["dms_due"] is None
+    assert requests == 6
 
 
 def test_youtube_strings_hidden_counts_and_channel_replies() -> None:

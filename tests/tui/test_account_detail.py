@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+from dataclasses import replace
 
 from textual.widgets import Button, DataTable, Input, Static
 from textual_plotext import PlotextPlot
@@ -12,6 +13,7 @@ from governance.monthly import MonthlyStats
 from governance.register import Register
 from screens.account import AccountDetailScreen
 from screens.dialogs import ConfirmDialog
+from screens.messages import AccountLoaded
 from screens.services import Services
 from screens.widgets.account_table import AccountTable
 
@@ -61,6 +63,8 @@ async def test_bad_field_value_is_a_notification_and_nothing_is_saved(services: 
         before = stored(services).account("instagram:sommarlov.hbg")
         end = screen.query_one("#field-project_end", Input)
         end.value = "31/12/2026"
+        screen.query_one("#save", Button).scroll_visible(animate=False)  # below the form's fields
+        await pilot.pause()
         await pilot.click("#save")
         await settle(pilot)
 
@@ -231,3 +235,30 @@ async def test_tabs_are_mounted_lazily_and_show_the_account_when_they_arrive(
         # Without visiting the tab: Lazy mounted it after the first frame, bound to the account.
         table = screen.query_one("#editors-table", DataTable)
         assert screen.account is not None and table.row_count == len(screen.account.editors) > 0
+
+
+async def test_the_account_shows_before_its_history_and_typing_survives_it(
+    services: Services,
+) -> None:
+    """The detail is drawn first; the history (the change log is read whole) follows, and what
+    the user typed meanwhile stays in the form."""
+    app = make_app(services, start="accounts")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_account(pilot, REF)
+        first = screen.detail
+        assert first is not None and first.history  # read after the first frame
+        purpose = screen.query_one("#field-purpose", Input)
+        purpose.value = "Skrivet medan historiken lästes"
+        # The same account read again (as after a waiver): shown at once, its history after.
+        screen.post_message(AccountLoaded(replace(first, history=None)))
+        await settle(pilot)
+        assert screen.detail is not None and screen.detail.history == first.history
+        assert purpose.value == "Skrivet medan historiken lästes"
+        # A history read for an account read again since is dropped: never an older one shown.
+        screen.post_message(AccountLoaded(replace(first, chart=[], history=[])))
+        await settle(pilot)
+        assert screen.detail.history == first.history
+        await pilot.press("f3")
+        await settle(pilot)
+        table = screen.query_one("#history-table", DataTable)
+        assert table.row_count == len(services.change_log(REF)) > 0

@@ -187,7 +187,7 @@ async def test_waive_a_finding_from_the_account(services: Services) -> None:
             ("no-purpose", ref, date(2027, 3, 31), "Eva Ek")
         ]
         row = table.get_row("no-purpose")
-        assert row[2] == "undantagen" and "Syftet skrivs om i januari" in row[4]
+        assert row[2] == "undantagen" and "Syftet skrivs om i januari" in row[5]
         history = [e.action for e in services.register.change_log(ref)]
         assert history[-1] == "finding-waived"
 

@@ -34,29 +34,30 @@ def test_demo_no_app_never_opens_the_app(
 
 
 class FakeServer:
-    """Stands in for textual-serve's Server: records what it was asked to serve."""
+    """Stands in for Kontokoll's server (kontokoll.serving.server, around textual-serve's):
+    records what it was asked to serve. tests/serve/ starts the real one."""
 
     made: ClassVar[list[FakeServer]] = []
 
     def __init__(
-        self, command: str, host: str, port: int, title: str, templates_path: str = ""
+        self, command: str, options: Any, *, key: bytes | None, title: str, templates: str = ""
     ) -> None:
-        self.command, self.host, self.port, self.title = command, host, port, title
-        self.templates_path = templates_path
+        self.command, self.host, self.port, self.title = command, options.host, options.port, title
+        self.templates_path = templates
         self.page = ""
         FakeServer.made.append(self)
 
-    def serve(self) -> None:
+    def listen(self) -> None:
         if self.templates_path:  # the page the browser gets, while the server runs
             self.page = (Path(self.templates_path) / "app_index.html").read_text("utf-8")
 
 
 @pytest.fixture
 def fake_server(monkeypatch: pytest.MonkeyPatch) -> type[FakeServer]:
-    import textual_serve.server
+    import kontokoll.serving.server
 
     FakeServer.made = []
-    monkeypatch.setattr(textual_serve.server, "Server", FakeServer)
+    monkeypatch.setattr(kontokoll.serving.server, "KontokollServer", FakeServer)
     return FakeServer
 
 

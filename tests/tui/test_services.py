@@ -83,9 +83,45 @@ def test_counts_are_grouped_by_thousands() -> None:
 
 def test_snapshot_reads_the_demo(services: Services) -> None:
     snapshot = services.snapshot()
-    assert len(snapshot.summaries) == 63 and len(snapshot.departments) == 10
+    assert len(snapshot.summaries) == 63 and len(snapshot.departments) == 11  # with Kontaktcenter
     sync = snapshot.overview.sync
     # The demo's re-created account (another id behind its handle) is held back on purpose.
     assert sync is not None and sync.accounts == 55
     assert [ref for ref, _ in sync.failures] == ["facebook:stranderna.hbg"]
     assert sync.failures[0][1].startswith("identity-mismatch: ")
+
+
+def test_the_latest_report_is_kept_until_a_run_or_review_changes(
+    services: Services, demo_dir: Path
+) -> None:
+    """Built once while nothing changed; a waiver recorded by another process (the CLI) or a
+    language switch builds it again, so no screen shows a stale status."""
+    from governance.i18n import set_language
+    from tests.tui.conftest import NOW, USER
+
+    first = services.latest_report()
+    assert first is not None and services.latest_report() is first
+    item = next(i for i in first.items if i.status == "open" and i.finding.account_id)
+    other = Services(demo_dir, clock=lambda: NOW, user=USER, lock_timeout_s=5)
+    try:
+        other.waive(
+            item.finding.rule,
+            item.finding.account_id,
+            reason="Kampanj",
+            name="Lena",
+            until=date(2027, 3, 31),
+        )
+    finally:
+        other.close()
+    second = services.latest_report()
+    assert second is not None and second is not first
+    waived = {i.finding.key: i.status for i in second.items}
+    assert waived[item.finding.key] == "waived"
+    assert services.latest_report() is second
+    set_language("en")
+    assert services.latest_report() is not second  # its notes are in the language shown
+    detail = services.account_detail(item.finding.account_id, history=False)
+    assert detail.history is None
+    assert [i.status for i in detail.findings.items if i.finding.key == item.finding.key] == [
+        "waived"
+    ]

@@ -1,0 +1,109 @@
+"""Reading a screenshot the user names: checked by content, bounded in size, opened safely.
+
+A screenshot is a PNG, a JPEG or a PDF, whatever its name says: the first bytes decide (the
+magic number) and a light structure check confirms it (a PNG's first chunk is its IHDR header of
+13 bytes; a JPEG starts with SOI and ends with EOI; a PDF starts with ``%PDF-`` and has ``%%EOF``
+near its end). At most :data:`MAX_BYTES` are read, and one more to tell a file that is too big,
+so a hostile huge file (or ``/dev/zero``) is never loaded.
+
+The path is opened without following a link (a link is refused, as for store files), never
+blocks on a FIFO, and must be a regular file outside the data directory: a file of the store
+itself is never "attached".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from governance.errors import InputError
+
+MAX_BYTES = 10 * 1024 * 1024
+MIME_TYPES = {"png": "image/png", "jpg": "image/jpeg", "pdf": "application/pdf"}
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG_SOI, _JPEG_EOI = b"\xff\xd8\xff", b"\xff\xd9"
+_PDF, _PDF_EOF = b"%PDF-", b"%%EOF"
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    """A checked screenshot: its bytes, type (``png``, ``jpg``, ``pdf``) and SHA-256."""
+
+    data: bytes
+    extension: str
+    sha256: str
+
+    @property
+    def mime_type(self) -> str:
+        return MIME_TYPES[self.extension]
+
+
+def read_screenshot(path: Path, data_dir: Path) -> Screenshot:
+    """The screenshot at ``path``, or InputError naming the file and what is wrong with it."""
+    _refuse_inside(path, data_dir)
+    data = _read_bounded(path)
+    extension = kind_of(data)
+    if extension is None:
+        raise InputError("moderation.error.screenshot_type", path=str(path))
+    return Screenshot(data, extension, hashlib.sha256(data).hexdigest())
+
+
+def kind_of(data: bytes) -> str | None:
+    """``png``, ``jpg`` or ``pdf`` if ``data`` is one by its content, else None."""
+    if data.startswith(_PNG):
+        # The IHDR chunk comes first: length 13, type IHDR, then width and height (non-zero).
+        if len(data) >= 33 and data[8:16] == b"\x00\x00\x00\x0dIHDR":
+            width, height = struct.unpack(">II", data[16:24])
+            if width and height:
+                return "png"
+        return None
+    if data.startswith(_JPEG_SOI):
+        return "jpg" if len(data) > 4 and data.rstrip(b"\x00").endswith(_JPEG_EOI) else None
+    if data.startswith(_PDF):
+        return "pdf" if _PDF_EOF in data[-1024:] else None
+    return None
+
+
+def _refuse_inside(path: Path, data_dir: Path) -> None:
+    store = os.path.realpath(data_dir)
+    if os.path.commonpath([store, os.path.realpath(path)]) == store:
+        raise InputError("moderation.error.screenshot_in_store", path=str(path))
+
+
+def _read_bounded(path: Path) -> bytes:
+    """At most MAX_BYTES of a regular file, never through a link or blocking on a FIFO."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise InputError("error.file_not_found", path=str(path)) from None
+    except OSError as error:
+        if os.path.islink(path):
+            raise InputError("moderation.error.screenshot_link", path=str(path)) from None
+        detail = error.strerror or str(error)
+        raise InputError("moderation.error.screenshot_unreadable", path=str(path),
+                         detail=detail) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError("moderation.error.screenshot_not_file", path=str(path))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        detail = error.strerror or str(error)
+        raise InputError("moderation.error.screenshot_unreadable", path=str(path),
+                         detail=detail) from None
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise InputError("moderation.error.screenshot_too_big", path=str(path), limit="10 MB")
+    return b"".join(chunks)
