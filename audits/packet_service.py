@@ -38,6 +38,7 @@ from governance.storage.database import ReadTransaction, WriteTransaction
 from governance.store import log_change, repos
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HTML_TYPE = "text/html"
 
 
 @dataclass(frozen=True)
@@ -157,24 +158,40 @@ class PacketService(Service):
                 outgoing.append((packet, people))
         return SendPlan(run, tuple(outgoing), tuple(skipped))
 
-    def messages(self, plan: SendPlan, sender: str) -> list[Outgoing]:
-        """Each outgoing department's message: a short cover text and its packet as xlsx.
+    def messages(
+        self, plan: SendPlan, sender: str, *, with_report: bool = False
+    ) -> list[Outgoing]:
+        """Each outgoing department's message: a short cover text and its packet as xlsx (and,
+        ``with_report``, the department's quarterly report as HTML: :mod:`audits.report`).
 
         Rendered in the current language: the CLI renders what goes out by mail in Swedish.
         """
         packets = [packet for packet, _people in plan.outgoing]
         names = packet_file_names(packets, "xlsx")
+        reports = packet_file_names(packets, "html")
         result = []
-        for (packet, people), name in zip(plan.outgoing, names, strict=True):
-            attachment = Attachment(name, render_packet(packet, "xlsx"), XLSX_TYPE)
+        for (packet, people), name, report in zip(plan.outgoing, names, reports, strict=True):
+            attachments = [Attachment(name, render_packet(packet, "xlsx"), XLSX_TYPE)]
+            if with_report:
+                attachments.append(Attachment(report, self.report_html(packet), HTML_TYPE))
             subject = t(
                 "packets.mail.subject", quarter=packet.quarter, department=packet.department
             )
             message = build_message(
-                sender, [(p.name, p.email) for p in people], subject, _cover(packet), [attachment]
+                sender, [(p.name, p.email) for p in people], subject, _cover(packet), attachments
             )
             result.append(Outgoing(packet, people, message))
         return result
+
+    def report_html(self, packet: Packet) -> bytes:
+        """The department's quarterly report (``kontokoll report --department``) for the packet's
+        quarter, as one self-contained HTML file; matplotlib loads only here."""
+        from audits.report.data import ReportService
+        from audits.report.document import render_report
+
+        service = ReportService(self.store, user=self.user, clock=self._clock)
+        report = service.build(packet.quarter, packet.department)
+        return render_report(report, self.today())
 
     def deliver(self, outgoing: Sequence[Outgoing], session: SmtpSession) -> Iterator[Delivery]:
         """Send each message and record each department the server took it for, as it goes.

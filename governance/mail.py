@@ -164,8 +164,10 @@ def build_message(
     message.set_content(body)
     for item in attachments:
         maintype, _, subtype = item.mime_type.partition("/")
+        # Text files Kontokoll makes are UTF-8; saying so lets a mail client show å, ä, ö.
+        params = {"charset": "utf-8"} if maintype == "text" else {}
         message.add_attachment(item.data, maintype=maintype, subtype=subtype,
-                               filename=item.filename)
+                               filename=item.filename, params=params)
     return message
 
 

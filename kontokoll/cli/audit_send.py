@@ -52,6 +52,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quarter", metavar="YYYYQN", help=t("audit.cli.quarter_pick_help"))
+    parser.add_argument("--with-report", action="store_true",
+                        help=t("report.cli.with_report_help"))
     parser.add_argument("--department", action="append", default=None, metavar="NAME",
                         help=t("packets.cli.department_help"))
 
@@ -74,6 +76,8 @@ def write_packets(args: argparse.Namespace, ctx: CliContext) -> int:
     if is_stream(args.output):
         if len(packets) != 1:
             raise InputError("packets.cli.stream_needs_one", count=len(packets))
+        if args.with_report:  # two files cannot share standard output
+            raise InputError("report.cli.with_report_needs_folder")
         write_export(args.output, render_packet(packets[0], args.format, args.delimiter),
                      data_dir=ctx.data_dir)
         return 0
@@ -84,8 +88,23 @@ def write_packets(args: argparse.Namespace, ctx: CliContext) -> int:
         if write_export(target, data, data_dir=ctx.data_dir):
             ctx.print(t("server.export.replaced", path=str(target)))
         ctx.print(t("packets.cli.written", path=str(target), count=len(packet.items)))
+    if args.with_report:
+        _write_reports(ctx, packets, folder)
     ctx.print(t("packets.cli.packets_done", count=len(packets), folder=str(folder)))
     return 0
+
+
+def _write_reports(ctx: CliContext, packets: list[Any], folder: Path) -> None:
+    """Each department's quarterly report beside its packet: ``Kulturförvaltningen 2026Q4.html``."""
+    from audits.packets import packet_file_names
+
+    service = _service(ctx)
+    for packet, name in zip(packets, packet_file_names(packets, "html"), strict=True):
+        target = folder / name
+        data = service.report_html(packet)  # in the UI language, like the packets beside it
+        if write_export(target, data, data_dir=ctx.data_dir):
+            ctx.print(t("server.export.replaced", path=str(target)))
+        ctx.print(t("report.cli.packet_report_written", path=str(target)))
 
 
 def output_folder(folder: Path, data_dir: Path) -> Path:
@@ -122,7 +141,8 @@ def send_packets(args: argparse.Namespace, ctx: CliContext) -> int:
     service = _service(ctx)
     plan = service.plan(args.quarter, args.department, resend=args.resend)
     with in_language("sv"):  # what the departments read is Swedish, whatever the UI speaks
-        outgoing = service.messages(plan, settings.sender if settings else DRY_RUN_SENDER)
+        outgoing = service.messages(plan, settings.sender if settings else DRY_RUN_SENDER,
+                                    with_report=args.with_report)
     for skipped in plan.skipped:
         _report(ctx, skipped)
     if args.dry_run:

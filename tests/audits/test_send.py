@@ -200,3 +200,28 @@ def test_forget_finds_nothing_of_a_contact_after_a_send(
     text = _store_text(data_dir)
     assert KIM not in text and "Kim Ek" not in text
     assert os.listdir(data_dir)  # the store is still there
+
+
+def test_with_report_attaches_the_departments_quarterly_report(
+    ready: SmtpServer, cli: Cli, tmp_path: Path
+) -> None:
+    """``--with-report``: the department's own report (as ``kontokoll report --department``)
+    goes with the packet, in the mail and beside the packet file."""
+    result = cli("audit", "send", "--with-report")
+    assert result.code == 0, result.err
+    [got] = ready.received
+    packet, report = list(got.message.iter_attachments())
+    assert packet.get_filename() == f"{KULTUR} 2026Q4.xlsx"
+    assert report.get_filename() == f"{KULTUR} 2026Q4.html"
+    assert report.get_content_type() == "text/html"
+    html = report.get_content()
+    assert KULTUR in html and BYGG not in html and "<script" not in html
+    out = tmp_path / "paket"
+    written = cli("audit", "packets", "--department", KULTUR, "--with-report", "-o", str(out))
+    assert written.code == 0, written.err
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"{KULTUR} 2026Q4.html", f"{KULTUR} 2026Q4.xlsx"]
+    beside = (out / f"{KULTUR} 2026Q4.html").read_text("utf-8")
+    assert KULTUR in beside and BYGG not in beside
+    to_stdout = cli("audit", "packets", "--department", KULTUR, "--with-report", "-o", "-")
+    assert to_stdout.code == 2 and "--with-report" in to_stdout.err
