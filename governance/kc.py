@@ -12,13 +12,12 @@ here, so they can never disagree about who KC is.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from governance.errors import FieldError, InputError
 from governance.i18n import t
-from governance.storage.files import read_store_file
+from governance.settings_document import read_settings_document
 from governance.storage.layout import SETTINGS_FILE
 from governance.text_safety import MAX_NAME, check_text
 
@@ -51,10 +50,5 @@ def parse_kc(table: Any, path: str = SETTINGS_FILE) -> str:
 
 def load_kc_department(data_dir: Path) -> str:
     """KC's department as ``data_dir/settings.toml`` names it (the default without one)."""
-    path = data_dir / SETTINGS_FILE
-    try:  # never through a link, never blocking on a planted FIFO
-        raw = read_store_file(path)
-        document = tomllib.loads(raw.decode("utf-8")) if raw is not None else {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError, OSError) as error:
-        raise InputError("moderation.settings.syntax", path=str(path), detail=str(error)) from None
+    document, path = read_settings_document(data_dir)
     return parse_kc(document.get("kc", {}), str(path))

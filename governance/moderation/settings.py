@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
@@ -15,8 +14,7 @@ from typing import Any
 
 from governance.errors import InputError
 from governance.i18n import t
-from governance.storage.files import read_store_file
-from governance.storage.layout import SETTINGS_FILE
+from governance.settings_document import read_settings_document
 
 DEFAULT_REGISTRY = "kommunstyrelsen@helsingborg.se"
 DEFAULT_KEEP_DAYS = 30
@@ -31,12 +29,7 @@ class ModerationSettings:
 
 def load_moderation_settings(data_dir: Path) -> ModerationSettings:
     """The settings in ``data_dir/settings.toml`` (the defaults without a file or table)."""
-    path = data_dir / SETTINGS_FILE
-    try:  # never through a link, never blocking on a planted FIFO
-        raw = read_store_file(path)
-        document = tomllib.loads(raw.decode("utf-8")) if raw is not None else {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError, OSError) as error:
-        raise InputError("moderation.settings.syntax", path=str(path), detail=str(error)) from None
+    document, path = read_settings_document(data_dir)
     return parse_moderation_settings(document.get("moderation", {}), str(path))
 
 
