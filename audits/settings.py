@@ -31,7 +31,6 @@ Each threshold is read by the rule in :mod:`audits.rules` whose docstring names 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
@@ -44,7 +43,7 @@ from governance.errors import InputError
 from governance.fields import FIRST_YEAR, LAST_YEAR, PLATFORMS
 from governance.i18n import t
 from governance.kc import KC_DEPARTMENT, parse_kc
-from governance.storage.files import read_store_file
+from governance.settings_document import read_settings_document
 from governance.text_safety import visible
 
 SETTINGS_FILE = "settings.toml"
@@ -132,20 +131,7 @@ _ADDED_LATER = {
 
 def load_settings(data_dir: Path) -> AuditSettings:
     """The settings in ``data_dir/settings.toml``, or the defaults if there is no such file."""
-    path = data_dir / SETTINGS_FILE
-    try:  # never through a link, never blocking on a planted FIFO (StoreUnsafe refuses both)
-        raw = read_store_file(path)
-        if raw is None:
-            return AuditSettings()
-        document = tomllib.loads(raw.decode("utf-8"))
-    except tomllib.TOMLDecodeError as error:  # its text names the line and column
-        raise InputError("audit.settings.syntax", path=str(path), detail=str(error)) from None
-    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
-        raise InputError(
-            "audit.settings.syntax", path=str(path), detail=t("input.settings_too_deep")
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError("audit.settings.syntax", path=str(path), detail=str(error)) from None
+    document, path = read_settings_document(data_dir, key="audit.settings.syntax")
     settings = parse_settings(document.get("audit", {}), str(path))
     return replace(settings, kc_department=parse_kc(document.get("kc", {}), str(path)))
 

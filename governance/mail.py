@@ -24,7 +24,6 @@ import base64
 import os
 import smtplib
 import ssl
-import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from typing import Any
 from governance.errors import KontokollError
 from governance.i18n import t
 from governance.keyring_secrets import KeyringGet, keyring_get
-from governance.storage.files import read_store_file
+from governance.settings_document import read_settings_document
 
 SETTINGS_FILE = "settings.toml"
 KEYRING_SERVICE = "kontokoll"
@@ -79,12 +78,7 @@ class Attachment:
 
 def load_mail_settings(data_dir: Path) -> MailSettings:
     """The ``[mail]`` settings in ``data_dir/settings.toml``; MailError naming the file and key."""
-    path = data_dir / SETTINGS_FILE
-    try:  # never through a link, never blocking on a planted FIFO (StoreUnsafe refuses both)
-        raw = read_store_file(path)
-        document = tomllib.loads(raw.decode("utf-8")) if raw is not None else {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError, OSError) as error:
-        raise MailError("mail.settings.syntax", path=str(path), detail=str(error)) from None
+    document, path = read_settings_document(data_dir, error=MailError, key="mail.settings.syntax")
     table = document.get("mail")
     if table is None:
         raise MailError("mail.settings.missing", path=str(path))

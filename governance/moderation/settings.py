@@ -29,7 +29,7 @@ class ModerationSettings:
 
 def load_moderation_settings(data_dir: Path) -> ModerationSettings:
     """The settings in ``data_dir/settings.toml`` (the defaults without a file or table)."""
-    document, path = read_settings_document(data_dir)
+    document, path = read_settings_document(data_dir, key="moderation.settings.syntax")
     return parse_moderation_settings(document.get("moderation", {}), str(path))
 
 
