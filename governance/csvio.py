@@ -128,8 +128,9 @@ def _header_problems(
         RowProblem(1, col, t("field.missing_column")) for col in required if col not in header
     ]
     known = set(required) | set(optional)
+    allowed = ", ".join(dict.fromkeys((*required, *optional)))  # in the file's own order
     problems += [
-        RowProblem(1, col or "?", t("field.unknown_column", allowed=", ".join(known)))
+        RowProblem(1, col or "?", t("field.unknown_column", allowed=allowed))
         for col in header
         if col not in known
     ]

@@ -109,6 +109,10 @@ def parse_stats_row(values: dict[str, str], account_id: str) -> MonthlyStats:
         due, on_time = counts[due_name], counts[on_time_name]
         if due is not None and on_time is not None and on_time > due:
             raise FieldError(on_time_name, "audit.stats.more_on_time_than_due", due=due)
+    questions, comments = counts["questions_due"], counts["replies_due"]
+    if questions is not None and comments is not None and questions > comments:
+        # the questions are those of the comments due that the classifier found to be questions
+        raise FieldError("questions_due", "audit.stats.more_questions_than_due", due=comments)
     version = parse_words_version(values.get("words_version", ""))
     return MonthlyStats(account_id, month, last_post_at=last_post, words_version=version, **counts)
 

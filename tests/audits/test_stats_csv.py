@@ -116,3 +116,36 @@ def test_dry_run_changes_nothing(files: StatsFiles, store: Store, tmp_path: Path
     path = write(tmp_path, HEADER, "facebook,hbgbibliotek,2026-10,1,,,,,,,,,,,,")
     assert files.plan_import(path).new == 1
     assert store.stats.all() == {}
+
+
+def test_more_questions_than_comments_due_is_refused_and_the_message_fits_direct_messages(
+    files: StatsFiles, store: Store, tmp_path: Path
+) -> None:
+    header = HEADER + ",questions_due,questions_on_time,hidden,dms_due,dms_on_time"
+    path = write(
+        tmp_path,
+        header,
+        "facebook,hbgbibliotek,2026-10,1,,,,,,,,,,,10,9,11,5,,,",
+        "facebook,trafik.hbg,2026-10,1,,,,,,,,,,,10,9,4,3,,4,5",
+    )
+    with pytest.raises(ImportRefused) as caught:
+        files.import_file(path)
+    assert [(p.line, p.field) for p in caught.value.problems] == [
+        (2, "questions_due"),
+        (3, "dms_on_time"),
+    ]
+    message = str(caught.value)
+    assert "fler frågor än kommentarer att besvara (10)" in message
+    assert "fler besvarade i tid än som skulle besvaras (4)" in message
+    assert store.stats.all() == {}
+
+
+def test_an_unknown_column_lists_the_allowed_ones_in_the_files_order(
+    files: StatsFiles, tmp_path: Path
+) -> None:
+    path = write(tmp_path, HEADER + ",fans", "facebook,hbgbibliotek,2026-10,1" + "," * 13)
+    with pytest.raises(ImportRefused) as caught:
+        files.plan_import(path)
+    (problem,) = [p for p in caught.value.problems if p.field == "fans"]
+    allowed = str(problem.reason).split("tillåtna: ")[1].rstrip(")")
+    assert allowed.split(", ") == list(STATS_COLUMNS)
