@@ -16,6 +16,7 @@ may keep line feeds and tabs: a purpose is often pasted as several paragraphs.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from governance.errors import FieldError
 
@@ -46,6 +47,18 @@ _SHORT_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 #: Something that reads as an e-mail address: a note or reason that reaches an export or a mail
 #: must not carry one (waivers in audits.review_service, moderation notes).
 EMAIL_LIKE = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
+
+
+def has_email_like(text: str) -> bool:
+    """Whether ``text`` carries something that reads as an e-mail address, also when written
+    with look-alike characters (fullwidth "＠", "﹫") or percent-encoded ("%40") so that it
+    slips past a plain search but still reads as an address to a person or a mail client."""
+    if EMAIL_LIKE.search(text):
+        return True
+    from urllib.parse import unquote  # only for the rare text that needs the second look
+
+    folded = unquote(unicodedata.normalize("NFKC", text))
+    return EMAIL_LIKE.search(folded) is not None
 
 
 def escape_char(char: str) -> str:

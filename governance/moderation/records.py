@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from governance.errors import FieldError
-from governance.text_safety import EMAIL_LIKE, MAX_TEXT, check_text
+from governance.text_safety import MAX_TEXT, check_text, has_email_like
 
 ACTIONS = ("hide", "delete", "block")
 #: The guideline's reasons for removing a comment, in its order; ``annat`` needs a note.
@@ -144,7 +144,7 @@ def parse_note(text: str, reason: str) -> str:
     ``annat``."""
     value = " ".join(text.split())
     check_text(value, "note", limit=MAX_TEXT)
-    if EMAIL_LIKE.search(value):
+    if has_email_like(value):
         raise FieldError("note", "moderation.error.note_email")
     if reason == OTHER and not value:
         raise FieldError("note", "moderation.error.other_needs_note")

@@ -67,6 +67,8 @@ def test_a_hide_needs_no_screenshot_and_ids_are_unique(store: Store) -> None:
         ({"reason": "elakt"}, "reason", "elakt"),
         ({"reason": "annat", "note": ""}, "note", "kräver en anteckning"),
         ({"note": "Skrevs av kalle@example.com"}, "note", "e-postadress"),
+        ({"note": "Skrevs av kalle＠example．com"}, "note", "e-postadress"),
+        ({"note": "Skrevs av kalle%40example.com"}, "note", "e-postadress"),
         ({"note": "fult\x1b[2J"}, "note", "\\x1b"),
         ({"comment_id": "12 34"}, "comment_id", "kommentars-id"),
         ({"at": "2026-11-05T10:00"}, "at", "framtiden"),
