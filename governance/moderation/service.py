@@ -198,13 +198,22 @@ class ModerationService(Service):
                             lambda r: replace(r, sent_at=r.sent_at or self._clock(),
                                               sent_by=r.sent_by or self.user))
 
-    def set_diarienummer(self, record_id: str, text: str) -> ModerationRecord:
-        """Record the registry's number; the screenshot's retention counts from the first one."""
+    def set_diarienummer(
+        self, record_id: str, text: str, *, replace_existing: bool = False
+    ) -> ModerationRecord:
+        """Record the registry's number; the screenshot's retention counts from the first one.
+
+        A record that has another number keeps it unless ``replace_existing``: a mistyped record
+        id must not silently take another record's number away.
+        """
         number = parse_diarienummer(text)
 
         def change(record: ModerationRecord) -> ModerationRecord:
             if record.sent_at is None:  # the number would start the screenshot's retention
                 raise InputError("moderation.error.diarienummer_before_sending", id=record.id)
+            if record.diarienummer and record.diarienummer != number and not replace_existing:
+                raise InputError("moderation.error.diarienummer_exists", id=record.id,
+                                 number=record.diarienummer)
             return replace(record, diarienummer=number,
                            diarienummer_at=record.diarienummer_at or self._clock())
 

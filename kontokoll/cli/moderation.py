@@ -53,6 +53,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     dnr = sub.add_parser("diarienummer", help=t("moderation.cli.diarienummer_help"))
     dnr.add_argument("id", metavar="ID")
     dnr.add_argument("number", metavar='"KS 2026/01234"')
+    dnr.add_argument("--replace", action="store_true", help=t("moderation.cli.replace_help"))
     dnr.set_defaults(handler=set_diarienummer)
     ret = sub.add_parser("retention", help=t("moderation.cli.retention_help"))
     ret.set_defaults(handler=run_retention)
@@ -139,7 +140,7 @@ def export_records(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def set_diarienummer(args: argparse.Namespace, ctx: CliContext) -> int:
-    saved = _service(ctx).set_diarienummer(args.id, args.number)
+    saved = _service(ctx).set_diarienummer(args.id, args.number, replace_existing=args.replace)
     ctx.print(t("moderation.cli.diarienummer_saved", id=saved.id, number=saved.diarienummer))
     return 0
 

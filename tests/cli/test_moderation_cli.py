@@ -181,6 +181,12 @@ def test_diarienummer_and_the_exports(register: Cli, data_dir: Path, tmp_path: P
     assert register("moderation", "diarienummer", record_id, "KS 2026/01234").code == 0
     bad = register("moderation", "diarienummer", record_id, "inget nummer")
     assert bad.code == 2 and "diarienummer" in bad.err
+    other = register("moderation", "diarienummer", record_id, "KS 2026/09999")
+    assert other.code == 2 and "har redan diarienummer KS 2026/01234" in other.err
+    assert register("moderation", "diarienummer", record_id, "KS 2026/09999",
+                    "--replace").code == 0
+    assert register("moderation", "diarienummer", record_id, "KS 2026/01234",
+                    "--replace").code == 0
     target = tmp_path / "moderering.csv"
     assert register("moderation", "export", "--output", str(target)).code == 0
     raw = target.read_bytes()
