@@ -33,6 +33,7 @@ from governance.monthly import (
 )
 from governance.service import Service
 from governance.store import ReadTransaction, repos
+from governance.worktime import in_stockholm
 
 STATS_COLUMNS: tuple[str, ...] = (
     "platform",
@@ -86,8 +87,7 @@ def parse_post_time(text: str, month: str) -> datetime | None:
     except ValueError:
         raise FieldError("last_post_at", "audit.stats.bad_time", value=value) from None
     check_moment(moment, "last_post_at", value)  # a year we accept and a real UTC offset
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=STOCKHOLM)
+    moment = in_stockholm(moment, "last_post_at", value)
     if month_of(moment) != month:
         raise FieldError("last_post_at", "audit.stats.time_outside_month", value=value, month=month)
     return moment

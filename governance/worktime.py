@@ -158,6 +158,21 @@ def answered_on_time(
     return _local(answered).astimezone(UTC) <= deadline.astimezone(UTC)
 
 
+def in_stockholm(moment: datetime, field: str, value: str) -> datetime:
+    """``moment`` as is if it has an offset; a wall-clock time read as Stockholm time.
+
+    A wall-clock time that Stockholm skips when summer time starts (02:00–03:00 on the last
+    Sunday of March) is refused rather than moved an hour; in the hour that repeats in October
+    the first is meant (a time given with its offset says which).
+    """
+    if moment.tzinfo is not None:
+        return moment
+    local = moment.replace(tzinfo=STOCKHOLM)
+    if local.astimezone(UTC).astimezone(STOCKHOLM).replace(tzinfo=None) != moment:
+        raise FieldError(field, "input.no_such_local_time", value=value)
+    return local
+
+
 def parse_timestamp(text: str) -> datetime:
     """An ISO 8601 date or date-time as an aware datetime.
 
@@ -168,8 +183,6 @@ def parse_timestamp(text: str) -> datetime:
     """
     try:
         parsed = parse_timestamp_field(text, "timestamp")
+        return in_stockholm(parsed, "timestamp", text.strip())
     except FieldError as error:
         raise ValueError(f"{text!r}: {error.reason}") from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=STOCKHOLM)
-    return parsed

@@ -22,7 +22,7 @@ from governance.moderation.records import (
     parse_note,
 )
 from governance.moderation.screenshots import Screenshot, read_screenshot
-from governance.monthly import STOCKHOLM
+from governance.worktime import in_stockholm
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,7 @@ def parse_moment(text: str, now: datetime) -> datetime:
     """When it happened: ISO 8601, Stockholm time if no offset, never after ``now``."""
     if not text.strip():
         raise FieldError("at", "field.required")
-    moment = parse_timestamp(text, "at")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=STOCKHOLM)
+    moment = in_stockholm(parse_timestamp(text, "at"), "at", text.strip())
     if moment > now:
         raise FieldError("at", "moderation.error.in_future", value=text.strip())
     return moment

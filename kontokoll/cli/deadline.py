@@ -49,11 +49,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 def _deadline(text: str) -> str:
     """The deadline of one arrival time as ISO text; a FieldError for any bad input."""
     # Imported here: the holiday calendar costs 0.2 s, which no other command should pay.
-    from governance.worktime import STOCKHOLM, reply_deadline
+    from governance.worktime import in_stockholm, reply_deadline
 
-    arrival = parse_timestamp(text, "timestamp")
-    if arrival.tzinfo is None:
-        arrival = arrival.replace(tzinfo=STOCKHOLM)
+    arrival = in_stockholm(parse_timestamp(text, "timestamp"), "timestamp", text.strip())
     try:
         return reply_deadline(arrival).isoformat()
     except ValueError:  # the next working day lies past the last year with a calendar

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from governance.errors import FieldError
 from governance.fields import FIRST_YEAR, LAST_YEAR, parse_date, parse_month, parse_timestamp
 from tests.cli.inputs_support import (
     STATS_HEADER,
@@ -43,7 +44,9 @@ def test_the_range_is_2000_to_2100() -> None:
     assert (FIRST_YEAR, LAST_YEAR) == (2000, 2100)
     assert parse_date("2000-01-01", "d") is not None and parse_date("2100-12-31", "d") is not None
     assert parse_month("2100-12", "m") == "2100-12"
-    assert parse_timestamp("2000-01-01T00:00+14:00", "t").year == 2000
+    assert parse_timestamp("2000-01-01T00:00Z", "t").year == 2000
+    with pytest.raises(FieldError):  # the same wall time at +14:00 is a moment of 1999
+        parse_timestamp("2000-01-01T00:00+14:00", "t")
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,8 @@ def test_a_hide_needs_no_screenshot_and_ids_are_unique(store: Store) -> None:
         ({"comment_id": "12 34"}, "comment_id", "kommentars-id"),
         ({"at": "2026-11-05T10:00"}, "at", "framtiden"),
         ({"at": "0001-01-01T00:00"}, "at", "2000"),
+        ({"at": "2000-01-01T00:30+14:00"}, "at", "2000"),  # a moment of 1999
+        ({"at": "2026-03-29T02:30"}, "at", "sommartiden"),  # Stockholm skips 02:00-03:00
         ({"at": "igår"}, "at", "igår"),
         ({"notified": "kanske"}, "notified", "kanske"),
     ],

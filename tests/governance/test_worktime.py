@@ -222,7 +222,7 @@ def test_friday_afternoon_in_utc_before_the_spring_change() -> None:
 
 
 def test_arrivals_in_the_skipped_and_the_repeated_hour() -> None:
-    assert deadline_of("2026-03-29T02:30") == "2026-03-31T08:00:00+02:00"  # does not exist
+    assert deadline_of("2026-03-29T02:30+01:00") == "2026-03-31T08:00:00+02:00"  # is 03:30
     first = datetime(2026, 10, 25, 2, 30, tzinfo=STOCKHOLM)  # exists twice
     second = first.replace(fold=1)
     assert reply_deadline(first) == reply_deadline(second) == sthlm("2026-10-27T08:00")
@@ -343,3 +343,19 @@ def test_the_calendar_years_are_the_holidays_packages() -> None:
     from governance import worktime
 
     assert (Sweden.start_year, Sweden.end_year) == (worktime.FIRST_YEAR, worktime.LAST_YEAR)
+
+
+def test_a_wall_clock_time_stockholm_skips_is_refused_and_the_repeated_hour_is_the_first() -> None:
+    with pytest.raises(ValueError, match="sommartiden"):
+        parse_timestamp("2026-03-29T02:30")
+    assert parse_timestamp("2026-03-29T03:30").utcoffset() == timedelta(hours=2)
+    assert parse_timestamp("2026-10-25T02:30").utcoffset() == timedelta(hours=2)  # fold 0
+    assert parse_timestamp("2026-10-25T02:30+01:00").utcoffset() == timedelta(hours=1)
+
+
+def test_an_offset_cannot_carry_a_moment_outside_the_accepted_years() -> None:
+    with pytest.raises(ValueError, match="2000"):
+        parse_timestamp("2000-01-01T00:30+14:00")
+    with pytest.raises(ValueError, match="2100"):
+        parse_timestamp("2100-12-31T23:00-14:00")
+    assert parse_timestamp("2000-01-01T00:30Z").year == 2000
