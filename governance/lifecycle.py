@@ -38,6 +38,7 @@ from governance.fields import (
     parse_platform,
     parse_text,
 )
+from governance.goal_links import departments_by_key, linked
 from governance.model import DISPOSALS, Account, Editor, Retirement, new_account_id
 from governance.register import Register, check_account_fields
 from governance.store import WriteTransaction, repos
@@ -111,11 +112,21 @@ class Lifecycle(Register):
         editors: Sequence[str],
         project: str = "",
         project_end: str = "",
+        categories: Sequence[str] = (),
+        department_goals: Sequence[str] = (),
     ) -> Account:
-        """File a request for ``PLATFORM:HANDLE``; every text is parsed as the CSV's would be."""
+        """File a request for ``PLATFORM:HANDLE``; every text is parsed as the CSV's would be.
+
+        The content categories and the department's goals the purpose serves go in the same
+        transaction: a request is filed whole or not at all.
+        """
         platform, handle = parse_ref(ref)
         values = _request_values(
             department, purpose, audience, goals, editors, project, project_end
+        )
+        values["categories"] = ACCOUNT_FIELD_PARSERS["categories"]("|".join(categories))
+        values["department_goals"] = ACCOUNT_FIELD_PARSERS["department_goals"](
+            "|".join(department_goals)
         )
         people = values.pop("editors")
         with self._write() as txn:
@@ -144,6 +155,7 @@ class Lifecycle(Register):
                 decision_reason="",
                 updated=now,
             )
+            account = linked(before, account, departments_by_key(txn))
             check_account_fields(account)
             repos(txn).accounts.put(account, before)
             old = before.status if before else None

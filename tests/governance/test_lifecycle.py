@@ -61,6 +61,25 @@ def _log(store: Store, action: str) -> list[tuple[str, str | None, str | None]]:
 # --- request and decision ----------------------------------------------------------------------
 
 
+def test_a_request_carries_its_categories_and_department_goals_whole_or_not_at_all(
+    store: Store,
+) -> None:
+    from governance.department_goals import DepartmentGoals
+
+    _seed_users(store)
+    DepartmentGoals(store, user=ME).add(KULTUR, "Fler unga besöker biblioteken")
+    before = store_snapshot(store.data_dir)
+    with pytest.raises(FieldError) as caught:
+        _request(_life(store, "lena"), categories=["tips"], department_goals=["g2"])
+    assert caught.value.field == "department_goals"
+    assert store_snapshot(store.data_dir) == before  # not filed without its links
+    _request(_life(store, "lena"), categories=["tips"], department_goals=["g1"])
+    stored = Register(store).account("instagram:kulturtips")
+    assert (stored.status, stored.categories, stored.department_goals) == (
+        "requested", ("tips",), ("g1",))
+    assert len(_log(store, "account-requested")) == 1
+
+
 def test_a_lead_requests_and_only_an_admin_approves(store: Store) -> None:
     _seed_users(store)
     lena = _life(store, "lena")
