@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from audits.exports import rule_title, status_text
+from audits.exports import rule_title
 from audits.report import numbers
 from audits.report.data import AccountSection, QuarterReport
 from audits.report.figures import MonthFigures
 from audits.report.html import text, unknown_or
 from audits.report.sparkline import sparkline
+from audits.report.status import public_status
 from governance.i18n import t
 from governance.text_safety import visible
 
@@ -42,7 +43,7 @@ def account_block(report: QuarterReport, section: AccountSection) -> str:
     if section.findings:
         listed = "; ".join(
             f"{text(rule_title(i.finding.rule))} "
-            f"({escape(t(f'audit.severity.{i.finding.severity}'))}, {text(status_text(i))})"
+            f"({escape(t(f'audit.severity.{i.finding.severity}'))}, {text(public_status(i))})"
             for i in section.findings
         )
         parts.append(f"<p><strong>{escape(t('report.accounts.findings'))}:</strong> {listed}</p>")

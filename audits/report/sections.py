@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from html import escape
 
 from audits.engine import Finding
-from audits.exports import ReportItem, rule_title, status_text
+from audits.exports import ReportItem, rule_title
 from audits.report import numbers
 from audits.report.account_html import account_block
 from audits.report.charts import line_chart
@@ -16,6 +16,7 @@ from audits.report.data import Changes, DepartmentSection, QuarterReport
 from audits.report.figures import MonthTotals, Replies
 from audits.report.hooks import ModerationFigures, PostFigures
 from audits.report.html import month_table, text, unknown_or
+from audits.report.status import public_status
 from governance.i18n import t
 
 #: The measures of the charts and sparklines, in the guideline's order.
@@ -112,7 +113,7 @@ def _finding_row(item: ReportItem, with_account: bool) -> str:
     cells += [
         f"<td>{text(rule_title(finding.rule))} <small>({text(finding.rule)})</small></td>",
         f'<td class="{escape(finding.severity)}">{escape(severity)}</td>',
-        f"<td>{text(status_text(item))}</td>",
+        f"<td>{text(public_status(item))}</td>",
         f"<td>{escape(finding.first_seen.isoformat() if finding.first_seen else '')}</td>",
         f"<td>{text(finding.message)}</td>",
     ]

@@ -264,3 +264,18 @@ def test_reply_figures_unknown_for_a_department_are_unknown_not_nothing_due(
     assert row[1].count("okänt") == 3 and "inget att besvara" not in row[1]
     known = re.search(r'<tr data-replies="replies">(.*?)</tr>', _report(store))
     assert known is not None and "92,9\u00a0%" in known[1]  # 13 of 14 over the quarter
+
+
+def test_a_waiver_s_reason_and_name_and_an_acknowledgement_s_note_stay_out(
+    store: Store, small_register: dict[str, str]
+) -> None:
+    audits = AuditService(store, user="tester", clock=lambda: FIXED_NOW)
+    (finding, *_) = [i.finding for i in audits.report(Q3).items
+                     if i.finding.department == "Kulturförvaltningen" and i.finding.account_id]
+    audits.acknowledge(finding.rule, finding.ref, note="Greta Garbo ordnar det", quarter=Q3)
+    acknowledged = parse_report(_report(store)).text
+    assert "kvitterad" in acknowledged and "Greta Garbo" not in acknowledged
+    audits.waive(finding.rule, finding.ref, reason="Sköts av Per Persson", name="Per Persson",
+                 until=date(2027, 3, 1), quarter=Q3)
+    waived = parse_report(_report(store)).text
+    assert "undantagen" in waived and "Per Persson" not in waived
