@@ -14,6 +14,7 @@ refuses the whole file, with every problem reported as ``file:line: field: reaso
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -54,6 +55,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = tuple(c for c in STATS_COLUMNS if c not in O
 _DUE_PAIRS = (("replies_due", "replies_on_time"), ("questions_due", "questions_on_time"),
               ("dms_due", "dms_on_time"))
 _VERSION_MAX = 40
+_WORDS_VERSION = re.compile(r"builtin-[1-9][0-9]{0,5}(\+sha256:[0-9a-f]{8})?", re.ASCII)
 _LIMIT = 10**15  # far above any real count; guards against pasted garbage
 
 
@@ -107,6 +109,9 @@ def parse_stats_row(values: dict[str, str], account_id: str) -> MonthlyStats:
         raise FieldError("posts", "audit.stats.posts_zero_with_time")
     for due_name, on_time_name in _DUE_PAIRS:
         due, on_time = counts[due_name], counts[on_time_name]
+        if (due is None) != (on_time is None):  # a share needs both: "–" would hide the half
+            missing = due_name if due is None else on_time_name
+            raise FieldError(missing, "audit.stats.half_pair", due=due_name, on_time=on_time_name)
         if due is not None and on_time is not None and on_time > due:
             raise FieldError(on_time_name, "audit.stats.more_on_time_than_due", due=due)
     questions, comments = counts["questions_due"], counts["replies_due"]
@@ -118,12 +123,12 @@ def parse_stats_row(values: dict[str, str], account_id: str) -> MonthlyStats:
 
 
 def parse_words_version(text: str) -> str | None:
-    """The classifier version of a month: short, plain ASCII (letters, digits, ``.-_+:``)."""
+    """The classifier version of a month, as the classifier names its lists: ``builtin-N`` or
+    ``builtin-N+sha256:`` and eight lower-case hex digits (an extension list's checksum)."""
     value = text.strip()
     if not value:
         return None
-    if len(value) > _VERSION_MAX or not all(c.isascii() and (c.isalnum() or c in ".-_+:")
-                                            for c in value):
+    if len(value) > _VERSION_MAX or not _WORDS_VERSION.fullmatch(value):
         raise FieldError("words_version", "replies.stats.bad_words_version",
                          value=value[:_VERSION_MAX], limit=_VERSION_MAX)
     return value

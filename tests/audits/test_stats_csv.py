@@ -149,3 +149,26 @@ def test_an_unknown_column_lists_the_allowed_ones_in_the_files_order(
     (problem,) = [p for p in caught.value.problems if p.field == "fans"]
     allowed = str(problem.reason).split("tillåtna: ")[1].rstrip(")")
     assert allowed.split(", ") == list(STATS_COLUMNS)
+
+
+def test_half_a_pair_and_a_made_up_word_list_version_are_refused(
+    files: StatsFiles, store: Store, tmp_path: Path
+) -> None:
+    header = HEADER + ",questions_due,questions_on_time,hidden,dms_due,dms_on_time,words_version"
+    path = write(
+        tmp_path,
+        header,
+        "facebook,hbgbibliotek,2026-10,1,,,,,,,,,,,10,,,,,,,",
+        "facebook,hbgbibliotek,2026-09,1,,,,,,,,,,,10,9,4,3,,,3,",
+        "facebook,hbgbibliotek,2026-08,1,,,,,,,,,,,10,9,4,3,,,,builtin-1+sha256:zz",
+        "facebook,trafik.hbg,2026-10,1,,,,,,,,,,,10,9,4,3,,2,2,builtin-1+sha256:0a1b2c3d",
+    )
+    with pytest.raises(ImportRefused) as caught:
+        files.import_file(path)
+    assert [(p.line, p.field) for p in caught.value.problems] == [
+        (2, "replies_on_time"),
+        (3, "dms_due"),
+        (4, "words_version"),
+    ]
+    assert "anges båda eller ingen av dem" in str(caught.value)
+    assert store.stats.all() == {}
