@@ -19,7 +19,7 @@ from html import escape
 
 from audits.report import numbers
 from audits.report.figures import MonthTotals
-from governance.i18n import t
+from governance.i18n import t, tn
 from governance.text_safety import visible
 
 STYLE = """
@@ -86,7 +86,8 @@ def month_table(totals: Sequence[MonthTotals], months: Sequence[str]) -> str:
         cells = []
         for month in shown:
             shown_text, known, count = pick(month)
-            coverage = t("report.coverage", known=count, of=month.accounts)
+            accounts = tn("noun.account", month.accounts)
+            coverage = t("report.coverage", known=count, accounts=accounts)
             cells.append(
                 f'<td class="num" data-measure="{measure}" data-month="{escape(month.month)}">'
                 f"{unknown_or(shown_text, known)}<br><small>{escape(coverage)}</small></td>"

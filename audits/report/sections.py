@@ -17,7 +17,7 @@ from audits.report.figures import MonthTotals, Replies
 from audits.report.hooks import ModerationFigures, PostFigures
 from audits.report.html import month_table, text, unknown_or
 from audits.report.status import public_status
-from governance.i18n import t
+from governance.i18n import t, tn
 
 #: The measures of the charts and sparklines, in the guideline's order.
 MEASURES = ("reach", "interactions", "rate", "new_followers")
@@ -96,7 +96,8 @@ def findings_block(items: Sequence[ReportItem], *, with_account: bool) -> str:
         return f"<p>{escape(t('report.findings.none'))}</p>"
     critical = sum(1 for i in items if i.finding.severity == "critical")
     open_ = sum(1 for i in items if i.status == "open")
-    summary = t("report.findings.totals", count=len(items), critical=critical, open=open_)
+    summary = t("report.findings.totals", findings=tn("noun.finding", len(items)),
+                critical=tn("noun.critical", critical), open=tn("noun.open", open_))
     columns = ["rule", "severity", "status", "first_seen", "message"]
     if with_account:
         columns.insert(0, "account")

@@ -82,7 +82,8 @@ def test_every_rule_has_a_severity_a_guideline_section_and_messages_in_both_lang
         assert rule.severity in ("critical", "warning")
         assert rule.guideline in sections
         for language in ("sv", "en"):
-            assert f"audit.rule.{rule.id}.message" in catalogue(language)
+            messages = catalogue(language)  # a plain message, or one with plural forms
+            assert any(f"audit.rule.{rule.id}.message{form}" in messages for form in ("", ".other"))
             assert f"audit.rule.{rule.id}.title" in catalogue(language)
 
 
@@ -389,3 +390,19 @@ def test_subject_from_doc_fills_each_field() -> None:
     )
     bare = Subject.from_doc({"id": "0123456789ab", "platform": "x", "handle": "h"})
     assert bare == Subject(id="0123456789ab", platform="x", handle="h", department="")
+
+
+def test_one_of_a_kind_reads_in_the_singular() -> None:
+    from audits.rules import render_message
+
+    params = {"count": 1, "first": "2026-11-02", "id": "a1b2c3d4", "late": 0}
+    assert render_message("removal-unregistered", "message", params).startswith(
+        "1 borttagen kommentar har inte skickats"
+    )
+    assert render_message("removal-unregistered", "late", {"count": 1}).startswith(
+        "1 borttagen kommentar skickades"
+    )
+    params["count"] = 2
+    assert render_message("removal-unregistered", "message", params).startswith(
+        "2 borttagna kommentarer har inte skickats"
+    )
