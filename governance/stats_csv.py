@@ -90,7 +90,7 @@ def parse_post_time(text: str, month: str) -> datetime | None:
         raise FieldError("last_post_at", "audit.stats.bad_time", value=value) from None
     check_moment(moment, "last_post_at", value)  # a year we accept and a real UTC offset
     moment = in_stockholm(moment, "last_post_at", value)
-    if month_of(moment) != month:
+    if month_of(moment) > month:  # ISO months order as text
         raise FieldError("last_post_at", "audit.stats.time_outside_month", value=value, month=month)
     return moment
 
@@ -105,8 +105,15 @@ def parse_stats_row(values: dict[str, str], account_id: str) -> MonthlyStats:
         raise FieldError("month", "audit.stats.bad_month", value=values["month"].strip()) from None
     counts = {name: parse_count(values.get(name, ""), name) for name in COUNT_FIELDS}
     last_post = parse_post_time(values["last_post_at"], month)
-    if last_post is not None and counts["posts"] == 0:
+    # last_post_at is the latest post known at the month's end, as the sync stores it: in the
+    # month when it had posts, before it when it had none (a platform that shows only the latest
+    # post tells that much about a quiet month).
+    posted_in_month = last_post is not None and month_of(last_post) == month
+    if last_post is not None and counts["posts"] == 0 and posted_in_month:
         raise FieldError("posts", "audit.stats.posts_zero_with_time")
+    if last_post is not None and counts["posts"] and not posted_in_month:
+        raise FieldError("last_post_at", "audit.stats.posts_but_earlier_time",
+                         value=values["last_post_at"].strip(), month=month)
     for due_name, on_time_name in _DUE_PAIRS:
         due, on_time = counts[due_name], counts[on_time_name]
         if (due is None) != (on_time is None):  # a share needs both: "–" would hide the half

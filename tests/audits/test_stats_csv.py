@@ -172,3 +172,17 @@ def test_half_a_pair_and_a_made_up_word_list_version_are_refused(
     ]
     assert "anges båda eller ingen av dem" in str(caught.value)
     assert store.stats.all() == {}
+
+
+def test_a_quiet_month_keeps_the_latest_post_before_it(
+    files: StatsFiles, store: Store, tmp_path: Path
+) -> None:
+    quiet = write(
+        tmp_path, HEADER, "facebook,hbgbibliotek,2026-10,0,2026-09-20T10:00" + "," * 11
+    )
+    assert files.import_file(quiet).new == 1
+    (months,) = store.stats.all().values()
+    assert months[0].last_post_at == datetime(2026, 9, 20, 8, 0, tzinfo=UTC)
+    busy = write(tmp_path, HEADER, "facebook,trafik.hbg,2026-10,3,2026-09-20T10:00" + "," * 11)
+    with pytest.raises(ImportRefused, match="ligger före månaden 2026-10, som har inlägg"):
+        files.import_file(busy)
