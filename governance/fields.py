@@ -277,7 +277,9 @@ def parse_categories(text: str) -> tuple[str, ...]:
     for part in text.split("|"):
         value = part.strip().casefold()
         if value:
-            found = value if value in CATEGORIES else by_name.get(value)
+            # the ids are the Swedish words without å, ä, ö: "berättelser" is "berattelser"
+            plain = value.translate(_SWEDISH_TO_ASCII)
+            found = plain if plain in CATEGORIES else by_name.get(value)
             if found:
                 wanted.add(found)
             else:
@@ -288,6 +290,9 @@ def parse_categories(text: str) -> tuple[str, ...]:
             allowed=", ".join(CATEGORIES),
         )  # fmt: skip
     return tuple(c for c in CATEGORIES if c in wanted)
+
+
+_SWEDISH_TO_ASCII = str.maketrans("åäö", "aao")
 
 
 def goal_number(goal_id: str) -> int:

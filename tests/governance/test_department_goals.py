@@ -189,6 +189,8 @@ def test_categories_read_machine_values_and_the_guideline_s_names() -> None:
         "tips",
     )
     assert parse_categories("") == ()
+    assert parse_categories("Berättelser|varumärke|Samhällsinformation") == (
+        "samhallsinformation", "berattelser", "varumarke")  # the ids as Swedish is spelled
     with pytest.raises(FieldError) as caught:
         parse_categories("tips|kattbilder")
     assert caught.value.field == "categories" and "kattbilder" in str(caught.value)
