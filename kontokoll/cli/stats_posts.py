@@ -29,11 +29,14 @@ def _top(text: str) -> int:
 
 
 def _month(text: str) -> str:
-    from governance.monthly import parse_month
+    from governance.errors import FieldError
+    from governance.fields import parse_month
 
     try:
-        return parse_month(text)
-    except ValueError:
+        return parse_month(text, "month")
+    except FieldError as error:
+        if error.key == "input.year_out_of_range":  # a month, but not one we accept
+            raise argparse.ArgumentTypeError(error.reason) from None
         from governance.text_safety import visible
 
         shown = visible(text.strip()[:20])
@@ -61,8 +64,7 @@ def show_posts(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.month:
         views = [v for v in views if v.post.month == args.month]
     if not views:
-        month = t("posts.cli.in_month", month=args.month) if args.month else ""
-        ctx.print(t("posts.cli.none", ref=account.ref, month=month))
+        ctx.print(_why_none(account.ref, account.platform, args.month))
         return 0
     chosen = top(views, args.top) if args.top else list(reversed(views))
     header = [t(f"posts.col.{name}") for name in _COLUMNS]
@@ -70,6 +72,20 @@ def show_posts(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.print()
     ctx.print(t("posts.cli.legend"))
     return 0
+
+
+def _why_none(ref: str, platform: str, month: str | None) -> str:
+    """Why there is nothing to list: no API to read, a month no longer kept, or not synced."""
+    from governance.fields import API_PLATFORMS
+    from governance.model import utc_now
+    from governance.posts import KEPT_MONTHS, first_kept_month
+
+    if platform not in API_PLATFORMS:
+        return t("posts.cli.none_no_api", ref=ref, platform=platform)
+    if month is not None and month < first_kept_month(utc_now()):
+        return t("posts.cli.none_not_kept", month=month, kept=KEPT_MONTHS)
+    in_month = t("posts.cli.in_month", month=month) if month else ""
+    return t("posts.cli.none", ref=ref, month=in_month)
 
 
 def row(view: PostView) -> list[str]:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from governance.monthly import MonthlyStats
+from governance.model import utc_now
+from governance.monthly import MonthlyStats, add_months, month_of
 from governance.posts import PostFigures
 from governance.register import Register
 from governance.storage.post_files import PostsSink
@@ -65,8 +66,36 @@ def test_posts_top_and_month(stored: str, cli: Callable[..., CliResult]) -> None
     october = cli("stats", "posts", REF, "--month", "2026-10")
     assert [line[:10] for line in october.out.splitlines() if line.startswith("2026-")] == [
         "2026-10-03"]
-    empty = cli("stats", "posts", REF, "--month", "2026-05")
-    assert empty.code == 0 and "inga inlägg för facebook:hbgstad i 2026-05" in empty.out.lower()
+    # a month the command still keeps (13 months back from today) without stored posts
+    kept = next(m for m in (add_months(month_of(utc_now()), -n) for n in range(1, 12))
+                if m not in ("2026-10", "2026-11"))
+    empty = cli("stats", "posts", REF, "--month", kept)
+    assert empty.code == 0 and f"inga inlägg för facebook:hbgstad i {kept}" in empty.out.lower()
+    gone = add_months(month_of(utc_now()), -13)
+    old = cli("stats", "posts", REF, "--month", gone)
+    assert old.code == 0 and f"Inlägg från {gone} sparas inte längre" in old.out
+
+
+def test_why_there_are_no_posts_is_said_as_it_is(
+    stored: str, data_dir: Path, cli: Callable[..., CliResult]
+) -> None:
+    store = Store(data_dir)
+    Register(store).create_account({"platform": "tiktok", "handle": "hbg", "department": "Kultur"})
+    store.close()
+    tiktok = cli("stats", "posts", "tiktok:hbg")
+    assert tiktok.code == 0 and "tiktok har inget API som Kontokoll läser" in tiktok.out
+
+
+
+def test_a_month_outside_the_years_is_named_as_such(
+    stored: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kontokoll.cli.main import main
+
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        main(["--data-dir", str(data_dir), "stats", "posts", REF, "--month", "0001-01"])
+    assert exited.value.code == 2
+    assert "utanför de år Kontokoll godtar (2000–2100)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args", [("--top", "0"), ("--top", "x"), ("--month", "2026-13"),
