@@ -26,9 +26,11 @@ from audits.quarters import Quarter
 from audits.report import figures
 from audits.report.figures import MonthFigures, MonthTotals, Replies
 from audits.report.hooks import ModerationFigures, PostFigures, moderation_figures, top_posts
+from audits.responsibility import kc_answers
 from audits.runs import RunInfo, latest_runs, list_runs
 from audits.service import AuditService
 from governance.errors import InputError
+from governance.kc import load_kc_department
 from governance.model import Account, department_key
 from governance.monthly import add_months
 from governance.service import Service
@@ -124,6 +126,8 @@ class ReportService(Service):
         diff = audits.previous_diff(chosen) if run is not None else None
         months = trend_months(chosen)
         gather = _Gatherer(chosen, months, rows, items, diff)
+        gather.kc = load_kc_department(self.store.data_dir)
+        gather.answered_by_kc = tuple(a for a in accounts if a.kc_handles_comments or a.shared)
         with self._read() as txn:
             sections = tuple(
                 gather.department(txn, name, _members(accounts, name, gather)) for name in names
@@ -173,6 +177,9 @@ class _Gatherer:
         self.months = months
         self.rows = rows
         self.diff = diff
+        #: Kontaktcenter's name, and the accounts where it answers comments or direct messages
+        self.kc = ""
+        self.answered_by_kc: tuple[Account, ...] = ()
         self.items: dict[str, list[ReportItem]] = {}
         self.answered: dict[str, list[ReportItem]] = {}  # by the department that answers
         for item in items:
@@ -207,7 +214,7 @@ class _Gatherer:
             name,
             sections,
             figures.month_totals([s.months for s in sections], self.months),
-            figures.sum_replies(s.replies for s in sections),
+            self._replies(name, sections),
             sum(hidden) if hidden else None,
             moderation_figures(txn, members, self.quarter),
             # the findings it answers for: Kontaktcenter's are KC's, not the account's department's
@@ -216,6 +223,25 @@ class _Gatherer:
             _changes(self.diff, name),
             top_posts(txn, members, self.quarter, TOP_POSTS),
         )
+
+
+    def _replies(self, name: str, sections: Sequence[AccountSection]) -> tuple[Replies, ...]:
+        """The department's accounts' reply duties; Kontaktcenter's are those it answers on
+        other departments' accounts (:mod:`audits.responsibility`): comments and questions where
+        it handles the comments, direct messages on the shared accounts."""
+        if not self.kc or department_key(name) != department_key(self.kc):
+            return figures.sum_replies(s.replies for s in sections)
+        answered = []
+        for account in self.answered_by_kc:
+            duties = figures.quarter_replies(self.rows.get(account.id, {}), self.quarter.months)
+            answered.append([r for r in duties if kc_answers(_REPLY_RULES[r.kind],
+                                                             account.shared,
+                                                             account.kc_handles_comments)])
+        return figures.sum_replies(answered)
+
+
+#: The rule that judges each reply duty, to ask :func:`kc_answers` whose duty it is.
+_REPLY_RULES = {"replies": "slow-replies", "questions": "slow-replies", "dms": "slow-dm-replies"}
 
 
 def _members(accounts: Sequence[Account], name: str, gather: _Gatherer) -> list[Account]:

@@ -151,3 +151,27 @@ def test_kontaktcenter_gets_the_findings_it_answers_for(demo_store: Store) -> No
     for name, section in by_name.items():
         if name != "Kontaktcenter":
             assert all(i.finding.responsible in ("", name) for i in section.findings)
+
+
+def test_kontaktcenter_s_reply_figures_are_those_of_the_accounts_it_answers_on(
+    demo_store: Store,
+) -> None:
+    from audits.report import figures
+    from governance.register import Register
+    from governance.store import repos
+
+    report = ReportService(demo_store, clock=lambda: FIXED_NOW).build()
+    kc = next(s for s in report.departments if s.name == "Kontaktcenter")
+    accounts = Register(demo_store).accounts()
+    with demo_store.read() as txn:
+        rows = dict(repos(txn).stats.all_rows())
+    expected: dict[str, tuple[int, int]] = {}
+    for account in accounts:
+        kinds = {"replies", "questions"} if account.kc_handles_comments else set()
+        kinds |= {"dms"} if account.shared else set()
+        for reply in figures.quarter_replies(rows.get(account.id, {}), report.quarter.months):
+            if reply.kind in kinds and reply.due is not None and reply.on_time is not None:
+                due, on_time = expected.get(reply.kind, (0, 0))
+                expected[reply.kind] = (due + reply.due, on_time + reply.on_time)
+    shown = {r.kind: (r.due, r.on_time) for r in kc.replies if r.due is not None}
+    assert expected and shown == expected  # known, and only what KC answers
