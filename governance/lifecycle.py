@@ -21,6 +21,7 @@ finding (``retirement-open``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from governance import access
@@ -115,19 +116,12 @@ class Lifecycle(Register):
         categories: Sequence[str] = (),
         department_goals: Sequence[str] = (),
     ) -> Account:
-        """File a request for ``PLATFORM:HANDLE``; every text is parsed as the CSV's would be.
-
-        The content categories and the department's goals the purpose serves go in the same
-        transaction: a request is filed whole or not at all.
-        """
+        """File a request for ``PLATFORM:HANDLE``, whole (categories and the department's goals
+        in the same transaction) or not at all; every text is parsed as the CSV's would be."""
         platform, handle = parse_ref(ref)
         values = _request_values(
             department, purpose, audience, goals, editors, project, project_end
-        )
-        values["categories"] = ACCOUNT_FIELD_PARSERS["categories"]("|".join(categories))
-        values["department_goals"] = ACCOUNT_FIELD_PARSERS["department_goals"](
-            "|".join(department_goals)
-        )
+        ) | _purpose_links(categories, department_goals)
         people = values.pop("editors")
         with self._write() as txn:
             self._authorize(
@@ -136,13 +130,7 @@ class Lifecycle(Register):
             values["department"] = self._department(txn, values["department"])
             before = self._reopened(txn, f"{platform}:{handle}")
             now = self._clock()
-            base = before or Account(
-                id=new_account_id(set(repos(txn).accounts.index().values()), self._id_token),
-                platform=platform,
-                handle=handle,
-                department="",
-                created=now,
-            )
+            base = before or self._new_account(txn, platform, handle, now)
             account = base.with_changes(
                 **values,
                 editors=tuple(Editor(name, email, self.today()) for name, email in people),
@@ -162,6 +150,14 @@ class Lifecycle(Register):
             self._log(txn, "account-requested", account, field="status", old=old, new="requested")
             self._log_diff(txn, base.with_changes(status="requested"), account)
         return account
+
+    def _new_account(
+        self, txn: WriteTransaction, platform: str, handle: str, now: datetime
+    ) -> Account:
+        """A new account of the register, with an id no other account has."""
+        taken = set(repos(txn).accounts.index().values())
+        return Account(id=new_account_id(taken, self._id_token), platform=platform,
+                       handle=handle, department="", created=now)
 
     def approve(self, ref: str, reason: str) -> Account:
         """AKN approves a request: the account becomes active (admin only)."""
@@ -249,6 +245,15 @@ class Lifecycle(Register):
 
 def _shown(value: Any) -> str:
     return "" if value is None else format_value(value)
+
+
+def _purpose_links(categories: Sequence[str], department_goals: Sequence[str]) -> dict[str, Any]:
+    """The content categories and the department's goals a request names, parsed."""
+    parse = ACCOUNT_FIELD_PARSERS
+    return {
+        "categories": parse["categories"]("|".join(categories)),
+        "department_goals": parse["department_goals"]("|".join(department_goals)),
+    }
 
 
 def _request_values(
