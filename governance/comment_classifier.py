@@ -24,19 +24,21 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from itertools import pairwise
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from governance.comment_text import END_CHARS, PUNCTUATION_CHARS, Phrase, tokens_of, words_of
+from governance.comment_rules import PhraseSet, WordLists, compile_rules
+from governance.comment_text import Phrase, token_lines, words_in
 from governance.errors import InputError
 from governance.i18n import t
 from governance.storage.files import open_store_file
 
 Label = Literal["question", "other"]
+QUESTION: Label = "question"
+OTHER: Label = "other"
 
 #: The built-in lists, shipped as package data.
 BUILTIN_FILE = Path(__file__).with_name("data") / "comment_words.toml"
@@ -46,105 +48,12 @@ EXTENSION_FILE = "comment-words.toml"
 WORD_LISTS = (
     "interrogatives", "subjects", "exclamations", "relatives", "small_talk", "rhetorical",
     "question_phrases", "openers", "requests", "lead_ins", "city_address", "spam",
+    "verbs_first", "definite_endings", "not_subjects",
 )  # fmt: skip
 MAX_EXTENSION_BYTES = 256 * 1024
 MAX_ENTRIES = 10_000
 MAX_ENTRY_CHARS = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-@dataclass(frozen=True)
-class PhraseSet:
-    """Phrases (tuples of words) looked up by their first word, the longest tried first."""
-
-    by_first: Mapping[str, tuple[Phrase, ...]]
-    #: The first words: ``firsts.isdisjoint(words)`` rules a text out in one call into C, so
-    #: the classifier asks it before calling :meth:`occurs_in` (this runs for every comment).
-    firsts: frozenset[str]
-    #: Every word of every phrase: a text with a word outside it cannot be covered.
-    vocabulary: frozenset[str]
-    #: The phrases of one word, and the first words of the longer ones: set operations in C
-    #: decide most lookups without a loop in Python.
-    singles: frozenset[str]
-    openings: frozenset[str]
-    #: The first two words of each longer phrase.
-    pairs: frozenset[tuple[str, str]]
-
-    @classmethod
-    def of(cls, phrases: Iterable[Phrase]) -> PhraseSet:
-        grouped: dict[str, set[Phrase]] = {}
-        for phrase in phrases:
-            grouped.setdefault(phrase[0], set()).add(phrase)
-        by_first = {w: tuple(sorted(g, key=len, reverse=True)) for w, g in grouped.items()}
-        return cls(
-            by_first,
-            firsts=frozenset(by_first),
-            vocabulary=frozenset(w for g in grouped.values() for p in g for w in p),
-            singles=frozenset(w for w, g in grouped.items() if (w,) in g),
-            openings=frozenset(w for w, g in grouped.items() if any(len(p) > 1 for p in g)),
-            pairs=frozenset((p[0], p[1]) for g in grouped.values() for p in g if len(p) > 1),
-        )
-
-    def match_at(self, words: Phrase, at: int) -> int:
-        """The length of the longest phrase starting at ``words[at]``; 0 if none does."""
-        if at < len(words):
-            for phrase in self.by_first.get(words[at], ()):
-                if words[at : at + len(phrase)] == phrase:
-                    return len(phrase)
-        return 0
-
-    def occurs_in(self, words: Phrase) -> bool:
-        """Whether any phrase stands anywhere in ``words``."""
-        if self.firsts.isdisjoint(words):
-            return False
-        if not self.singles.isdisjoint(words):
-            return True
-        if self.openings.isdisjoint(words) or self.pairs.isdisjoint(pairwise(words)):
-            return False
-        for first in self.openings.intersection(words):
-            at = -1
-            for _ in range(words.count(first)):
-                at = words.index(first, at + 1)
-                if self.match_at(words, at):
-                    return True
-        return False
-
-    def covers(self, words: Phrase) -> bool:
-        """Whether ``words`` is nothing but phrases of this set, one after the other."""
-        if not self.vocabulary.issuperset(words):  # the common case, decided in C
-            return False
-        at = 0
-        while at < len(words):
-            length = self.match_at(words, at)
-            if not length:
-                return False
-            at += length
-        return True
-
-    def skip(self, words: Phrase) -> int:
-        """The index of the first word after any phrases of this set at the start."""
-        at = 0
-        while length := self.match_at(words, at):
-            at += length
-        return at
-
-
-@dataclass(frozen=True)
-class WordLists:
-    """The effective lists, one :class:`PhraseSet` each (their meaning: the data file)."""
-
-    interrogatives: PhraseSet
-    subjects: PhraseSet
-    exclamations: PhraseSet
-    relatives: PhraseSet
-    small_talk: PhraseSet
-    rhetorical: PhraseSet
-    question_phrases: PhraseSet
-    openers: PhraseSet
-    requests: PhraseSet
-    lead_ins: PhraseSet
-    city_address: PhraseSet
-    spam: PhraseSet
 
 
 @dataclass(frozen=True)
@@ -165,91 +74,15 @@ class Classifier:
 
     def classify_many(self, texts: Sequence[str]) -> list[Label]:
         """The label of each text, in order: as :meth:`classify`, several times faster."""
-        return [self._judge(tokens) for tokens in tokens_of(texts)]
+        is_question = self._rules
+        # Each comment's tokens are made from its line as it is judged, so that only the labels
+        # outlive it (100,000 tuples kept alive would cost the garbage collector more).
+        return [QUESTION if is_question(line) else OTHER for line in token_lines(texts)]
 
-    def _judge(self, tokens: Phrase) -> Label:
-        """The label of one comment's tokens (rules 1-4 of the data file)."""
-        lists, to_a_friend = self.words, tokens[:1] == ("@",)
-        last = len(tokens)
-        while last and tokens[last - 1] in PUNCTUATION_CHARS:
-            last -= 1
-        if not last or (not lists.spam.firsts.isdisjoint(tokens) and lists.spam.occurs_in(tokens)):
-            return "other"
-        if to_a_friend and not lists.city_address.occurs_in(tokens):
-            return "other"
-        body = tokens[:last]
-        if PUNCTUATION_CHARS.isdisjoint(body):  # the common case: one sentence, one clause
-            return "question" if self._asks([body], "".join(tokens[last:])) else "other"
-        return "question" if any(self._asks(*s) for s in _sentences(tokens)) else "other"
-
-    def _asks(self, clauses: list[Phrase], end: str) -> bool:
-        """Whether one sentence is a question or a request (rule 4 of the data file)."""
-        lists = self.words
-        words = clauses[0] if len(clauses) == 1 else tuple(w for c in clauses for w in c)
-        rhetorical, asking = lists.rhetorical, lists.question_phrases
-        if lists.small_talk.vocabulary.issuperset(words) and lists.small_talk.covers(words):
-            return False
-        if not rhetorical.firsts.isdisjoint(words) and rhetorical.occurs_in(words):
-            return False
-        if not asking.firsts.isdisjoint(words) and asking.occurs_in(words):
-            return True
-        if "?" in end and "!" not in end:
-            return True
-        return any(self._clause_asks(clause, i > 0) for i, clause in enumerate(clauses))
-
-    def _clause_asks(self, clause: Phrase, after_comma: bool) -> bool:
-        """Whether a clause opens as a question or a polite request does.
-
-        Each list is asked only when its first words hold the clause's first word: this runs
-        for every clause of every comment.
-        """
-        lists = self.words
-        at = lists.lead_ins.skip(clause) if clause[0] in lists.lead_ins.by_first else 0
-        if at == len(clause):
-            return False
-        first = clause[at]
-        if after_comma and first in lists.relatives.by_first:  # "..., vilket är dumt"
-            return False
-        if (first in lists.openers.by_first and lists.openers.match_at(clause, at)) or (
-            first in lists.requests.by_first and lists.requests.match_at(clause, at)
-        ):
-            return True
-        length = lists.interrogatives.match_at(clause, at)
-        if not length or at + length == len(clause):
-            return bool(length)
-        after = clause[at + length]  # "När öppnar ..." asks; "När jag ..." and "Vad fint" do not
-        return not (
-            (after in lists.subjects.by_first and lists.subjects.match_at(clause, at + length))
-            or (
-                after in lists.exclamations.by_first
-                and lists.exclamations.match_at(clause, at + length)
-            )
-        )
-
-
-def _sentences(tokens: Phrase) -> list[tuple[list[Phrase], str]]:
-    """The sentences of a comment's tokens: each one's clauses and the marks that end it."""
-    found: list[tuple[list[Phrase], str]] = []
-    clauses: list[Phrase] = []
-    start = 0
-    for index, token in enumerate(tokens):
-        if token not in PUNCTUATION_CHARS:
-            continue
-        if start < index:
-            clauses.append(tokens[start:index])
-        start = index + 1
-        if token not in END_CHARS:  # a comma or a mention: the clause ends here
-            continue
-        if clauses:
-            found.append((clauses, token))
-            clauses = []
-        elif found and tokens[index - 1] in END_CHARS:  # "?!" ends the sentence before it
-            found[-1] = (found[-1][0], found[-1][1] + token)
-    if start < len(tokens):
-        clauses.append(tokens[start:])
-    if clauses:
-        found.append((clauses, ""))
-    return found
+    @cached_property
+    def _rules(self) -> Callable[[str], bool]:
+        """The rules of the data file, compiled once for these lists."""
+        return compile_rules(self.words)
 
 
 def load_classifier(data_dir: Path | None = None) -> Classifier:
@@ -332,22 +165,35 @@ def _lists_in(document: Mapping[str, Any], path: str) -> dict[str, frozenset[Phr
         total += len(value)
         if total > MAX_ENTRIES:
             raise _bad(path, key, "comments.words.too_many", limit=MAX_ENTRIES)
-        lists[key] = frozenset(_phrase(entry, path, key, n) for n, entry in enumerate(value, 1))
+        lists[key] = frozenset(_phrases(value, path, key))
     return lists
 
 
-def _phrase(entry: object, path: str, key: str, position: int) -> Phrase:
-    """One entry of a list as the words it matches."""
-    if not isinstance(entry, str):
-        raise _bad(path, key, "comments.words.not_text", position=position)
-    if len(entry) > MAX_ENTRY_CHARS:
-        raise _bad(path, key, "comments.words.too_long", position=position, limit=MAX_ENTRY_CHARS)
-    if _CONTROL.search(entry):
-        raise _bad(path, key, "comments.words.control", position=position)
-    words = words_of(entry)
-    if not words:
-        raise _bad(path, key, "comments.words.no_words", position=position, entry=entry)
-    return words
+def _phrases(entries: list[Any], path: str, key: str) -> list[Phrase]:
+    """The entries of one list as the words each matches; InputError for the first bad one.
+
+    The entries are made words of together (one pass of the tokenizer instead of one each: the
+    built-in lists are read at every start of ``comments classify``).
+    """
+    refusal = None
+    for position, entry in enumerate(entries, 1):
+        if not isinstance(entry, str):
+            refusal = _bad(path, key, "comments.words.not_text", position=position)
+        elif len(entry) > MAX_ENTRY_CHARS:
+            limit = MAX_ENTRY_CHARS
+            refusal = _bad(path, key, "comments.words.too_long", position=position, limit=limit)
+        elif _CONTROL.search(entry):
+            refusal = _bad(path, key, "comments.words.control", position=position)
+        if refusal is not None:
+            entries = entries[: position - 1]  # an entry before it may have no words
+            break
+    phrases = words_in(entries)
+    for position, (entry, words) in enumerate(zip(entries, phrases, strict=True), 1):
+        if not words:
+            raise _bad(path, key, "comments.words.no_words", position=position, entry=entry)
+    if refusal is not None:
+        raise refusal
+    return phrases
 
 
 def _bad(path: str, key: str, reason_key: str, **params: Any) -> InputError:

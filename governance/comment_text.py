@@ -67,15 +67,25 @@ def normalised(text: str) -> str:
 
 def tokens_of(texts: Sequence[str]) -> list[Phrase]:
     """The tokens of each text: its words and the marks ``? ! . , @`` in order, links removed
-    and mentions reduced to "@".
+    and mentions reduced to "@"."""
+    return [tuple(line.split()) for line in token_lines(texts)]
+
+
+def token_lines(texts: Sequence[str]) -> list[str]:
+    """Each text's tokens as one line (``line.split()`` gives them, see :func:`tokens_of`).
 
     The texts are worked on as one text, one a line: each step is then a single pass in C,
     several times faster than one call per comment.
     """
     if not texts:
         return []
-    cut = [text[:MAX_JUDGED_CHARS].replace("\n", "\x1e") for text in texts]
-    text = _without_domains(_LINKS.sub(" ", normalised("\n".join(cut))))
+    joined = "\n".join(texts)
+    if joined.count("\n") == len(texts) - 1 and max(map(len, texts)) <= MAX_JUDGED_CHARS:
+        cut = texts  # the common case, told in C: no line feed inside a text, none too long
+    else:
+        cut = [text[:MAX_JUDGED_CHARS].replace("\n", "\x1e") for text in texts]
+        joined = "\n".join(cut)
+    text = _without_domains(_LINKS.sub(" ", normalised(joined)))
     text = _SIGNS.sub(" ", _MENTIONS.sub(" @ ", text))
     if not text.isascii():
         for end in _WIDE_ENDS:
@@ -87,8 +97,8 @@ def tokens_of(texts: Sequence[str]) -> list[Phrase]:
         data = data.replace(mark, spaced)
     lines = data.decode("utf-8").split("\n")
     if len(lines) != len(cut):  # cannot happen (see normalised): never misalign the labels
-        return [tokens_of([one])[0] for one in cut] if len(cut) > 1 else [()]
-    return [tuple(line.split()) for line in lines]
+        return [token_lines([one])[0] for one in cut] if len(cut) > 1 else [""]
+    return lines
 
 
 def _without_domains(text: str) -> str:
@@ -109,4 +119,10 @@ def _without_domains(text: str) -> str:
 
 def words_of(text: str) -> Phrase:
     """The words of a text as the rules see them, punctuation dropped."""
-    return tuple(t for t in tokens_of([text])[0] if t not in PUNCTUATION_CHARS)
+    return words_in([text])[0]
+
+
+def words_in(texts: Sequence[str]) -> list[Phrase]:
+    """The words of each text, as :func:`words_of`, in one pass of the tokenizer."""
+    marks = PUNCTUATION_CHARS
+    return [tuple(t for t in line.split() if t not in marks) for line in token_lines(texts)]

@@ -13,11 +13,11 @@ import platformdirs
 
 from governance.errors import InputError
 from governance.identity import session_identity
-from governance.store import Store
 from governance.text_safety import visible
 
 if TYPE_CHECKING:
     from governance.platforms import PlatformSource
+    from governance.store import Store
 
 
 def default_data_dir() -> Path:
@@ -64,6 +64,10 @@ class CliContext:
     def store(self) -> Store:
         """The store in the data directory, opened on first use."""
         if self._store is None:
+            # Imported here: commands that never open the store (comments classify, deadline)
+            # start without it, and it is most of a short command's import time.
+            from governance.store import Store
+
             self._store = Store(self.data_dir)
         return self._store
 

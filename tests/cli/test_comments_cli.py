@@ -71,8 +71,8 @@ def test_the_extension_in_the_data_dir_is_used(tmp_path: Path) -> None:
     done = _run(tmp_path, "classify", stdin="Ge mig öppettiderna\n".encode())
     assert done.stdout == b"question\n"
     version = _run(tmp_path, "version")
-    assert version.stdout.decode().startswith("builtin-1+sha256:")
-    assert _run(tmp_path / "other", "version").stdout == b"builtin-1\n"
+    assert version.stdout.decode().startswith("builtin-2+sha256:")
+    assert _run(tmp_path / "other", "version").stdout == b"builtin-2\n"
 
 
 def test_a_malformed_extension_stops_before_any_output(tmp_path: Path) -> None:
@@ -130,3 +130,16 @@ def test_lines_split_across_reads_and_over_long_ones_are_cut(
     assert lines(b"a" * 25) == ["a" * 10]  # no newline at the end
     assert lines(b"\n\n") == ["", ""]
     assert lines(b"") == []
+
+
+def test_a_long_input_judged_by_two_processes_keeps_its_order(tmp_path: Path) -> None:
+    """Over two reads, every other batch goes to a forked helper: the answers stay in order."""
+    from governance.comment_classifier import load_classifier
+
+    labelled = Path(__file__).parents[1] / "data" / "comments_labelled.tsv"
+    texts = [line.split("\t")[-1] for line in labelled.read_text("utf-8").splitlines()[1:]]
+    lines = [f"{texts[n % len(texts)]} {n}" for n in range(40_000)]  # ~1.5 MB: several reads
+    done = _run(tmp_path / "data", "classify", stdin="\n".join(lines).encode() + b"\n")
+    assert done.returncode == 0, done.stderr
+    expected = load_classifier(tmp_path / "data").classify_many(lines)
+    assert done.stdout.decode().splitlines() == list(expected)
