@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from governance.errors import AccessRefused, FieldError
+from governance.i18n import t
 from governance.model import department_key
 from governance.store import ReadTransaction, WriteTransaction, repos
 
@@ -43,6 +44,10 @@ IMPORT_STATS = "stats.import"
 RESTORE_STORE = "store.restore"  # replace the store from a backup: admin only
 REPAIR_STORE = "store.repair"  # doctor --repair rebuilding the handle index: admin only
 ACCEPT_IDENTITY = "account.accept-identity"  # a new platform id is the city's: admin only
+# Who answers an account's messages (``shared``, ``kc_handles_comments``): the guideline's "där
+# det finns en gemensam överenskommelse" is an agreement between KC and the department that AKN
+# records, so a lead cannot hand their duties to Kontaktcenter alone: admin only.
+SET_KC_AGREEMENT = "account.kc-agreement"
 # The account's life (governance.lifecycle, governance.acknowledgements).
 REQUEST_ACCOUNT = "account.request"  # a lead for their departments; creating is AKN's (admin)
 APPROVE_REQUEST = "account.approve"  # admin only
@@ -69,6 +74,17 @@ LEAD_ACTIONS = frozenset(
         EDIT_DEPARTMENT_GOALS,
     }
 )
+
+_KC_AGREEMENT_FIELDS = ("shared", "kc_handles_comments")  # see SET_KC_AGREEMENT
+
+
+def agreement_changed(before: object | None, after: object) -> bool:
+    """Whether ``after`` (an account) sets who answers its messages other than ``before`` did
+    (a new account: whether it sets either at all)."""
+    return any(
+        getattr(after, name) != (getattr(before, name) if before is not None else False)
+        for name in _KC_AGREEMENT_FIELDS
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +146,7 @@ def authorize(
             key = "error.lead_other_department"
         elif user.role == "lead" and action == CREATE_ACCOUNT:  # point them to the request
             key = "lifecycle.error.lead_creates_by_request"
-        raise AccessRefused(
+        refused = AccessRefused(
             key,
             action=action,
             target=target or (department or ""),
@@ -138,7 +154,16 @@ def authorize(
             role=user.role,
             department=department or "",
         )
+        refused.params["action"] = action_in_words(action)  # .action keeps the id for the log
+        raise refused
     return user
+
+
+def action_in_words(action: str) -> str:
+    """What a refusal says was tried: the action in words (locale ``access_words``), not its id."""
+    key = f"access_words.{action}"
+    words = t(key)
+    return action if words == key else words
 
 
 def put_user(txn: WriteTransaction, user: User) -> None:

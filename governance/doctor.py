@@ -2,11 +2,11 @@
 
 The check never writes, not even the lock file: it takes the shared lock only through a lock file
 that already exists, and reads every file without following links. It reports, one line per
-problem: files the manifest lists that are missing, files of the wrong schema or shape, owners and
-modes other than the store sets (0600/0700, or 0660/2770 and the folder's group in group mode),
-links and special files, a handle index that disagrees with the account shards, bad change log
-lines, and leftover journals and temp files. The demo (``demo/``) is a store of its own and is
-checked with ``--data-dir DATA/demo``.
+problem: files the manifest lists that are missing, files of the wrong schema or shape (each bad
+moderation record by id and field), owners and modes other than the store sets (0600/0700, or
+0660/2770 and the group), links, hard links and special files, a handle index that disagrees with
+the account shards, bad change log lines, and leftover journals and temp files. The demo
+(``demo/``) is a store of its own and is checked with ``--data-dir DATA/demo``.
 
 ``--repair`` (:mod:`governance.doctor_repair`) fixes the three things that can be fixed without
 guessing: it replays or discards a leftover journal (after confirmation), removes temp files, and
@@ -32,10 +32,12 @@ from governance.errors import (
     StoreError,
     StoreLocked,
     StoreTooNew,
+    StoreUnsafe,
 )
 from governance.fields import check_platform_id
 from governance.i18n import t
 from governance.model import Account
+from governance.moderation.stored import record_problems
 from governance.snapshots import (
     SNAPSHOT_DIR,
     check_screenshot,
@@ -46,7 +48,7 @@ from governance.snapshots import (
     open_archive,
 )
 from governance.storage.database import META_TABLE, SCHEMA_VERSION, parse_store_file
-from governance.storage.files import TEMP_MARKER, modes_for, read_store_file
+from governance.storage.files import TEMP_MARKER, modes_for, read_store_file, stat_store_file
 from governance.storage.layout import (
     ACCOUNTS_FOLDER,
     ACCOUNTS_TABLE,
@@ -58,6 +60,8 @@ from governance.storage.layout import (
     JOURNAL,
     LOCK,
     MANIFEST,
+    MODERATION_RECORDS,
+    MODERATION_TABLE,
     MONTHS_TABLE,
     POSTS_TABLE,
     SETTINGS_FILE,
@@ -181,6 +185,7 @@ class _Checker:
                     self.add(rel, "doctor.problem.temp", REPAIR_TEMP)  # its mode is moot
                 else:
                     self.check_owner_mode(rel, st)
+                    self.check_second_name(rel, path, st)
 
     def check_owner_mode(self, rel: str, st: os.stat_result) -> None:
         expected = self.dir_mode if stat.S_ISDIR(st.st_mode) else self.file_mode
@@ -191,6 +196,16 @@ class _Checker:
             self.add(rel, "doctor.problem.group", found=st.st_gid, expected=self.gid)
         elif not self.group and st.st_uid != self.owner:
             self.add(rel, "doctor.problem.owner", found=st.st_uid, expected=self.owner)
+
+    def check_second_name(self, rel: str, path: Path, st: os.stat_result) -> None:
+        """A file the commands refuse although it is regular (a hard link, a second name from
+        outside the store): their own check (governance.storage.files), never a copy of it."""
+        if not stat.S_ISREG(st.st_mode):
+            return
+        try:
+            stat_store_file(path)
+        except StoreUnsafe as error:
+            self.add(rel, "records_check.doctor.unsafe", what=error.params["what"])
 
     # --- the manifest and the files -----------------------------------------------------------
 
@@ -247,6 +262,8 @@ class _Checker:
                     data = self.parse(rel, REPAIR_INDEX if rel == INDEX else None)
                     if data is not None:
                         self.check_shape(rel, data)
+                    if data is not None and rel == MODERATION_RECORDS:
+                        self.check_moderation(rel, data)
 
     def parse(self, rel: str, repair: str | None = None) -> dict[str, Any] | None:
         """A store file's tables, or None (and a problem) if it is missing or unusable."""
@@ -278,6 +295,12 @@ class _Checker:
             self.add(rel, "doctor.problem.shape", REPAIR_INDEX if rel == INDEX else None,
                      detail=problem)
             self.parsed.pop(rel, None)
+
+    def check_moderation(self, rel: str, data: dict[str, Any]) -> None:
+        """Each moderation record the commands would refuse as damaged, by id and field."""
+        for problem in record_problems(data.get(MODERATION_TABLE, {})):
+            self.add(rel, "records_check.doctor.record", id=problem.record, field=problem.field,
+                     detail=problem.detail)
 
     def check_screenshot(self, rel: str) -> None:
         """A screenshot must hold the content its name (a SHA-256) promises."""

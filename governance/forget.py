@@ -30,8 +30,9 @@ Matching:
 
 Where:
 
-- Free text (purposes, audiences, notes, waiver reasons and names, findings' parameters, the log's
-  old and new values, and any field this module does not know) gets every rule above.
+- Free text (purposes, audiences, notes, a department's own goals, waiver reasons and names,
+  findings' parameters, the log's old and new values, and any field this module does not know)
+  gets every rule above.
 - Identifiers (handles, department names, ids, logins, the log's account and field) are matched
   against the address only: rewriting a name inside ``facebook:kim`` or a department's name would
   rename things, not forget a person. An identifier that still holds a name is listed in the report
@@ -91,6 +92,9 @@ _IDENTIFIER_KEYS = frozenset(
 )  # fmt: skip
 #: Keys that name a thing only in one table: a department's ``name`` (a waiver's is a person's).
 _TABLE_IDENTIFIERS = {"departments": frozenset({"name"})}
+#: Keys that are free text in one table though ids elsewhere: a department's own ``goals`` are
+#: ``[id, text]`` pairs whose texts people write (an account's ``goals`` are the guideline's ids).
+_TABLE_TEXTS = {"departments": frozenset({"goals"})}
 
 # The kinds of record the report counts.
 ACCOUNTS, DEPARTMENTS, AUDIT_RECORDS, OTHER_RECORDS = (
@@ -169,6 +173,8 @@ def _class_of(key: str, table: str, parent: str) -> str:
         return parent  # everything inside another person's record or a login stays as it is
     if key in _PEOPLE_KEYS:
         return PEOPLE
+    if key in _TABLE_TEXTS.get(table, ()):
+        return TEXT
     if key in _LOGIN_KEYS:
         return LOGIN
     if key in _IDENTIFIER_KEYS or key in _TABLE_IDENTIFIERS.get(table, ()):

@@ -17,9 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from governance.errors import FieldError
+from governance.moderation.stored import ACTIONS as ACTIONS  # re-exported: its home is here
+from governance.moderation.stored import check_record_doc
 from governance.text_safety import MAX_TEXT, check_text, has_email_like
 
-ACTIONS = ("hide", "delete", "block")
 #: The guideline's reasons for removing a comment, in its order; ``annat`` needs a note.
 CATEGORIES = (
     "rasism",
@@ -35,7 +36,11 @@ CATEGORIES = (
 OTHER = "annat"
 _ID = re.compile(r"[0-9a-f]{8}")
 _COMMENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
-_DIARIENUMMER = re.compile(r"[A-Za-zÅÄÖåäö]{1,10}[ -]?\d{2,4}[/-]\d{1,8}(-\d{1,4})?")
+#: The registry's usual forms: series letters optional (``KS 2026/01234``, ``2026/01234``), a
+#: year and a running number, an optional part (``-2``) and document number (``:3``).
+_DIARIENUMMER = re.compile(
+    r"(?:[A-Za-zÅÄÖåäö]{1,10}[ -]?)?\d{2,4}[/-]\d{1,8}(?:-\d{1,4})?(?::\d{1,4})?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,15 +101,13 @@ class ModerationRecord:
         }  # fmt: skip
 
     @classmethod
-    def from_doc(cls, doc: Mapping[str, Any]) -> ModerationRecord:
-        """From a stored document; a wrong shape raises KeyError/TypeError/ValueError."""
+    def from_doc(cls, doc: Mapping[str, Any], key: str = "") -> ModerationRecord:
+        """From a stored document (``key``: its TinyDB doc id, when known); a wrong shape raises
+        :class:`~governance.moderation.stored.BadRecord` naming the record and the field."""
+        check_record_doc(doc, key)
         known = {f.name for f in fields(cls)}
         shot = doc.get("screenshot")
         notified = doc.get("notified")
-        if notified is not None and not isinstance(notified, bool):
-            raise TypeError("notified must be true, false or null")
-        if doc["action"] not in ACTIONS or not _ID.fullmatch(doc["id"]):
-            raise ValueError(f"not a moderation record: {doc['id']!r}")
         return cls(
             doc["id"], str(doc["account_id"]), doc["action"], str(doc["reason"]),
             _required(doc["at"]), str(doc["recorded_by"]), _required(doc["recorded_at"]),
@@ -161,7 +164,7 @@ def parse_comment_id(text: str) -> str:
 
 
 def parse_diarienummer(text: str) -> str:
-    """The registry's number, such as ``KS 2026/01234``."""
+    """The registry's number, such as ``KS 2026/01234``, ``2026/01234`` or ``KS 2026/01234:3``."""
     value = " ".join(text.split())
     check_text(value, "diarienummer", limit=40)
     if not _DIARIENUMMER.fullmatch(value):

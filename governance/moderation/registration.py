@@ -59,7 +59,7 @@ def registration_body(registration: Registration) -> str:
         ("comment_id", record.comment_id or unknown),
         ("notified", notified.get(record.notified, unknown) if record.notified is not None
          else unknown),
-        ("note", record.note or "-"),
+        ("note", record.note or "–"),
         ("recorded_by", record.recorded_by),
         ("recorded_at", record.recorded_at.astimezone(STOCKHOLM).isoformat()),
         ("id", record.id),

@@ -13,7 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 from governance.errors import FieldError
+from governance.export_target import is_stream
 from governance.fields import parse_bool, parse_timestamp
+from governance.i18n import t
 from governance.moderation.records import (
     ACTIONS,
     CATEGORIES,
@@ -21,7 +23,12 @@ from governance.moderation.records import (
     parse_comment_id,
     parse_note,
 )
-from governance.moderation.screenshots import Screenshot, read_screenshot
+from governance.moderation.screenshots import (
+    Screenshot,
+    read_screenshot,
+    refuse_path,
+    screenshot_of,
+)
 from governance.worktime import in_stockholm
 
 
@@ -33,10 +40,12 @@ class RecordRequest:
     action: str
     reason: str
     at: str
-    screenshot: str = ""  # a file path
+    screenshot: str = ""  # a file path, or "-" with the bytes in screenshot_data
     comment_id: str = ""
     notified: str = ""  # yes/no (ja/nej); empty: not said
     note: str = ""
+    #: The screenshot's bytes as the command line read them from standard input (``-``).
+    screenshot_data: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -51,8 +60,12 @@ class ParsedRequest:
     note: str
 
 
-def parse_request(request: RecordRequest, now: datetime, data_dir: Path) -> ParsedRequest:
-    """Every field checked (the screenshot read and checked last); FieldError/InputError if not."""
+def parse_request(request: RecordRequest, now: datetime, data_dir: Path, *,
+                  opens_paths: bool | None = None) -> ParsedRequest:
+    """Every field checked (the screenshot read and checked last); FieldError/InputError if not.
+
+    ``opens_paths``: whether a typed path may be opened (None: unless this is a served or
+    service-account session; :func:`~governance.moderation.screenshots.refuse_path`)."""
     if not request.account.strip():
         raise FieldError("account", "field.required")
     action = parse_choice(request.action, "action", ACTIONS)
@@ -62,12 +75,24 @@ def parse_request(request: RecordRequest, now: datetime, data_dir: Path) -> Pars
     notified = parse_bool(request.notified, "notified") if request.notified.strip() else None
     note = parse_note(request.note, reason)
     if action == "delete" and not request.screenshot.strip():
+        refuse_path("", opens_paths=opens_paths)  # served: say where a deletion can be recorded
         raise FieldError("screenshot", "moderation.error.delete_needs_screenshot")
-    shot = None
-    if request.screenshot.strip():
-        shot = read_screenshot(Path(request.screenshot.strip()), data_dir)
+    shot = _screenshot(request, data_dir, opens_paths)
     return ParsedRequest(request.account.strip(), action, reason, at, shot, comment_id,
                          notified, note)
+
+
+def _screenshot(request: RecordRequest, data_dir: Path,
+                opens_paths: bool | None) -> Screenshot | None:
+    text = request.screenshot.strip()
+    if request.screenshot_data is not None and is_stream(text):
+        return screenshot_of(request.screenshot_data, t("moderation_input.stdin"))
+    if not text:
+        return None
+    refuse_path(text, opens_paths=opens_paths)
+    if is_stream(text):  # standard input is the command line's to read, never the app's
+        raise FieldError("screenshot", "moderation_input.stdin_cli_only")
+    return read_screenshot(Path(text), data_dir)
 
 
 def parse_moment(text: str, now: datetime) -> datetime:

@@ -8,7 +8,14 @@ so a hostile huge file (or ``/dev/zero``) is never loaded.
 
 The path is opened without following a link (a link is refused, as for store files), never
 blocks on a FIFO, and must be a regular file outside the data directory: a file of the store
-itself is never "attached".
+itself is never "attached". ``-`` is standard input, which the command line reads
+(:func:`read_screenshot_stream`) and hands over as bytes.
+
+Where the process must not open a file on its user's say, a typed path is refused before
+anything is looked up (:func:`refuse_path`), with one message whatever the path, so the refusal
+tells nothing of what exists: in a browser session of ``kontokoll serve`` (every session's app
+runs as the server's account) and in a service-account session (sudo; only ``-`` is allowed
+there, :func:`governance.service_account.require_stream`).
 """
 
 from __future__ import annotations
@@ -19,14 +26,20 @@ import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+from governance import identity, service_account
 from governance.errors import InputError
+from governance.export_target import is_stream
+from governance.i18n import t
 
 MAX_BYTES = 10 * 1024 * 1024
 MIME_TYPES = {"png": "image/png", "jpg": "image/jpeg", "pdf": "application/pdf"}
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG_SOI, _JPEG_EOI = b"\xff\xd8\xff", b"\xff\xd9"
 _PDF, _PDF_EOF = b"%PDF-", b"%%EOF"
+#: textual-serve starts every browser session's app with this driver (``TEXTUAL_DRIVER``).
+WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
 
 
 @dataclass(frozen=True)
@@ -45,11 +58,54 @@ class Screenshot:
 def read_screenshot(path: Path, data_dir: Path) -> Screenshot:
     """The screenshot at ``path``, or InputError naming the file and what is wrong with it."""
     _refuse_inside(path, data_dir)
-    data = _read_bounded(path)
+    return screenshot_of(_read_bounded(path), str(path))
+
+
+def read_screenshot_stream(stream: BinaryIO) -> Screenshot:
+    """The screenshot on ``stream`` (standard input): at most MAX_BYTES, and one more byte to
+    tell a stream that is too big; an empty stream is refused."""
+    label = t("moderation_input.stdin")
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BYTES:
+        chunk = stream.read(min(1 << 20, MAX_BYTES + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size == 0:
+        raise InputError("moderation_input.stdin_empty")
+    if size > MAX_BYTES:
+        raise InputError("moderation.error.screenshot_too_big", path=label, limit="10 MB")
+    return screenshot_of(b"".join(chunks), label)
+
+
+def screenshot_of(data: bytes, label: str) -> Screenshot:
+    """``data`` as a checked screenshot; InputError naming ``label`` if it is no PNG/JPEG/PDF."""
     extension = kind_of(data)
     if extension is None:
-        raise InputError("moderation.error.screenshot_type", path=str(path))
+        raise InputError("moderation.error.screenshot_type", path=label)
     return Screenshot(data, extension, hashlib.sha256(data).hexdigest())
+
+
+def served_session() -> bool:
+    """Whether this process is a browser session's app (``kontokoll serve``): its user may not
+    have the server's account open files. A session behind the proxy carries the server's
+    signed proof; every served app, with or without one, runs on textual-serve's web driver."""
+    return (identity.session_identity() is not None
+            or os.environ.get("TEXTUAL_DRIVER", "") == WEB_DRIVER)
+
+
+def refuse_path(text: str, *, opens_paths: bool | None = None) -> None:
+    """Refuse the typed screenshot path ``text`` where it must not be opened: always when
+    ``opens_paths`` is False, in a served or service-account session when it is None. The
+    served refusal is one message whatever the path: it tells nothing of the server's files."""
+    if opens_paths is True:
+        return
+    if opens_paths is False or served_session():
+        raise InputError("moderation_input.served_no_paths")
+    if text and not is_stream(text):
+        service_account.require_stream(text)
 
 
 def kind_of(data: bytes) -> str | None:

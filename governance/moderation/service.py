@@ -5,9 +5,9 @@ departments, an admin for all, a viewer reads. Every change lands in one write t
 its change-log entry (who, which record; never an address).
 
 Retention runs at the start of every moderation command (:meth:`ModerationService.retain`, a
-write only when a screenshot is due) and on ``kontokoll moderation retention`` for a cron job:
-no daemon is needed, and a screenshot outlives its day only until Kontokoll is next used for
-moderation.
+write only when a screenshot is due, and only on the records the user may change: a viewer's
+read changes nothing) and on ``kontokoll moderation retention`` for a cron job, run by an admin
+(the service account registered as one): no daemon is needed.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
+from typing import Any
 
 from governance.access import READ, RECORD_MODERATION, REGISTER_MODERATION, identify
 from governance.account_refs import resolve
 from governance.errors import InputError, StoreCorrupt
 from governance.i18n import t
 from governance.kc import load_kc_department
-from governance.model import Account, ChangeEntry
+from governance.model import Account, ChangeEntry, utc_now
 from governance.moderation.records import (
     ModerationRecord,
     ScreenshotRef,
@@ -32,15 +33,16 @@ from governance.moderation.records import (
     parse_record_id,
 )
 from governance.moderation.requests import ParsedRequest, RecordRequest, parse_request
+from governance.moderation.retention import expire_screenshots, expired, may_change
 from governance.moderation.settings import ModerationSettings, load_moderation_settings
+from governance.moderation.stored import BadRecord
 from governance.monthly import STOCKHOLM
 from governance.service import Service
-from governance.storage.database import ReadTransaction, WriteTransaction
+from governance.storage.database import ReadTransaction
 from governance.storage.layout import screenshot_file
-from governance.store import repos
+from governance.store import Store, repos
 
 _Change = Callable[["ModerationRecord"], "ModerationRecord"]
-_EntryMaker = Callable[..., ChangeEntry]
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,31 @@ class Registration:
 def load_records(txn: ReadTransaction) -> list[ModerationRecord]:
     """Every moderation record, oldest first (a record of the wrong shape: StoreCorrupt)."""
     stored = repos(txn).moderation
-    docs = stored.all()
-    with txn.shaped(str(stored.where.relative_to(txn.path("")))):
-        records = [ModerationRecord.from_doc(doc) for doc in docs.values()]
+    records = [_from_doc(txn, doc, key) for key, doc in stored.all().items()]
     return sorted(records, key=lambda r: (r.at, r.id))
 
 
+def _from_doc(txn: ReadTransaction, doc: Any, key: str) -> ModerationRecord:
+    """A stored record, or the store's "damaged file" error naming the file, record and field."""
+    try:
+        return ModerationRecord.from_doc(doc, key)
+    except BadRecord as problem:
+        raise StoreCorrupt(path=str(repos(txn).moderation.where), detail=str(problem)) from None
+
+
 class ModerationService(Service):
-    """One user's work with the moderation register."""
+    """One user's work with the moderation register.
+
+    ``opens_paths`` says whether a screenshot may be read from a path the user typed: None (the
+    default) unless this process is a served or a service-account session, False never (the
+    app in a browser), True always (a test's own files). A screenshot given as bytes
+    (``--screenshot -``, standard input) is never a path.
+    """
+
+    def __init__(self, store: Store, *, user: str | None = None,
+                 clock: Callable[[], datetime] = utc_now, opens_paths: bool | None = None) -> None:
+        super().__init__(store, user=user, clock=clock)
+        self.opens_paths = opens_paths
 
     @cached_property
     def settings(self) -> ModerationSettings:
@@ -81,7 +100,8 @@ class ModerationService(Service):
 
     def record(self, request: RecordRequest) -> ModerationRecord:
         """Check and store a new record (and its screenshot); nothing is stored on a bad input."""
-        return self.record_parsed(parse_request(request, self._clock(), self.store.data_dir))
+        return self.record_parsed(parse_request(request, self._clock(), self.store.data_dir,
+                                                opens_paths=self.opens_paths))
 
     def record_parsed(self, parsed: ParsedRequest) -> ModerationRecord:
         """Store a record whose fields are already checked (:func:`parse_request`)."""
@@ -157,8 +177,7 @@ class ModerationService(Service):
         doc = repos(txn).moderation.get(record_id)
         if doc is None:
             raise InputError("moderation.error.unknown_record", id=record_id)
-        with txn.shaped("moderation"):
-            record = ModerationRecord.from_doc(doc)
+        record = _from_doc(txn, doc, "")
         account = repos(txn).accounts.get(record.account_id)
         ref = account.ref if account else record.account_id
         if account is None:
@@ -239,16 +258,31 @@ class ModerationService(Service):
 
     # --- retention ---------------------------------------------------------------------------
 
-    def retain(self) -> int:
-        """Delete the screenshots whose keeping time has run out; how many records lost theirs."""
+    def retain(self, *, required: bool = False) -> int:
+        """Delete the screenshots whose keeping time has run out, of the records this user may
+        change (:mod:`governance.moderation.retention`: a viewer's read changes nothing); how
+        many records lost theirs. ``required`` (``kontokoll moderation retention``, a cron job)
+        refuses a user who may not change every record, and says so in the change log."""
         now = self._clock()
         keep = timedelta(days=self.settings.keep_screenshots_days)
-        with self.store.read() as txn:
-            self._authorize(txn, READ)  # a login that is not a user changes nothing, not even this
-            if not any(_expired(r, now, keep) for r in load_records(txn)):
+        with self._read() if required else self.store.read() as txn:
+            if required:
+                self._authorize(txn, RECORD_MODERATION)
+            if not self._due(txn, now, keep):
                 return 0  # the common case: no write, no lock held for long
-        with self.store.write() as txn:
-            return expire_screenshots(txn, now, keep, self._entry)
+        with self.store.write() as txn:  # again under the lock: another may have been first
+            return expire_screenshots(txn, load_records(txn), self._due(txn, now, keep), now,
+                                      self._entry)
+
+    def _due(self, txn: ReadTransaction, now: datetime, keep: timedelta) -> set[str]:
+        """The ids of the records whose screenshot is due and that this user may change."""
+        user = identify(txn, self.user)  # a login that is no user changes nothing, not even this
+        due = [r for r in load_records(txn) if expired(r, now, keep)]
+        if not due or not (user.role == "admin" or user.departments):
+            return set()
+        accounts = repos(txn).accounts
+        kc = cache(lambda: load_kc_department(self.store.data_dir))
+        return {r.id for r in due if may_change(user, accounts.get(r.account_id), kc)}
 
     def _authorize_moderation(self, txn: ReadTransaction, action: str, department: str, ref: str,
                               *, kc_handles_comments: bool) -> None:
@@ -266,42 +300,11 @@ class ModerationService(Service):
                            field="moderation", **values)
 
 
-def expire_screenshots(txn: WriteTransaction, now: datetime, keep: timedelta,
-                       entry: _EntryMaker) -> int:
-    """Mark each expired record's screenshot deleted; delete a file no record still keeps."""
-    records = load_records(txn)
-    expired = [r for r in records if _expired(r, now, keep)]
-    stored = repos(txn)
-    for record in expired:
-        assert record.screenshot is not None
-        shot = replace(record.screenshot, deleted_at=now)
-        stored.moderation.put(record.id, replace(record, screenshot=shot).to_doc())
-        account = stored.accounts.get(record.account_id)
-        stored.log.append(entry("moderation-screenshot-deleted", account_id=record.account_id,
-                                account=account.ref if account else record.account_id,
-                                field="moderation", new=record.id))
-    gone = {r.id for r in expired}
-    kept = {r.screenshot.sha256 for r in records
-            if r.screenshot and r.screenshot.deleted_at is None and r.id not in gone}
-    for record in expired:
-        assert record.screenshot is not None
-        if record.screenshot.sha256 not in kept:
-            stored.moderation.delete_screenshot(record.screenshot.sha256,
-                                                record.screenshot.extension)
-    return len(expired)
-
-
 def _check_checksum(txn: ReadTransaction, shot: ScreenshotRef, data: bytes | None) -> None:
     """The screenshot is the one recorded: never mail a file changed behind Kontokoll's back."""
     if data is not None and hashlib.sha256(data).hexdigest() != shot.sha256:
         path = txn.path(screenshot_file(shot.sha256, shot.extension))
         raise StoreCorrupt(path=str(path), detail=t("moderation.error.checksum_differs"))
-
-
-def _expired(record: ModerationRecord, now: datetime, keep: timedelta) -> bool:
-    shot = record.screenshot
-    return (shot is not None and shot.deleted_at is None
-            and record.diarienummer_at is not None and record.diarienummer_at + keep <= now)
 
 
 def unsent_deletion(record: ModerationRecord) -> bool:

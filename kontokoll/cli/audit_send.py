@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,29 +83,55 @@ def write_packets(args: argparse.Namespace, ctx: CliContext) -> int:
                      data_dir=ctx.data_dir)
         return 0
     folder = output_folder(args.output, ctx.data_dir)
-    for packet, name in zip(packets, packet_file_names(packets, args.format), strict=True):
-        target = folder / name
-        data = render_packet(packet, args.format, args.delimiter)
-        if write_export(target, data, data_dir=ctx.data_dir):
-            ctx.print(t("server.export.replaced", path=str(target)))
-        ctx.print(t("packets.cli.written", path=str(target), count=len(packet.items)))
+    files = [(folder / name, render_packet(packet, args.format, args.delimiter),
+              t("packets.cli.written", path=str(folder / name), count=len(packet.items)))
+             for packet, name in zip(packets, packet_file_names(packets, args.format), strict=True)]
     if args.with_report:
-        _write_reports(ctx, packets, folder)
+        files += _reports(ctx, packets, folder)
+    write_all(ctx, files)  # every target checked before the first is written: never half a packet
     ctx.print(t("packets.cli.packets_done", count=len(packets), folder=str(folder)))
     return 0
 
 
-def _write_reports(ctx: CliContext, packets: list[Any], folder: Path) -> None:
+def _reports(ctx: CliContext, packets: list[Any], folder: Path) -> list[tuple[Path, bytes, str]]:
     """Each department's quarterly report beside its packet: ``Kulturförvaltningen 2026Q4.html``."""
     from audits.packets import packet_file_names
 
     service = _service(ctx)
-    for packet, name in zip(packets, packet_file_names(packets, "html"), strict=True):
-        target = folder / name
-        data = service.report_html(packet)  # in the UI language, like the packets beside it
+    return [(folder / name, service.report_html(packet),  # in the UI language, like the packets
+             t("report.cli.packet_report_written", path=str(folder / name)))
+            for packet, name in zip(packets, packet_file_names(packets, "html"), strict=True)]
+
+
+def write_all(ctx: CliContext, files: list[tuple[Path, bytes, str]]) -> None:
+    """Write each (target, data, what to say) once every target has passed the export checks:
+    one refused target (a link, a folder, a device planted under a department's name) stops the
+    command before any file is written."""
+    for target, _data, _done in files:
+        check_target(target)
+    for target, data, done in files:
         if write_export(target, data, data_dir=ctx.data_dir):
             ctx.print(t("server.export.replaced", path=str(target)))
-        ctx.print(t("report.cli.packet_report_written", path=str(target)))
+        ctx.print(done)
+
+
+def check_target(target: Path) -> None:
+    """Refuse ``target`` (a file name in a folder :func:`output_folder` accepted) now for what
+    :func:`write_export` would refuse it for: a link, folder or special file, with its message.
+    ``write_export`` checks again when it writes, against a target swapped meanwhile."""
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise InputError("server.export.cannot_write", path=str(target),
+                         detail=error.strerror or str(error)) from None
+    if stat.S_ISLNK(mode):
+        raise InputError("server.export.symlink", path=str(target))
+    if stat.S_ISDIR(mode):
+        raise InputError("server.export.directory", path=str(target))
+    if not stat.S_ISREG(mode):
+        raise InputError("server.export.special", path=str(target))
 
 
 def output_folder(folder: Path, data_dir: Path) -> Path:
@@ -227,9 +254,7 @@ def _write_eml(ctx: CliContext, outgoing: list[Outgoing], target: Path) -> int:
         return 0
     folder = output_folder(target, ctx.data_dir)
     names = packet_file_names([o.packet for o in outgoing], "eml")
-    for item, name in zip(outgoing, names, strict=True):
-        path = folder / name
-        write_export(path, eml_bytes(item.message), data_dir=ctx.data_dir)
-        ctx.print(str(path))
+    write_all(ctx, [(folder / name, eml_bytes(item.message), str(folder / name))
+                    for item, name in zip(outgoing, names, strict=True)])
     ctx.print(t("packets.send.dry_run_done", count=len(outgoing), folder=str(folder)))
     return 0

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 #: start-up; tests/cli/test_moderation_cli.py checks that the two agree.
 ACTIONS = ("hide", "delete", "block")
 DRY_RUN_SENDER = "Kontokoll <kontokoll@localhost>"
+#: What a table shows for an unknown or absent value, as every other table does (an en dash).
+UNKNOWN = "–"
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -67,10 +69,11 @@ def _record_parser(sub: argparse._SubParsersAction[Any]) -> None:
     rec.add_argument("--reason", required=True, metavar="CATEGORY",
                      help=t("moderation.cli.reason_help"))
     rec.add_argument("--at", required=True, metavar="TIMESTAMP", help=t("moderation.cli.at_help"))
-    rec.add_argument("--screenshot", default="", metavar="FILE",
-                     help=t("moderation.cli.screenshot_help"))
+    rec.add_argument("--screenshot", default="", metavar="FILE|-",
+                     help=t("moderation_input.screenshot_help"))
     rec.add_argument("--comment-id", default="", metavar="ID")
-    rec.add_argument("--notified", default="", metavar="yes|no")
+    rec.add_argument("--notified", default="", metavar=t("moderation_input.notified_metavar"),
+                     help=t("moderation_input.notified_help"))
     rec.add_argument("--note", default="", metavar="TEXT")
     rec.set_defaults(handler=record)
 
@@ -89,12 +92,28 @@ def record(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.screenshot.strip():  # the service account never opens a file on a caller's say
         service_account.require_stream(args.screenshot.strip())
     request = RecordRequest(args.account, args.action, args.reason, args.at, args.screenshot,
-                            args.comment_id, args.notified, args.note)
+                            args.comment_id, args.notified, args.note,
+                            _standard_input(args.screenshot.strip()))
     saved = _service(ctx).record(request)
     ctx.print(saved.id)
     if saved.needs_registration:
         ctx.warn(t("moderation.cli.register_next", id=saved.id))
     return 0
+
+
+def _standard_input(screenshot: str) -> bytes | None:
+    """The screenshot's bytes from standard input for ``--screenshot -`` (bounded, checked by
+    the core like a file); None for a path or no screenshot."""
+    import sys
+
+    from governance.errors import InputError
+    from governance.moderation.screenshots import read_screenshot_stream
+
+    if screenshot != "-":
+        return None
+    if sys.stdin is None or sys.stdin.isatty():  # nothing piped: waiting would look like a hang
+        raise InputError("moderation_input.stdin_terminal")
+    return read_screenshot_stream(sys.stdin.buffer).data
 
 
 def list_records(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -119,13 +138,13 @@ def _row(item: Listed) -> list[str]:
     from governance.monthly import STOCKHOLM
 
     r = item.record
-    sent = f"{r.sent_at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}" if r.sent_at else "-"
+    sent = f"{r.sent_at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}" if r.sent_at else UNKNOWN
     shot = r.screenshot
-    kept = "-" if shot is None else (t("moderation.value.deleted") if shot.deleted_at
-                                     else shot.extension)
+    kept = UNKNOWN if shot is None else (t("moderation.value.deleted") if shot.deleted_at
+                                         else shot.extension)
     action = t(f"moderation.action.{r.action}")
     return [r.id, f"{r.at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}", item.ref, action, r.reason,
-            sent, r.diarienummer or "-", kept]
+            sent, r.diarienummer or UNKNOWN, kept]
 
 
 def export_records(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -146,7 +165,7 @@ def set_diarienummer(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_retention(args: argparse.Namespace, ctx: CliContext) -> int:
-    count = _service(ctx).retain()
+    count = _service(ctx).retain(required=True)
     ctx.print(t("moderation.cli.retention_done", count=count))
     return 0
 

@@ -204,3 +204,39 @@ def test_every_rule_says_what_to_do() -> None:
         assert rule_todo(rule) and not rule_todo(rule).startswith("packets."), rule
     assert "Mätning och uppföljning" not in rule_todo("no-stats")  # its own text, not the fallback
     assert "no-such-rule-yet" in rule_todo("no-such-rule-yet")  # the fallback names the rule
+
+
+@pytest.mark.parametrize("planted", ["link", "folder"])
+def test_a_refused_target_of_any_department_stops_the_packets_before_any_file(
+    two_quarters: AuditService, cli: Cli, tmp_path: Path, planted: str
+) -> None:
+    """One refused target (a link or a folder under a department's report name) leaves the
+    folder as it was: no xlsx of another department, no half packet."""
+    out = tmp_path / "paket"
+    out.mkdir()
+    victim = tmp_path / "annat.txt"
+    victim.write_text("orört")
+    trap = out / f"{BYGG} 2026Q4.html"
+    if planted == "link":
+        trap.symlink_to(victim)
+    else:
+        trap.mkdir()
+    result = cli("audit", "packets", "--with-report", "--output", str(out))
+    assert result.code == 2 and str(trap) in result.err and "Traceback" not in result.err
+    assert sorted(p.name for p in out.iterdir()) == [trap.name]
+    assert victim.read_text() == "orört"
+    assert "skrevs" not in result.out
+
+
+def test_a_dry_run_send_checks_every_eml_target_first(
+    two_quarters: AuditService, cli: Cli, tmp_path: Path, store: Store
+) -> None:
+    register = Register(store, user="tester", clock=lambda: FIXED_NOW)
+    register.add_department(BYGG, [Person("Åsa Öberg", "asa.oberg@helsingborg.se")])
+    out = tmp_path / "eml"
+    out.mkdir()
+    trap = out / f"{BYGG} 2026Q4.eml"
+    trap.mkdir()  # the second department's name taken by a folder
+    result = cli("audit", "send", "--dry-run", "--output", str(out))
+    assert result.code == 2 and str(trap) in result.err
+    assert sorted(p.name for p in out.iterdir()) == [trap.name]  # no eml for Kultur either

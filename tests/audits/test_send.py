@@ -187,7 +187,7 @@ def test_only_an_admin_sends_but_a_viewer_may_make_packets(
     with store.write() as txn:
         put_user(txn, User(current_login(), "viewer"))
     refused = cli("audit", "send")
-    assert refused.code == 2 and "audit.send" in refused.err
+    assert refused.code == 2 and "skicka granskningspaket" in refused.err
     assert ready.received == []
     assert cli("audit", "packets", "-o", str(tmp_path / "p")).code == 0
 

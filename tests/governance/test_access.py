@@ -16,7 +16,7 @@ from governance.model import Person
 from governance.people import People
 from governance.register import AccountRow, Register
 from governance.store import CHANGE_LOG, Store
-from tests.conftest import child_env, run_process
+from tests.conftest import child_env, run_process, store_snapshot
 
 KULTUR, MILJO = "Kulturförvaltningen", "Miljöförvaltningen"
 ME = current_login()
@@ -91,6 +91,27 @@ def test_a_lead_changes_only_their_own_departments(store: Store) -> None:
             attempt()
     assert Register(store).account("facebook:miljo").purpose == ""
     assert Register(store).account("facebook:kultur").department == KULTUR
+
+
+def test_only_akn_records_who_answers_an_account_s_messages(store: Store) -> None:
+    """"Där det finns en gemensam överenskommelse": handing comments or direct messages to
+    Kontaktcenter is an agreement AKN records, not something a lead does alone."""
+    _seed(store)
+    lena = Register(store, user="lena")
+    before = store_snapshot(store.data_dir)
+    for attempt in (
+        lambda: lena.update_account("facebook:kultur", kc_handles_comments=True),
+        lambda: lena.update_from_text("facebook:kultur", {"shared": "ja"}),
+        lambda: lena.import_rows(
+            [AccountRow(2, {"platform": "facebook", "handle": "kultur", "shared": "ja"})], "f.csv"
+        ),
+    ):
+        with pytest.raises(AccessRefused):
+            attempt()
+    assert store_snapshot(store.data_dir) | {CHANGE_LOG: b""} == before | {CHANGE_LOG: b""}
+    lena.update_account("facebook:kultur", purpose="Kulturtips")  # the rest stays hers
+    Register(store, user=ME).update_account("facebook:kultur", kc_handles_comments=True)
+    assert Register(store).account("facebook:kultur").kc_handles_comments
 
 
 def test_a_lead_may_import_only_rows_of_their_departments(store: Store) -> None:
@@ -297,4 +318,4 @@ def test_a_viewer_may_not_sync_and_nothing_is_fetched(tmp_path: Path) -> None:
     env = child_env(KONTOKOLL_FACEBOOK_BASE_URL="http://127.0.0.1:9")
     result = run_process("--data-dir", str(data), "sync", env=env)
     assert result.returncode == 2
-    assert "viewer" in result.stderr and "stats.sync" in result.stderr
+    assert "viewer" in result.stderr and "hämta statistik" in result.stderr  # the action in words

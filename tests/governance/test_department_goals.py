@@ -304,3 +304,17 @@ def test_the_workbook_round_trips_the_new_fields(store: Store, tmp_path: Path) -
     assert x.values["categories"] == ("berattelser", "varumarke")
     assert x.values["department_goals"] == ("g1",)
     assert register.plan_import(rows, str(path)).changed is False
+
+
+def test_forget_scrubs_a_name_from_the_goal_texts_and_counts_it(store: Store) -> None:
+    """A goal's text is free text: forgetting an editor rewrites their name there too, as in a
+    purpose, and the report counts the department; the goal's id stays."""
+    register = _register(store)
+    register.add_editor("facebook:kultur", "Greta Garbo <greta.garbo@hbg.se>")
+    DepartmentGoals(store, user=ME).add(KULTUR, "Mål som Greta Garbo satte")
+    report = People(store, user=ME).forget("greta.garbo@hbg.se")
+    core = (store.data_dir / "register" / "core.json").read_text("utf-8")
+    assert "Garbo" not in core and "Greta" not in core
+    [goal] = DepartmentGoals(store, user=ME).department(KULTUR).goals
+    assert goal == DepartmentGoal("g1", f"Mål som {report.pseudonym} satte")
+    assert report.departments == 1 and report.text_fields >= 1
