@@ -17,9 +17,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from msgspec import Raw
+
 from audits.quarters import Quarter
 from audits.rule_kinds import POSTED, SILENT, UNKNOWN, Activity
 from governance.monthly import STOCKHOLM, STORED_FIELDS, add_months, month_start
+from governance.storage.typed import ROW
 
 _POSTS = STORED_FIELDS.index("posts")
 _DUE = STORED_FIELDS.index("replies_due")
@@ -62,11 +65,25 @@ class ActivityReader:
             first, last = _month_bounds(month)
             self.window.append((month, first >= self.start and last <= as_of))
             month = add_months(month, -1)
+        #: Every month the quarter's figures and the window read.
+        self.judged = tuple(dict.fromkeys([*self.quarter_months, *(m for m, _ in self.window)]))
 
     def __call__(self, months: Mapping[str, Row] | None) -> Activity:
         """The activity of one account, given its stored months (``None``: no stats at all)."""
         if not months:
             return Activity(has_rows=False)
+        return self._read(months, months)
+
+    def undecoded(self, stored: Mapping[str, Row | Raw] | None) -> Activity:
+        """The same from months whose rows may still be undecoded JSON (``msgspec.Raw``, as
+        :meth:`Accounts.activity_shards` reads them): only the months judged are decoded, and
+        the older ones only for an account silent through the window."""
+        if not stored:
+            return Activity(has_rows=False)
+        months = {m: _row(stored[m]) for m in self.judged if m in stored}
+        return self._read(months, stored)
+
+    def _read(self, months: Mapping[str, Row], stored: Mapping[str, Row | Raw]) -> Activity:
         rows = [months[m] for m in self.quarter_months if m in months]
         if not rows:
             return Activity(has_rows=False)
@@ -75,7 +92,7 @@ class ActivityReader:
         return Activity(
             True,  # has_rows
             window,
-            _latest_post(months, self.as_of) if window == SILENT else None,  # latest_post
+            _latest_post(stored, self.as_of) if window == SILENT else None,  # latest_post
             *_duties(rows),
         )
 
@@ -154,11 +171,17 @@ def activity_of(
     return ActivityReader(quarter, as_of, inactive_days)(months)
 
 
-def _latest_post(months: Mapping[str, Row], as_of: date) -> date | None:
+def _row(stored: Row | Raw) -> Row:
+    """A stored month's row, decoded if it is still JSON text (a row of another shape than a
+    list is a ValueError: the engine reports the stats file as damaged)."""
+    return ROW.decode(stored) if isinstance(stored, Raw) else stored
+
+
+def _latest_post(months: Mapping[str, Row | Raw], as_of: date) -> date | None:
     """The latest known post on or before ``as_of`` over all stored months up to then."""
     last_month = month_key(as_of)
     for month in sorted((m for m in months if m <= last_month), reverse=True):
-        day = _post_day(months[month][0])
+        day = _post_day(_row(months[month])[0])
         if day is not None and day <= as_of:
             return day
     return None

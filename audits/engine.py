@@ -203,7 +203,7 @@ def evaluate(
     if progress:
         progress(0, total)
     with bulk_allocation():
-        for shard in repos(txn).accounts.shards():
+        for shard in repos(txn).accounts.activity_shards():
             if cancelled is not None and cancelled():
                 raise AuditCancelled()
             for doc_id, doc in shard.accounts.items():
@@ -218,9 +218,8 @@ def evaluate(
                     activity = _NOT_ACTIVE  # requests and retired accounts: no stats judged
                     if status == "active":
                         rel = shard.stats_at
-                        stats_doc = shard.stats.get(doc_id)
                         read = readers[subject.platform]  # its platform's limit, or the default
-                        activity = read(stats_doc["months"] if stats_doc else None)
+                        activity = read.undecoded(shard.stats.get(doc_id))
                 except (KeyError, TypeError, ValueError, AttributeError, IndexError):
                     with txn.shaped(rel):
                         raise

@@ -12,7 +12,6 @@ it is shown, so that a waiver granted after a run applies to that run too.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,12 +19,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from audits import stored
+from audits import run_rows, stored
 from audits.engine import Finding
+from audits.finding_docs import _finding as _finding
+from audits.finding_docs import _from_row
 from audits.quarters import Quarter
-from audits.rules import RULES_BY_ID
-from audits.settings import SEVERITIES, AuditSettings
-from governance.errors import InputError
+from audits.settings import AuditSettings
 from governance.fields import check_day
 from governance.store import ReadTransaction, WriteTransaction, repos
 
@@ -185,7 +184,10 @@ class Reviews:
 
     def waiver(self, key: str, quarter: Quarter, as_of: date) -> Waiver | None:
         """The waiver covering this finding in this audit (the one lasting longest), if any."""
-        covering = [w for w in self.waivers.get(key, ()) if w.covers(quarter, as_of)]
+        waivers = self.waivers.get(key)
+        if not waivers:  # (most findings: asked for each of a run's 15,000)
+            return None
+        covering = [w for w in waivers if w.covers(quarter, as_of)]
         return max(covering, key=lambda w: w.until) if covering else None
 
     def status(self, key: str, quarter: Quarter, as_of: date) -> str:
@@ -238,126 +240,34 @@ def _run_doc(txn: ReadTransaction, info: RunInfo) -> Mapping[str, Any]:
         doc = runs.document(info.id)
         if not isinstance(doc, dict):
             raise stored.BadField("run")
-        findings = doc.get("findings")
+        findings = doc.get("findings") if "finding_rows" not in doc else _row_documents(doc)
         if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
             raise stored.BadField("findings")
         if not isinstance(doc.get("settings"), dict):
             raise stored.BadField("settings")
-    return doc
+    return {**doc, "findings": findings}
 
 
-def _finding(doc: Mapping[str, Any]) -> Finding:
-    """A stored finding, checked down to its message (which must render).
-
-    A run holds thousands of findings and the worklist reads two runs at once, so the common
-    case is one pass of plain type checks; anything odd goes the slow way, which names the field.
-    """
-    rule, severity = doc.get("rule"), doc.get("severity")
-    variant, params = doc.get("variant") or "message", doc.get("params", {})
-    account_id, platform, handle, department = (doc.get(name) or "" for name in _TEXT_FIELDS)
-    first_seen = doc.get("first_seen")
-    # A run stored before findings named who answers: the account's department answered for all.
-    responsible = doc.get("responsible", department)
-    kc_absent = doc.get("kc_absent", False)
-    if not (
-        type(rule) is str
-        and rule in RULES_BY_ID
-        and severity in SEVERITIES
-        and type(variant) is str
-        and type(params) is dict
-        and type(account_id) is str
-        and type(platform) is str
-        and type(handle) is str
-        and type(department) is str
-        and type(responsible) is str
-        and type(kc_absent) is bool
-        and (not first_seen or type(first_seen) is str)
+def _row_documents(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A compact run's findings as objects, for the general (checking) path."""
+    fields, rows = doc.get("finding_fields"), doc.get("finding_rows")
+    if not isinstance(fields, list) or not all(type(f) is str for f in fields):
+        raise stored.BadField("finding_fields")
+    if not isinstance(rows, list) or not all(
+        isinstance(r, list) and len(r) == len(fields) for r in rows
     ):
-        return _finding_checked(doc)
-    finding = Finding(
-        rule, severity, account_id, platform, handle, department, variant, params,
-        _stored_day(first_seen), responsible, kc_absent,
-    )
-    _check_renders(finding)
-    return finding
-
-
-_TEXT_FIELDS = ("account_id", "platform", "handle", "department")
-#: Message shapes known to render: (rule, variant, parameter names and value types).
-_RENDERS: set[tuple[str, str, tuple[tuple[str, type], ...]]] = set()
-
-
-def _check_renders(finding: Finding) -> None:
-    """The finding's parameters must fit its rule's message; rendered once per shape."""
-    shape = (
-        finding.rule,
-        finding.variant,
-        tuple(sorted((k, type(v)) for k, v in finding.params.items())),
-    )
-    # slow-replies computes with its values, so every one of those is rendered.
-    if shape in _RENDERS and finding.rule != "slow-replies":
-        return
-    try:
-        _ = finding.message
-    except (KeyError, TypeError, ValueError, ArithmeticError, IndexError):
-        raise stored.BadField("params") from None
-    _RENDERS.add(shape)
-
-
-@functools.lru_cache(maxsize=4096)
-def _parsed_day(text: str) -> date:
-    return check_day(date.fromisoformat(text), "first_seen")
-
-
-def _stored_day(value: Any) -> date | None:
-    """A stored first_seen day (runs share a few hundred distinct days: parsed once each)."""
-    if not value:
-        return None
-    try:
-        return _parsed_day(value)
-    except (ValueError, InputError):
-        raise stored.BadField("first_seen") from None
-
-
-def _finding_checked(doc: Mapping[str, Any]) -> Finding:
-    """The slow path of :func:`_finding`: each field checked on its own, naming the bad one."""
-    rule = stored.text(doc, "rule")
-    if rule not in RULES_BY_ID:
-        raise stored.BadField("rule")
-    severity = stored.text(doc, "severity")
-    if severity not in SEVERITIES:
-        raise stored.BadField("severity")
-    params = doc.get("params", {})
-    if not isinstance(params, dict):
-        raise stored.BadField("params")
-    department = stored.text(doc, "department", "")
-    finding = Finding(
-        rule=rule,
-        severity=severity,
-        account_id=stored.text(doc, "account_id", ""),
-        platform=stored.text(doc, "platform", ""),
-        handle=stored.text(doc, "handle", ""),
-        department=department,
-        variant=stored.text(doc, "variant", "message"),
-        params=params,
-        first_seen=stored.optional_day(doc, "first_seen"),
-        responsible=stored.text(doc, "responsible", department),
-        kc_absent=_flag(doc, "kc_absent"),
-    )
-    _check_renders(finding)
-    return finding
-
-
-def _flag(doc: Mapping[str, Any], name: str) -> bool:
-    """A true/false field, false when absent."""
-    value = doc.get(name, False)
-    if type(value) is not bool:
-        raise stored.BadField(name)
-    return value
+        raise stored.BadField("finding_rows")
+    return [dict(zip(fields, row, strict=True)) for row in rows]
 
 
 def load_run(txn: ReadTransaction, info: RunInfo) -> AuditRun:
     """A stored run with its settings and findings."""
+    runs = repos(txn).runs
+    typed = runs.decoded(info.id, run_rows.typed_run)  # a compact run, its types checked in C
+    if typed is not None:
+        with stored.reading(runs.where_run(info.id), info.id):
+            settings = AuditSettings.from_doc(typed[0])
+            return AuditRun(info, settings, tuple(_from_row(row) for row in typed[1]))
     doc = _run_doc(txn, info)
     with stored.reading(repos(txn).runs.where_run(info.id), info.id):
         settings = AuditSettings.from_doc(doc["settings"])
@@ -372,7 +282,12 @@ def first_seen_days(txn: ReadTransaction, info: RunInfo) -> dict[str, date]:
 
 
 def run_settings(txn: ReadTransaction, info: RunInfo) -> AuditSettings:
-    """The settings a stored run used."""
+    """The settings a stored run used (read without its findings where the file allows)."""
+    runs = repos(txn).runs
+    typed = runs.decoded(info.id, run_rows.typed_settings)
+    if typed is not None:
+        with stored.reading(runs.where_run(info.id), info.id):
+            return AuditSettings.from_doc(typed)
     doc = _run_doc(txn, info)
     with stored.reading(repos(txn).runs.where_run(info.id), info.id):
         return AuditSettings.from_doc(doc["settings"])
@@ -397,7 +312,8 @@ def save_run(txn: WriteTransaction, run: AuditRun) -> None:
     doc = {
         **run.info.to_doc(),
         "settings": run.settings.to_doc(),
-        "findings": [f.to_doc() for f in run.findings],
+        "finding_fields": list(run_rows.FINDING_FIELDS),  # compact rows (audits.run_rows)
+        "finding_rows": run_rows.rows_of(run.findings),
     }
     repos(txn).runs.put(run.info.id, run.info.number, run.info.to_doc(), doc)
 

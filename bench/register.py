@@ -4,7 +4,9 @@ Builds a store with 10,000 accounts (two editors each) and 24 months of stats pe
 times, each with a freshly opened store as a CLI command would have:
 - ``edit_ms``: one editor change (add an editor by PLATFORM:HANDLE), median of several;
 - ``load_ms``: a full register load (every account with its editors), median of several.
-Targets: edit_ms <= 50, load_ms <= 300. Prints one JSON object on its last line.
+Targets: edit_ms <= 50, load_ms <= 120 (issue 15). Prints one JSON object on its last line, with
+the targets and ``load_cpu_ms``/``edit_cpu_ms``: the same medians in CPU time, which a machine
+shared with other work hardly moves.
 
     python bench/register.py [--accounts N] [--months M] [--keep DIR]
 """
@@ -95,14 +97,18 @@ def build(directory: Path, accounts: int, months: int) -> None:
     store.close()
 
 
-def time_ms(action: Callable[[], None], repeats: int) -> float:
-    """The median wall time of ``action()`` in milliseconds."""
-    samples = []
+TARGETS = {"edit_ms": 50, "load_ms": 120}
+
+
+def time_ms(action: Callable[[], None], repeats: int) -> tuple[float, float]:
+    """The median wall time and the median CPU time of ``action()``, in milliseconds."""
+    samples, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         action()
         samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(samples), statistics.median(cpu)
 
 
 def main() -> None:
@@ -134,8 +140,8 @@ def main() -> None:
             assert len(Register(store).accounts()) == args.accounts
             store.close()
 
-        edit_ms = time_ms(edit, args.repeats)
-        load_ms = time_ms(load, args.repeats)
+        edit_ms, edit_cpu_ms = time_ms(edit, args.repeats)
+        load_ms, load_cpu_ms = time_ms(load, args.repeats)
         register_bytes = sum(p.stat().st_size for p in (directory / "register").rglob("*.json"))
         stats_bytes = sum(p.stat().st_size for p in (directory / "stats").rglob("*.json"))
     print(
@@ -144,7 +150,14 @@ def main() -> None:
     )
     print(
         json.dumps(
-            {"accounts": args.accounts, "edit_ms": round(edit_ms, 1), "load_ms": round(load_ms, 1)}
+            {
+                "accounts": args.accounts,
+                "edit_ms": round(edit_ms, 1),
+                "load_ms": round(load_ms, 1),
+                "edit_cpu_ms": round(edit_cpu_ms, 1),
+                "load_cpu_ms": round(load_cpu_ms, 1),
+                "targets": TARGETS,
+            }
         )
     )
 

@@ -15,8 +15,10 @@ The interface (:class:`~governance.storage.repositories.Repositories`, ``repos(t
 
 - ``accounts``: ``all()`` (the fast bulk read), ``get(id)``, ``index()`` (``PLATFORM:HANDLE`` ->
   id), ``put(account, previous)``, ``put_many([(account, previous), ...])`` (index written once),
-  ``rebuild_index()`` (doctor), ``shards()`` (raw documents with their stats, for the audit
-  engine's single pass).
+  ``rebuild_index()`` (doctor), ``shards()`` (raw documents with their stats, for one pass over
+  the register), ``activity_shards()`` (the same with each month's stats row left undecoded
+  until read: the audit engine's pass). ``all()`` and ``activity_shards()`` decode the files'
+  bytes straight into records (:mod:`governance.storage.typed`, msgspec), cached like files.
 - ``departments``: ``all()``, ``put(department)``.
 - ``users``: ``all()``, ``put(login, doc)``, ``remove(login)``, ``shaped()`` (as documents:
   :class:`governance.access.User` decodes them).
@@ -25,7 +27,9 @@ The interface (:class:`~governance.storage.repositories.Repositories`, ``repos(t
 - ``posts``: ``of(id)``, ``states(id)``, ``all()``, ``save(id, posts, now)`` (per-post figures
   of 13 months, :mod:`governance.posts`; the sync writes them through
   :class:`~governance.storage.post_files.PostsSink`).
-- ``runs``: ``summaries()``, ``exists(id)``, ``document(id)``, ``put(id, number, summary, doc)``;
+- ``runs``: ``summaries()``, ``exists(id)``, ``document(id)``, ``decoded(id, decode)`` (the
+  run's file decoded by the caller's typed decoder, :mod:`audits.run_rows`),
+  ``put(id, number, summary, doc)``;
   ``acks``, ``waivers``, ``revisions``, ``revision_acks``, ``sent`` (packets mailed): ``all()``,
   ``add(doc)`` (documents: :mod:`audits` and :mod:`governance.acknowledgements` decode them;
   ``where`` names them in messages).
@@ -83,7 +87,6 @@ from pathlib import Path
 
 from governance.model import Account, ChangeEntry, Department
 from governance.monthly import MonthlyStats, SyncOutcome
-from governance.snapshots import snapshot_if_due
 from governance.storage.database import Database, ReadTransaction, WriteTransaction
 from governance.storage.layout import (
     CHANGE_LOG,
@@ -137,6 +140,9 @@ class Store:
             # Before anything changes on disk (the commit follows), and only when something
             # will: the hourly register snapshot (one stat() when none is due).
             if txn.changed:
+                # Imported here: the snapshot's tar machinery is for writes, not every command.
+                from governance.snapshots import snapshot_if_due
+
                 snapshot_if_due(self.data_dir, self.db.file_mode, self.db.dir_mode)
 
     def close(self) -> None:

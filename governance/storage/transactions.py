@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from tinydb import TinyDB
@@ -47,6 +47,8 @@ from governance.storage.layout import JOURNAL, MANIFEST
 
 if TYPE_CHECKING:
     from governance.storage.database import Database
+
+_T = TypeVar("_T")
 
 
 class TransactionStorage(Storage):
@@ -77,6 +79,12 @@ class ReadTransaction:
     def load(self, rel: str) -> Tables:
         """The content of ``rel`` (empty if it does not exist). Read-only: do not mutate it."""
         return self._db._cached(rel).data
+
+    def typed(self, rel: str, decode: Callable[[Path, bytes], _T], empty: _T) -> _T | None:
+        """``rel`` decoded straight from its bytes (:mod:`governance.storage.typed`); ``empty``
+        if the file does not exist. None when this transaction has its own copy of the file
+        (it may have changed it): then read it through :meth:`load`."""
+        return self._db.typed(rel, decode, empty)
 
     def path(self, rel: str) -> Path:
         """The full path of the store file ``rel``, for messages."""
@@ -153,6 +161,11 @@ class WriteTransaction(ReadTransaction):
             cached = self._db._cached(rel)
             self._working[rel] = orjson.loads(cached.raw) if cached.raw else {}
         return self._working[rel]
+
+    def typed(self, rel: str, decode: Callable[[Path, bytes], _T], empty: _T) -> _T | None:
+        if rel in self._working:  # this transaction's copy, perhaps changed: not the disk's
+            return None
+        return self._db.typed(rel, decode, empty)
 
     def stage(self, rel: str, data: Tables, kind: str | None = None) -> None:
         """Mark ``data`` as the new content of ``rel``."""

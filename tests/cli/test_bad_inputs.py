@@ -142,6 +142,12 @@ def _run_doc(data: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _set_in_first_row(data: dict[str, Any], field: str, value: object) -> None:
+    """Set one value of the run's first finding (stored as a compact row, audits.run_rows)."""
+    doc = _run_doc(data)
+    doc["finding_rows"][0][doc["finding_fields"].index(field)] = value
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -181,7 +187,7 @@ WRONG_SHAPES: list[tuple[str, str, Callable[[dict[str, Any]], None]]] = [
     ("index: counts is a list", "audit/index.json",
      lambda d: d["runs"]["1"].update(counts=[1, 2])),
     ("run: not an object", RUN, lambda d: d["run"].update({"1": "run"})),
-    ("run: findings is text", RUN, lambda d: _run_doc(d).update(findings="none")),
+    ("run: findings is text", RUN, lambda d: _run_doc(d).update(finding_rows="none")),
     ("run: no settings", RUN, lambda d: _run_doc(d).pop("settings")),
     ("run: settings of the wrong type", RUN,
      lambda d: _run_doc(d)["settings"].update(inactive_days="sixty")),
@@ -189,10 +195,10 @@ WRONG_SHAPES: list[tuple[str, str, Callable[[dict[str, Any]], None]]] = [
      lambda d: _run_doc(d)["settings"].update(inactive_days=10**9)),
     ("run: a rate that divides by zero", RUN,
      lambda d: _run_doc(d)["settings"].update(min_reply_rate="1/0")),
-    ("run: unknown rule", RUN, lambda d: _run_doc(d)["findings"][0].update(rule="nope")),
-    ("run: params a list", RUN, lambda d: _run_doc(d)["findings"][0].update(params=[1])),
+    ("run: unknown rule", RUN, lambda d: _set_in_first_row(d, "rule", "nope")),
+    ("run: params a list", RUN, lambda d: _set_in_first_row(d, "params", [1])),
     ("run: first_seen out of range", RUN,
-     lambda d: _run_doc(d)["findings"][0].update(first_seen="9999-12-31")),
+     lambda d: _set_in_first_row(d, "first_seen", "9999-12-31")),
     ("acks: quarter a number", "audit/acks.json",
      lambda d: d.update(acks={"1": {"quarter": 5, "key": "k", "at": "2026-11-28T10:00+00:00"}})),
     ("acks: not objects", "audit/acks.json", lambda d: d.update(acks={"1": 7})),

@@ -1,0 +1,79 @@
+"""The audit's records in the store: append-only tables of documents, and the stored runs.
+
+Part of the repositories (:mod:`governance.storage.repositories`, ``repos(txn).runs``, ``.acks``,
+``.waivers``, ``.sent``, ``.revisions``): the records come back as documents that :mod:`audits`
+decodes and checks, so the store never imports the layer it serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from governance.storage.layout import AUDIT_INDEX, RUN_TABLE, RUNS_TABLE, run_file
+from governance.storage.transactions import ReadTransaction, writable
+
+Doc = dict[str, Any]
+
+
+class Records:
+    """An append-only table of documents (acknowledgements, waivers, revisions).
+
+    ``all`` gives the raw table (record id -> document) for the owning module to decode;
+    ``where`` names it in messages about a record of the wrong shape.
+    """
+
+    def __init__(self, txn: ReadTransaction, rel: str, table: str) -> None:
+        self._txn, self._rel, self._table = txn, rel, table
+
+    @property
+    def where(self) -> Path:
+        return self._txn.path(self._rel)
+
+    def all(self) -> Mapping[str, Any]:
+        """Record id -> document. Read-only."""
+        return self._txn.table(self._rel, self._table)
+
+    def add(self, document: Doc) -> None:
+        writable(self._txn).tinydb(self._rel).table(self._table).insert(document)
+
+
+class Runs:
+    """Stored audit runs: a summary of each in the run index, and each run's own document."""
+
+    def __init__(self, txn: ReadTransaction) -> None:
+        self._txn = txn
+
+    @property
+    def where(self) -> Path:
+        """The run index, in messages."""
+        return self._txn.path(AUDIT_INDEX)
+
+    def where_run(self, run_id: str) -> Path:
+        """One run's record, in messages."""
+        return self._txn.path(run_file(run_id))
+
+    def summaries(self) -> Mapping[str, Any]:
+        """Run number -> summary document. Read-only."""
+        return self._txn.table(AUDIT_INDEX, RUNS_TABLE)
+
+    def exists(self, run_id: str) -> bool:
+        return self._txn.exists(run_file(run_id))
+
+    def decoded(self, run_id: str, decode: Callable[[Path, bytes], Any]) -> Any:
+        """``decode(path, bytes)`` of the run's file as on disk (cached like parsed files); None
+        if it has none, or this transaction has its own copy of it."""
+        return self._txn.typed(run_file(run_id), decode, None)
+
+    def document(self, run_id: str) -> Any:
+        """The run's stored document (None if its record holds none). Read-only."""
+        return self._txn.table(run_file(run_id), RUN_TABLE).get("1")
+
+    def put(self, run_id: str, number: int, summary: Doc, document: Doc) -> None:
+        """Store a new run (``run_id``, checked by the caller) and its summary in the index."""
+        txn = writable(self._txn)
+        txn.stage(run_file(run_id), {RUN_TABLE: {"1": document}}, kind="audit")
+        index = txn.load(AUDIT_INDEX)
+        index.setdefault(RUNS_TABLE, {})[str(number)] = summary
+        txn.stage(AUDIT_INDEX, index, kind="audit")
