@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from governance.moderation.service import load_records, local_day
 from governance.storage.database import ReadTransaction
 
 
@@ -36,6 +35,10 @@ NO_FACTS = ModerationFacts()
 
 def quarter_facts(txn: ReadTransaction, first: date, last: date) -> Mapping[str, ModerationFacts]:
     """Account id -> its facts for the days ``first``..``last`` (Stockholm dates)."""
+    # Imported here: the moderation service (mail, screenshots) costs every audit command's
+    # start ~40 ms, and only a run reads the register.
+    from governance.moderation.service import load_records, local_day
+
     deletions: dict[str, list[Deletion]] = {}
     hides: dict[str, int] = {}
     for record in load_records(txn):
