@@ -169,15 +169,22 @@ class Evaluation:
 
 
 def judgement_day(quarter: Quarter | None, as_of: date | None, today: date) -> tuple[Quarter, date]:
-    """The quarter and its day D: a quarter's last day, the quarter of ``as_of``, or today."""
+    """The quarter and its day D: a finished quarter's last day, the quarter of ``as_of``, or
+    today. Never a day after today: the figures of days to come are unknown, and an audit judged
+    on them would drop every finding that needs them (a quarter not yet over is judged as of
+    today, and is preliminary)."""
+    from governance.errors import FieldError
+
+    if as_of is not None and as_of > today:
+        raise FieldError("as_of", "audit.as_of_future", day=as_of.isoformat(), today=today)
+    if quarter is not None and quarter.first_day > today:
+        raise FieldError("quarter", "audit.quarter_future", quarter=quarter, today=today)
     if quarter is not None and as_of is not None:
         if Quarter.of(as_of) != quarter:
-            from governance.errors import FieldError
-
             raise FieldError("as_of", "audit.as_of_outside", day=as_of.isoformat(), quarter=quarter)
         return quarter, as_of
     if quarter is not None:
-        return quarter, quarter.last_day
+        return quarter, min(quarter.last_day, today)
     day = as_of or today
     return Quarter.of(day), day
 

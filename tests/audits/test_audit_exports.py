@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -26,6 +26,7 @@ def audited(make_accounts: Callable[..., dict[str, str]], service: AuditService)
         ("solo", {"editors": [("Ida Ek", "ida.ek@helsingborg.se")]}),
         ("=hyperlink", {"department": "=cmd|' /C calc'!A0", "purpose": ""}),
     )
+    service._clock = lambda: datetime(2027, 1, 2, 9, tzinfo=UTC)  # Q4 is over: judged 12-31
     service.run(Q4)
     return service
 

@@ -9,7 +9,7 @@ import json
 import re
 import string
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import MappingProxyType
 
@@ -175,6 +175,7 @@ def test_the_finding_says_which_limit_applied(
     (data_dir / "settings.toml").write_text(
         "[audit.inactive_days_per_platform]\nyoutube = 120\n", encoding="utf-8"
     )
+    service._clock = lambda: datetime(2027, 1, 2, 9, tzinfo=UTC)  # Q4 is over: judged 12-31
     report = service.run(Q4)
     inactive = {i.finding.handle: i.finding for i in report.items if i.finding.rule == "inactive"}
     assert set(inactive) == {"old", "page"}  # tube: 102 days, within YouTube's 120

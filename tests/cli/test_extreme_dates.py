@@ -84,11 +84,16 @@ def test_a_year_outside_the_range_is_refused(store_dir: Path, args: list[str], f
     assert hashes(store_dir) == before
 
 
-@pytest.mark.parametrize("quarter", ["2000Q1", "2100Q4"])
-def test_the_first_and_last_quarters_can_be_audited(store_dir: Path, quarter: str) -> None:
-    outcome = run_cli(["--data-dir", str(store_dir), "audit", "run", "--quarter", quarter])
+def test_the_first_quarter_can_be_audited_and_one_not_begun_cannot(store_dir: Path) -> None:
+    outcome = run_cli(["--data-dir", str(store_dir), "audit", "run", "--quarter", "2000Q1"])
     assert outcome.code == 0, outcome
-    assert quarter in outcome.out
+    assert "2000Q1" in outcome.out
+    before = hashes(store_dir)
+    future = run_cli(["--data-dir", str(store_dir), "audit", "run", "--quarter", "2100Q4"])
+    assert future.code == 2 and "Kvartalet 2100Q4 har inte börjat än" in future.err
+    ahead = run_cli(["--data-dir", str(store_dir), "audit", "run", "--as-of", "2100-12-31"])
+    assert ahead.code == 2 and "2100-12-31 har inte varit än" in ahead.err
+    assert hashes(store_dir) == before
 
 
 @pytest.mark.parametrize(
