@@ -301,9 +301,12 @@ class ModerationService(Service):
 
 
 def _check_checksum(txn: ReadTransaction, shot: ScreenshotRef, data: bytes | None) -> None:
-    """The screenshot is the one recorded: never mail a file changed behind Kontokoll's back."""
-    if data is not None and hashlib.sha256(data).hexdigest() != shot.sha256:
-        path = txn.path(screenshot_file(shot.sha256, shot.extension))
+    """The screenshot is the one recorded: never mail a file changed behind Kontokoll's back,
+    nor one lost from the store as if retention had deleted it."""
+    path = txn.path(screenshot_file(shot.sha256, shot.extension))
+    if data is None:
+        raise StoreCorrupt(path=str(path), detail=t("moderation.error.screenshot_lost"))
+    if hashlib.sha256(data).hexdigest() != shot.sha256:
         raise StoreCorrupt(path=str(path), detail=t("moderation.error.checksum_differs"))
 
 

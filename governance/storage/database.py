@@ -45,7 +45,7 @@ from governance.storage.format import (
     parse_store_file,
     schema_of,
 )
-from governance.storage.layout import JOURNAL, MANIFEST
+from governance.storage.layout import JOURNAL, MANIFEST, screenshot_digest
 from governance.storage.lock import DirectoryLock
 from governance.storage.transactions import ReadTransaction, WriteTransaction
 
@@ -258,7 +258,9 @@ class Database:
             try:
                 st = os.lstat(f"{root}/{rel}")
             except FileNotFoundError:
-                if rel not in rebuilding:
+                # A lost screenshot is one record's loss, not the register's: the record says
+                # so when it is sent and doctor names it; every other file stops everything.
+                if rel not in rebuilding and screenshot_digest(rel) is None:
                     raise manifest.missing(self.root / rel, self.root / MANIFEST) from None
                 continue
             if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:

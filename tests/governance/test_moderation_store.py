@@ -92,9 +92,9 @@ def test_backup_and_restore_carry_the_screenshots(store: Store, tmp_path: Path) 
     archive = tmp_path / "backup.tar.gz"
     Backups(store, user=ME).backup(archive)
     rel = screenshot_file(sha(shot), "png")
-    (store.data_dir / rel).unlink()  # lost: the store now refuses to work (the manifest lists it)
-    with pytest.raises(StoreFileMissing, match=re.escape(rel)):
-        service(store).records()
+    (store.data_dir / rel).unlink()  # lost: its record cannot be sent, the rest works
+    with pytest.raises(StoreCorrupt, match=re.escape(rel)):
+        service(store).registration(record.id)
     Backups(store, user=ME).restore(archive)
     assert (store.data_dir / rel).read_bytes() == shot.read_bytes()
     assert service(store).registration(record.id).screenshot == shot.read_bytes()
@@ -167,3 +167,20 @@ def test_a_changed_screenshot_is_never_mailed(store: Store, tmp_path: Path) -> N
     stored.write_bytes(stored.read_bytes() + b"tampered")
     with pytest.raises(StoreCorrupt, match="kontrollsumman"):
         service(store).registration(record.id)
+
+
+def test_a_lost_screenshot_is_its_record_s_loss_not_the_register_s(
+    store: Store, tmp_path: Path
+) -> None:
+    seed(store)
+    shot = png_file(tmp_path)
+    record = service(store).record(deletion(shot))
+    (store.data_dir / screenshot_file(sha(shot), "png")).unlink()
+    store.close()
+    again = Store(store.data_dir)
+    assert Register(again).accounts()  # the register still opens
+    assert [listed.record.id for listed in service(again).records()] == [record.id]
+    with pytest.raises((StoreCorrupt, InputError, StoreFileMissing)):
+        service(again).registration(record.id)  # never mailed without its screenshot
+    problems = doctor.check(again.data_dir)
+    assert any(sha(shot) in p.path for p in problems)  # doctor names the lost file
