@@ -23,7 +23,7 @@ from audits.rules import RULES_BY_ID
 from audits.xlsx import Sheet, workbook
 from governance.csvio import render_csv
 from governance.errors import FieldError
-from governance.i18n import t
+from governance.i18n import t, tn
 
 PACKET_CSV_COLUMNS = (
     "quarter",
@@ -223,9 +223,9 @@ def packet_markdown(packet: Packet) -> bytes:
         "",
         t(
             "packets.md.totals",
-            findings=len(packet.items),
-            critical=packet.count(severity="critical"),
-            open=packet.count(status="open"),
+            findings=tn("noun.finding", len(packet.items)),
+            critical=tn("noun.critical", packet.count(severity="critical")),
+            open=tn("noun.open", packet.count(status="open")),
         ),
         "",
         *(
@@ -274,8 +274,8 @@ def _md_changes(packet: Packet) -> list[str]:
         "",
         t(
             "packets.md.change_totals",
-            new=len(packet.new),
-            resolved=len(packet.resolved),
+            new=tn("noun.new", len(packet.new)),
+            resolved=tn("noun.resolved", len(packet.resolved)),
             persisting=len(packet.persisting),
         ),
         "",

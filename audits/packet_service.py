@@ -30,7 +30,7 @@ from audits.runs import RunInfo
 from audits.service import AuditService
 from governance import access
 from governance.errors import InputError
-from governance.i18n import t
+from governance.i18n import t, tn
 from governance.mail import Attachment, MailError, SmtpSession, build_message
 from governance.model import Department, Person, department_key
 from governance.service import Service
@@ -304,9 +304,9 @@ def _cover(packet: Packet) -> str:
         ),
         t(
             "packets.mail.totals",
-            count=len(packet.items),
-            critical=packet.count(severity="critical"),
-            open=packet.count(status="open"),
+            findings=tn("noun.finding", len(packet.items)),
+            critical=tn("noun.critical", packet.count(severity="critical")),
+            open=tn("noun.open", packet.count(status="open")),
         ),
     ]
     if packet.previous is not None:
@@ -314,8 +314,8 @@ def _cover(packet: Packet) -> str:
             t(
                 "packets.mail.changes",
                 previous=packet.previous.quarter,
-                new=len(packet.new),
-                resolved=len(packet.resolved),
+                new=tn("noun.new", len(packet.new)),
+                resolved=tn("noun.resolved", len(packet.resolved)),
             )
         )
     lines += ["", t("packets.mail.attachment"), "", t("packets.mail.signature")]

@@ -64,3 +64,13 @@ def test_a_count_picks_its_plural_form() -> None:
     assert tn("noun.finding", 1) == "1 finding"
     assert tn("noun.day", 2) == "2 days"
     set_language("sv")
+
+
+def test_totals_read_right_for_one_and_for_many() -> None:
+    def totals(key: str, findings: int, critical: int, open_: int) -> str:
+        return t(key, findings=tn("noun.finding", findings),
+                 critical=tn("noun.critical", critical), open=tn("noun.open", open_))
+
+    for key in ("packets.md.totals", "packets.mail.totals", "report.findings.totals"):
+        assert totals(key, 1, 1, 1).startswith("1 avvikelse, varav 1 kritisk och 1 öppen")
+        assert totals(key, 3, 2, 0).startswith("3 avvikelser, varav 2 kritiska och 0 öppna")
