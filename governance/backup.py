@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from governance import snapshots
-from governance.access import READ, RESTORE_STORE, User, authorize
+from governance.access import READ, RESTORE_STORE, User, action_in_words, authorize
 from governance.errors import AccessRefused, StoreError
 from governance.export_target import write_export
 from governance.scrubbing import Scrubber
@@ -139,11 +139,15 @@ class Backups(Service):
         docs = parse_store_file(Path(Path(CORE).name), core).get(USERS_TABLE, {}) if core else {}
         users = [User.from_doc(d) for d in docs.values()]
         user = next((u for u in users if u.login == self.user), None)
+        refused = None
         if users and user is None:
-            raise AccessRefused("error.unknown_login", action=RESTORE_STORE, login=self.user)
-        if user is not None and user.role != "admin":
-            raise AccessRefused("error.role_refused", action=RESTORE_STORE, login=self.user,
-                                role=user.role, department="")
+            refused = AccessRefused("error.unknown_login", action=RESTORE_STORE, login=self.user)
+        elif user is not None and user.role != "admin":
+            refused = AccessRefused("error.role_refused", action=RESTORE_STORE, login=self.user,
+                                    role=user.role, department="")
+        if refused is not None:
+            refused.params["action"] = action_in_words(RESTORE_STORE)  # .action: the id, logged
+            raise refused
 
 
 def _current_files(root: Path, scope: str) -> set[str]:
