@@ -23,7 +23,13 @@ dropped, what finished is stored, and the report says ``cancelled``.
 
 First sync: the current month and the 24 before it. Re-sync: from the month of the previous sync
 (whole months, so sums stay complete), reading daily figures only once a day; with nothing new a
-re-sync makes at most two requests per account. ``since`` forces a re-read from that month.
+re-sync makes at most two calls per account, and far fewer HTTP requests: calls of many accounts
+travel together where the platforms document batches (:mod:`governance.platforms.batching`),
+and listings with no "nothing new" signal are asked again the same day only after
+``Settings.relist_after_s``. ``since`` forces a re-read from that month.
+
+What a sync cost is in :class:`PlatformSummary`: HTTP requests, the calls the platform counts,
+and its quota as counted (:mod:`governance.platforms.quota`; None where unknown).
 
 Replies (issue 10): others' top-level comments are classified as questions or not as they are
 read (:mod:`governance.comment_classifier`; the text is never stored or logged), and each month
@@ -118,8 +124,18 @@ class PlatformSummary:
     platform: str
     ok: int = 0
     failed: int = 0
+    #: HTTP requests sent (a batch of many accounts' calls is one).
     requests: int = 0
     seconds: float = 0.0
+    #: Calls as the platform counts them toward its limits (each call inside a batch is one).
+    calls: int = 0
+    #: YouTube: quota units spent (of 10,000 a day by default); None elsewhere.
+    units: int | None = None
+    #: X: posts read, toward the monthly post cap; None elsewhere.
+    posts_read: int | None = None
+    #: Meta: the highest share of a rate limit its usage headers reported (percent); None when
+    #: none was reported.
+    usage_percent: float | None = None
     #: Why the platform stopped (a rendered message with what to do), if it did.
     stopped: str = ""
 
@@ -142,4 +158,10 @@ class SyncReport:
 
     @property
     def requests(self) -> int:
+        """HTTP requests sent (a batch is one)."""
         return sum(s.requests for s in self.platforms.values())
+
+    @property
+    def calls(self) -> int:
+        """Calls as the platforms count them (each call inside a batch is one)."""
+        return sum(s.calls for s in self.platforms.values())

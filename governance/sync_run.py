@@ -25,6 +25,7 @@ from governance.platforms import (
     PlatformSource,
     Settings,
     Throttle,
+    Usage,
     make_client,
     open_http,
 )
@@ -108,12 +109,13 @@ async def run_sync(
             await run.all(chosen, session, tokens, writer)
     finally:
         writer.flush()  # also on cancel (Ctrl-C): what finished is kept
+        run.count_costs()
     run.report.seconds = run.clock() - started
     return run.report
 
 
 class _Slots:
-    """Which waiting account may start: at most ``concurrency_total`` at once, and at most
+    """Which waiting account may start: at most ``accounts_at_once`` at once, and at most
     ``concurrency_per_platform`` of one platform, in the order given (longest first).
 
     Whenever a fetch ends, the first waiting accounts whose platform has room start, so a slot
@@ -132,7 +134,7 @@ class _Slots:
         self.fetching: set[asyncio.Future[Any]] = set()
         self._queue = list(self.entries)
         self._running: Counter[str] = Counter()
-        self._room = max(1, settings.concurrency_total)
+        self._room = max(1, settings.accounts_at_once)
         self._per_platform = max(1, settings.concurrency_per_platform)
         self._cancelled = cancelled
 
@@ -207,6 +209,7 @@ class _Run:
         self.total = 0
         self.done = 0
         self.throttles: dict[str, Throttle] = {}
+        self.usage: dict[str, Usage] = {}
         self.stopped: dict[str, PlatformStopped] = {}
         self.first_start: dict[str, float] = {}
         self.classifier: CommentClassifier | None = None
@@ -226,8 +229,17 @@ class _Run:
         for platform in sorted({a.platform for a in chosen}, key=PLATFORMS.index):
             self.report.platforms[platform] = PlatformSummary(platform)
             self.throttles[platform] = Throttle()
+            self.usage[platform] = Usage()
         self.total = len(chosen)
         return chosen
+
+    def count_costs(self) -> None:
+        """Each platform's HTTP requests and quota figures, into the report."""
+        for platform, usage in self.usage.items():
+            summary = self.report.platforms[platform]
+            summary.requests, summary.calls = usage.http_requests, usage.calls
+            summary.units, summary.posts_read = usage.units, usage.posts_read
+            summary.usage_percent = usage.usage_percent
 
     def emit(self, event: SyncEvent) -> None:
         if self.progress is not None:
@@ -321,7 +333,7 @@ class _Run:
     ) -> None:
         platform = account.platform
         summary = self.report.platforms[platform]
-        summary.requests += outcome.requests
+        summary.requests = self.usage[platform].http_requests  # so far; final in count_costs
         summary.seconds = self.clock() - self.first_start[platform]
         if outcome.ok:
             summary.ok += 1
@@ -346,7 +358,7 @@ class _Run:
         client = make_client(
             platform, session=session, token=token or "", settings=self.settings,
             redact=self.redact, throttle=self.throttles[platform], sleep=self.timing.sleep,
-            clock=self.clock, wall=self.timing.wall,
+            clock=self.clock, wall=self.timing.wall, usage=self.usage[platform],
         )
         http = client.http
         plan = self.plan(account)

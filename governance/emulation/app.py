@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
+from governance.emulation import batch
 from governance.emulation.data import AccountData, AccountProfile, Post, generate
 
 T = TypeVar("T")
@@ -132,6 +133,8 @@ class Emulation:
         self.hang_s = hang_s
         self.seen: list[Seen] = []
         self.served: Counter[str] = Counter()
+        #: The platform of each Graph batch request served.
+        self.batches: list[str] = []
         self._faults = list(faults or [])
         self._used: Counter[int] = Counter()
         self._calls: Counter[tuple[str, str]] = Counter()
@@ -218,7 +221,13 @@ class Emulation:
             return
         if scope["type"] != "http":
             return
-        status, headers, body = await self._answer(scope)
+        path = scope["path"]
+        prefix = next((pre for p, pre in PREFIXES.items() if p in ("facebook", "instagram")
+                       and batch.is_batch(scope.get("method", "GET"), path, pre)), None)
+        if prefix is not None:
+            status, headers, body = await self._batch(scope, prefix, await _body(receive))
+        else:
+            status, headers, body = await self._answer(scope)
         await send({
             "type": "http.response.start",
             "status": status,
@@ -226,13 +235,32 @@ class Emulation:
         })
         await send({"type": "http.response.body", "body": body})
 
-    async def _answer(self, scope: MutableMapping[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    async def _batch(self, scope: MutableMapping[str, Any], prefix: str,
+                     form: bytes) -> tuple[int, dict[str, str], bytes]:
+        """A Graph batch request: one latency and one request served, each call run alone."""
+        if self.latency_s:
+            await asyncio.sleep(self.latency_s)
+        platform = next(p for p, pre in PREFIXES.items() if pre == prefix)
+        self.served[platform] += 1
+        self.batches.append(platform)
+        status, headers, body = await batch.answer(scope, prefix, form, self._item)
+        # The usage headers come on the batch's own answer, as Meta sends them.
+        headers["x-app-usage"] = _USAGE_LOW
+        return status, headers, body
+
+    async def _item(self, scope: MutableMapping[str, Any]) -> tuple[int, dict[str, str],
+                                                                    bytes] | None:
+        answered: tuple[int, dict[str, str], bytes] | None = await self._answer(scope, item=True)
+        return answered
+
+    async def _answer(self, scope: MutableMapping[str, Any], *,
+                      item: bool = False) -> Any:
         from governance.emulation import errors
 
         path: str = scope["path"]
         params = dict(parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True))
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        if self.latency_s:
+        if self.latency_s and not item:
             await asyncio.sleep(self.latency_s)
         platform = next((p for p, pre in PREFIXES.items() if path.startswith(pre + "/")), None)
         if platform is None:
@@ -247,11 +275,14 @@ class Emulation:
         shown = {k: ("***" if k in ("authorization", "x-goog-api-key") else v)
                  for k, v in headers.items()}
         self.seen.append(Seen(platform, path, params, shown, account))
-        self.served[platform] += 1
+        if not item:
+            self.served[platform] += 1
         faults = self._matching(platform, path, data)
         kinds = frozenset(f.kind for f in faults)
         request.fault_kinds = kinds
         if "timeout" in kinds:
+            if item:
+                return None  # a call the batch did not finish in time: null
             await asyncio.sleep(self.hang_s)
         token = _token(platform, headers, params)
         wanted = self.tokens.get(platform)
@@ -383,6 +414,20 @@ def _walk(value: Any, change: Callable[[int], Any], *, strings: bool = False) ->
     if strings and isinstance(value, str) and value.isdigit():
         return change(int(value))
     return value
+
+
+async def _body(receive: Callable[[], Awaitable[MutableMapping[str, Any]]]) -> bytes:
+    """A request's whole body (a batch's form), at most 8 MB."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= 8 << 20:
+            chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
 
 
 async def _lifespan(

@@ -27,6 +27,10 @@ def route(request: Request) -> tuple[AccountData | None, Handler | None]:
     if parts == ["tweets"]:  # Post lookup by ids
         first = request.emulation.post("x", request.params.get("ids", "").split(",")[0])
         return (first[0], _lookup) if first else (None, None)
+    if parts == ["users"]:  # users by ids (up to 100): the first known one stands for it
+        known = (request.emulation.account("x", i)
+                 for i in request.params.get("ids", "").split(",")[:100] if i)
+        return next((d for d in known if d is not None), None), _users
     if parts[:1] != ["users"] or len(parts) < 2:
         return None, None
     if parts[1:3] == ["by", "username"] and len(parts) == 4:
@@ -35,6 +39,37 @@ def route(request: Request) -> tuple[AccountData | None, Handler | None]:
     if len(parts) == 2:
         return data, _user
     return data, {"tweets": _tweets, "mentions": _mentions}.get(parts[2])
+
+
+def _users(request: Request, data: AccountData) -> Answer:
+    """``GET /2/users?ids=``: the users found, in order, their most recent posts expanded;
+    unknown ids in ``errors`` beside ``data`` (HTTP 200), more than 100 ids refused (400)."""
+    ids = [i for i in request.params.get("ids", "").split(",") if i]
+    if not 1 <= len(ids) <= 100:
+        return Answer({"errors": [{"parameters": {"ids": [request.params.get("ids", "")]},
+                                   "message": "The number of values in the `ids` query parameter"
+                                   " list [" + str(len(ids)) + "] is not between 1 and 100"}],
+                       "title": "Invalid Request", "detail": "One or more parameters to your "
+                       "request was invalid.",
+                       "type": "https://api.twitter.com/2/problems/invalid-request"}, 400)
+    users, tweets, errors = [], [], []
+    for user_id in ids:
+        found = request.emulation.account("x", user_id)
+        if found is None:
+            errors.append({"value": user_id, "detail": f"Could not find user with ids: "
+                           f"[{user_id}].", "title": "Not Found Error", "resource_type": "user",
+                           "parameter": "ids",
+                           "type": "https://api.twitter.com/2/problems/resource-not-found"})
+            continue
+        one = _user(request, found).body
+        users.append(one["data"])
+        tweets.extend(one.get("includes", {}).get("tweets", []))
+    body: dict[str, Any] = {"data": users} if users else {}
+    if tweets:
+        body["includes"] = {"tweets": tweets}
+    if errors:
+        body["errors"] = errors
+    return Answer(body)
 
 
 def _user(request: Request, data: AccountData) -> Answer:

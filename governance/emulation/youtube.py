@@ -17,8 +17,10 @@ def route(request: Request) -> tuple[AccountData | None, Handler | None]:
     emulation, params = request.emulation, request.params
     resource = request.parts[0] if len(request.parts) == 1 else ""
     if resource == "channels":
-        key = params.get("id") or params.get("forHandle", "").lstrip("@")
-        return emulation.account("youtube", key), _channels
+        if params.get("id"):  # up to 50 ids: the first known one stands for the request
+            known = (emulation.account("youtube", i) for i in params["id"].split(",")[:50])
+            return next((d for d in known if d is not None), None), _channels
+        return emulation.account("youtube", params.get("forHandle", "").lstrip("@")), _channels
     if resource == "playlistItems":
         return emulation.account("youtube", "UC" + params.get("playlistId", "")[2:]), _uploads
     if resource == "videos":
@@ -32,6 +34,22 @@ def route(request: Request) -> tuple[AccountData | None, Handler | None]:
 
 
 def _channels(request: Request, data: AccountData) -> Answer:
+    """``channels.list`` by ``forHandle`` or by ``id`` (a comma-separated list of up to 50):
+    one item per channel found, in the order asked; unknown ids are left out."""
+    ids = request.params.get("id", "").split(",")
+    if len(ids) > 50:
+        message = "The request specifies more than the maximum of 50 ids."
+        return Answer({"error": {"code": 400, "message": message, "errors": [
+            {"message": message, "domain": "youtube.parameter", "reason": "invalidValue"}]}},
+            400)
+    found = [request.emulation.account("youtube", i) for i in ids] if ids != [""] else [data]
+    channels = [_channel(request, d) for d in found if d is not None]
+    return Answer({"kind": "youtube#channelListResponse", "etag": "etag",
+                   "pageInfo": {"totalResults": len(channels), "resultsPerPage": 50},
+                   "items": channels})
+
+
+def _channel(request: Request, data: AccountData) -> dict[str, Any]:
     channel_id = data.profile.platform_id
     videos = [p for p in data.posts if p.at <= request.now]
     # YouTube rounds subscriber counts to three significant figures.
@@ -49,8 +67,7 @@ def _channels(request: Request, data: AccountData) -> Answer:
         item["statistics"] = {"viewCount": str(sum(v.views for v in videos)),
                               "subscriberCount": str(rounded), "hiddenSubscriberCount": False,
                               "videoCount": str(len(videos))}
-    return Answer({"kind": "youtube#channelListResponse", "etag": "etag",
-                   "pageInfo": {"totalResults": 1, "resultsPerPage": 5}, "items": [item]})
+    return item
 
 
 def _paged(request: Request, found: list[dict[str, Any]], kind: str) -> Answer:

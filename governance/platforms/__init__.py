@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 
+from governance.platforms.batching import Usage
 from governance.platforms.common import FetchPlan, FetchResult, PlatformClient, SyncTarget
 from governance.platforms.facebook import FacebookClient
 from governance.platforms.http import PlatformHttp, Sleep
@@ -36,6 +37,7 @@ __all__ = [
     "SyncTarget",
     "Throttle",
     "Transport",
+    "Usage",
     "load_settings",
     "load_tokens",
     "make_client",
@@ -77,11 +79,14 @@ def make_client(
     clock: Callable[[], float] | None = None,
     wall: Callable[[], float] | None = None,
     rng: random.Random | None = None,
+    usage: Usage | None = None,
 ) -> PlatformClient:
     """The client of ``platform`` for one account, on a session from :func:`open_http`.
 
     Pass the platform's one :class:`Throttle` to every client of that platform in a sync, so that
-    a rate limit met by one account holds them all.
+    a rate limit met by one account holds them all, and its one :class:`Usage`, so that their
+    calls are counted together and batched where the platform documents batches (with
+    ``settings.batching``; see :mod:`governance.platforms.batching`).
     """
     redact.add(token)
     extra = {}
@@ -101,5 +106,7 @@ def make_client(
         clock=clock,
         wall=wall,
         rng=rng,
+        usage=usage,
+        batch=settings.batching and usage is not None,
     )
     return _CLIENTS[platform](http)

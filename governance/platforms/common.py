@@ -106,6 +106,21 @@ def months_between(first: str, last: str) -> tuple[str, ...]:
     return tuple(months)
 
 
+#: The cursor key of when the listings without a "nothing new" signal were last read.
+LISTED_AT = "listed_at"
+
+
+def relist_due(plan: FetchPlan, after_s: float) -> bool:
+    """Whether a listing that has no "nothing new" signal (X mentions, YouTube comment threads,
+    LinkedIn posts) is to be read in this sync: always on a new Stockholm day (or a first sync,
+    or ``sync --since``); the same day only once ``after_s`` seconds have passed since the last
+    read, so that syncing twice in a row does not ask every account again."""
+    if not plan.same_day:
+        return True
+    listed = stored_time(plan.cursor.get(LISTED_AT))
+    return listed is None or (plan.now - listed).total_seconds() >= after_s
+
+
 # --- strict readers --------------------------------------------------------------------------
 
 

@@ -30,8 +30,9 @@ share totals, and ``status_type`` for the kind (``added_photos`` image, ``added_
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from governance.monthly import STOCKHOLM, add_months, month_of
@@ -226,31 +227,40 @@ class FacebookClient:
         )
         sums: dict[tuple[str, str], int] = {}
         months: dict[str, str] = {}
+        windows = []
         start = first
         while start < today:
             end = min(start + timedelta(days=INSIGHTS_WINDOW_DAYS), today)
-            params = {
-                "metric": ",".join(INSIGHT_FIELDS),
-                "period": "day",
-                "since": start.isoformat(),
-                "until": end.isoformat(),
-            }
-            body = obj(await self.http.get(f"{page}/insights", params), "insights")
-            for index, raw in enumerate(items(body.get("data"), "insights.data")):
-                where = f"insights[{index}]"
-                metric = obj(raw, where)
-                name = metric.get("name")
-                if name not in INSIGHT_FIELDS:
-                    continue
-                for vindex, value in enumerate(items(metric.get("values"), f"{where}.values")):
-                    point = obj(value, f"{where}.values[{vindex}]")
-                    key = (INSIGHT_FIELDS[str(name)], _month(point.get("end_time"), months, where))
-                    sums[key] = sums.get(key, 0) + count(point.get("value"), f"{where}.value")
+            windows.append((start, end))
             start = end
+        # Every window at once: a Graph batch carries them together.
+        await asyncio.gather(*(self._window(page, s, e, sums, months) for s, e in windows))
         for month in book.months:
             for field in INSIGHT_FIELDS.values():
                 # Unreported (a Page under 100 likes, or older than Meta keeps): unknown, not 0.
                 book.set(month, field, sums.get((field, month)))
+
+
+    async def _window(self, page: str, start: date, end: date,
+                      sums: dict[tuple[str, str], int], months: dict[str, str]) -> None:
+        """One window of at most 90 days of daily Page insights, added to ``sums``."""
+        params = {
+            "metric": ",".join(INSIGHT_FIELDS),
+            "period": "day",
+            "since": start.isoformat(),
+            "until": end.isoformat(),
+        }
+        body = obj(await self.http.get(f"{page}/insights", params), "insights")
+        for index, raw in enumerate(items(body.get("data"), "insights.data")):
+            where = f"insights[{index}]"
+            metric = obj(raw, where)
+            name = metric.get("name")
+            if name not in INSIGHT_FIELDS:
+                continue
+            for vindex, value in enumerate(items(metric.get("values"), f"{where}.values")):
+                point = obj(value, f"{where}.values[{vindex}]")
+                key = (INSIGHT_FIELDS[str(name)], _month(point.get("end_time"), months, where))
+                sums[key] = sums.get(key, 0) + count(point.get("value"), f"{where}.value")
 
 
 def _post_figures(

@@ -30,6 +30,7 @@ import httpx
 import orjson
 
 from governance.i18n import t
+from governance.platforms.batching import Usage
 from governance.platforms.body import BodyRefused
 from governance.platforms.errors import (
     MalformedResponse,
@@ -38,6 +39,7 @@ from governance.platforms.errors import (
     RateLimited,
     TokenExpired,
 )
+from governance.platforms.quota import count_quota
 from governance.platforms.replies import (
     OK,
     Policy,
@@ -55,6 +57,8 @@ from governance.platforms.tokens import Redactor
 log = logging.getLogger("kontokoll.platforms")
 
 Sleep = Callable[[float], Awaitable[None]]
+#: The platforms whose calls go in Graph API batch requests (governance.platforms.batching).
+GRAPH_PLATFORMS = frozenset({"facebook", "instagram"})
 
 
 class PlatformHttp:
@@ -75,6 +79,8 @@ class PlatformHttp:
         clock: Callable[[], float] | None = None,
         wall: Callable[[], float] | None = None,
         rng: random.Random | None = None,
+        usage: Usage | None = None,
+        batch: bool = False,
     ) -> None:
         self.platform = platform
         self.base_url = settings.base_url(platform)
@@ -92,6 +98,13 @@ class PlatformHttp:
         self._wall = wall or time.time
         self._rng = rng or random.Random()
         self._throttle = throttle or Throttle()
+        #: The platform's costs in this sync, shared by its accounts (see governance.sync).
+        self.usage = usage or Usage()
+        #: Whether calls may be sent with other accounts' (the clients' id lookups ask this).
+        self.batching = batch
+        self._batcher = self.usage.graph(
+            session, self.base_url, self._headers, settings.max_response_bytes
+        ) if batch and platform in GRAPH_PLATFORMS else None
 
     def url(self, path: str) -> str:
         """``path`` under the base URL, or a full URL (a ``paging.next`` link) that is under it."""
@@ -172,8 +185,14 @@ class PlatformHttp:
     ) -> tuple[Verdict, Any]:
         """Send one request; return the verdict on what came back, and its body."""
         self.requests += 1
+        self.usage.calls += 1
         try:
-            async with asyncio.timeout(timeout):
+            # The timeout runs from when a connection is free (HttpSession), not while this
+            # call waits for one or for its batch to be sent.
+            if self._batcher is not None:
+                status, headers, raw = await self._batcher.get(target, params, timeout)
+            else:
+                self.usage.http_requests += 1
                 status, headers, raw = await self._session.get(
                     target, params, self._headers, timeout, self.settings.max_response_bytes
                 )
@@ -188,6 +207,7 @@ class PlatformHttp:
             log.info("GET %s failed: %s", self._shown(url), type(error).__name__)
             return Verdict("retry", detail=type(error).__name__), None
         reply = _reply(status, headers, raw)
+        count_quota(self.usage, self.platform, url, reply)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("GET %s -> %s", self._shown(url), reply.status)
         pause = self._policy.pause(reply, self._wall(), self.settings)

@@ -77,6 +77,8 @@ MEDIA_METRICS = {"reach": "reach", "views": "video_views", "shares": "shares", "
 MAX_WINDOW = timedelta(days=30)
 #: Media insights requests one account has in flight at once.
 INSIGHTS_AT_ONCE = 6
+#: The same when Graph batches carry them (a batch request for each 50).
+BATCHED_AT_ONCE = 200
 
 
 class InstagramClient:
@@ -185,7 +187,7 @@ class InstagramClient:
     async def _media_insights(self, plan: FetchPlan, wanted: list[str]) -> None:
         """The lifetime insights of the due media, :data:`INSIGHTS_AT_ONCE` requests at a time
         (one account's share of the connections; a sync's total stays bounded by the pool)."""
-        gate = asyncio.Semaphore(INSIGHTS_AT_ONCE)
+        gate = asyncio.Semaphore(self._at_once())
 
         async def one(media_id: str) -> None:
             async with gate:
@@ -236,20 +238,36 @@ class InstagramClient:
                           hidden=comment.get("hidden") is True)
 
     async def _insights(self, user: str, plan: FetchPlan, book: MonthBook) -> None:
+        """Month totals, every window asked for at once (one Graph batch carries them)."""
         oldest = plan.now - timedelta(days=INSIGHTS_KEPT_DAYS)
+        months: dict[str, dict[str, int | None]] = {}
+        windows: list[tuple[datetime, datetime, dict[str, int | None]]] = []
         for month in plan.months:
             start = month_start_utc(month)
             end = min(month_start_utc(add_months(month, 1)), plan.now)
             if end <= oldest or end <= start:
                 book.unknown(*TOTAL_METRICS.values(), months=[month])
                 continue
-            totals: dict[str, int | None] = dict.fromkeys(TOTAL_METRICS.values(), 0)
+            totals = months[month] = dict.fromkeys(TOTAL_METRICS.values(), 0)
             while start < end:
                 stop = min(start + MAX_WINDOW, end)
-                await self._window(user, start, stop, totals)
+                windows.append((start, stop, totals))
                 start = stop
+        gate = asyncio.Semaphore(self._at_once())
+
+        async def one(start: datetime, stop: datetime, totals: dict[str, int | None]) -> None:
+            async with gate:
+                await self._window(user, start, stop, totals)
+
+        await asyncio.gather(*(one(*window) for window in windows))
+        for month, totals in months.items():
             for field, value in totals.items():
                 book.set(month, field, value)
+
+    def _at_once(self) -> int:
+        """Calls of one account in flight at once: all of them when a Graph batch carries
+        them, else :data:`INSIGHTS_AT_ONCE` (one account's share of the connections)."""
+        return BATCHED_AT_ONCE if self.http.batching else INSIGHTS_AT_ONCE
 
     async def _window(
         self, user: str, start: datetime, stop: datetime, totals: dict[str, int | None]

@@ -13,6 +13,12 @@ Every request sends ``LinkedIn-Version`` and ``X-Restli-Protocol-Version: 2.0.0`
   with a daily time interval: impressions, interactions and follower gains, summed per month.
   Both cover only the last 12 months, so older months stay unknown. Skipped the same day.
 
+A same-day re-sync within ``Settings.relist_after_s`` (an hour) of the last makes no request:
+LinkedIn documents no multi-organization form of these reads and no sign of new posts, the
+follower snapshot and the statistics were read earlier that day, and the posts within the hour.
+(Organization lookup by ids, ``GET /organizations?ids=List(...)``, is documented but gives
+none of the figures.)
+
 Not stored: link clicks (LinkedIn's ``clickCount`` counts every click on a post, not link clicks),
 video views (the video analytics request is unverified) and replies (one comments call per post
 would exceed both the development tier's daily budget and the two-request re-sync).
@@ -37,6 +43,7 @@ from urllib.parse import quote
 
 from governance.monthly import month_of
 from governance.platforms.common import (
+    LISTED_AT,
     FetchPlan,
     FetchResult,
     MonthBook,
@@ -47,6 +54,7 @@ from governance.platforms.common import (
     items,
     month_start_utc,
     obj,
+    relist_due,
     signed,
     stored_time,
     text,
@@ -101,6 +109,12 @@ class LinkedInClient:
     async def fetch(self, plan: FetchPlan) -> FetchResult:
         account = plan.account
         self._urn_ids = account.platform_id.startswith("urn:")
+        if (account.platform_id and not plan.check_handle
+                and not relist_due(plan, self.http.settings.relist_after_s)):
+            # Read earlier today (followers, statistics) and within the hour (posts), and
+            # LinkedIn tells of nothing new without asking: the stored figures stand.
+            # (The identity is the registered id, as a read by id gives it: no name.)
+            return FetchResult({}, dict(plan.cursor), Identity(account.platform_id))
         followers, identity = await read_profile(
             account.handle, account.platform_id, plan.check_handle, self._profile,
             self._handle_id,
@@ -126,7 +140,8 @@ class LinkedInClient:
             await self._statistics(encoded, plan, book)
         await self._post_statistics(encoded, plan)
         latest = max([*newest.values(), *([known] if known else [])], default=None)
-        return FetchResult(book.patches, {"last_post_at": iso(latest)}, identity)
+        return FetchResult(book.patches, {"last_post_at": iso(latest),
+                                          LISTED_AT: iso(plan.now)}, identity)
 
     async def _profile(self, key: str, by_id: bool) -> tuple[int, Identity]:
         """The follower count; by vanity name (``key`` a handle) the id and name first."""

@@ -69,8 +69,18 @@ class Settings:
     slowdown_s: float = 2.0
     #: Accounts fetched at once on one platform, and across all platforms. One platform may take
     #: most slots (Instagram's first sync is over half of all requests), but not all of them.
-    concurrency_per_platform: int = 30
+    #: More accounts than connections are under way at once: a Graph batch carries many
+    #: accounts' calls in one request, and an account waiting for its batch holds no connection.
+    concurrency_per_platform: int = 60
+    accounts_at_once: int = 150
+    #: HTTP requests in flight at once (and so the connections open).
     concurrency_total: int = 40
+    #: Send the calls of many accounts together where the platform documents batches (Graph
+    #: batch requests, YouTube channels and X users by up to 50/100 ids).
+    batching: bool = True
+    #: A listing that has no "nothing new" signal (X mentions, YouTube comment threads, LinkedIn
+    #: posts) is read again on the same Stockholm day only once this much time has passed.
+    relist_after_s: float = 3600.0
     #: Pages followed in one listing before it is treated as a paging loop.
     max_pages: int = 500
     #: The largest body of one response in bytes, as sent (Content-Length) and as unpacked

@@ -11,7 +11,15 @@ Requests (user context, one token per city account):
   own replies, paged by ``meta.next_token`` -> ``pagination_token``. Skipped when the newest post
   is the one seen last time, the same day.
 * ``GET /users/{id}/mentions?start_time&max_results=100``: the posts that may need a reply;
-  their ``text`` is classified as a question or not, and dropped.
+  their ``text`` is classified as a question or not, and dropped. X gives no sign of new
+  mentions, so the same Stockholm day they are asked for again (``since_id``) only when the
+  newest post changed or ``Settings.relist_after_s`` has passed since the last read.
+
+By id, the users of a sync are read together: ``GET /users?ids=<≤100>`` with the same fields and
+expansion (``ids`` takes 1 to 100: X's OpenAPI, github.com/xdevplatform/xdk
+``latest-openapi.json``; https://docs.x.com/x-api/fundamentals/rate-limits). Unknown or
+suspended ids come back in ``errors[]`` beside ``data`` (HTTP 200): that account is not found,
+the others are read.
 * ``GET /dm_events?...``: direct messages, once a day, see :mod:`governance.platforms.dms`.
 
 X gives impressions, not unique reach, and link clicks only for the last 30 days: both unknown.
@@ -32,10 +40,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from governance.monthly import add_months
+from governance.platforms.batching import Missing
 from governance.platforms.common import (
+    LISTED_AT,
     FetchPlan,
     FetchResult,
     MonthBook,
@@ -48,15 +58,18 @@ from governance.platforms.common import (
     month_start_utc,
     obj,
     optional_count,
+    relist_due,
     rfc3339,
     stored_time,
     text,
 )
 from governance.platforms.dms import x_dm_events
+from governance.platforms.errors import PlatformRefused
 from governance.platforms.http import PlatformHttp
 from governance.platforms.identity import Identity, clean_username, found_or_empty, read_profile
-from governance.platforms.replies import OK, Reply, Verdict, retry_after
-from governance.platforms.settings import Settings
+from governance.platforms.x_policy import XPolicy
+
+__all__ = ["XClient", "XPolicy"]
 
 USER_PARAMS: dict[str, str | int] = {
     "user.fields": "public_metrics,most_recent_tweet_id",
@@ -64,54 +77,10 @@ USER_PARAMS: dict[str, str | int] = {
     "tweet.fields": "created_at",
 }
 TWEET_FIELDS = "created_at,public_metrics,referenced_tweets,attachments,author_id,entities"
+#: ``GET /2/users?ids=`` takes at most this many ids.
+USER_IDS = 100
 #: Post lookup takes at most this many ids.
 LOOKUP_IDS = 100
-#: Pace requests once fewer than this share of the window's calls remain.
-LOW_REMAINING = 0.05
-
-
-class XPolicy:
-    """X's rate-limit headers and Problem bodies."""
-
-    def judge(self, reply: Reply, now: float) -> Verdict:
-        body = reply.body if isinstance(reply.body, dict) else {}
-        kind = str(body.get("type", ""))
-        if reply.status == 401:
-            return Verdict("token", detail="HTTP 401")
-        if kind.endswith("/usage-capped") or body.get("title") == "UsageCapExceeded":
-            return Verdict("quota", None, "usage cap reached")
-        if reply.status == 429:
-            return Verdict("wait", _until_reset(reply, now), "HTTP 429")
-        if reply.status == 200 and "data" not in body and body.get("errors"):
-            return Verdict("refused", detail=_problem(body))
-        return OK
-
-    def pause(self, reply: Reply, now: float, settings: Settings) -> float:
-        try:
-            limit = int(reply.headers["x-rate-limit-limit"])
-            remaining = int(reply.headers["x-rate-limit-remaining"])
-        except (KeyError, ValueError):
-            return 0.0
-        if reply.status == 429 or remaining > max(1, limit * LOW_REMAINING):
-            return 0.0
-        wait = _until_reset(reply, now) or settings.slowdown_s
-        # Spread what is left of the window over the calls that remain.
-        return wait if remaining <= 0 else wait / (remaining + 1)
-
-
-def _until_reset(reply: Reply, now: float) -> float | None:
-    """Seconds until ``x-rate-limit-reset`` (+1 s, as X advises), else Retry-After."""
-    try:
-        return max(0.0, int(reply.headers["x-rate-limit-reset"]) - now + 1)
-    except (KeyError, ValueError):
-        return retry_after(reply.headers)
-
-
-def _problem(body: dict[str, Any]) -> str:
-    errors = body.get("errors")
-    first = errors[0] if isinstance(errors, list) and errors else {}
-    kind = first.get("type", "") if isinstance(first, dict) else ""
-    return f"X problem {str(kind).rsplit('/', 1)[-1] or 'unknown'}"
 
 
 def _pick(doc: dict[str, Any], *names: str) -> Any:
@@ -158,6 +127,11 @@ class XClient:
             "newest_mention": plan.cursor.get("newest_mention"),
         }
         unchanged = plan.same_day and recent_id == plan.cursor.get("recent_id")
+        cursor[LISTED_AT] = iso(plan.now)
+        if unchanged and not relist_due(plan, self.http.settings.relist_after_s):
+            # No new post, and mentions were read within the hour: the stored figures stand.
+            cursor[LISTED_AT] = plan.cursor.get(LISTED_AT)
+            return FetchResult({current: book.patches[current]}, cursor, identity)
         if unchanged:
             newest_mention = await self._newest_mention(user_id, plan)
             if newest_mention == plan.cursor.get("newest_mention"):
@@ -175,11 +149,42 @@ class XClient:
 
     async def _profile(self, key: str, by_id: bool) -> tuple[dict[str, Any], Identity]:
         """The user (by id, or by username), with the newest post."""
-        path = f"users/{key}" if by_id else f"users/by/username/{key.lstrip('@')}"
-        body = obj(await self.http.get(path, USER_PARAMS), "user")
+        if by_id and self.http.batching:
+            body = await self._batched(key)
+        else:
+            path = f"users/{key}" if by_id else f"users/by/username/{key.lstrip('@')}"
+            body = obj(await self.http.get(path, USER_PARAMS), "user")
         user = obj(body.get("data"), "user.data")
         seen = Identity(text(user.get("id"), "user.data.id"), clean_username(user.get("username")))
         return body, seen
+
+    async def _batched(self, user_id: str) -> dict[str, Any]:
+        """The user as ``GET /2/users/{id}`` gives it, asked for with the other accounts' users
+        (``GET /2/users?ids=``, up to 100); an id X lists in ``errors`` is not found."""
+        http = self.http
+
+        async def send(ids: list[str]) -> dict[str, dict[str, Any]]:
+            body = obj(await http.get("users", {**USER_PARAMS, "ids": ",".join(ids)}), "users")
+            includes = body.get("includes")
+            posts = _pick(includes, "tweets", "posts") if isinstance(includes, dict) else None
+            recent = {str(obj(p, "includes.tweets").get("id")): p
+                      for p in items(posts or [], "includes.tweets")}
+            found: dict[str, dict[str, Any]] = {}
+            for index, raw in enumerate(items(body.get("data", []), "users.data")):
+                user = obj(raw, f"users.data[{index}]")
+                one: dict[str, Any] = {"data": user}
+                latest = recent.get(str(_pick(user, "most_recent_tweet_id",
+                                              "most_recent_post_id")))
+                if latest is not None:
+                    one["includes"] = {"tweets": [latest]}
+                found[text(user.get("id"), f"users.data[{index}].id")] = one
+            return found
+
+        try:
+            return cast(dict[str, Any], await http.usage.coalescer(
+                "users", USER_IDS, send).get(user_id))
+        except Missing:  # in errors[]: deleted, suspended or never a user
+            raise PlatformRefused(platform="x", detail="user not found") from None
 
     async def _user_id(self, handle: str) -> str:
         """The id of the user with this username, "" when there is none."""

@@ -4,7 +4,11 @@ Requests (1 quota unit each; ``search.list`` at 100 units is never used):
 
 * ``GET /channels?part=snippet,contentDetails,statistics&id=UC...`` (or ``forHandle=@...``):
   the subscriber snapshot, the video count, the uploads playlist and the handle
-  (``snippet.customUrl``). ``GET /channels?part=id&forHandle=@...``: the channel behind the
+  (``snippet.customUrl``). By id, the channels of a sync are asked for together, up to 50 ids
+  a call (``id`` takes a comma-separated list, ``maxResults`` ≤ 50, 1 unit per call:
+  https://developers.google.com/youtube/v3/docs/channels/list ,
+  https://developers.google.com/youtube/v3/determine_quota_cost); a channel left out of the
+  answer is not found. ``GET /channels?part=id&forHandle=@...``: the channel behind the
   registered handle, when the sync asks (see :mod:`governance.platforms.identity`).
 * ``GET /playlistItems?part=contentDetails&playlistId=UU...&maxResults=50``: uploads, newest first,
   then ``GET /videos?part=statistics&id=<≤50 ids>`` for their views, likes and comments. Skipped
@@ -14,7 +18,9 @@ Requests (1 quota unit each; ``search.list`` at 100 units is never used):
   times, author channel ids and the top-level comment's ``textDisplay`` (the text any key may
   read; ``textOriginal`` is guaranteed only to its author), which is classified as a question or
   not and dropped. Held and rejected comments are not listed (default ``published``): hidden
-  comments are unknown here. YouTube has no private messages.
+  comments are unknown here. YouTube has no private messages. Nothing tells of new comments
+  without asking, so the same Stockholm day the threads are read again only when the video count
+  changed or ``Settings.relist_after_s`` has passed since the last read.
 
 Counts arrive as decimal strings, as documented. Unknown: reach and link clicks (not in the API),
 shares (Analytics API only, owner OAuth), saves, and new subscribers (``subscriberCount`` is
@@ -32,9 +38,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from governance.platforms.batching import Missing
 from governance.platforms.common import (
+    LISTED_AT,
     FetchPlan,
     FetchResult,
     MonthBook,
@@ -45,6 +53,7 @@ from governance.platforms.common import (
     items,
     month_start_utc,
     obj,
+    relist_due,
     rfc3339,
     stored_time,
     text,
@@ -56,6 +65,9 @@ from governance.platforms.identity import Identity, clean_username, found_or_emp
 from governance.platforms.replies import OK, Reply, Verdict, retry_after
 from governance.platforms.settings import Settings
 
+CHANNEL_PARTS = "snippet,contentDetails,statistics"
+#: ``channels.list`` takes up to 50 ids (``maxResults`` ≤ 50), for 1 unit whatever their number.
+CHANNEL_IDS = 50
 THREAD_FIELDS = (
     "nextPageToken,items(id,snippet(totalReplyCount,topLevelComment(snippet(publishedAt,"
     "authorChannelId,textDisplay))),replies(comments(snippet(publishedAt,authorChannelId))))"
@@ -130,26 +142,55 @@ class YouTubeClient:
             latest = await self._uploads(uploads, plan, uploads_book, known)
             cursor["last_post_at"] = iso(latest)
             _merge(patches, uploads_book)
+        cursor["newest_thread"] = plan.cursor.get("newest_thread")
+        cursor[LISTED_AT] = plan.cursor.get(LISTED_AT)
+        if (plan.same_day and videos == plan.cursor.get("video_count")
+                and not relist_due(plan, self.http.settings.relist_after_s)):
+            # No new video, and the threads were read within the hour: the stored figures stand.
+            return FetchResult(patches, cursor, identity)
         threads_book = MonthBook(plan.months)
         newest, tallied = await self._threads(channel_id, plan, threads_book)
         if tallied:
             _merge(patches, threads_book)
-        cursor["newest_thread"] = newest
+        cursor["newest_thread"], cursor[LISTED_AT] = newest, iso(plan.now)
         return FetchResult(patches, cursor, identity)
 
     async def _channel(self, key: str, by_id: bool) -> tuple[dict[str, Any], Identity]:
         """The channel by id or by handle; its handle is ``snippet.customUrl`` (``@name``)."""
-        params: dict[str, str | int] = {"part": "snippet,contentDetails,statistics"}
-        params.update({"id": key} if by_id else {"forHandle": "@" + key.lstrip("@")})
-        body = obj(await self.http.get("channels", params), "channels")
-        found = items(body.get("items", []), "channels.items")
-        if not found:
-            raise PlatformRefused(platform="youtube", detail="channel not found")
-        channel = obj(found[0], "channels.items[0]")
+        if by_id and self.http.batching:
+            channel = await self._batched(key)
+        else:
+            params: dict[str, str | int] = {"part": CHANNEL_PARTS}
+            params.update({"id": key} if by_id else {"forHandle": "@" + key.lstrip("@")})
+            body = obj(await self.http.get("channels", params), "channels")
+            found = items(body.get("items", []), "channels.items")
+            if not found:
+                raise PlatformRefused(platform="youtube", detail="channel not found")
+            channel = obj(found[0], "channels.items[0]")
         snippet = channel.get("snippet")
         custom = snippet.get("customUrl") if isinstance(snippet, dict) else None
         seen = Identity(text(channel.get("id"), "channels.items[0].id"), clean_username(custom))
         return channel, seen
+
+    async def _batched(self, channel_id: str) -> dict[str, Any]:
+        """The channel, asked for with the other accounts' channels (up to 50 ids a call)."""
+        http = self.http
+
+        async def send(ids: list[str]) -> dict[str, dict[str, Any]]:
+            params: dict[str, str | int] = {"part": CHANNEL_PARTS, "id": ",".join(ids),
+                                            "maxResults": CHANNEL_IDS}
+            body = obj(await http.get("channels", params), "channels")
+            found: dict[str, dict[str, Any]] = {}
+            for index, raw in enumerate(items(body.get("items", []), "channels.items")):
+                channel = obj(raw, f"channels.items[{index}]")
+                found[text(channel.get("id"), f"channels.items[{index}].id")] = channel
+            return found
+
+        try:
+            return cast(dict[str, Any], await http.usage.coalescer(
+                "channels", CHANNEL_IDS, send).get(channel_id))
+        except Missing:  # left out of the answer: deleted, or never a channel
+            raise PlatformRefused(platform="youtube", detail="channel not found") from None
 
     async def _channel_id(self, handle: str) -> str:
         """The id of the channel with this handle, "" when there is none."""

@@ -1,7 +1,8 @@
 """``kontokoll sync [--platform P] [--account ACCOUNT] [--since YYYY-MM]``.
 
 Shows a progress bar on a terminal and one line per account when piped, then a table per platform
-(ok, failed, requests, time) and the reasons of the failures. Exits 1 if any account failed.
+(ok, failed, requests, time), what the sync cost against each platform's quota, and the reasons
+of the failures. Exits 1 if any account failed.
 """
 
 from __future__ import annotations
@@ -126,6 +127,7 @@ def _print_report(ctx: CliContext, report: SyncReport, refs: dict[str, str]) -> 
         cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:],
                                                                          strict=True)]
         ctx.print("  ".join(cells).rstrip())
+    _print_quota(ctx, report)
     if report.skipped:
         ctx.print(t("sync.skipped", count=len(report.skipped)))
     for summary in report.platforms.values():
@@ -136,3 +138,31 @@ def _print_report(ctx: CliContext, report: SyncReport, refs: dict[str, str]) -> 
         for outcome in report.failed:
             ref = refs.get(outcome.account_id, outcome.account_id)
             ctx.print(t("sync.failure_line", ref=ref, reason=outcome.reason))
+
+
+def _print_quota(ctx: CliContext, report: SyncReport) -> None:
+    """What the sync cost against each platform's quota; unknown figures are said to be."""
+    from governance.platforms.quota import X_MONTHLY_POSTS, YOUTUBE_DAILY_UNITS
+
+    if not report.platforms:
+        return
+    ctx.print(t("sync_quota.title"))
+    for summary in report.platforms.values():
+        platform = summary.platform
+        ctx.print(t("sync_quota.calls", platform=platform, calls=summary.calls,
+                    requests=summary.requests))
+        if platform == "youtube":
+            units = summary.units
+            ctx.print(t("sync_quota.youtube_unknown") if units is None else t(
+                "sync_quota.youtube", units=units, limit=YOUTUBE_DAILY_UNITS,
+                percent=f"{100 * units / YOUTUBE_DAILY_UNITS:.1f}"))
+        elif platform == "x":
+            posts = summary.posts_read
+            ctx.print(t("sync_quota.x_unknown") if posts is None else t(
+                "sync_quota.x", posts=posts, limit=X_MONTHLY_POSTS))
+        elif platform in ("facebook", "instagram"):
+            used = summary.usage_percent
+            ctx.print(t("sync_quota.meta_unknown", platform=platform) if used is None else t(
+                "sync_quota.meta", platform=platform, percent=f"{used:g}"))
+        else:
+            ctx.print(t("sync_quota.linkedin"))

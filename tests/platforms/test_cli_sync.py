@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -73,6 +74,32 @@ def test_sync_prints_a_table_and_exits_zero(
     assert "Plattform" in out and "anrop" in out
     assert "facebook" in out and "youtube" in out and "Totalt" in out
     assert "[5/5]" in err  # piped: one plain line per account, no bar
+
+
+def test_sync_shows_what_it_cost_against_each_quota(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kontokoll = Emulated()
+    assert kontokoll.main(["--data-dir", str(data_dir), "--lang", "en", "sync"]) == 0
+    out = capsys.readouterr().out
+    youtube_requests = kontokoll.app.served["youtube"]
+    quota = out[out.index("Quotas (what the sync cost):"):]
+    # YouTube: 1 unit per call made, of the default 10,000 a day.
+    assert f"youtube: {youtube_requests} units of 10000 a day" in quota
+    # X: the posts its timeline, mentions and the newest-post expansion returned.
+    read = re.search(r"x: (\d+) posts read \(the cap is 3000000 a month\)", quota)
+    assert read is not None and int(read[1]) > 0
+    # Meta: the emulation reports 3 % in X-App-Usage; the Graph calls rode in batch requests.
+    assert "facebook: at most 3 % of Meta's call limits used" in quota
+    assert "instagram: at most 3 % of Meta's call limits used" in quota
+    calls = re.search(r"facebook: (\d+) calls in (\d+) HTTP requests", quota)
+    assert calls is not None and int(calls[2]) == kontokoll.app.served["facebook"]
+    assert int(calls[1]) > int(calls[2])
+    assert "linkedin: LinkedIn does not report what is left" in quota
+    # Re-run at once: LinkedIn is not asked again within the hour; still no figure is 0-faked.
+    assert kontokoll.main(["--data-dir", str(data_dir), "--lang", "en", "sync"]) == 0
+    again = capsys.readouterr().out
+    assert "linkedin: 0 calls in 0 HTTP requests" in again
 
 
 def test_one_failed_account_means_a_non_zero_exit(

@@ -123,7 +123,7 @@ def test_the_longest_expected_fetches_start_first() -> None:
                 for n in range(2) for i, p in enumerate(("linkedin", "x", "youtube",
                                                           "facebook", "instagram"))]
     app = build_emulation(profiles, now=NOW, tokens=TOKENS)
-    settings = Settings(concurrency_total=1, concurrency_per_platform=1)
+    settings = Settings(concurrency_total=1, concurrency_per_platform=1, accounts_at_once=1)
     report = asyncio.run(run_sync(
         MemorySink(), accounts_for(profiles), emulated(app, settings), now=NOW))
     assert not report.failed

@@ -1,0 +1,265 @@
+"""Batching: many accounts' calls to one platform sent as one HTTP request, where documented.
+
+Every account of a sync is fetched by its own client, concurrently; the calls those clients make
+at about the same moment (the same turn of the event loop) are gathered here and sent together:
+
+* :class:`GraphBatcher`: Facebook and Instagram GETs as one Graph API batch request,
+  ``POST /`` with ``batch=[{"method": "GET", "relative_url": ...}, ...]``, at most 50 calls each
+  (https://developers.facebook.com/docs/graph-api/batch-requests). The answer is a 200 with one
+  ``{code, headers, body}`` per call, in order; a call that failed inside it (``code`` 4xx with a
+  Graph error body) is that call's failure only, and a ``null`` item (the batch ran out of time)
+  is retried like a timeout. A batch refused whole (a 400, an expired token) gives every call in
+  it that same answer. Each call still counts toward Meta's rate limits: batching saves round
+  trips, not quota.
+* :class:`Coalescer`: the id lookups a platform takes many of at once (YouTube's
+  ``channels.list`` with up to 50 ids, X's ``GET /2/users?ids=`` with up to 100).
+
+Calls ask for their own headers (``include_headers=true``): the Business Use Case usage and its
+``estimated_time_to_regain_access`` are per Page, so they come with each call.
+
+A batch is sent from the turn after the first call was queued, so calls made in the same turn by
+other accounts ride along; nothing waits on a timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+import orjson
+
+from governance.platforms.session import HttpSession, Params
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+#: The Graph API takes at most this many calls in one batch request.
+GRAPH_BATCH_MOST = 50
+#: The fewest calls per batch after timeouts have halved it.
+MIN_AFTER_TIMEOUT = 5
+#: Turns of the event loop a batch waits for more calls before it is sent.
+GATHER_TURNS = 2
+Exchange = tuple[int, httpx.Headers, bytes]
+
+
+@dataclass
+class Usage:
+    """What one platform's part of a sync cost: HTTP requests, and its quota as counted.
+
+    ``None`` is unknown (the platform did not say, or nothing was counted), never 0.
+    """
+
+    #: HTTP requests sent (a batch is one).
+    http_requests: int = 0
+    #: Calls as the platform counts them toward its limits (each call inside a batch is one).
+    calls: int = 0
+    #: YouTube: quota units spent (every Data API call Kontokoll makes costs 1 unit).
+    units: int | None = None
+    #: X: posts read (each counts toward the monthly post cap).
+    posts_read: int | None = None
+    #: Meta: the highest share of an app or business use-case limit reported (percent).
+    usage_percent: float | None = None
+    #: The lists of calls a coalescer is gathering, by name (see :meth:`coalescer`).
+    _coalescers: dict[str, Any] = field(default_factory=dict)
+
+    def coalescer(self, name: str, most: int,
+                  send: Callable[[list[Any]], Awaitable[Mapping[Any, Any]]]) -> Coalescer[Any, Any]:
+        """The platform's coalescer called ``name`` (made on first use, with that ``send``)."""
+        found = self._coalescers.get(name)
+        if found is None:
+            found = self._coalescers[name] = Coalescer(most, send)
+        return found
+
+    def graph(self, session: object, base_url: str, headers: httpx.Headers,
+              limit: int) -> GraphBatcher:
+        """The platform's Graph batcher (made on first use)."""
+        found = self._coalescers.get("graph")
+        if found is None:
+            if not isinstance(session, HttpSession):
+                raise TypeError("session must come from open_http()")
+            found = self._coalescers["graph"] = GraphBatcher(session, base_url, headers, self,
+                                                             limit)
+        return found
+
+    def add_posts(self, read: int) -> None:
+        self.posts_read = (self.posts_read or 0) + read
+
+    def add_usage(self, percent: float | None) -> None:
+        if percent is not None:
+            self.usage_percent = max(self.usage_percent or 0.0, percent)
+
+
+class Coalescer(Generic[K, V]):
+    """Gathers the keys asked for in one turn and fetches them ``most`` at a time.
+
+    ``send(keys)`` returns what it found by key; a key it leaves out gets :class:`Missing`, and an
+    exception it raises reaches every caller whose key was in that request.
+    """
+
+    def __init__(self, most: int, send: Callable[[list[K]], Awaitable[Mapping[K, V]]]) -> None:
+        self._most = most
+        self._send = send
+        self._waiting: dict[K, list[asyncio.Future[V]]] = {}
+        self._scheduled = False
+
+    async def get(self, key: K) -> V:
+        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append(future)
+        if not self._scheduled:
+            self._scheduled = True
+            _keep(asyncio.ensure_future(self._flush()))
+        return await future
+
+    async def _flush(self) -> None:
+        for _ in range(GATHER_TURNS):
+            await asyncio.sleep(0)
+        waiting, self._waiting, self._scheduled = self._waiting, {}, False
+        keys = list(waiting)
+        chunks = [keys[i:i + self._most] for i in range(0, len(keys), self._most)]
+        await asyncio.gather(*(self._one(chunk, waiting) for chunk in chunks))
+
+    async def _one(self, keys: list[K], waiting: dict[K, list[asyncio.Future[V]]]) -> None:
+        try:
+            found = await self._send(keys)
+        except BaseException as error:  # handed to each caller, who raises it
+            _fail([f for key in keys for f in waiting[key]], error)
+            return
+        for key in keys:
+            for future in waiting[key]:
+                if future.done():
+                    continue
+                if key in found:
+                    future.set_result(found[key])
+                else:
+                    future.set_exception(Missing(str(key)))
+
+
+#: Batches being gathered or sent: the event loop keeps only weak references to tasks.
+_FLUSHING: set[asyncio.Future[None]] = set()
+
+
+def _fail(futures: list[asyncio.Future[Any]], error: BaseException) -> None:
+    """Hand ``error`` to every caller still waiting (a cancel cancels them)."""
+    for future in futures:
+        if future.done():
+            continue
+        if isinstance(error, asyncio.CancelledError):
+            future.cancel()
+        else:
+            future.set_exception(error)
+
+
+def _keep(task: asyncio.Future[None]) -> None:
+    _FLUSHING.add(task)
+    task.add_done_callback(_FLUSHING.discard)
+
+
+class Missing(LookupError):
+    """A key the batch answer left out (an unknown or deleted id)."""
+
+
+class GraphBatcher:
+    """One platform's Graph GETs, sent as batch requests of at most :data:`GRAPH_BATCH_MOST`."""
+
+    def __init__(self, session: HttpSession, base_url: str, headers: httpx.Headers,
+                 usage: Usage, limit: int) -> None:
+        self._session = session
+        self._base = base_url.rstrip("/")
+        self._headers = headers
+        self._usage = usage
+        self._limit = limit
+        self._calls: list[tuple[str, asyncio.Future[Exchange]]] = []
+        self._scheduled = False
+        #: Calls per batch: halved after a batch timed out (its calls are retried in smaller
+        #: ones, so that the same too-heavy batch is not sent again and again).
+        self.most = GRAPH_BATCH_MOST
+
+    def relative(self, target: httpx.URL | str, params: Params | None) -> str:
+        """The call as a batch item's ``relative_url`` (checked to be under the base before)."""
+        full = str(target)
+        path = full[len(self._base) + 1:] if full.startswith(self._base + "/") else full
+        if params:
+            path += ("&" if "?" in path else "?") + urlencode(
+                {k: str(v) for k, v in params.items()})
+        return path
+
+    async def get(self, target: httpx.URL | str, params: Params | None,
+                  timeout: float) -> Exchange:
+        """The call's own status, headers and body, as if it had been sent alone."""
+        future: asyncio.Future[Exchange] = asyncio.get_running_loop().create_future()
+        self._calls.append((self.relative(target, params), future))
+        if not self._scheduled:
+            self._scheduled = True
+            _keep(asyncio.ensure_future(self._flush(timeout)))
+        return await future
+
+    async def _flush(self, timeout: float) -> None:
+        for _ in range(GATHER_TURNS):
+            await asyncio.sleep(0)
+        calls, self._calls, self._scheduled = self._calls, [], False
+        most = self.most
+        chunks = [calls[i:i + most] for i in range(0, len(calls), most)]
+        await asyncio.gather(*(self._send(chunk, timeout) for chunk in chunks))
+
+    async def _send(self, calls: list[tuple[str, asyncio.Future[Exchange]]],
+                    timeout: float) -> None:
+        batch = [{"method": "GET", "relative_url": url} for url, _ in calls]
+        form = {"batch": orjson.dumps(batch).decode(), "include_headers": "true"}
+        self._usage.http_requests += 1
+        try:
+            status, headers, raw = await self._session.post(
+                self._base + "/", form, self._headers, timeout, self._limit)
+        except BaseException as error:  # each call retries or fails on its own
+            if isinstance(error, TimeoutError | httpx.TimeoutException):
+                self.most = max(MIN_AFTER_TIMEOUT, len(calls) // 2)
+            _fail([future for _, future in calls], error)
+            return
+        for (_, future), answer in zip(calls, _items(status, headers, raw, len(calls)),
+                                       strict=True):
+            if not future.done():
+                future.set_result(answer)
+
+
+def _merged(batch: httpx.Headers, own: Any) -> httpx.Headers:
+    """The batch's headers with the call's own over them (its usage, its Retry-After)."""
+    if not isinstance(own, list) or not own:
+        return batch
+    merged = httpx.Headers(batch)
+    for pair in own:
+        if isinstance(pair, dict) and isinstance(pair.get("name"), str) and isinstance(
+                pair.get("value"), str):
+            merged[pair["name"]] = pair["value"]
+    return merged
+
+
+#: What a call inside a batch gets when the batch ran out of time before it (a ``null`` item).
+_UNFINISHED = b'{"error":{"code":2,"message":"batch item not finished","is_transient":true}}'
+
+
+def _items(status: int, headers: httpx.Headers, raw: bytes, expected: int) -> list[Exchange]:
+    """Each call's answer; the whole answer for each call when the batch was not answered item
+    by item (refused whole, an error page, a body of another shape)."""
+    try:
+        doc = orjson.loads(raw) if status == 200 else None
+    except orjson.JSONDecodeError:
+        doc = None
+    if not isinstance(doc, list) or len(doc) != expected:
+        # A 200 that is no list of items is read as a body of another shape (malformed).
+        whole = (status, headers, raw if status != 200 else b"not a batch answer")
+        return [whole] * expected
+    # The batch's own headers carry the usage (X-App-Usage ...) that every call shares.
+    found: list[Exchange] = []
+    for item in doc:
+        if not isinstance(item, dict):
+            found.append((503, headers, _UNFINISHED))
+            continue
+        code, body = item.get("code"), item.get("body")
+        if not isinstance(code, int) or isinstance(code, bool) or not isinstance(body, str):
+            found.append((200, headers, b"batch item of another shape"))
+            continue
+        found.append((code, _merged(headers, item.get("headers")), body.encode()))
+    return found
