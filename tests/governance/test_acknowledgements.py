@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,11 @@ KULTUR, MILJO = "Kulturförvaltningen", "Miljöförvaltningen"
 ME = current_login()
 REVISED = date(2026, 10, 1)
 ANNA, BO, CIA = "anna.berg@hbg.se", "bo.ek@hbg.se", "cia.holm@hbg.se"
+
+
+def _day_after(day: date) -> datetime:
+    """A moment on which ``day`` has been: an audit is never judged as of a day to come."""
+    return max(FIXED_NOW, datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1))
 
 
 def _clock(start: datetime = FIXED_NOW) -> Callable[[], datetime]:
@@ -120,7 +125,7 @@ def test_bad_input_is_refused_naming_the_field(
 
 
 def _unacknowledged(store: Store, as_of: date) -> dict[str, str]:
-    report = AuditService(store, user=ME, clock=_clock()).run(as_of=as_of)
+    report = AuditService(store, user=ME, clock=_clock(_day_after(as_of))).run(as_of=as_of)
     return {f.ref: f.message for f in report.run.findings if f.rule == "revision-unacknowledged"}
 
 

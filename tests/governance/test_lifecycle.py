@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,11 @@ from tests.conftest import FIXED_NOW, store_snapshot
 KULTUR, MILJO = "Kulturförvaltningen", "Miljöförvaltningen"
 ME = current_login()
 EDITORS = ("Anna Berg <anna.berg@hbg.se>", "Bo Ek <bo.ek@hbg.se>")
+
+
+def _day_after(day: date) -> datetime:
+    """A moment on which ``day`` has been: an audit is never judged as of a day to come."""
+    return max(FIXED_NOW, datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1))
 
 
 def _clock(start: datetime = FIXED_NOW) -> Callable[[], datetime]:
@@ -338,7 +343,7 @@ def test_retiring_by_import_starts_an_open_checklist_but_old_retirements_have_no
 
 
 def _findings(store: Store, as_of: date, rule: str) -> list[dict[str, object]]:
-    report = AuditService(store, user=ME, clock=_clock()).run(as_of=as_of)
+    report = AuditService(store, user=ME, clock=_clock(_day_after(as_of))).run(as_of=as_of)
     return [
         {"ref": f.ref, **f.params, "message": f.message}
         for f in report.run.findings
