@@ -29,6 +29,7 @@ from audits.runs import (
     save_acknowledgement,
     save_waiver,
 )
+from audits.worklist import Worklist, build_worklist
 from governance import access
 from governance.errors import FieldError, InputError
 from governance.i18n import t
@@ -66,6 +67,15 @@ class ReviewService(Service):
                 del self._decoded[next(iter(self._decoded))]
             self._decoded[key] = run
         return run
+
+    def run_worklist(self, quarter: Quarter | str | None = None) -> Worklist:
+        """A quarter's latest run (default: the latest) as a worklist without the quarter
+        before it: no resolved findings and no diff, so only one run is decoded. What a screen
+        shows first; ``worklist`` (of AuditService) then finds this run decoded already."""
+        with self._read() as txn:
+            run = self._run(txn, self._pick(txn, quarter, None))
+            reviews = load_reviews(txn)
+        return build_worklist(run, reviews)
 
     # --- acknowledgements and waivers ----------------------------------------------------------
 

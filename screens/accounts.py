@@ -8,12 +8,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Select, Static
 
 from governance.fields import PLATFORMS
 from governance.i18n import t
 from screens.view_models import AccountsSnapshot, AccountSummary, rule_choices
 from screens.widgets.account_table import AccountTable
+from screens.widgets.count_label import CountLabel
 
 
 class AccountsView(Vertical):
@@ -56,7 +57,7 @@ class AccountsView(Vertical):
                 compact=True,
                 tooltip=t("tui.accounts.rule_tip"),
             )
-            yield Label("", id="account-count")
+            yield CountLabel(id="account-count")
         table = AccountTable(id="accounts-table")
         table.loading = self._snapshot is None
         yield table
@@ -111,6 +112,6 @@ class AccountsView(Vertical):
 
     @on(AccountTable.ViewChanged)
     def _count(self, event: AccountTable.ViewChanged) -> None:
-        self.query_one("#account-count", Label).update(
+        self.query_one("#account-count", CountLabel).show(
             t("tui.accounts.count", shown=event.shown, total=event.total)
         )

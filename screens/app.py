@@ -13,6 +13,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
@@ -100,6 +101,15 @@ class KontokollApp(App[int]):
         # The register's name, never the data directory (a server path, in the browser).
         self.title = t("tui.title_demo") if demo else t("tui.title")
         self.sub_title = t("tui.subtitle_demo") if demo else ""
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        """Restyle ``node`` and its descendants (Textual calls this on every class change),
+        except for a widget not mounted yet: it is styled whole when it is mounted. Textual
+        (8.2.8) restyles even those: ``compact=True`` in a constructor adds a class, so each
+        compact input, select and button was styled twice, a good part of composing a screen."""
+        if isinstance(node, Widget) and not node.is_attached:
+            return
+        super().update_styles(node, animate)
 
     # --- start and data ----------------------------------------------------------------------
 
@@ -229,8 +239,14 @@ class KontokollApp(App[int]):
             self.push_screen(HelpScreen())
 
     def action_command_palette(self) -> None:
-        """The command palette, with its prompt in the user's language."""
+        """The command palette, with its prompt in the user's language, and every tab's
+        commands: on the main screen, once the tabs not shown yet are built."""
+        self.call_later(self._open_palette)
+
+    async def _open_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            if isinstance(self.screen, MainScreen):
+                await self.screen.build_all_tabs()
             self.push_screen(
                 CommandPalette(id="--command-palette", placeholder=t("tui.palette.placeholder"))
             )

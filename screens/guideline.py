@@ -99,23 +99,7 @@ class GuidelineView(VerticalScroll):
                     t("tui.guideline.col.recorded"),
                 )
                 yield revisions
-                with Horizontal(id="revision-form"):
-                    yield Input(
-                        placeholder=t("tui.detail.date_placeholder"),
-                        id="revision-date",
-                        compact=True,
-                    )
-                    yield Input(
-                        placeholder=t("tui.guideline.note_placeholder"),
-                        id="revision-note",
-                        compact=True,
-                    )
-                    yield Button(
-                        t("tui.button.record_revision"),
-                        id="record-revision",
-                        variant="primary",
-                        compact=True,
-                    )
+                yield self._revision_form()
             with Vertical(id="calendar-panel", classes="panel") as panel:
                 panel.border_title = t("tui.guideline.calendar")
                 calendar: DataTable[str] = DataTable(
@@ -129,6 +113,37 @@ class GuidelineView(VerticalScroll):
                 yield calendar
         yield Static(t("tui.guideline.text"), id="guideline-text", classes="legend")
         yield Static("", id="guideline-rules", classes="legend")
+
+    def _revision_form(self) -> Horizontal:
+        """The date, the note and the button, disabled as the rights say from the start
+        (changed after mounting, each costs a restyle)."""
+        allowed = self._may_record()
+        tip = None if allowed else t("tui.rights.admin_only")
+        return Horizontal(
+            Input(
+                placeholder=t("tui.detail.date_placeholder"),
+                id="revision-date",
+                compact=True,
+                disabled=not allowed,
+                tooltip=tip,
+            ),
+            Input(
+                placeholder=t("tui.guideline.note_placeholder"),
+                id="revision-note",
+                compact=True,
+                disabled=not allowed,
+                tooltip=tip,
+            ),
+            Button(
+                t("tui.button.record_revision"),
+                id="record-revision",
+                variant="primary",
+                compact=True,
+                disabled=not allowed,
+                tooltip=tip,
+            ),
+            id="revision-form",
+        )
 
     def commands(self, reveal: Callable[[], object]) -> Iterator[SystemCommand]:
         """The palette command to record a revision (AKN only); ``reveal`` first shows this tab."""
@@ -147,11 +162,14 @@ class GuidelineView(VerticalScroll):
         self.apply_rights()
         self.load()
 
-    def apply_rights(self) -> None:
-        """Disable recording a revision for users who may not (only AKN may)."""
+    def _may_record(self) -> bool:
         snapshot = self.kontokoll.snapshot
         rights: Rights | None = snapshot.rights if snapshot is not None else None
-        allowed = rights is not None and rights.may(access.RECORD_REVISION)
+        return rights is not None and rights.may(access.RECORD_REVISION)
+
+    def apply_rights(self) -> None:
+        """Disable recording a revision for users who may not (only AKN may)."""
+        allowed = self._may_record()
         for selector in ("#revision-date", "#revision-note", "#record-revision"):
             widget = self.query_one(selector)
             widget.disabled = not allowed

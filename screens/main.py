@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.widget import Widget
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from governance.i18n import t
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from screens.app import KontokollApp
 
 TABS = ("overview", "accounts", "audit", "guideline")
+ViewT = TypeVar("ViewT", bound=Widget)
 
 
 class MainScreen(LocalizedScreen[None]):
@@ -87,18 +89,43 @@ class MainScreen(LocalizedScreen[None]):
         return cast("KontokollApp", self.app)
 
     def compose(self) -> ComposeResult:
-        snapshot = self.kontokoll.snapshot
         yield Header()
+        # Only the tab on show is composed: the others are built when first shown (or when the
+        # palette asks for their commands). Composing and styling all four tabs' ~150 widgets
+        # made up most of the app's first paint, and of each browser session's start.
         with TabbedContent(initial=self._start, id="tabs"):
-            with TabPane(t("tui.tab.overview"), id="overview"):
-                yield OverviewView(snapshot.overview if snapshot else None, id="overview-view")
-            with TabPane(t("tui.tab.accounts"), id="accounts"):
-                yield AccountsView(snapshot, id="accounts-view")
-            with TabPane(t("tui.tab.audit"), id="audit"):
-                yield AuditView(id="audit-view")
-            with TabPane(t("tui.tab.guideline"), id="guideline"):
-                yield GuidelineView(id="guideline-view")
+            for tab in TABS:
+                with TabPane(t(f"tui.tab.{tab}"), id=tab):
+                    if tab == self._start:
+                        yield self._build(tab)
         yield Footer()
+
+    def _build(self, tab: str) -> Widget:
+        """The view of one tab, built from the register as last read."""
+        snapshot = self.kontokoll.snapshot
+        if tab == "overview":
+            return OverviewView(snapshot.overview if snapshot else None, id="overview-view")
+        if tab == "accounts":
+            return AccountsView(snapshot, id="accounts-view")
+        if tab == "audit":
+            return AuditView(id="audit-view")
+        return GuidelineView(id="guideline-view")
+
+    def _view(self, kind: type[ViewT]) -> ViewT | None:
+        """A tab's view, if that tab has been built."""
+        found = self.query(kind)
+        return found.first() if found else None
+
+    async def build_tab(self, tab: str) -> None:
+        """Build a tab's view if it is not there yet (the first time the tab is shown)."""
+        pane = self.query_one(f"#{tab}", TabPane)
+        if not pane.children:
+            await pane.mount(self._build(tab))
+
+    async def build_all_tabs(self) -> None:
+        """Build every tab not built yet (the palette offers every tab's commands)."""
+        for tab in TABS:
+            await self.build_tab(tab)
 
     @property
     def active_tab(self) -> str:
@@ -106,16 +133,20 @@ class MainScreen(LocalizedScreen[None]):
         return self.query_one(TabbedContent).active
 
     async def show_snapshot(self, snapshot: AccountsSnapshot) -> None:
-        """Show freshly read figures in the overview and the accounts table."""
-        self.query_one(AccountsView).show_snapshot(snapshot)
+        """Show freshly read figures in the tabs built so far (the others read them when
+        built)."""
+        accounts = self._view(AccountsView)
+        if accounts is not None:
+            accounts.show_snapshot(snapshot)
         self.refresh_bindings()  # "Nytt konto" follows the rights just read
-        self.query_one(AuditView).apply_rights()
-        self.query_one(GuidelineView).apply_rights()
-        overview = self.query_one(OverviewView)
-        new = OverviewView(snapshot.overview, id="overview-view")
-        pane = self.query_one("#overview", TabPane)
-        await overview.remove()
-        await pane.mount(new)
+        for view in (self._view(AuditView), self._view(GuidelineView)):
+            if view is not None:
+                view.apply_rights()
+        overview = self._view(OverviewView)
+        if overview is not None:
+            pane = self.query_one("#overview", TabPane)
+            await overview.remove()
+            await pane.mount(OverviewView(snapshot.overview, id="overview-view"))
         if self._focus_table_when_loaded or self.focused is None:
             self._focus_table_when_loaded = False  # a loading table cannot take the focus
             self._focus_tab(self.active_tab)
@@ -123,11 +154,20 @@ class MainScreen(LocalizedScreen[None]):
     def update_summary(self, summary: AccountSummary) -> None:
         """Show one changed account in the table, and read the audit again (its findings may
         have been acknowledged or waived from the account)."""
-        self.query_one(AccountsView).update_summary(summary)
-        self.query_one(AuditView).reload()
+        accounts = self._view(AccountsView)
+        if accounts is not None:
+            accounts.update_summary(summary)
+        audit = self._view(AuditView)
+        if audit is not None:
+            audit.reload()
 
-    def action_show_tab(self, tab: str) -> None:
+    async def action_show_tab(self, tab: str) -> None:
         """Switch to a tab and focus what is in it."""
+        await self.build_tab(tab)
+        self._show_built(tab)
+
+    def _show_built(self, tab: str) -> None:
+        """Switch to a tab already built and focus what is in it."""
         self.query_one(TabbedContent).active = tab
         if tab == "audit":  # start reading now, not when the tab is first drawn
             self.query_one(AuditView).ensure_loaded()
@@ -135,28 +175,35 @@ class MainScreen(LocalizedScreen[None]):
 
     def _focus_tab(self, tab: str) -> None:
         # Focus lands inside the tab, so that its own keys (r, g, e on the audit) work at once.
-        if tab == "accounts":
-            self.query_one(AccountTable).focus()
-        elif tab == "audit":
-            self.query_one("#audit-findings").focus()
-        elif tab == "guideline":
-            self.query_one("#revision-table").focus()
+        targets = {
+            "accounts": "#accounts-table",
+            "audit": "#audit-findings",
+            "guideline": "#revision-table",
+        }
+        target = targets.get(tab)
+        found = self.query(target) if target is not None else None
+        if found:
+            found.first().focus()
         else:
             self.query_one(TabbedContent).query_one("Tabs").focus()
 
     @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         focused = self.focused
         in_table_or_filter = isinstance(focused, AccountTable) or (
             focused is not None and focused.id == "filter"
         )
-        if event.pane.id == "audit":
+        tab = event.pane.id or ""
+        if tab in TABS:
+            await self.build_tab(tab)
+        if tab == "audit":
             self.query_one(AuditView).ensure_loaded()
-        if event.pane.id == "accounts" and not in_table_or_filter:
+        if tab == "accounts" and not in_table_or_filter:
             self.call_after_refresh(self.query_one(AccountTable).focus)
 
     def commands(self) -> Iterator[SystemCommand]:
-        """The palette commands: the tabs, filter and reload, then the audit's and guideline's."""
+        """The palette commands: the tabs, filter and reload, then the audit's and guideline's
+        (the app builds every tab before it opens the palette)."""
         for tab in TABS:
             yield SystemCommand(
                 t(f"tui.command.{tab}"), t(f"tui.tip.{tab}"), partial(self.action_show_tab, tab)
@@ -169,18 +216,21 @@ class MainScreen(LocalizedScreen[None]):
                 t("tui.tip.new_account"),
                 self.action_new_account,
             )
-        yield from self.query_one(AuditView).commands()
-        yield from self.query_one(GuidelineView).commands(
-            reveal=partial(self.action_show_tab, "guideline")
-        )
+        audit = self._view(AuditView)
+        if audit is not None:
+            yield from audit.commands()
+        guideline = self._view(GuidelineView)
+        if guideline is not None:
+            yield from guideline.commands(reveal=partial(self._show_built, "guideline"))
 
     @on(LanguageChanged)
     async def _relabel(self) -> None:
         """Compose again in the language just chosen."""
         await self.recompose()
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
         """Show the accounts and put the cursor in the filter box."""
+        await self.build_tab("accounts")
         self.query_one(TabbedContent).active = "accounts"
         self.query_one(AccountsView).action_focus_filter()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -15,6 +17,9 @@ from screens.view_models import (
     QuarterAudit,
     SyncResult,
 )
+
+if TYPE_CHECKING:  # the audit package imports this module
+    from screens.audit.prepared import PreparedAudit
 
 
 class SnapshotLoaded(Message):
@@ -66,10 +71,20 @@ class AccountChanged(Message):
 class AuditLoaded(Message):
     """A quarter's latest audit run (if any), its diff, and the quarters to choose from."""
 
-    def __init__(self, view: QuarterAudit, quarters: list[Quarter]) -> None:
+    def __init__(
+        self,
+        view: QuarterAudit,
+        quarters: list[Quarter],
+        prepared: PreparedAudit | None = None,
+        drawn: threading.Event | None = None,
+    ) -> None:
         super().__init__()
         self.view = view
         self.quarters = quarters
+        #: The rows, summary and diff, prepared in the worker (None: prepared where shown).
+        self.prepared = prepared
+        #: Set once a frame has shown this view (the worker waits for it before reading more).
+        self.drawn = drawn
 
 
 class AuditProgress(Message):

@@ -157,6 +157,8 @@ class QuarterAudit:
     runs: int  # how many runs the quarter has
     #: The findings as a worklist (status, age, reviews, resolved ones); None before a run.
     worklist: Worklist | None = None
+    #: Read without the quarter before (no diff, no resolved findings yet): the first paint.
+    partial: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from audits.diff import DepartmentDiff
 from governance.i18n import t
 from governance.monthly import STOCKHOLM
 from screens.plain import plain, plain_cells
@@ -23,8 +24,9 @@ def summary_text(view: QuarterAudit) -> str:
     severities = {s: sum(1 for i in current if i.finding.severity == s) for s in SEVERITIES}
     statuses = worklist.by_status()
     previous = worklist.previous
+    key = "worklist.summary.statuses" if previous is not None else "worklist.summary.statuses_first"
     status_line = t(
-        "worklist.summary.statuses" if previous is not None else "worklist.summary.statuses_first",
+        "auditload.statuses" if view.partial else key,
         open=statuses["open"],
         acknowledged=statuses["acknowledged"],
         waived=statuses["waived"],
@@ -69,14 +71,16 @@ class DiffPanel(Vertical):
         )
         yield table
 
-    def show(self, view: QuarterAudit) -> None:
-        """Show the diff of ``view`` (or why there is none)."""
+    def show(self, view: QuarterAudit, parts: list[DepartmentDiff] | None = None) -> None:
+        """Show the diff of ``view`` (or why there is none); ``parts``: its share per
+        department, if split already."""
         table = self.query_one("#audit-diff-table", DataTable)
         table.clear()
         summary = self.query_one("#audit-diff-summary", Static)
         diff = view.diff
         if diff is None:
-            summary.update(t("tui.audit.no_diff") if view.report is not None else "")
+            none = t("auditload.comparing") if view.partial else t("tui.audit.no_diff")
+            summary.update(none if view.report is not None else "")
             return
         summary.update(
             plain(
@@ -92,7 +96,7 @@ class DiffPanel(Vertical):
                 )
             )
         )
-        for part in diff.by_department():
+        for part in parts if parts is not None else diff.by_department():
             table.add_row(
                 *plain_cells(
                     part.department or t("audit.register_scope"),

@@ -9,7 +9,7 @@ cancel flag between shards, so the screen stays responsive and Escape stops the 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import events, on, work
@@ -25,6 +25,7 @@ from audits.quarters import Quarter
 from governance import access
 from governance.i18n import t
 from screens.audit.export_dialog import open_export_dialog
+from screens.audit.prepared import PreparedAudit, prepare
 from screens.audit.summary import summary_text
 from screens.audit.worklist import WorklistPane
 from screens.commands import may
@@ -32,6 +33,8 @@ from screens.messages import AuditFinished, AuditLoaded, AuditProgress
 from screens.plain import plain
 from screens.view_models import QuarterAudit, Rights
 from screens.widgets.account_table import format_count
+from screens.widgets.count_label import CountLabel
+from screens.widgets.finding_rows import FindingRow
 from screens.widgets.findings_table import FindingsTable
 
 if TYPE_CHECKING:
@@ -42,6 +45,8 @@ GROUPINGS = ("none", "rule", "department")
 SYNC_SHARE = 50
 #: Below this width the detail goes under the table and the diff behind ``d``.
 NARROW = 110
+#: How long the audit's read waits for its first part to be drawn before it reads on anyway.
+FIRST_FRAME_WAIT_S = 2.0
 
 
 class AuditView(Vertical):
@@ -89,6 +94,7 @@ class AuditView(Vertical):
         self._sync_share = 0
         self._snapshot_due = False
         self._shown = False  # read on first show (see on_show)
+        self._rows: Sequence[FindingRow] = ()  # the rows on screen
 
     @property
     def kontokoll(self) -> KontokollApp:
@@ -130,13 +136,23 @@ class AuditView(Vertical):
         with Horizontal(id="audit-controls"):
             yield Label(t("tui.audit.quarter"), classes="control-label")
             yield Select[str]([], allow_blank=True, prompt="…", id="audit-quarter", compact=True)
+            # Disabled as the rights say from the start (changed later, each costs a restyle).
+            may_run, may_sync = self._allowed(running=False)  # (read, ``running`` would init)
             yield Checkbox(
                 t("tui.audit.sync_first"),
                 id="audit-sync",
                 compact=True,
                 tooltip=t("tui.audit.sync_tip"),
+                disabled=not may_sync,
             )
-            yield Button(t("tui.button.run_audit"), id="audit-run", variant="primary", compact=True)
+            yield Button(
+                t("tui.button.run_audit"),
+                id="audit-run",
+                variant="primary",
+                compact=True,
+                disabled=not may_run,
+                tooltip=None if may_run else t("tui.rights.admin_only"),
+            )
             yield Button(t("tui.button.cancel"), id="audit-cancel", disabled=True, compact=True)
             yield Button(t("worklist.key.export_button"), id="audit-export", compact=True)
             yield Select[str](
@@ -149,7 +165,7 @@ class AuditView(Vertical):
         with Horizontal(id="audit-progress-row"):
             yield ProgressBar(total=100, show_eta=False, id="audit-progress")
             yield Label(t("tui.audit.idle"), id="audit-phase")
-            yield Label("", id="worklist-count")
+            yield CountLabel(id="worklist-count")
         yield Static(t("tui.audit.loading"), id="audit-summary")
         yield WorklistPane(id="worklist")
 
@@ -180,16 +196,21 @@ class AuditView(Vertical):
             return self.running
         return True
 
+    def _allowed(self, *, running: bool) -> tuple[bool, bool]:
+        """Whether the user may run an audit, and sync first (not while one runs)."""
+        rights = self.rights
+        if rights is None or running:
+            return False, False
+        return rights.may(access.RUN_AUDIT), rights.may(access.SYNC_STATS)
+
     def apply_rights(self) -> None:
         """Disable the run for users who may not run audits (the service refuses them anyway)."""
-        rights = self.rights
-        allowed = rights is not None and rights.may(access.RUN_AUDIT)
+        may_run, may_sync = self._allowed(running=self.running)
         run = self.query_one("#audit-run", Button)
-        run.disabled = self.running or not allowed
+        run.disabled = not may_run
+        allowed = self.rights is not None and self.rights.may(access.RUN_AUDIT)
         run.tooltip = None if allowed else t("tui.rights.admin_only")
-        self.query_one("#audit-sync", Checkbox).disabled = self.running or not (
-            rights is not None and rights.may(access.SYNC_STATS)
-        )
+        self.query_one("#audit-sync", Checkbox).disabled = not may_sync
 
     # --- loading a quarter ---------------------------------------------------------------------
 
@@ -205,8 +226,19 @@ class AuditView(Vertical):
         calendar points at)."""
         services = self.kontokoll.services
         quarters = services.quarters()
-        view = services.audit_view(quarter or services.default_quarter())
-        self.post_message(AuditLoaded(view, quarters))
+        wanted = quarter or services.default_quarter()
+        current, rows = self.current, self._rows
+        if current is None or current.quarter != wanted:
+            # Nothing of this quarter on screen yet: its findings first, then the comparison
+            # with the quarter before (decoding that run too doubled the wait for the table).
+            first = services.audit_view_first(wanted)
+            ready, drawn = prepare(first, rows), threading.Event()
+            self.post_message(AuditLoaded(first, quarters, ready, drawn))
+            # Read on once they are drawn (meanwhile, it would slow the frame that shows them).
+            drawn.wait(FIRST_FRAME_WAIT_S)
+            rows = ready.rows
+        view = services.audit_view(wanted)
+        self.post_message(AuditLoaded(view, quarters, prepare(view, rows)))
 
     def reload(self) -> None:
         """Read the shown quarter again (after a change made here or elsewhere)."""
@@ -215,13 +247,20 @@ class AuditView(Vertical):
 
     @on(AuditLoaded)
     def _loaded(self, message: AuditLoaded) -> None:
-        self.show(message.view, message.quarters)
-        if self._snapshot_due:
+        self.show(message.view, message.quarters, message.prepared)
+        if message.drawn is not None:
+            self.call_after_refresh(message.drawn.set)
+        if self._snapshot_due and not message.view.partial:
             self._snapshot_due = False
             self.kontokoll.load_snapshot()  # the overview and the accounts' rules column follow
 
-    def show(self, view: QuarterAudit, quarters: list[Quarter] | None = None) -> None:
-        """Show one quarter's audit."""
+    def show(
+        self,
+        view: QuarterAudit,
+        quarters: list[Quarter] | None = None,
+        prepared: PreparedAudit | None = None,
+    ) -> None:
+        """Show one quarter's audit (``prepared`` by the worker that read it, if it was)."""
         self.current = view
         select = self.query_one("#audit-quarter", Select)
         if quarters is not None and quarters != self._quarters:
@@ -231,17 +270,17 @@ class AuditView(Vertical):
         if select.value != str(view.quarter):
             with self.prevent(Select.Changed):
                 select.value = str(view.quarter)
-        self.query_one("#audit-summary", Static).update(
-            plain(summary_text(view), keep_newlines=True)
-        )
-        self.worklist.show(view)
+        summary = prepared.summary if prepared is not None else summary_text(view)
+        self.query_one("#audit-summary", Static).update(plain(summary, keep_newlines=True))
+        self.worklist.show(view, prepared)
+        self._rows = self.worklist.table.rows  # reused by the next read (see load)
 
     @on(FindingsTable.ViewChanged)
     def _counted(self, event: FindingsTable.ViewChanged) -> None:
         text = t("worklist.count", shown=event.shown, total=event.total)
         if event.selected:
             text += " · " + t("worklist.selected", count=event.selected)
-        self.query_one("#worklist-count", Label).update(text)
+        self.query_one("#worklist-count", CountLabel).show(text)
 
     @on(WorklistPane.Changed)
     def _worked(self) -> None:

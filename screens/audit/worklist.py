@@ -26,12 +26,13 @@ from governance.i18n import t
 from screens.account import AccountDetailScreen
 from screens.account.findings import waiver_default_end
 from screens.audit.detail import FindingDetail, detail_text
+from screens.audit.prepared import DEPARTMENT_FILTERS, PreparedAudit, prepare
 from screens.audit.review_dialog import ReviewDialog
 from screens.audit.summary import DiffPanel
 from screens.commands import may
 from screens.plain import plain
 from screens.view_models import AccountsSnapshot, AccountSummary, QuarterAudit, rule_title
-from screens.widgets.finding_rows import FindingRow, rows_of, status_label
+from screens.widgets.finding_rows import FindingRow, status_label
 from screens.widgets.findings_table import FindingsTable
 
 if TYPE_CHECKING:
@@ -40,8 +41,6 @@ if TYPE_CHECKING:
 #: The status quick filter's choices beyond one status: the current findings, or all.
 CURRENT, ALL = "current", "all"
 QUICK = ("department", "responsible", "rule", "severity")
-#: The quick filters whose choices are the departments the quarter's findings name.
-DEPARTMENT_FILTERS = ("department", "responsible")
 
 
 class WorklistPane(Vertical):
@@ -99,13 +98,13 @@ class WorklistPane(Vertical):
 
     # --- showing -----------------------------------------------------------------------------
 
-    def show(self, view: QuarterAudit) -> None:
-        """Show a quarter's worklist (keeping the filters, the sort and the selection)."""
+    def show(self, view: QuarterAudit, prepared: PreparedAudit | None = None) -> None:
+        """Show a quarter's worklist (keeping the filters, the sort and the selection),
+        ``prepared`` by the worker that read it (else here)."""
         self.view = view
-        worklist = view.worklist
-        items = worklist.items if worklist is not None else ()
+        ready = prepared if prepared is not None else prepare(view, self.table.rows)
         for name in DEPARTMENT_FILTERS:  # the owning department, and the one that answers
-            departments = sorted({getattr(i.finding, name) for i in items}, key=str.casefold)
+            departments = ready.departments[name]
             select = self.query_one(f"#quick-{name}", Select)
             chosen = select.value
             with self.prevent(Select.Changed):
@@ -113,9 +112,9 @@ class WorklistPane(Vertical):
                 select.set_options(options)
                 if isinstance(chosen, str) and chosen in departments:
                     select.value = chosen
-        self.table.set_rows(rows_of(items))
+        self.table.set_rows(ready.rows)
         self._apply_filters()
-        self.query_one(DiffPanel).show(view)
+        self.query_one(DiffPanel).show(view, ready.diff_parts)
 
     def _apply_filters(self) -> None:
         quick = {}

@@ -160,6 +160,11 @@ class FindingsTable(ScrollView, can_focus=True):
         return len(self._rows)
 
     @property
+    def rows(self) -> list[FindingRow]:
+        """Every row the table holds (replaced whole by ``set_rows``, never changed in place)."""
+        return self._rows
+
+    @property
     def shown(self) -> int:
         """How many findings pass the filters."""
         return len(self._view)
@@ -196,8 +201,8 @@ class FindingsTable(ScrollView, can_focus=True):
         """Replace every row; keeps the sort, the filters, the selection and the cursor's row."""
         keep = self.current.key if self.current else None
         self._rows = list(rows)
-        keys = {row.key for row in self._rows if row.item.actionable}
-        self.selected &= keys
+        if self.selected:  # 20,000 keys are worth gathering only for a selection to keep
+            self.selected &= {row.key for row in self._rows if row.item.actionable}
         self._sort()
         self._filter(keep)
 
