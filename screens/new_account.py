@@ -162,11 +162,9 @@ class NewAccountScreen(SubmitDialog[Account]):
     def call(self) -> Callable[[], Account]:
         texts, editors, services = self.texts(), self.editors(), self._services
         ref = f"{texts['platform']}:{texts['handle'].strip()}"
-        extra = {k: texts[k] for k in ("categories", "department_goals") if texts[k]}
 
-        def request() -> Account:
-            account = services.request_account(ref, texts, editors)
-            return services.update_fields(account.id, extra) if extra else account
+        def request() -> Account:  # whole, categories and goals included, or not at all
+            return services.request_account(ref, texts, editors)
 
         return request
 

@@ -200,6 +200,8 @@ class Services:
             editors=editors,
             project=texts.get("project", ""),
             project_end=texts.get("project_end", ""),
+            categories=[c for c in texts.get("categories", "").split("|") if c],
+            department_goals=[g for g in texts.get("department_goals", "").split("|") if g],
         )
 
     def approve(self, ref: str, reason: str) -> Account:

@@ -52,6 +52,7 @@ class ModerationPane(AccountPart, Vertical):
     ModerationPane Input { width: 1fr; margin-right: 1; }
     ModerationPane Select { width: 26; margin-right: 1; }
     ModerationPane #mod-error { color: $error; margin-top: 1; }
+    ModerationPane #mod-served-note { color: $warning; margin-bottom: 1; }
     """
 
     def __init__(self) -> None:
@@ -59,6 +60,8 @@ class ModerationPane(AccountPart, Vertical):
         self._account_id = ""
 
     def compose(self) -> ComposeResult:
+        if self.app.is_web:  # the served app opens no path on a caller's say: say so up front
+            yield Static(t("moderation_input.served_tab_note"), id="mod-served-note", markup=False)
         table: DataTable[str] = DataTable(id="mod-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*(t(f"moderation.column.{c}") for c in
                             ("id", "at", "action", "reason", "sent_at", "diarienummer")))
@@ -71,7 +74,7 @@ class ModerationPane(AccountPart, Vertical):
             yield Input(placeholder=t("moderation.tui.at"), id="mod-at", compact=True)
         with Horizontal():
             yield Input(placeholder=t("moderation.tui.screenshot"), id="mod-screenshot",
-                        compact=True)
+                        compact=True, disabled=self.app.is_web)
             yield Input(placeholder=t("moderation.tui.comment_id"), id="mod-comment-id",
                         compact=True)
             yield Input(placeholder=t("moderation.tui.notified"), id="mod-notified", compact=True)
@@ -136,7 +139,8 @@ class ModerationPane(AccountPart, Vertical):
     @on(Button.Pressed, "#mod-save-number")
     def _save_number(self) -> None:
         chosen, number = self._chosen(), self._text("mod-diarienummer")
-        self._run(lambda service: service.set_diarienummer(chosen, number),
+        # the row shows the number it has: typing another here is asking to replace it
+        self._run(lambda service: service.set_diarienummer(chosen, number, replace_existing=True),
                   t("moderation.tui.number_saved"))
 
     def _chosen(self) -> str:
@@ -158,7 +162,10 @@ class ModerationPane(AccountPart, Vertical):
     def _work(self, apply: Callable[[ModerationService], object], notice: str) -> None:
         """Apply one change (or none), then read the account's records again."""
         services = kontokoll(self.app).services
-        service = ModerationService(services.store, user=services.user, clock=services.clock)
+        # In a browser the server's account would open the typed path: never (the core also
+        # detects a served session; this says it outright).
+        service = ModerationService(services.store, user=services.user, clock=services.clock,
+                                    opens_paths=False if self.app.is_web else None)
         apply(service)
         items = service.records(self._account_id) if self._account_id else []
         self.post_message(ModerationRead(items, notice))
