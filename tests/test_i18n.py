@@ -74,3 +74,12 @@ def test_totals_read_right_for_one_and_for_many() -> None:
     for key in ("packets.md.totals", "packets.mail.totals", "report.findings.totals"):
         assert totals(key, 1, 1, 1).startswith("1 avvikelse, varav 1 kritisk och 1 öppen")
         assert totals(key, 3, 2, 0).startswith("3 avvikelser, varav 2 kritiska och 0 öppna")
+
+
+def test_a_message_read_from_its_own_file_is_the_catalogue_s() -> None:
+    """t() reads only the area file a key names (and core.toml): the same text, every key."""
+    from governance.i18n import _lookup
+
+    for language in LANGUAGES:
+        for key, text in catalogue(language).items():
+            assert _lookup(language, key) == text, (language, key)
