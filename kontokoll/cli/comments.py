@@ -84,11 +84,13 @@ def labels_in_order(
 def _two_processes(
     classifier: Classifier, batches: Iterator[list[str]]
 ) -> Iterator[Sequence[str]]:
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     global _FORKED_CLASSIFIER
     _FORKED_CLASSIFIER = classifier  # the forked helper finds it here
+    gc.freeze()  # the helper's collections must not touch (and so copy) every inherited page
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as helper:
         for lines in batches:
             theirs = helper.submit(_classify_in_helper, lines)
