@@ -159,10 +159,10 @@ def run(concurrency: int | None = None, profile: int = 0) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as directory:
             store = Store(Path(directory))
             register = Register(store)
-            for profile in profiles():
-                register.create_account({"platform": profile.platform, "handle": profile.handle,
+            for made in profiles():  # not ``profile``: that name is the --profile count
+                register.create_account({"platform": made.platform, "handle": made.handle,
                                          "department": "Benchmarkförvaltningen",
-                                         "platform_id": profile.platform_id})
+                                         "platform_id": made.platform_id})
             accounts = register.accounts()
             settings = Settings()
             if concurrency:
