@@ -16,7 +16,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TabbedContent
 
 from governance import access
 from governance.fields import CATEGORIES, GOALS, PLATFORMS, STATUSES, VISIBILITIES, format_value
@@ -185,11 +185,17 @@ class AccountForm(AccountPart, VerticalScroll):
             yield Button(t("tui.button.reset"), id="reset")
 
     def show_detail(self, detail: AccountDetail) -> None:
+        first = self._filled_from is None
         if detail.account != self._filled_from:  # the same account read again (its history
             self.fill(detail)  # came in, a finding was waived) keeps what is being typed
         may_edit = allowed(self.app, access.EDIT_ACCOUNT, detail)
         for widget in self.query("Input, Select, Checkbox, #save, #reset"):
             widget.disabled = not may_edit
+        if first and may_edit and self.screen.query_one(TabbedContent).active == "details":
+            # The cursor in the form's first field as the account is shown: keys typed from now
+            # on land in the form, however late the screen was styled. (Not when the account
+            # opened on another tab, from a finding: focusing the form would switch to it.)
+            self.query_one("#field-platform").focus()
 
     def fill(self, detail: AccountDetail) -> None:
         """Show the stored values, and clear any field marked invalid."""
