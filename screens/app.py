@@ -152,7 +152,7 @@ class KontokollApp(App[int]):
 
     def open_account(self, account_id: str) -> None:
         """Show one account's detail screen."""
-        self.push_screen(AccountDetailScreen(account_id))
+        self.push_screen(AccountDetailScreen(account_id, focus_form=True))
 
     def notify(
         self,

@@ -191,11 +191,15 @@ class AccountForm(AccountPart, VerticalScroll):
         may_edit = allowed(self.app, access.EDIT_ACCOUNT, detail)
         for widget in self.query("Input, Select, Checkbox, #save, #reset"):
             widget.disabled = not may_edit
-        if first and may_edit and self.screen.query_one(TabbedContent).active == "details":
+        wanted = getattr(self.screen, "focus_form", False) and self._details_tab_shown()
+        if first and may_edit and wanted:
             # The cursor in the form's first field as the account is shown: keys typed from now
-            # on land in the form, however late the screen was styled. (Not when the account
-            # opened on another tab, from a finding: focusing the form would switch to it.)
+            # on land in the form, however late the screen was styled.
             self.query_one("#field-platform").focus()
+
+    def _details_tab_shown(self) -> bool:
+        """Whether the details tab is the one on show (an f-key may have left it already)."""
+        return bool(self.screen.query_one(TabbedContent).active == "details")
 
     def fill(self, detail: AccountDetail) -> None:
         """Show the stored values, and clear any field marked invalid."""

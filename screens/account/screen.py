@@ -93,9 +93,12 @@ class AccountDetailScreen(LocalizedScreen[None]):
     detail: var[AccountDetail | None] = var(None, always_update=True)
     """The account and everything read with it (None until the first read); the tabs bind to it."""
 
-    def __init__(self, account_id: str) -> None:
+    def __init__(self, account_id: str, *, focus_form: bool = False) -> None:
         super().__init__(classes=" ".join(("detail", *size_classes(self.app))))
         self.account_id = account_id
+        #: Opened from the accounts list to work on it: the form takes the cursor when the
+        #: account is shown. (Opened on another tab, from a finding, it must not.)
+        self.focus_form = focus_form
         # Read at once, while the screen is still being built: the account is then usually there
         # when the screen is first laid out (messages wait until the screen is mounted).
         self.load()
