@@ -10,7 +10,6 @@ entry per finding.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
@@ -38,10 +37,7 @@ from governance.register import resolve
 from governance.service import Service
 from governance.storage.database import ReadTransaction, WriteTransaction
 from governance.store import Store, log_change
-from governance.text_safety import MAX_NAME, MAX_TEXT, check_text
-
-_EMAIL_LIKE = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
-
+from governance.text_safety import EMAIL_LIKE, MAX_NAME, MAX_TEXT, check_text
 
 #: How many decoded runs a service keeps (the shown quarter, the one before, and a spare).
 KEPT_RUNS = 4
@@ -276,6 +272,6 @@ def clean_text(value: str, field: str, *, required: bool = False, limit: int = M
     if required and not text:
         raise FieldError(field, "field.required")
     check_text(text, field, limit=limit)  # no control or invisible characters either
-    if _EMAIL_LIKE.search(text):
+    if EMAIL_LIKE.search(text):
         raise FieldError(field, "audit.no_email")
     return text

@@ -11,6 +11,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -94,9 +95,30 @@ def test_a_batch_of_more_than_50_calls_is_refused_whole() -> None:
     assert json.loads(unknown[0]["body"])["error"]["code"] == 100
 
 
+def _batched_gets(
+    handler: Callable[[httpx.Request], Any], count: int, *, return_exceptions: bool = False
+) -> list[Any]:
+    """``count`` Facebook clients sharing one session and tally, each asking for its own node at
+    once (so their calls travel batched) from ``handler``; their answers, in order."""
+    fake = FakeTime()
+
+    async def go() -> list[Any]:
+        settings = FAST.with_base_urls(base_urls("https://api.test"))
+        usage = Usage()
+        async with open_http(httpx.MockTransport(handler)) as session:
+            clients = [make_client("facebook", session=session, token=TOKENS["facebook"],
+                                   settings=settings, redact=Redactor(), sleep=fake.sleep,
+                                   clock=fake.clock, wall=fake.wall, usage=usage)
+                       for _ in range(count)]
+            return await asyncio.gather(*(c.http.get(f"{n}", {"fields": "id"})
+                                          for n, c in enumerate(clients)),
+                                        return_exceptions=return_exceptions)
+
+    return asyncio.run(go())
+
+
 def test_a_batch_refused_whole_fails_every_call_in_it() -> None:
     """A 400 for the batch itself (as Meta gives for more than 50 calls) reaches each call."""
-    fake = FakeTime()
     seen: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -104,19 +126,7 @@ def test_a_batch_refused_whole_fails_every_call_in_it() -> None:
         seen.append(len(calls))
         return httpx.Response(400, json={"error": {"code": 100, "message": "(#100) Too many"}})
 
-    async def go() -> list[BaseException | object]:
-        settings = FAST.with_base_urls(base_urls("https://api.test"))
-        usage = Usage()
-        async with open_http(httpx.MockTransport(handler)) as session:
-            clients = [make_client("facebook", session=session, token=TOKENS["facebook"],
-                                   settings=settings, redact=Redactor(), sleep=fake.sleep,
-                                   clock=fake.clock, wall=fake.wall, usage=usage)
-                       for _ in range(3)]
-            return await asyncio.gather(*(c.http.get(f"{n}", {"fields": "id"})
-                                          for n, c in enumerate(clients)),
-                                        return_exceptions=True)
-
-    results = asyncio.run(go())
+    results = _batched_gets(handler, 3, return_exceptions=True)
     assert seen == [3]  # one batch carried the three calls
     assert all(isinstance(r, PlatformRefused) for r in results)
     assert all(isinstance(r, PlatformRefused) and "Graph error 100" in r.reason
@@ -217,7 +227,6 @@ def test_the_figures_are_the_same_batched_or_not(world: MakeWorld, batching: boo
 
 
 def test_a_batch_that_timed_out_is_retried_in_smaller_ones() -> None:
-    fake = FakeTime()
     sizes: list[int] = []
 
     async def handler(request: httpx.Request) -> httpx.Response:
@@ -227,17 +236,6 @@ def test_a_batch_that_timed_out_is_retried_in_smaller_ones() -> None:
             await asyncio.sleep(1)  # past the request timeout (FAST: 0.05 s)
         return httpx.Response(200, json=[{"code": 200, "body": '{"id": "1"}'} for _ in calls])
 
-    async def go() -> list[object]:
-        settings = FAST.with_base_urls(base_urls("https://api.test"))
-        usage = Usage()
-        async with open_http(httpx.MockTransport(handler)) as session:
-            clients = [make_client("facebook", session=session, token=TOKENS["facebook"],
-                                   settings=settings, redact=Redactor(), sleep=fake.sleep,
-                                   clock=fake.clock, wall=fake.wall, usage=usage)
-                       for _ in range(40)]
-            return await asyncio.gather(*(c.http.get(f"{n}", {"fields": "id"})
-                                          for n, c in enumerate(clients)))
-
-    results = asyncio.run(go())
+    results = _batched_gets(handler, 40)
     assert results == [{"id": "1"}] * 40
     assert sizes[0] == 40 and max(sizes[1:]) <= 20  # the retries went in halves
