@@ -10,6 +10,8 @@ The demo is built whole or not at all: every step runs in a folder of its own ne
 done. A build killed part-way leaves only that folder, which the next build removes before it
 starts again; it never leaves a half-built demo that later builds would take as finished. Once in
 place the demo is kept as it is, so opening it again is quick and keeps what a newcomer changed.
+A demo built by an older Kontokoll (its ``demo-version`` file is missing or older) is kept too, but
+``stale_demo`` says so, and the commands that open it tell how to rebuild it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 from governance.demo import demo_dir, fill_demo_register
 from governance.model import utc_now
 from governance.register import Register
-from governance.storage.files import fsync_directory
+from governance.storage.files import fsync_directory, modes_for, write_atomic
 from governance.storage.lock import DirectoryLock
 from governance.store import Store
 
@@ -34,6 +36,10 @@ REPLACED_PREFIX = ".demo-replaced-"
 #: Held while a demo is built, so that two builds never clean up or replace each other's work.
 BUILD_LOCK = ".demo.lock"
 BUILD_LOCK_TIMEOUT_S = 600.0
+#: What the demo holds, as a number: raise it whenever the demo gains or changes what it shows,
+#: so that a demo built before is recognised as older (``stale_demo``).
+DEMO_VERSION = 5
+VERSION_FILE = "demo-version"
 
 
 def demo_ready(data_dir: Path) -> bool:
@@ -50,6 +56,17 @@ def prepare_demo(data_dir: Path, *, now: datetime | None = None, rebuild: bool =
         if rebuild or not demo_ready(data_dir):
             _build_and_move_into_place(demo_dir(data_dir), moment)
     return demo_dir(data_dir)
+
+
+def stale_demo(data_dir: Path) -> bool:
+    """Whether a whole demo is in place that an older Kontokoll built (it lacks what is new)."""
+    if not demo_ready(data_dir):
+        return False
+    try:
+        written = (demo_dir(data_dir) / VERSION_FILE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return True
+    return written != str(DEMO_VERSION)
 
 
 @contextmanager
@@ -102,6 +119,8 @@ def build_demo_into(directory: Path, now: datetime) -> None:
         seed_demo_audits(store, now)
     finally:
         store.close()
+    file_mode, _ = modes_for(directory)
+    write_atomic(directory / VERSION_FILE, f"{DEMO_VERSION}\n".encode("ascii"), mode=file_mode)
 
 
 def sync_demo_stats(store: Store, now: datetime) -> None:

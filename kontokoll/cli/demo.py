@@ -15,7 +15,7 @@ from governance.i18n import t
 from governance.register import Register
 from governance.store import Store
 from kontokoll.cli.context import CliContext
-from kontokoll.demo_setup import demo_ready, prepare_demo
+from kontokoll.demo_setup import demo_ready, prepare_demo, stale_demo
 
 
 def register(commands: Any) -> None:
@@ -29,6 +29,8 @@ def run_demo(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.rebuild or not demo_ready(ctx.data_dir):
         ctx.warn(t("cli.demo.building"))
     directory = prepare_demo(ctx.data_dir, rebuild=args.rebuild)
+    if stale_demo(ctx.data_dir):
+        ctx.warn(t("demo.stale"))
     if not args.no_app and ctx.out.isatty() and sys.stdin.isatty():
         from kontokoll.app_launch import run_app
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from governance.i18n import current_language, t
 from kontokoll.cli.context import CliContext
-from kontokoll.demo_setup import prepare_demo
+from kontokoll.demo_setup import prepare_demo, stale_demo
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -89,6 +89,8 @@ def serve(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.check:
         return print_check(options, ctx.data_dir, ctx)
     directory = prepare_demo(ctx.data_dir) if args.demo else ctx.data_dir
+    if args.demo and stale_demo(ctx.data_dir):
+        ctx.warn(t("demo.stale"))
     key = startup_key(options, directory)  # refuses a proxy mode that would hand out admin
     _say_how(options, directory, ctx)
     return _run(options, directory, key, demo=args.demo)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,8 +13,8 @@ from audits.rules import RULE_IDS
 from audits.service import AuditService
 from governance.register import Register
 from governance.store import Store
-from kontokoll.demo_setup import prepare_demo
-from tests.conftest import FIXED_NOW
+from kontokoll.demo_setup import DEMO_VERSION, VERSION_FILE, prepare_demo, stale_demo
+from tests.conftest import FIXED_NOW, CliResult
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +66,25 @@ def test_preparing_again_changes_nothing(demo: Path) -> None:
     prepare_demo(demo.parent, now=FIXED_NOW)
     after = _files(demo)
     assert after == before
+
+
+def test_a_new_demo_is_current_and_its_version_file_has_the_store_mode(demo: Path) -> None:
+    assert not stale_demo(demo.parent)
+    version = demo / VERSION_FILE
+    assert version.read_text(encoding="ascii") == f"{DEMO_VERSION}\n"
+    assert stat.S_IMODE(version.stat().st_mode) == 0o600
+
+
+def test_a_demo_an_older_version_built_is_kept_and_the_user_told_how_to_rebuild_it(
+    demo: Path, data_dir: Path, cli: Callable[..., CliResult]
+) -> None:
+    shutil.copytree(demo, data_dir / "demo", symlinks=True)
+    (data_dir / "demo" / VERSION_FILE).unlink()  # built before the demo had a version
+    before = _files(data_dir / "demo")
+    assert stale_demo(data_dir)
+    result = cli("demo", "--no-app")
+    assert result.code == 0
+    assert "äldre version" in result.err and "kontokoll demo --rebuild" in result.err
+    assert _files(data_dir / "demo") == before  # kept: the newcomer's changes are theirs
+    (data_dir / "demo" / VERSION_FILE).write_text(f"{DEMO_VERSION - 1}\n", encoding="ascii")
+    assert stale_demo(data_dir)
