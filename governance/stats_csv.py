@@ -150,13 +150,13 @@ class StatsFiles(Service):
         ``data``, when given, is the file's content (standard input) and ``path`` only names it.
         """
         with self._read() as txn:
-            return _plan(txn, path, data)
+            return _plan(txn, path, data, self._this_month())
 
     def import_file(self, path: Path, data: bytes | None = None) -> StatsImportPlan:
         """Import the file: every row, or (on any problem) none."""
         with self._write() as txn:
             self._authorize(txn, access.IMPORT_STATS, target=str(path))
-            plan = _plan(txn, path, data)
+            plan = _plan(txn, path, data, self._this_month())
             stored = repos(txn)
             stored.stats.save(plan.records)
             stored.log.append(
@@ -174,6 +174,10 @@ class StatsFiles(Service):
             )
         return plan
 
+    def _this_month(self) -> str:
+        """The running month in Stockholm: no month after it has figures yet."""
+        return self.today().isoformat()[:7]
+
     def export_bytes(self, delimiter: str = ";") -> tuple[bytes, int]:
         """Every stored month of every account as CSV bytes, and how many rows."""
         with self._read() as txn:
@@ -181,7 +185,9 @@ class StatsFiles(Service):
         return render_csv(STATS_COLUMNS, rows, delimiter), len(rows)
 
 
-def _plan(txn: ReadTransaction, path: Path, data: bytes | None = None) -> StatsImportPlan:
+def _plan(
+    txn: ReadTransaction, path: Path, data: bytes | None, this_month: str
+) -> StatsImportPlan:
     table = read_csv(path, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, data=data)
     problems = list(table.problems)
     index = repos(txn).accounts.index()
@@ -201,6 +207,10 @@ def _plan(txn: ReadTransaction, path: Path, data: bytes | None = None) -> StatsI
             record = parse_stats_row(values, account_id)
         except FieldError as error:
             problems.append(RowProblem(line, error.field, error.reason))
+            continue
+        if record.month > this_month:  # ISO months order as text
+            problems.append(RowProblem(line, "month", t(
+                "stats_input.future_month", month=record.month, now=this_month)))
             continue
         repeat = repeated.check((account_id, record.month), line, ref=ref, month=record.month)
         if repeat is not None:

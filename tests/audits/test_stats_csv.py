@@ -186,3 +186,25 @@ def test_a_quiet_month_keeps_the_latest_post_before_it(
     busy = write(tmp_path, HEADER, "facebook,trafik.hbg,2026-10,3,2026-09-20T10:00" + "," * 11)
     with pytest.raises(ImportRefused, match="ligger före månaden 2026-10, som har inlägg"):
         files.import_file(busy)
+
+
+def test_a_month_that_has_not_begun_is_refused_and_the_running_one_taken(
+    store: Store, make_accounts: Callable[..., dict[str, str]], tmp_path: Path
+) -> None:
+    make_accounts(("hbgbibliotek", {}))
+    clock = lambda: datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # noqa: E731 (Stockholm: 1 Dec)
+    files = StatsFiles(store, user="tester", clock=clock)
+    path = write(
+        tmp_path,
+        HEADER,
+        "facebook,hbgbibliotek,2026-12,1,,,,,,,,,,,,",
+        "facebook,hbgbibliotek,2027-01,1,,,,,,,,,,,,",
+        "facebook,hbgbibliotek,2100-12,1,,,,,,,,,,,,",
+    )
+    with pytest.raises(ImportRefused) as caught:
+        files.import_file(path)
+    assert [(p.line, p.field) for p in caught.value.problems] == [(3, "month"), (4, "month")]
+    assert "2027-01 har inte börjat än (det här är 2026-12)" in str(caught.value)
+    assert store.stats.all() == {}
+    running = write(tmp_path, HEADER, "facebook,hbgbibliotek,2026-12,1,,,,,,,,,,,,", name="ok.csv")
+    assert files.import_file(running).new == 1
