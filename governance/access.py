@@ -142,7 +142,9 @@ def authorize(
     user = identify(txn, login)
     if not user.may(action, department):
         key = "error.role_refused"
-        if user.role == "lead" and action in LEAD_ACTIONS:
+        if user.role == "lead" and action in LEAD_ACTIONS and not department:
+            key = "error.lead_no_department"  # a register-wide finding, retention of every record
+        elif user.role == "lead" and action in LEAD_ACTIONS:
             key = "error.lead_other_department"
         elif user.role == "lead" and action == CREATE_ACCOUNT:  # point them to the request
             key = "lifecycle.error.lead_creates_by_request"

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from governance.access import MANAGE_USERS
+from governance.access import (
+    ACKNOWLEDGE_FINDING,
+    EDIT_DEPARTMENT_GOALS,
+    MANAGE_USERS,
+    authorize,
+)
 from governance.errors import AccessRefused, FieldError, InputError
 from governance.identity import current_login
 from governance.model import Person
@@ -91,6 +96,22 @@ def test_a_lead_changes_only_their_own_departments(store: Store) -> None:
             attempt()
     assert Register(store).account("facebook:miljo").purpose == ""
     assert Register(store).account("facebook:kultur").department == KULTUR
+
+
+def test_a_lead_refused_is_told_what_it_concerns_not_accounts_of_an_empty_department(
+    store: Store,
+) -> None:
+    _seed(store)
+    with store.read() as txn:
+        with pytest.raises(AccessRefused) as no_department:
+            authorize(txn, "lena", ACKNOWLEDGE_FINDING, None)  # a register-wide finding
+        with pytest.raises(AccessRefused) as other:
+            authorize(txn, "lena", EDIT_DEPARTMENT_GOALS, MILJO)
+    said = str(no_department.value)
+    assert "hör inte till någon av dem" in said and "administratörs sak" in said
+    assert "konton i  " not in said and "kvittera" in said
+    assert f"får inte göra detta för {MILJO}" in str(other.value)
+    assert "ändra konton" not in str(other.value)
 
 
 def test_only_akn_records_who_answers_an_account_s_messages(store: Store) -> None:
