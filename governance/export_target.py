@@ -32,6 +32,7 @@ import sys
 from pathlib import Path
 
 from governance.errors import InputError
+from governance.os_errors import os_reason
 
 #: The target that means standard output (and, for imports, standard input).
 STREAM = "-"
@@ -201,5 +202,5 @@ def _fsync_directory(parent_fd: int) -> None:
 
 
 def _cannot_write(target: Path, error: OSError) -> InputError:
-    detail = error.strerror or str(error)
+    detail = os_reason(error)
     return InputError("server.export.cannot_write", path=str(target), detail=detail)

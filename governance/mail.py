@@ -36,6 +36,7 @@ from typing import Any
 from governance.errors import KontokollError
 from governance.i18n import t
 from governance.keyring_secrets import KeyringGet, keyring_get
+from governance.os_errors import os_reason
 from governance.settings_document import read_settings_document
 
 SETTINGS_FILE = "settings.toml"
@@ -221,7 +222,7 @@ def _detail(error: BaseException) -> str:
         shown = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
         return f"{error.smtp_code} {shown}"
     if isinstance(error, OSError) and error.strerror:
-        return error.strerror
+        return os_reason(error)
     return str(error) or type(error).__name__
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 import platformdirs
 
 from governance.errors import InputError
+from governance.os_errors import os_reason
 from governance.text_safety import visible
 
 #: Where the server puts a session's proof in the session process's environment.
@@ -80,7 +81,7 @@ def load_key(*, create: bool = False, path: Path | None = None) -> bytes:
     except FileNotFoundError:
         raise InputError("serve.proof.no_key", path=str(path)) from None
     except OSError as error:  # ELOOP: a symbolic link in the key's place
-        raise InputError("serve.proof.bad_key", path=str(path), detail=error.strerror) from None
+        raise InputError("serve.proof.bad_key", path=str(path), detail=os_reason(error)) from None
     try:
         _check_private(os.fstat(fd), path)
         text = os.read(fd, 256).decode("ascii", "replace").strip()

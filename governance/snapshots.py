@@ -35,6 +35,7 @@ import orjson
 
 from governance.errors import InputError, KontokollError, StoreCorrupt, StoreError
 from governance.i18n import t
+from governance.os_errors import os_reason
 from governance.storage.database import SCHEMA_VERSION, parse_store_file
 from governance.storage.files import (
     TEMP_MARKER,
@@ -174,7 +175,7 @@ def open_archive(path: Path, data: bytes | None = None) -> Archive:
     except FileNotFoundError:
         raise InputError("error.file_not_found", path=str(path)) from None
     except OSError as error:
-        raise ArchiveRefused(path, "backup.reason.unreadable", detail=error.strerror) from None
+        raise ArchiveRefused(path, "backup.reason.unreadable", detail=os_reason(error)) from None
     try:
         members = _read_members(path, raw)
     except (tarfile.TarError, EOFError, zlib.error, OSError) as error:

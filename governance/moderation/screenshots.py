@@ -32,6 +32,7 @@ from governance import identity, service_account
 from governance.errors import InputError
 from governance.export_target import is_stream
 from governance.i18n import t
+from governance.os_errors import os_reason
 
 MAX_BYTES = 10 * 1024 * 1024
 MIME_TYPES = {"png": "image/png", "jpg": "image/jpeg", "pdf": "application/pdf"}
@@ -140,7 +141,7 @@ def _read_bounded(path: Path) -> bytes:
     except OSError as error:
         if os.path.islink(path):
             raise InputError("moderation.error.screenshot_link", path=str(path)) from None
-        detail = error.strerror or str(error)
+        detail = os_reason(error)
         raise InputError("moderation.error.screenshot_unreadable", path=str(path),
                          detail=detail) from None
     try:
@@ -155,7 +156,7 @@ def _read_bounded(path: Path) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
     except OSError as error:
-        detail = error.strerror or str(error)
+        detail = os_reason(error)
         raise InputError("moderation.error.screenshot_unreadable", path=str(path),
                          detail=detail) from None
     finally:

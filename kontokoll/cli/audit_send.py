@@ -20,6 +20,7 @@ from governance import service_account
 from governance.errors import InputError
 from governance.export_target import is_stream, write_export
 from governance.i18n import t
+from governance.os_errors import os_reason
 from kontokoll.cli.exchange import add_delimiter_option
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def check_target(target: Path) -> None:
         return
     except OSError as error:
         raise InputError("server.export.cannot_write", path=str(target),
-                         detail=error.strerror or str(error)) from None
+                         detail=os_reason(error)) from None
     if stat.S_ISLNK(mode):
         raise InputError("server.export.symlink", path=str(target))
     if stat.S_ISDIR(mode):
@@ -145,7 +146,7 @@ def output_folder(folder: Path, data_dir: Path) -> Path:
             folder.mkdir(mode=0o700)
         except OSError as error:
             raise InputError("packets.cli.cannot_make", path=str(folder),
-                             detail=error.strerror or str(error)) from None
+                             detail=os_reason(error)) from None
     if not folder.is_dir():
         raise InputError("packets.cli.not_folder", path=str(folder))
     return folder

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from governance.errors import InputError
+from governance.os_errors import os_reason
 from governance.text_safety import visible
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -175,7 +176,8 @@ def read_secret(path: Path) -> bytes:
     try:
         fd = os.open(path, flags)
     except OSError as error:
-        raise InputError("serve.secret.unreadable", path=str(path), detail=error.strerror) from None
+        detail = os_reason(error)
+        raise InputError("serve.secret.unreadable", path=str(path), detail=detail) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
