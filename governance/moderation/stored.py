@@ -17,6 +17,7 @@ from typing import Any
 
 from governance.fields import FIRST_YEAR, LAST_YEAR
 from governance.i18n import t
+from governance.text_safety import MAX_TEXT, UNSAFE
 
 ACTIONS = ("hide", "delete", "block")
 EXTENSIONS = ("png", "jpg", "pdf")
@@ -36,6 +37,7 @@ class BadRecord(ValueError):
         self.record = record
         self.field = field
         self.detail = t(f"records_check.reason.{reason}", first=FIRST_YEAR, last=LAST_YEAR,
+                        limit=MAX_TEXT,
                         actions=", ".join(ACTIONS), extensions=", ".join(EXTENSIONS))
         super().__init__(t("records_check.record", id=record, field=field, detail=self.detail))
 
@@ -78,6 +80,7 @@ def _field_problems(doc: Any, key: str) -> Iterator[tuple[str, str]]:
     for name in _OPTIONAL_TEXTS:
         if not isinstance(doc.get(name, ""), str):
             yield name, "optional_text"
+    yield from _text_problems(doc)
     for name in (*_MOMENTS, *_OPTIONAL_MOMENTS):
         value = doc.get(name)
         if (value is not None or name in _MOMENTS) and not _is_moment(value):
@@ -86,6 +89,17 @@ def _field_problems(doc: Any, key: str) -> Iterator[tuple[str, str]]:
     if notified is not None and not isinstance(notified, bool):  # 1 == True, yet not a bool
         yield "notified", "notified"
     yield from _screenshot_problems(doc.get("screenshot"))
+
+
+def _text_problems(doc: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Texts no command writes: a control or direction character (an edited file's ESC would
+    reach the terminal, the export and the registry's mail), or more than any field holds."""
+    for name in (*_TEXTS, *_OPTIONAL_TEXTS):
+        value = doc.get(name)
+        if isinstance(value, str) and UNSAFE.search(value):
+            yield name, "unsafe_text"
+        elif isinstance(value, str) and len(value) > MAX_TEXT:
+            yield name, "long_text"
 
 
 def _screenshot_problems(shot: Any) -> Iterator[tuple[str, str]]:

@@ -164,6 +164,8 @@ DAMAGE = [
     ({"diarienummer_at": "9999-12-31T23:59:00+00:00"}, "", "diarienummer_at"),
     ({"screenshot": {"sha256": "a" * 64, "extension": "exe", "size": 1, "deleted_at": None}}, "",
      "screenshot.extension"),
+    ({"note": "hej \u202e \x1b[2J"}, "", "note"),  # would reach the terminal and the mail
+    ({"diarienummer": "KS " + "1" * 5000}, "", "diarienummer"),
 ]
 
 
