@@ -87,10 +87,17 @@ class KontokollServer(Server):
         await asyncio.gather(*(s.app.end() for s in list(self.sessions.open)))
 
     async def handle_sign_out(self, request: web.Request) -> web.StreamResponse:
-        """The proxy's sign-out: end every session of the login, then go where it says."""
+        """The proxy's sign-out: end every session of the login, then go where it says.
+
+        A browser marks what another site made it ask (``Sec-Fetch-Site: cross-site``: an image
+        or a link on a foreign page, which the proxy would sign in all the same): refused, so
+        no other site can end a person's sessions. A request without the header (an older
+        browser, a script) is taken as before."""
         login = request.get("login")
         if login is None:
             return self._refuse(request, "sign-out-without-login", 404)
+        if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+            return self._refuse(request, "sign-out-from-another-site")
         for session in self.sessions.of_login(login):
             await self.sessions.end(session, "sign-out")
         if self.options.sign_out_url:

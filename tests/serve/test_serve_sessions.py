@@ -115,6 +115,14 @@ def test_sign_out_ends_every_session_of_the_login(served: Served) -> None:
         async with browser(served, "olle") as olle, browser(served, "lena") as lena:
             await olle.wait_for("Översikt")
             await lena.wait_for("Översikt")
+            # an image on another site, which the proxy signs in as olle: refused, olle stays
+            foreign = {**served.proxy_headers("olle"), "Sec-Fetch-Site": "cross-site",
+                       "Sec-Fetch-Dest": "image"}
+            async with aiohttp.ClientSession() as session, session.get(
+                served.url + "/sign-out", headers=foreign
+            ) as response:
+                assert response.status == 403
+            assert not await olle.until_closed(1)
             async with aiohttp.ClientSession() as session, session.post(
                 served.url + "/sign-out", headers=served.proxy_headers("olle")
             ) as response:
@@ -125,6 +133,7 @@ def test_sign_out_ends_every_session_of_the_login(served: Served) -> None:
     assert (olle_closed, lena_closed, status) == (True, False, 200)
     assert any("session-end" in x and "login=olle" in x and "reason=sign-out" in x
                for x in served.access_lines())
+    assert any("sign-out-from-another-site" in x for x in served.access_lines())
 
 
 def test_an_idle_session_ends(tmp_path: Path) -> None:
