@@ -185,6 +185,13 @@ class StatsFiles(Service):
         return render_csv(STATS_COLUMNS, rows, delimiter), len(rows)
 
 
+def _begun(record: MonthlyStats, this_month: str) -> MonthlyStats:
+    """``record`` if its month has begun (ISO months order as text), else FieldError."""
+    if record.month > this_month:
+        raise FieldError("month", "stats_input.future_month", month=record.month, now=this_month)
+    return record
+
+
 def _plan(
     txn: ReadTransaction, path: Path, data: bytes | None, this_month: str
 ) -> StatsImportPlan:
@@ -204,13 +211,9 @@ def _plan(
             problems.append(RowProblem(line, "handle", t("audit.stats.unknown_account", ref=ref)))
             continue
         try:
-            record = parse_stats_row(values, account_id)
+            record = _begun(parse_stats_row(values, account_id), this_month)
         except FieldError as error:
             problems.append(RowProblem(line, error.field, error.reason))
-            continue
-        if record.month > this_month:  # ISO months order as text
-            problems.append(RowProblem(line, "month", t(
-                "stats_input.future_month", month=record.month, now=this_month)))
             continue
         repeat = repeated.check((account_id, record.month), line, ref=ref, month=record.month)
         if repeat is not None:
