@@ -45,6 +45,7 @@ from governance.sync import (
     SyncEvent,
     SyncReport,
 )
+from governance.sync_gc import sync_collections
 from governance.sync_writer import Writer
 
 log = logging.getLogger("kontokoll.sync")
@@ -105,8 +106,10 @@ async def run_sync(
     run.emit(SyncEvent("started", 0, len(chosen)))
     writer = Writer(sink, batch_size, posts, now)
     try:
-        async with open_http(source.transport, connections=settings.concurrency_total) as session:
-            await run.all(chosen, session, tokens, writer)
+        with sync_collections():
+            async with open_http(source.transport,
+                                 connections=settings.concurrency_total) as session:
+                await run.all(chosen, session, tokens, writer)
     finally:
         writer.flush()  # also on cancel (Ctrl-C): what finished is kept
         run.count_costs()

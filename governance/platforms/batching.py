@@ -26,8 +26,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import httpx
 import orjson
@@ -43,7 +44,8 @@ GRAPH_BATCH_MOST = 50
 MIN_AFTER_TIMEOUT = 5
 #: Turns of the event loop a batch waits for more calls before it is sent.
 GATHER_TURNS = 2
-Exchange = tuple[int, httpx.Headers, bytes]
+#: A call's status, headers (names lower-cased) and body.
+Exchange = tuple[int, Mapping[str, str], bytes]
 
 
 @dataclass
@@ -183,8 +185,8 @@ class GraphBatcher:
         full = str(target)
         path = full[len(self._base) + 1:] if full.startswith(self._base + "/") else full
         if params:
-            path += ("&" if "?" in path else "?") + urlencode(
-                {k: str(v) for k, v in params.items()})
+            path += ("&" if "?" in path else "?") + "&".join(
+                f"{_param_form(str(k))}={_param_form(str(v))}" for k, v in params.items())
         return path
 
     async def get(self, target: httpx.URL | str, params: Params | None,
@@ -208,7 +210,7 @@ class GraphBatcher:
     async def _send(self, calls: list[tuple[str, asyncio.Future[Exchange]]],
                     timeout: float) -> None:
         batch = [{"method": "GET", "relative_url": url} for url, _ in calls]
-        form = {"batch": orjson.dumps(batch).decode(), "include_headers": "true"}
+        form = f"batch={form_value(orjson.dumps(batch).decode())}&include_headers=true"
         self._usage.http_requests += 1
         try:
             status, headers, raw = await self._session.post(
@@ -224,15 +226,35 @@ class GraphBatcher:
                 future.set_result(answer)
 
 
-def _merged(batch: httpx.Headers, own: Any) -> httpx.Headers:
-    """The batch's headers with the call's own over them (its usage, its Retry-After)."""
+#: What ``urlencode`` (``quote_plus``) writes for each ASCII character it does not keep as is.
+_FORM_ESCAPES = {c: "+" if c == 0x20 else f"%{c:02X}" for c in range(128)
+                 if chr(c) not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                 "0123456789_.-~"}
+
+
+def form_value(value: str) -> str:
+    """``value`` as ``urllib.parse.urlencode`` writes it in a form, the same characters; ASCII
+    (every batch and relative URL) by one table lookup per character instead of quote_plus's
+    loop over bytes in Python, which was a visible share of a sync's CPU."""
+    return value.translate(_FORM_ESCAPES) if value.isascii() else quote_plus(value)
+
+
+@lru_cache(maxsize=1024)
+def _param_form(value: str) -> str:
+    """:func:`form_value` of a parameter; kept, as the same field lists recur in every call."""
+    return form_value(value)
+
+
+def _merged(batch: dict[str, str], own: Any) -> dict[str, str]:
+    """The batch's headers with the call's own over them (its usage, its Retry-After), as a
+    plain dict of lower-cased names: what the HTTP layer reads of any answer's headers."""
     if not isinstance(own, list) or not own:
         return batch
-    merged = httpx.Headers(batch)
+    merged = dict(batch)
     for pair in own:
         if isinstance(pair, dict) and isinstance(pair.get("name"), str) and isinstance(
                 pair.get("value"), str):
-            merged[pair["name"]] = pair["value"]
+            merged[pair["name"].lower()] = pair["value"]
     return merged
 
 
@@ -251,7 +273,9 @@ def _items(status: int, headers: httpx.Headers, raw: bytes, expected: int) -> li
         # A 200 that is no list of items is read as a body of another shape (malformed).
         whole = (status, headers, raw if status != 200 else b"not a batch answer")
         return [whole] * expected
-    # The batch's own headers carry the usage (X-App-Usage ...) that every call shares.
+    # The batch's own headers carry the usage (X-App-Usage ...) that every call shares; read
+    # once into the form every call's are read in.
+    shared = dict(headers.items())
     found: list[Exchange] = []
     for item in doc:
         if not isinstance(item, dict):
@@ -261,5 +285,5 @@ def _items(status: int, headers: httpx.Headers, raw: bytes, expected: int) -> li
         if not isinstance(code, int) or isinstance(code, bool) or not isinstance(body, str):
             found.append((200, headers, b"batch item of another shape"))
             continue
-        found.append((code, _merged(headers, item.get("headers")), body.encode()))
+        found.append((code, _merged(shared, item.get("headers")), body.encode()))
     return found

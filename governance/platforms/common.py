@@ -10,7 +10,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 from governance.monthly import MonthlyStats, add_months, month_of
@@ -90,8 +91,10 @@ class PlatformClient(Protocol):
     async def fetch(self, plan: FetchPlan) -> FetchResult: ...
 
 
+@lru_cache(maxsize=4096)
 def month_start_utc(month: str) -> datetime:
-    """00:00 Stockholm on the first day of ``month``, in UTC."""
+    """00:00 Stockholm on the first day of ``month``, in UTC (a sync asks for the same few months
+    for every account, so the answers are kept)."""
     from governance.monthly import STOCKHOLM, month_start
 
     local = datetime.combine(month_start(month), datetime.min.time(), tzinfo=STOCKHOLM)
@@ -198,6 +201,20 @@ def _iso(value: Any, where: str, what: str) -> datetime:
     return parsed
 
 
+def quick_time(value: Any) -> datetime | None:
+    """``value`` as :func:`meta_time` and :func:`rfc3339` read it when it is a good timestamp,
+    else None: the caller then asks the strict reader, which raises naming where. For the hot
+    loops of a sync (~10^5 comments), where building that name for every good one showed."""
+    if type(value) is str:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if parsed.tzinfo is not None:
+            return parsed
+    return None
+
+
 def epoch_ms(value: Any, where: str) -> datetime:
     """LinkedIn's epoch milliseconds."""
     return datetime.fromtimestamp(count(value, where) / 1000, tz=UTC)
@@ -298,6 +315,15 @@ class MonthBook:
             self.patches[month]["last_post_at"] = running
 
 
+#: No reply deadline lies this far after its arrival (the longest run of days off in the Swedish
+#: calendar is under two weeks; tests/platforms/test_sync_deadline_bounds.py checks the bound).
+DEADLINE_WITHIN = timedelta(days=30)
+#: An answer this soon after its arrival is on time: the deadline is the clock start's wall-clock
+#: time on the next working day, the clock starts no earlier than the arrival, and consecutive
+#: working days have no clock change between them (23 hours even so, for a day over a change).
+SURELY_ON_TIME = timedelta(hours=23)
+
+
 class DueTally:
     """Arrivals that need a reply, counted in the Stockholm month they arrived.
 
@@ -316,10 +342,14 @@ class DueTally:
         month = self._book.holds(arrived)
         if month is None:
             return
-        if answered is None and reply_deadline(arrived) > self._now:
+        # The calendar is asked only when its answer is not already certain: most arrivals of
+        # a sync are months old, and most answers come the same day (a sync places ~10^5).
+        if answered is None and self._now - arrived < DEADLINE_WITHIN and (
+                reply_deadline(arrived) > self._now):
             return
         self._book.add(month, self._due, 1)
-        if answered is not None and answered_on_time(arrived, answered):
+        if answered is not None and (answered - arrived <= SURELY_ON_TIME
+                                     or answered_on_time(arrived, answered)):
             self._book.add(month, self._on_time, 1)
 
 

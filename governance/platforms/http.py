@@ -258,7 +258,7 @@ class PlatformHttp:
         return self._redact(urlsplit(url).path)
 
 
-def _reply(status: int, headers: httpx.Headers, raw: bytes) -> Reply:
+def _reply(status: int, headers: Mapping[str, str], raw: bytes) -> Reply:
     lowered = dict(headers.items())  # httpx gives the names lower-cased, repeats joined by ", "
     try:
         return Reply(status, lowered, orjson.loads(raw), True)

@@ -50,6 +50,7 @@ from governance.platforms.common import (
     month_start_utc,
     obj,
     optional_count,
+    quick_time,
     stored_time,
     text,
 )
@@ -220,19 +221,19 @@ class InstagramClient:
         if edge is None:
             return
         for index, raw in enumerate(items(obj(edge, where).get("data"), f"{where}.comments")):
-            cwhere = f"{where}.comments[{index}]"
-            comment = obj(raw, cwhere)
+            # The strict readers are asked (and where named) only for what is not plainly good.
+            comment = raw if type(raw) is dict else obj(raw, f"{where}.comments[{index}]")
             if _author(comment) == user:
                 continue
-            arrived = meta_time(comment.get("timestamp"), f"{cwhere}.timestamp")
+            arrived = quick_time(comment.get("timestamp")) or meta_time(
+                comment.get("timestamp"), f"{where}.comments[{index}].timestamp")
             answers: list[datetime] = []
             replies = comment.get("replies")
             if replies is not None:
-                for rindex, rraw in enumerate(items(obj(replies, cwhere).get("data"), cwhere)):
-                    reply = obj(rraw, f"{cwhere}.replies[{rindex}]")
-                    if _author(reply) == user:
-                        answers.append(meta_time(reply.get("timestamp"), f"{cwhere}.replies"))
-            text(comment.get("id"), f"{cwhere}.id")
+                answers = _answers(replies, user, f"{where}.comments[{index}]")
+            comment_id = comment.get("id")
+            if type(comment_id) is not str or not comment_id:
+                text(comment_id, f"{where}.comments[{index}].id")
             tally.comment(arrived, first_after(arrived, answers),
                           question=tally.asks(comment.get("text")),
                           hidden=comment.get("hidden") is True)
@@ -295,6 +296,16 @@ class InstagramClient:
         for field in totals:
             if field not in reported:  # unavailable data is an empty set, not 0
                 totals[field] = None
+
+
+def _answers(replies: object, user: str, cwhere: str) -> list[datetime]:
+    """When the account replied to a comment (its ``replies`` edge)."""
+    answers = []
+    for rindex, rraw in enumerate(items(obj(replies, cwhere).get("data"), cwhere)):
+        reply = obj(rraw, f"{cwhere}.replies[{rindex}]")
+        if _author(reply) == user:
+            answers.append(meta_time(reply.get("timestamp"), f"{cwhere}.replies"))
+    return answers
 
 
 def _author(comment: dict[str, object]) -> str | None:

@@ -38,7 +38,7 @@ post: link clicks (``clickCount`` counts every click), video views, saves.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from governance.monthly import month_of
@@ -345,8 +345,22 @@ def _has_next(body: dict[str, Any]) -> bool:
     return any(isinstance(link, dict) and link.get("rel") == "next" for link in links)
 
 
+#: The month of each day start seen, shared by every organization of a sync (they all ask for the
+#: same days); cleared when it grows past :data:`_MONTHS_KEPT`.
+_MONTHS: dict[int, str] = {}
+_MONTHS_KEPT = 20_000
+
+
 def _element_month(element: dict[str, Any], where: str) -> str:
     """The Stockholm month of a daily element (by its start; LinkedIn days are UTC days)."""
     time_range = obj(element.get("timeRange"), f"{where}.timeRange")
-    return month_of(epoch_ms(time_range.get("start"), f"{where}.timeRange.start"))
+    start = time_range.get("start")
+    # Only a plain int is looked up: True == 1 and 1.0 == 1 must still fail as epoch_ms says.
+    if type(start) is int and start in _MONTHS:
+        return _MONTHS[start]
+    month = month_of(epoch_ms(start, f"{where}.timeRange.start"))  # raises unless an int
+    if len(_MONTHS) >= _MONTHS_KEPT:
+        _MONTHS.clear()
+    _MONTHS[cast(int, start)] = month
+    return month
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from governance.platforms.common import PageGuard, items, obj
@@ -22,11 +24,18 @@ SLOW_DOWN_AT = 80
 INSIGHTS_KEPT_DAYS = 730
 
 
-def _usage_entries(headers: Mapping[str, str]) -> list[Mapping[str, Any]]:
+def _usage_entries(headers: Mapping[str, str]) -> tuple[Mapping[str, Any], ...]:
     """The usage objects of ``X-App-Usage`` and ``X-Business-Use-Case-Usage``, if readable."""
+    return _parsed_usage(headers.get("x-app-usage") or "",
+                         headers.get("x-business-use-case-usage") or "")
+
+
+@lru_cache(maxsize=512)
+def _parsed_usage(app: str, business: str) -> tuple[Mapping[str, Any], ...]:
+    """The usage objects of the two headers' values; kept, as every call of a sync brings them
+    (twice read: for the slow-down and for the quota) and the same values recur."""
     found: list[Mapping[str, Any]] = []
-    for name in ("x-app-usage", "x-business-use-case-usage"):
-        raw = headers.get(name)
+    for name, raw in (("x-app-usage", app), ("x-business-use-case-usage", business)):
         if not raw:
             continue
         try:
@@ -34,12 +43,12 @@ def _usage_entries(headers: Mapping[str, str]) -> list[Mapping[str, Any]]:
         except ValueError:
             continue  # a bad header is no reason to fail the account
         if name == "x-app-usage" and isinstance(doc, dict):
-            found.append(doc)
+            found.append(MappingProxyType(doc))  # shared by every caller: read-only
         elif isinstance(doc, dict):
             for entries in doc.values():
                 if isinstance(entries, list):
-                    found.extend(e for e in entries if isinstance(e, dict))
-    return found
+                    found.extend(MappingProxyType(e) for e in entries if isinstance(e, dict))
+    return tuple(found)
 
 
 def _number(value: Any) -> float:

@@ -32,6 +32,10 @@ DEFAULT_HEADERS: Mapping[str, str] = {
 }
 
 
+#: The header of an encoded form (as httpx sets it for ``data=``).
+_FORM_TYPE = ((b"Content-Type", b"application/x-www-form-urlencoded"),)
+
+
 class HttpSession:
     """The HTTP of one sync: keep-alive connections lent out one request at a time.
 
@@ -67,12 +71,13 @@ class HttpSession:
         return await self._send(request, limit, timeout)
 
     async def post(
-        self, url: str, form: Mapping[str, str], headers: httpx.Headers, timeout: float,
+        self, url: str, form: str, headers: httpx.Headers, timeout: float,
         limit: int = DEFAULT_MAX_RESPONSE_MB * MB,
     ) -> tuple[int, httpx.Headers, bytes]:
-        """POST a form (a Graph batch request); the status, headers and whole body."""
+        """POST a form, already encoded (a Graph batch request); the status, headers and whole
+        body."""
         request = httpx.Request(
-            "POST", url, data=form, headers=headers,
+            "POST", url, content=form.encode(), headers=[*headers.raw, *_FORM_TYPE],
             extensions={"timeout": {"connect": timeout, "read": timeout, "write": timeout,
                                     "pool": timeout}},
         )

@@ -58,6 +58,7 @@ from governance.platforms.common import (
     month_start_utc,
     obj,
     optional_count,
+    quick_time,
     relist_due,
     rfc3339,
     stored_time,
@@ -282,8 +283,11 @@ class XClient:
                 mention = obj(raw, where)
                 if mention.get("author_id") == user_id:
                     continue
-                at = rfc3339(mention.get("created_at"), f"{where}.created_at")
-                mention_id = text(mention.get("id"), f"{where}.id")
+                at = quick_time(mention.get("created_at")) or rfc3339(
+                    mention.get("created_at"), f"{where}.created_at")
+                mention_id = mention.get("id")
+                if type(mention_id) is not str or not mention_id:
+                    mention_id = text(mention_id, f"{where}.id")
                 tally.comment(at, first_after(at, replies.get(mention_id, [])),
                               question=tally.asks(_addressed(mention.get("text"), handle)))
         return newest

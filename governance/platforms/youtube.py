@@ -53,6 +53,7 @@ from governance.platforms.common import (
     items,
     month_start_utc,
     obj,
+    quick_time,
     relist_due,
     rfc3339,
     stored_time,
@@ -276,14 +277,17 @@ class YouTubeClient:
             for index, raw in enumerate(items(page.get("items", []), "commentThreads.items")):
                 where = f"commentThreads[{index}]"
                 thread = obj(raw, where)
-                thread_id = text(thread.get("id"), f"{where}.id")
+                thread_id = thread.get("id")
+                if type(thread_id) is not str or not thread_id:
+                    thread_id = text(thread_id, f"{where}.id")
                 if newest is None:
                     newest = thread_id
                     if plan.same_day and thread_id == plan.cursor.get("newest_thread"):
                         return newest, False
                 snippet = obj(thread.get("snippet"), f"{where}.snippet")
                 top = obj(obj(snippet.get("topLevelComment"), where).get("snippet"), where)
-                arrived = rfc3339(top.get("publishedAt"), f"{where}.publishedAt")
+                arrived = quick_time(top.get("publishedAt")) or rfc3339(
+                    top.get("publishedAt"), f"{where}.publishedAt")
                 if arrived < window:
                     done = True
                     break
