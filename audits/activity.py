@@ -28,11 +28,12 @@ _POSTS = STORED_FIELDS.index("posts")
 _DUE = STORED_FIELDS.index("replies_due")
 #: The reply figures, side by side in a stored row from ``replies_due`` on, so that one slice
 #: reads them all (tests/audits/test_reply_rules.py keeps this order).
-DUTY_FIELDS = STORED_FIELDS[_DUE:_DUE + 7]
+DUTY_FIELDS = STORED_FIELDS[_DUE : _DUE + 7]
 #: A stored row written before issue 10's figures is shorter: those read as unknown.
 _PAD = (None,) * 7
 
 Row = Sequence[Any]
+_new = tuple.__new__
 
 
 def month_key(day: date) -> str:
@@ -65,8 +66,6 @@ class ActivityReader:
             first, last = _month_bounds(month)
             self.window.append((month, first >= self.start and last <= as_of))
             month = add_months(month, -1)
-        #: Every month the quarter's figures and the window read.
-        self.judged = tuple(dict.fromkeys([*self.quarter_months, *(m for m, _ in self.window)]))
 
     def __call__(self, months: Mapping[str, Row] | None) -> Activity:
         """The activity of one account, given its stored months (``None``: no stats at all)."""
@@ -76,34 +75,38 @@ class ActivityReader:
 
     def undecoded(self, stored: Mapping[str, Row | Raw] | None) -> Activity:
         """The same from months whose rows may still be undecoded JSON (``msgspec.Raw``, as
-        :meth:`Accounts.activity_shards` reads them): only the months judged are decoded, and
-        the older ones only for an account silent through the window."""
+        :meth:`Accounts.activity_shards` reads them): only the months judged are decoded, those
+        of the window before the quarter only as far as the window needs them, and the older
+        ones only for an account silent through the window."""
         if not stored:
             return Activity(has_rows=False)
-        months = {m: _row(stored[m]) for m in self.judged if m in stored}
+        months = {m: _row(stored[m]) for m in self.quarter_months if m in stored}
         return self._read(months, stored)
 
     def _read(self, months: Mapping[str, Row], stored: Mapping[str, Row | Raw]) -> Activity:
         rows = [months[m] for m in self.quarter_months if m in months]
         if not rows:
             return Activity(has_rows=False)
-        window = self._window(months)
-        # Positional, in field order: keywords would double the cost of this per-account tuple.
-        return Activity(
-            True,  # has_rows
-            window,
-            _latest_post(stored, self.as_of) if window == SILENT else None,  # latest_post
-            *_duties(rows),
-        )
+        window = self._window(months, stored)
+        # In field order, as one tuple: a NamedTuple's own __new__ costs three times as much, and
+        # this is built for every account (tests/audits/test_activity_undecoded.py compares).
+        latest = _latest_post(stored, self.as_of) if window == SILENT else None
+        return _new(Activity, (True, window, latest, *_duties(rows)))  # has_rows, window, ...
 
-    def _window(self, months: Mapping[str, Row]) -> str:
-        """POSTED if a post in [start, D] is known, SILENT if none can have been, else UNKNOWN."""
+    def _window(self, months: Mapping[str, Row], stored: Mapping[str, Row | Raw]) -> str:
+        """POSTED if a post in [start, D] is known, SILENT if none can have been, else UNKNOWN.
+
+        Newest month first, and a month before the quarter is decoded only when the newer ones
+        left the answer open (most accounts posted in the quarter's last month)."""
         unknown = False
         for month, inside in self.window:
             row = months.get(month)
             if row is None:
-                unknown = True
-                continue
+                found = stored.get(month)
+                if found is None:
+                    unknown = True
+                    continue
+                row = _row(found)
             day = _post_day(row[0])
             if day is not None and day <= self.as_of:
                 if day >= self.start:
@@ -155,11 +158,15 @@ def _duties(rows: Sequence[Row]) -> tuple[Any, ...]:
             dm_due += dd
             dm_on_time += do
     return (
-        due if replies else None, on_time if replies else None,
+        due if replies else None,
+        on_time if replies else None,
         hidden if hidden_months else None,
-        q_due if questions or old else None, q_on_time if questions or old else None,
-        old, questions,
-        dm_due if dm_months else None, dm_on_time if dm_months else None,
+        q_due if questions or old else None,
+        q_on_time if questions or old else None,
+        old,
+        questions,
+        dm_due if dm_months else None,
+        dm_on_time if dm_months else None,
     )
 
 

@@ -18,7 +18,8 @@ import csv
 import html
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import date
 from typing import Any
 
 from audits.engine import Finding
@@ -46,7 +47,7 @@ CSV_COLUMNS = (
 FORMATS = ("csv", "md", "xlsx")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ReportItem:
     """A finding of a run with its status (open, acknowledged or waived) and the note on it."""
 
@@ -54,14 +55,29 @@ class ReportItem:
     status: str
     note: str = ""
 
+    def __init__(self, finding: Finding, status: str, note: str = "") -> None:
+        # Each slot set once, directly: a frozen dataclass's own __init__ costs twice as much,
+        # and every run and export makes one item per finding.
+        _ITEM_FINDING(self, finding)
+        _ITEM_STATUS(self, status)
+        _ITEM_NOTE(self, note)
+
+
+_ITEM_FINDING, _ITEM_STATUS, _ITEM_NOTE = (
+    vars(ReportItem)[f.name].__set__ for f in fields(ReportItem)
+)
+
 
 def report_items(run: AuditRun, reviews: Reviews) -> list[ReportItem]:
     """The run's findings with their current status."""
     quarter, as_of = run.info.quarter, run.info.as_of
+    if not reviews.acks and not reviews.waivers:  # (nothing reviewed yet: every finding open)
+        return [ReportItem(finding, "open") for finding in run.findings]
     items = []
     for finding in run.findings:
-        waiver = reviews.waiver(finding.key, quarter, as_of)
-        ack = reviews.acks.get((quarter, finding.key))
+        key = finding.key
+        waiver = reviews.waiver(key, quarter, as_of)
+        ack = reviews.acks.get((quarter, key))
         if waiver is not None:
             note = t(
                 "audit.waived_note", reason=waiver.reason, name=waiver.name, until=waiver.until
@@ -82,13 +98,17 @@ def _rows(run: AuditRun, items: Sequence[ReportItem]) -> Iterator[tuple[str, ...
     """
     quarter = str(run.info.quarter)
     per_rule: dict[str, tuple[str, str]] = {}
+    days: dict[date | None, str] = {None: ""}  # (a run's findings share a few first-seen days)
     messages = _Messages()
     for item in items:
         finding = item.finding
-        rule = finding.rule
+        rule, seen = finding.rule, finding.first_seen
         texts = per_rule.get(rule)
         if texts is None:
             texts = per_rule[rule] = (finding.guideline, rule_title(rule))
+        day = days.get(seen)
+        if day is None and seen is not None:
+            day = days[seen] = seen.isoformat()
         yield (
             quarter,
             finding.platform,
@@ -99,7 +119,7 @@ def _rows(run: AuditRun, items: Sequence[ReportItem]) -> Iterator[tuple[str, ...
             messages.of(finding),
             texts[0],
             item.status,
-            finding.first_seen.isoformat() if finding.first_seen else "",
+            day or "",
             texts[1],
             finding.responsible,
         )
@@ -115,7 +135,11 @@ class _Messages:
         try:
             params = finding.params
             # With each value's type: 1, 1.0 and True are equal keys but render differently.
-            key = (finding.rule, finding.variant, *params.items(), *map(type, params.values()))
+            key = (
+                (finding.rule, finding.variant, *params.items(), *map(type, params.values()))
+                if params
+                else (finding.rule, finding.variant)  # (most findings: a message without values)
+            )
             text = self._seen.get(key)
         except TypeError:  # a parameter that cannot be a key (a list): rendered each time
             return finding.message
@@ -135,10 +159,16 @@ class _Cells(dict[str, str]):
         # The file's own line end: csv quotes a cell holding any of its characters.
         self._writer = csv.writer(sink, delimiter=delimiter, lineterminator="\r\n")
         self._tail = len(delimiter) + 3  # the row's end: the delimiter, "x" and "\r\n"
+        #: What makes csv quote a cell (the delimiter, a quote, a line end); others go as they are.
+        self._special = re.compile(f'[{re.escape(delimiter)}"\r\n]')
 
     def __missing__(self, text: str) -> str:
+        escaped = escape_cell(text)
+        if escaped and not self._special.search(escaped):  # csv would write it as it is
+            self[text] = escaped
+            return escaped
         # A second, plain cell: a row of one empty cell alone would be written as "".
-        self._writer.writerow([escape_cell(text), "x"])
+        self._writer.writerow([escaped, "x"])
         cell = self[text] = self._written.pop()[: -self._tail]
         return cell
 

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from audits import stored
-from audits.engine import Finding
+from audits.engine import Finding, make_finding
 from audits.rules import RULES_BY_ID
 from audits.run_rows import Row
 from audits.settings import SEVERITIES
@@ -47,7 +47,7 @@ def _finding(doc: Mapping[str, Any]) -> Finding:
         and (not first_seen or type(first_seen) is str)
     ):
         return _finding_checked(doc)
-    finding = Finding(
+    finding = make_finding(
         rule, severity, account_id, platform, handle, department, variant, params,
         _stored_day(first_seen), responsible, kc_absent,
     )
@@ -56,25 +56,32 @@ def _finding(doc: Mapping[str, Any]) -> Finding:
 
 
 _TEXT_FIELDS = ("account_id", "platform", "handle", "department")
-#: Message shapes known to render: (rule, variant, parameter names and value types).
-_RENDERS: set[tuple[str, str, tuple[tuple[str, type], ...]]] = set()
+#: Message shapes known to render: (rule, variant, then the parameters' names and their values'
+#: types, in the stored order: one rule's findings store them alike).
+_RENDERS: set[tuple[Any, ...]] = set()
+#: Rules whose message computes with its values (a rate): each distinct set of values is rendered.
+_COMPUTED = frozenset({"slow-replies"})
 
 
 def _check_renders(finding: Finding) -> None:
-    """The finding's parameters must fit its rule's message; rendered once per shape."""
-    shape = (
-        finding.rule,
-        finding.variant,
-        tuple(sorted((k, type(v)) for k, v in finding.params.items())),
-    )
-    # slow-replies computes with its values, so every one of those is rendered.
-    if shape in _RENDERS and finding.rule != "slow-replies":
-        return
+    """The finding's parameters must fit its rule's message; rendered once per shape (and, for
+    a rule that computes with them, once per distinct set of values: a quarter's run holds a
+    thousand slow-replies findings, most with the same few figures)."""
+    params = finding.params
+    shape = (finding.rule, finding.variant, *params, *map(type, params.values()))
+    if finding.rule in _COMPUTED:
+        shape += tuple(params.values())
+    try:
+        if shape in _RENDERS:
+            return
+    except TypeError:  # a value that cannot be a key (a list): rendered every time
+        shape = ()
     try:
         _ = finding.message
     except (KeyError, TypeError, ValueError, ArithmeticError, IndexError):
         raise stored.BadField("params") from None
-    _RENDERS.add(shape)
+    if shape:
+        _RENDERS.add(shape)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -135,7 +142,7 @@ def _from_row(row: Row) -> Finding:
         raise stored.BadField("rule")
     if row.severity not in SEVERITIES:
         raise stored.BadField("severity")
-    finding = Finding(
+    finding = make_finding(
         row.rule, row.severity, row.account_id, row.platform, row.handle, row.department,
         row.variant or "message", row.params, _stored_day(row.first_seen), row.responsible,
         row.kc_absent,

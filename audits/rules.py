@@ -257,9 +257,11 @@ def revision_unacknowledged(subject: Subject, activity: Activity, judged: Judgem
     """Editors not acknowledging the revision ``judged.revision`` (one recorded once this
     existed) within ``settings.revision_acknowledge_days`` (AKN:s tillämpning, default 30) of it
     or of their appointment: :mod:`governance.acknowledgements`. Says how many, never who."""
+    if not subject.editors_pending or judged.revision is None:  # (most accounts: nobody due)
+        return None
     days = judged.settings.revision_acknowledge_days
     late = sum(1 for due in subject.editors_pending if (judged.as_of - due).days > days)
-    if not late or judged.revision is None:
+    if not late:
         return None
     params = {"count": late, "editors": subject.editors, "revision": judged.revision.isoformat()}
     return Hit("revision-unacknowledged", params={**params, "days": days})
@@ -293,9 +295,11 @@ def handle_changed(subject: Subject, activity: Activity, judged: Judgement) -> H
 def identity_mismatch(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
     """The handle leads to another id (lost, taken over, re-created?): no figures are stored
     until an admin runs ``accounts accept-identity`` or corrects the handle."""
+    if not subject.identity_mismatch:
+        return None
     params = {"handle": subject.handle, "registered": subject.platform_id,
               "observed": subject.identity_mismatch}
-    return Hit("identity-mismatch", params=params) if subject.identity_mismatch else None
+    return Hit("identity-mismatch", params=params)
 
 
 # --- the register ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ its rule, severity, day and message checked by :mod:`audits.runs`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,4 +131,16 @@ def typed_settings(path: Path, raw: bytes) -> dict[str, Any] | None:
 
 
 def rows_of(findings: Iterable[Finding]) -> list[list[Any]]:
-    return [finding_row(f) for f in findings]
+    """Every finding as a stored row (:func:`finding_row`, the same values): a run's findings
+    share a few first-seen days, so each day is written out once, not once per finding."""
+    days: dict[date | None, str | None] = {None: None}
+    rows = []
+    for f in findings:
+        seen = f.first_seen
+        day = days.get(seen, "")
+        if day == "" and seen is not None:  # (None is in days)
+            day = days[seen] = seen.isoformat()
+        row = [f.rule, f.severity, f.account_id, f.platform, f.handle, f.department, f.variant,
+               dict(f.params), day, f.responsible, f.kc_absent]  # fmt: skip
+        rows.append(row)
+    return rows

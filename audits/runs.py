@@ -26,6 +26,7 @@ from audits.finding_docs import _from_row
 from audits.quarters import Quarter
 from audits.settings import AuditSettings
 from governance.fields import check_day
+from governance.storage.database import bulk_allocation
 from governance.store import ReadTransaction, WriteTransaction, repos
 
 #: A run's id: its quarter and number (``2026Q4-7``); also the name of its file.
@@ -262,17 +263,18 @@ def _row_documents(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def load_run(txn: ReadTransaction, info: RunInfo) -> AuditRun:
     """A stored run with its settings and findings."""
-    runs = repos(txn).runs
-    typed = runs.decoded(info.id, run_rows.typed_run)  # a compact run, its types checked in C
-    if typed is not None:
-        with stored.reading(runs.where_run(info.id), info.id):
-            settings = AuditSettings.from_doc(typed[0])
-            return AuditRun(info, settings, tuple(_from_row(row) for row in typed[1]))
-    doc = _run_doc(txn, info)
-    with stored.reading(repos(txn).runs.where_run(info.id), info.id):
-        settings = AuditSettings.from_doc(doc["settings"])
-        findings = tuple(_finding(f) for f in doc["findings"])
-    return AuditRun(info, settings, findings)
+    with bulk_allocation():  # 15,000 findings, none in a cycle: the collector would only walk them
+        runs = repos(txn).runs
+        typed = runs.decoded(info.id, run_rows.typed_run)  # a compact run, types checked in C
+        if typed is not None:
+            with stored.reading(runs.where_run(info.id), info.id):
+                settings = AuditSettings.from_doc(typed[0])
+                return AuditRun(info, settings, tuple(_from_row(row) for row in typed[1]))
+        doc = _run_doc(txn, info)
+        with stored.reading(repos(txn).runs.where_run(info.id), info.id):
+            settings = AuditSettings.from_doc(doc["settings"])
+            findings = tuple(_finding(f) for f in doc["findings"])
+        return AuditRun(info, settings, findings)
 
 
 def first_seen_days(txn: ReadTransaction, info: RunInfo) -> dict[str, date]:

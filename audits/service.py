@@ -12,16 +12,17 @@ the change log. Reads return plain values; exports return bytes.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from audits import schedule
 from audits.diff import AuditDiff, diff_findings
 from audits.engine import (
     Cancelled,
     Evaluation,
+    Finding,
     Progress,
     evaluate,
     judgement_day,
@@ -36,13 +37,6 @@ from audits.exports import (
 )
 from audits.quarters import Quarter
 from audits.review_service import ReviewService, as_quarter, clean_text
-from audits.revisions import (
-    Revision,
-    RevisionStatus,
-    add_revision,
-    load_revisions,
-    revision_status,
-)
 from audits.rules import RULE_IDS
 from audits.runs import (
     AuditRun,
@@ -60,8 +54,12 @@ from audits.worklist import Worklist, build_worklist
 from governance import access
 from governance.errors import FieldError, InputError
 from governance.model import utc_now
-from governance.storage.database import WriteTransaction
+from governance.storage.database import WriteTransaction, bulk_allocation
 from governance.store import Store, log_change
+
+if TYPE_CHECKING:  # imported where they are used: a run or an export needs neither
+    from audits import schedule
+    from audits.revisions import Revision, RevisionStatus
 
 
 @dataclass(frozen=True)
@@ -122,10 +120,14 @@ class AuditService(ReviewService):
 
     def calendar(self, count: int = 4) -> list[schedule.CalendarEntry]:
         """The next quarterly audits due, the first being the next (possibly overdue) one."""
+        from audits import schedule
+
         return schedule.upcoming(latest_runs(self.runs()), self.today(), count)
 
     def next_audit(self) -> schedule.CalendarEntry:
         """The next quarterly audit due."""
+        from audits import schedule
+
         return schedule.next_audit(latest_runs(self.runs()), self.today())
 
     # --- runs --------------------------------------------------------------------------------
@@ -149,20 +151,20 @@ class AuditService(ReviewService):
         with self._read() as txn:
             self._authorize(txn, access.RUN_AUDIT, target=str(label))
             evaluation = evaluate(txn, label, day, settings, progress=progress, cancelled=cancelled)
-        with self._write() as txn:
-            self._authorize(txn, access.RUN_AUDIT, target=str(label))
-            run = self._store_run(txn, evaluation)
-            reviews = load_reviews(txn)
-        return AuditReport(run, tuple(report_items(run, reviews)))
+        # Stamping, storing and reporting 15,000 findings builds no cycles (see bulk_allocation).
+        with bulk_allocation():
+            with self._write() as txn:
+                self._authorize(txn, access.RUN_AUDIT, target=str(label))
+                run = self._store_run(txn, evaluation)
+                reviews = load_reviews(txn)
+            return AuditReport(run, tuple(report_items(run, reviews)))
 
     def _store_run(self, txn: WriteTransaction, evaluation: Evaluation) -> AuditRun:
         runs = list_runs(txn)
         latest = latest_runs(runs)
         earlier = [q for q in latest if q < evaluation.quarter]
         seen = first_seen_days(txn, latest[max(earlier)]) if earlier else {}
-        findings = tuple(
-            f.first_seen_on(seen.get(f.key) or evaluation.as_of) for f in evaluation.findings
-        )
+        findings = _first_seen(evaluation.findings, seen, evaluation.as_of)
         number = next_run_number(txn)
         info = RunInfo(
             id=f"{evaluation.quarter}-{number}",
@@ -260,26 +262,33 @@ class AuditService(ReviewService):
             raise FieldError("format", "field.bad_choice", value=fmt, allowed=", ".join(FORMATS))
         if delimiter not in (";", ","):
             raise FieldError("delimiter", "field.bad_choice", value=delimiter, allowed="; ,")
-        report = self.report(quarter, run_id=run_id)
-        if fmt == "md":
-            return findings_markdown(report.run, report.items)
-        if fmt == "xlsx":
-            return findings_xlsx(report.run, report.items)
-        return findings_csv(report.run, report.items, delimiter)
+        with bulk_allocation():  # a run's findings and their rows: many objects, no cycles
+            report = self.report(quarter, run_id=run_id)
+            if fmt == "md":
+                return findings_markdown(report.run, report.items)
+            if fmt == "xlsx":
+                return findings_xlsx(report.run, report.items)
+            return findings_csv(report.run, report.items, delimiter)
 
     # --- the guideline's revision --------------------------------------------------------------
 
     def revisions(self) -> list[Revision]:
         """Every recorded revision, oldest first."""
+        from audits.revisions import load_revisions
+
         with self._read() as txn:
             return load_revisions(txn)
 
     def revision_status(self) -> RevisionStatus:
         """The last revision, the next deadline and the days left or overdue, today."""
+        from audits.revisions import revision_status
+
         return revision_status(self.revisions(), self.today(), self.settings())
 
     def record_revision(self, day: date, note: str = "") -> Revision:
         """Record that the guideline was revised on ``day`` (not in the future)."""
+        from audits.revisions import Revision, add_revision
+
         note = clean_text(note, "note")
         if day > self.today():
             raise FieldError("date", "audit.revision_in_future", day=day, today=self.today())
@@ -294,3 +303,15 @@ class AuditService(ReviewService):
                 ),
             )
         return revision
+
+
+def _first_seen(
+    findings: tuple[Finding, ...], seen: Mapping[str, date], as_of: date
+) -> tuple[Finding, ...]:
+    """Each finding first seen when the earlier quarter's run first saw it, else on D; only the
+    findings not already stamped so are made anew (a run's new findings come stamped with D)."""
+    stamped = []
+    for finding in findings:
+        day = (seen.get(finding.key) if seen else None) or as_of
+        stamped.append(finding if finding.first_seen == day else finding.first_seen_on(day))
+    return tuple(stamped)

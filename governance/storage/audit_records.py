@@ -7,11 +7,21 @@ decodes and checks, so the store never imports the layer it serves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from governance.storage.layout import AUDIT_INDEX, RUN_TABLE, RUNS_TABLE, run_file
+from governance.storage.layout import (
+    ACCOUNTS_TABLE,
+    AUDIT_INDEX,
+    MONTHS_TABLE,
+    RUN_TABLE,
+    RUNS_TABLE,
+    SHARDS,
+    account_shard,
+    run_file,
+    stats_shard,
+)
 from governance.storage.transactions import ReadTransaction, writable
 
 Doc = dict[str, Any]
@@ -77,3 +87,40 @@ class Runs:
         index = txn.load(AUDIT_INDEX)
         index.setdefault(RUNS_TABLE, {})[str(number)] = summary
         txn.stage(AUDIT_INDEX, index, kind="audit")
+
+
+class AuditShard(NamedTuple):
+    """One register shard as the audit reads it: its accounts (decoded by the audit), the same
+    accounts' stats (doc id -> month -> row, rows undecoded) and both files, for messages."""
+
+    accounts: Mapping[str, Any]
+    stats: Mapping[str, Any]
+    accounts_at: str
+    stats_at: str
+
+
+def audit_shards(
+    txn: ReadTransaction,
+    decode: Callable[[Path, bytes], Mapping[str, Any]],
+    convert: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+) -> Iterator[AuditShard]:
+    """Every register shard in order: its accounts ``decode(path, bytes)``-d straight from the
+    file (cached by file identity like parsed files), or ``convert(documents)`` of the copy a
+    transaction that changed the shard has (a ``ValueError`` there makes the shard corrupt); its
+    stats as :meth:`Accounts.activity_shards` reads them (:func:`typed.stats_months`)."""
+    from governance.storage import typed  # (msgspec: only for the bulk reads)
+
+    no_accounts: Mapping[str, Any] = {}
+    no_stats: dict[str, dict[str, Any]] = {}
+    for shard in range(SHARDS):
+        accounts_at, stats_at = account_shard(shard), stats_shard(shard)
+        accounts = txn.typed(accounts_at, decode, no_accounts)
+        if accounts is None:
+            with txn.shaped(accounts_at):
+                accounts = convert(txn.table(accounts_at, ACCOUNTS_TABLE))
+        months: Mapping[str, Any] | None = txn.typed(stats_at, typed.stats_months, no_stats)
+        if months is None:
+            table = txn.table(stats_at, MONTHS_TABLE)
+            with txn.shaped(stats_at):
+                months = {key: doc["months"] for key, doc in table.items()}
+        yield AuditShard(accounts, months, accounts_at, stats_at)
