@@ -11,7 +11,9 @@ is one JSON object:
     comments, wall_s (the whole process), target_s, per_comment_us (wall ÷ comments),
     cpu_s (the process's CPU time, user + system), startup_s (the same command on empty input:
     Python and the CLI's imports, which every command pays), startup_cpu_s (its CPU time),
-    load_average_1m, questions (how many were judged questions), lines_out (must equal comments)
+    load_average_1m, questions (how many were judged questions), lines_out (must equal comments),
+    one_core_wall_s and one_core_cpu_s (the same run held to one core: the command then judges
+    every line itself instead of forking a helper for every other block; what the fork gains)
 
 Other load on the machine shows up in wall_s and startup_s alike; cpu_s much less so.
 
@@ -58,6 +60,11 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _one_core() -> None:
+    """Hold the command (run in the child before it starts) to the first core it may use."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
 def run(count: int = COMMENTS) -> dict[str, Any]:
     stdin = comments(count)
     with tempfile.TemporaryDirectory() as directory:
@@ -74,6 +81,14 @@ def run(count: int = COMMENTS) -> dict[str, Any]:
         done = subprocess.run(command, input=stdin, capture_output=True, env=env, check=True)
         wall = time.perf_counter() - started
         cpu = _children_cpu_s() - cpu_before
+        cpu_before = _children_cpu_s()
+        started = time.perf_counter()
+        alone = subprocess.run(command, input=stdin, capture_output=True, env=env, check=True,
+                               preexec_fn=_one_core)  # fmt: skip
+        one_core_wall = time.perf_counter() - started
+        one_core_cpu = _children_cpu_s() - cpu_before
+    if alone.stdout != done.stdout:
+        raise SystemExit("one core and two gave different labels")
     labels = done.stdout.decode().splitlines()
     return {
         "comments": count,
@@ -86,6 +101,8 @@ def run(count: int = COMMENTS) -> dict[str, Any]:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "questions": labels.count("question"),
         "lines_out": len(labels),
+        "one_core_wall_s": round(one_core_wall, 3),
+        "one_core_cpu_s": round(one_core_cpu, 3),
     }
 
 

@@ -21,6 +21,8 @@ from governance.comment_text import PUNCTUATION_CHARS, Phrase
 
 #: The marks that end a sentence, kept when a line is cut at them.
 _END_MARK = re.compile(r"([?!.])")
+#: The marks that end the first sentence: a mark, and every mark after it with only spaces between.
+_END_RUN = re.compile(r"[?!.](?:\s*[?!.])*")
 #: Whether one clause asks (its words, and whether a comma comes before it).
 ClauseRule = Callable[[Phrase, bool], bool]
 #: Whether one sentence asks (its clauses, the marks that end it, whether to look for phrases).
@@ -129,10 +131,14 @@ def compile_rules(lists: WordLists) -> Callable[[str], bool]:
 
     Most comments hold no phrase of `spam`, `rhetorical` or `question_phrases`; one set
     intersection tells so in C (see :func:`_phrase_filter`), and the rules that look for those
-    phrases are then skipped.
+    phrases are then skipped. A comment without "?" and without a word that can open a question
+    or a listed question phrase (:func:`_asking_words`) asks nothing, whatever else it holds:
+    that is told first, before its sentences are looked at.
     """
     clause_asks = _clause_rule(lists)
+    asking_words = _asking_words(lists)
     asks = _sentence_rule(lists, clause_asks)
+    some_sentence_asks = _comment_rule(asks, asking_words)
     punctuation, spam, city = PUNCTUATION_CHARS, lists.spam, lists.city_address
     triggers, may_hold_phrase = _phrase_filter((spam, lists.rhetorical, lists.question_phrases))
     spam_firsts, spam_in, city_in = spam.firsts, spam.occurs_in, city.occurs_in
@@ -140,20 +146,21 @@ def compile_rules(lists: WordLists) -> Callable[[str], bool]:
 
     def is_question(line: str) -> bool:
         tokens = tuple(line.split())
+        if "?" not in line and asking_words.isdisjoint(tokens):
+            return False  # no sentence can ask (see _asking_words)
         last = len(tokens)
         while last and tokens[last - 1] in punctuation:
             last -= 1
         if not last:
             return False
         body, end = (tokens, "") if last == len(tokens) else (tokens[:last], "".join(tokens[last:]))
-        hits = triggers.intersection(body)
+        hits = _NONE if triggers.isdisjoint(body) else triggers.intersection(body)
         if hits and not spam_firsts.isdisjoint(hits) and spam_in(body):
             return False
         if tokens[0] == "@" and not city_in(body):  # to a friend, not to the city
             return False
         if not punctuation.isdisjoint(body):  # sentences and clauses
-            phrases = bool(hits)
-            return any(asks(clauses, ending, phrases) for clauses, ending in sentences_in(line))
+            return some_sentence_asks(line, bool(hits))
         if hits and may_hold_phrase(body, hits):
             return asks([body], end, True)  # a listed phrase may stand in it: all the rules
         # The common case: one sentence, one clause, none of the phrases (rule 4 in short).
@@ -162,6 +169,72 @@ def compile_rules(lists: WordLists) -> Callable[[str], bool]:
         return ("?" in end and "!" not in end) or clause_asks(body, False)
 
     return is_question
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _asking_words(lists: WordLists) -> frozenset[str]:
+    """The words without which a sentence that does not end in "?" never asks.
+
+    Such a sentence asks only through a phrase of `question_phrases` or a clause that opens
+    (after `lead_ins`) with a word of `openers`, `requests`, `interrogatives` or `verbs_first`
+    (see :func:`_sentence_rule` and :func:`_clause_rule`); each of those is one of these words.
+    """
+    lists_that_ask = (lists.question_phrases, lists.openers, lists.requests,
+                      lists.interrogatives, lists.verbs_first)  # fmt: skip
+    return frozenset().union(*(phrases.firsts for phrases in lists_that_ask))
+
+
+def _comment_rule(asks: SentenceRule, asking_words: frozenset[str]) -> Callable[[str, bool], bool]:
+    """Whether any sentence of a token line asks: :func:`sentences_in` and ``asks`` of each.
+
+    The sentences are judged as they are cut, the first that asks ends the search, and a
+    sentence whose end holds no "?" and whose words hold none of ``asking_words`` is passed
+    over unjudged (it cannot ask), so its clauses are never built.
+    """
+    clause_marks = frozenset(",@")
+
+    def could_ask(tokens: list[str], end: str) -> bool:
+        return "?" in end or not asking_words.isdisjoint(tokens)
+
+    def some_sentence_asks(line: str, phrases: bool) -> bool:
+        # The first sentence, when its end cannot grow (a word or nothing follows its marks),
+        # is cut off by one search: it is most often the one that asks.
+        first_end = _END_RUN.search(line)
+        if first_end is None:
+            return any_sentence_asks(line, phrases)
+        text, rest = line[: first_end.start()], line[first_end.end() :]
+        words, after = text.split(), rest.split(None, 1)[:1]
+        if clause_marks.issuperset(words) or (after and after[0] in clause_marks):
+            return any_sentence_asks(line, phrases)  # no words before it, or it may grow
+        end = first_end.group()
+        if could_ask(words, end):
+            clauses = _clauses(text) if "," in text or "@" in text else [tuple(words)]
+            if asks(clauses, end, phrases):
+                return True
+        return any_sentence_asks(rest, phrases)
+
+    def any_sentence_asks(line: str, phrases: bool) -> bool:
+        parts = _END_MARK.split(line)  # text, mark, text, mark, ..., text
+        tokens: list[str] = []  # the words of the sentence whose end may still grow
+        text, end = "", ""
+        for at in range(1, len(parts), 2):
+            words = parts[at - 1].split()
+            if words and not clause_marks.issuperset(words):  # a new sentence
+                if tokens and could_ask(tokens, end) and asks(_clauses(text), end, phrases):
+                    return True
+                text, tokens, end = parts[at - 1], words, parts[at]
+            elif tokens and not words:  # a mark right after another adds to its sentence's end
+                end += parts[at]
+        words = parts[-1].split()
+        if words and not clause_marks.issuperset(words):
+            if tokens and could_ask(tokens, end) and asks(_clauses(text), end, phrases):
+                return True
+            text, tokens, end = parts[-1], words, ""
+        return bool(tokens) and could_ask(tokens, end) and asks(_clauses(text), end, phrases)
+
+    return some_sentence_asks
 
 
 def _phrase_filter(

@@ -11,7 +11,7 @@ import argparse
 import itertools
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from governance.i18n import t
@@ -52,61 +52,62 @@ def run_classify(args: argparse.Namespace, ctx: CliContext) -> int:
     from governance.comment_classifier import load_classifier
 
     classifier = load_classifier(ctx.data_dir)  # a bad extension stops before any output
-    for labels in labels_in_order(classifier, batches_of(sys.stdin.buffer)):
-        ctx.out.write("\n".join(labels) + "\n")
+    for labels in labels_in_order(classifier, blocks_of(sys.stdin.buffer)):
+        ctx.out.write(labels.decode("ascii"))
         ctx.out.flush()
     return 0
 
 
-def labels_in_order(
-    classifier: Classifier, batches: Iterable[list[str]]
-) -> Iterator[Sequence[str]]:
-    """Each batch's labels, in input order; with two cores, every other batch is judged by a
-    second process while this one judges the next (a city's quarter of comments in half the time).
+def labels_in_order(classifier: Classifier, blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """Each block's labels (one a line, as bytes), in input order; with two cores, every other
+    block is judged by a forked helper while this process judges the next.
 
-    The helper is forked only when a second batch arrives, so a short input costs no process. It
-    inherits the classifier (nothing is loaded twice) and gets and returns plain lists.
+    The helper is forked only when a second block arrives, so a short input costs no process;
+    it inherits the classifier (nothing is loaded twice) and trades bytes through pipes
+    (:mod:`kontokoll.cli.comments_helper`).
     """
-    batches = iter(batches)
-    first = next(batches, None)
+    from kontokoll.cli.comments_helper import labels_of
+
+    blocks = iter(blocks)
+    first = next(blocks, None)
     if first is None:
         return
-    second = next(batches, None)
-    if second is None or (os.cpu_count() or 1) < 2:
-        yield classifier.classify_many(first)
+    second = next(blocks, None)
+    if second is None or _cores() < 2:
+        yield labels_of(classifier, first)
         if second is not None:
-            yield classifier.classify_many(second)
-        yield from (classifier.classify_many(lines) for lines in batches)
+            yield labels_of(classifier, second)
+        yield from (labels_of(classifier, block) for block in blocks)
         return
-    yield from _two_processes(classifier, itertools.chain([first, second], batches))
+    yield from _with_helper(classifier, itertools.chain([first, second], blocks))
 
 
-def _two_processes(
-    classifier: Classifier, batches: Iterator[list[str]]
-) -> Iterator[Sequence[str]]:
-    import gc
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover (not Linux)
 
-    global _FORKED_CLASSIFIER
-    _FORKED_CLASSIFIER = classifier  # the forked helper finds it here
-    gc.freeze()  # the helper's collections must not touch (and so copy) every inherited page
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as helper:
-        for lines in batches:
-            theirs = helper.submit(_classify_in_helper, lines)
-            mine = next(batches, None)
-            ours = classifier.classify_many(mine) if mine is not None else None
-            yield theirs.result()
+
+def _with_helper(classifier: Classifier, blocks: Iterator[bytes]) -> Iterator[bytes]:
+    from kontokoll.cli.comments_helper import Helper, labels_of
+
+    try:
+        helper = Helper(classifier)
+    except OSError:  # no second process to be had: all of it here, the same labels
+        yield from (labels_of(classifier, block) for block in blocks)
+        return
+    try:
+        for theirs in blocks:
+            sent = helper.send(theirs)
+            mine = next(blocks, None)
+            ours = labels_of(classifier, mine) if mine is not None else None
+            answer = helper.receive() if sent else None
+            yield labels_of(classifier, theirs) if answer is None else answer  # it failed: alone
             if ours is not None:
                 yield ours
-
-
-_FORKED_CLASSIFIER: Classifier | None = None
-
-
-def _classify_in_helper(lines: list[str]) -> Sequence[str]:
-    assert _FORKED_CLASSIFIER is not None  # set before the fork
-    return _FORKED_CLASSIFIER.classify_many(lines)
+    finally:
+        helper.close()
 
 
 def run_version(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -118,7 +119,13 @@ def run_version(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def batches_of(stream: BinaryIO) -> Iterator[list[str]]:
-    """The lines of ``stream``, a batch per read, invalid UTF-8 replaced.
+    """The lines of ``stream``, a batch per read, invalid UTF-8 replaced (see :func:`blocks_of`)."""
+    for block in blocks_of(stream):
+        yield block.decode("utf-8", errors="replace").split("\n")
+
+
+def blocks_of(stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of ``stream``, a block of them per read: the lines joined by newlines.
 
     No line is held beyond MAX_LINE_BYTES and one read: the rest of a longer one is skipped as
     it arrives (the classifier judges a comment on its beginning anyway). Only a newline byte ends
@@ -139,6 +146,6 @@ def batches_of(stream: BinaryIO) -> Iterator[list[str]]:
             lines.append(pending[:MAX_LINE_BYTES])
             pending, skipping = b"", True
         if lines:
-            yield b"\n".join(lines).decode("utf-8", errors="replace").split("\n")
+            yield b"\n".join(lines)
     if pending:
-        yield [pending.decode("utf-8", errors="replace")]
+        yield pending

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from governance.comment_classifier import EXTENSION_FILE
+from governance.comment_classifier import EXTENSION_FILE, Classifier
 from kontokoll.cli import comments
 from kontokoll.cli.comments import MAX_LINE_BYTES, batches_of
 from tests.conftest import child_env
@@ -143,3 +143,76 @@ def test_a_long_input_judged_by_two_processes_keeps_its_order(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     expected = load_classifier(tmp_path / "data").classify_many(lines)
     assert done.stdout.decode().splitlines() == list(expected)
+
+
+def _labelled_blocks(count: int) -> tuple[list[str], list[bytes]]:
+    """Labelled comments, numbered, cut into blocks of 50 lines as ``blocks_of`` gives them."""
+    labelled = Path(__file__).parents[1] / "data" / "comments_labelled.tsv"
+    texts = [line.split("\t")[-1] for line in labelled.read_text("utf-8").splitlines()[3:]]
+    lines = [f"{texts[n % len(texts)]} {n}" for n in range(count)]
+    blocks = ["\n".join(lines[at : at + 50]).encode() for at in range(0, count, 50)]
+    return lines, blocks
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_one_process_or_two_give_the_same_labels(
+    monkeypatch: pytest.MonkeyPatch, cores: int
+) -> None:
+    from governance.comment_classifier import load_classifier
+    from kontokoll.cli import comments_helper
+
+    judged_here: list[bytes] = []  # the forked helper counts in its own copy of this list
+    labels_of = comments_helper.labels_of
+    monkeypatch.setattr(comments, "_cores", lambda: cores)
+
+    def counted(classifier: Classifier, block: bytes) -> bytes:
+        judged_here.append(block)
+        return labels_of(classifier, block)
+
+    monkeypatch.setattr(comments_helper, "labels_of", counted)
+    classifier = load_classifier()
+    lines, blocks = _labelled_blocks(1_000)
+    answers = b"".join(comments.labels_in_order(classifier, blocks)).decode().splitlines()
+    assert answers == classifier.classify_many(lines)
+    assert {"question", "other"} <= set(answers)
+    assert len(judged_here) == (len(blocks) if cores == 1 else len(blocks) // 2)
+
+
+def test_a_helper_that_dies_leaves_the_work_to_the_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The forked helper exits without answering: every block is judged here, none lost."""
+    from governance.comment_classifier import load_classifier
+    from kontokoll.cli import comments_helper
+
+    def die(*_: object) -> None:
+        os._exit(3)  # in the forked helper only
+
+    monkeypatch.setattr(comments, "_cores", lambda: 2)
+    monkeypatch.setattr(comments_helper, "_serve", die)
+    classifier = load_classifier()
+    lines, blocks = _labelled_blocks(600)
+    answers = b"".join(comments.labels_in_order(classifier, blocks)).decode().splitlines()
+    assert answers == classifier.classify_many(lines)
+    helper = comments_helper.Helper(classifier)
+    assert helper.pid
+    assert helper.receive() is None  # it has gone: no answer, and it has been reaped
+    assert helper.pid == 0 and not helper.send(b"x")
+
+
+def test_without_a_process_to_fork_the_command_judges_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from governance.comment_classifier import load_classifier
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(comments, "_cores", lambda: 2)
+    monkeypatch.setattr(os, "fork", no_fork)
+    classifier = load_classifier()
+    lines, blocks = _labelled_blocks(300)
+    open_before = len(os.listdir("/proc/self/fd"))
+    answers = b"".join(comments.labels_in_order(classifier, blocks)).decode().splitlines()
+    assert answers == classifier.classify_many(lines)
+    assert len(os.listdir("/proc/self/fd")) == open_before  # the pipes were closed again
