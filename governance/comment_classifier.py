@@ -107,6 +107,12 @@ def load_classifier(data_dir: Path | None = None) -> Classifier:
     return Classifier(f"builtin-{version}+sha256:{digest}", lists)
 
 
+def builtin_version() -> int:
+    """The version number of the built-in word lists (``builtin-N``): no month can have been
+    classified by a later one."""
+    return _builtin()[0]
+
+
 @cache
 def _builtin_classifier() -> Classifier:
     """The classifier of the built-in lists alone, built once per process."""

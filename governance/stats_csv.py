@@ -132,12 +132,19 @@ def parse_stats_row(values: dict[str, str], account_id: str) -> MonthlyStats:
 def parse_words_version(text: str) -> str | None:
     """The classifier version of a month, as the classifier names its lists: ``builtin-N`` or
     ``builtin-N+sha256:`` and eight lower-case hex digits (an extension list's checksum)."""
+    # Imported here: the word lists are read only when a file names their version.
+    from governance.comment_classifier import builtin_version
+
     value = text.strip()
     if not value:
         return None
+    current = builtin_version()
     if len(value) > _VERSION_MAX or not _WORDS_VERSION.fullmatch(value):
         raise FieldError("words_version", "replies.stats.bad_words_version",
-                         value=value[:_VERSION_MAX], limit=_VERSION_MAX)
+                         value=value[:_VERSION_MAX], limit=_VERSION_MAX, current=current)
+    if int(value.removeprefix("builtin-").partition("+")[0]) > current:
+        raise FieldError("words_version", "replies.stats.later_words_version", value=value,
+                         current=current)
     return value
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from governance.comment_classifier import builtin_version
 from governance.errors import ImportRefused
 from governance.stats_csv import REQUIRED_COLUMNS, STATS_COLUMNS, StatsFiles
 from governance.store import Store
@@ -208,3 +209,22 @@ def test_a_month_that_has_not_begun_is_refused_and_the_running_one_taken(
     assert store.stats.all() == {}
     running = write(tmp_path, HEADER, "facebook,hbgbibliotek,2026-12,1,,,,,,,,,,,,", name="ok.csv")
     assert files.import_file(running).new == 1
+
+
+def test_a_word_list_version_later_than_this_kontokoll_has_is_refused(
+    files: StatsFiles, store: Store, tmp_path: Path
+) -> None:
+    current = builtin_version()
+    header = HEADER + ",questions_due,questions_on_time,hidden,dms_due,dms_on_time,words_version"
+    path = write(
+        tmp_path,
+        header,
+        f"facebook,hbgbibliotek,2026-10,1,,,,,,,,,,,10,9,4,3,,,,builtin-{current + 7}",
+        f"facebook,trafik.hbg,2026-10,1,,,,,,,,,,,10,9,4,3,,,,builtin-{current}+sha256:0a1b2c3d",
+        "facebook,trafik.hbg,2026-09,1,,,,,,,,,,,10,9,4,3,,,,builtin-1",
+    )
+    with pytest.raises(ImportRefused) as caught:
+        files.import_file(path)
+    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "words_version")]
+    assert f"den senaste är builtin-{current}" in str(caught.value)
+    assert store.stats.all() == {}
