@@ -24,7 +24,7 @@ from typing import Any
 
 from audits.engine import Finding
 from audits.rules import RULES_BY_ID
-from audits.runs import AuditRun, Reviews
+from audits.runs import AuditRun, Reviews, Waiver
 from audits.xlsx import Sheet, workbook
 from governance.csvio import escape_cell
 from governance.i18n import t
@@ -49,21 +49,30 @@ FORMATS = ("csv", "md", "xlsx")
 
 @dataclass(frozen=True, slots=True, init=False)
 class ReportItem:
-    """A finding of a run with its status (open, acknowledged or waived) and the note on it."""
+    """A finding of a run with its status (open, acknowledged or waived) and the note on it.
+
+    ``note`` is what the app shows: an acknowledgement's note, or a waiver's reason, who decided
+    it and its end date. ``waiver`` is the waiver itself, from which the readable exports and
+    packets write the reason and the end date but never the name (:func:`status_text`).
+    """
 
     finding: Finding
     status: str
     note: str = ""
+    waiver: Waiver | None = None
 
-    def __init__(self, finding: Finding, status: str, note: str = "") -> None:
+    def __init__(
+        self, finding: Finding, status: str, note: str = "", waiver: Waiver | None = None
+    ) -> None:
         # Each slot set once, directly: a frozen dataclass's own __init__ costs twice as much,
         # and every run and export makes one item per finding.
         _ITEM_FINDING(self, finding)
         _ITEM_STATUS(self, status)
         _ITEM_NOTE(self, note)
+        _ITEM_WAIVER(self, waiver)
 
 
-_ITEM_FINDING, _ITEM_STATUS, _ITEM_NOTE = (
+_ITEM_FINDING, _ITEM_STATUS, _ITEM_NOTE, _ITEM_WAIVER = (
     vars(ReportItem)[f.name].__set__ for f in fields(ReportItem)
 )
 
@@ -82,7 +91,7 @@ def report_items(run: AuditRun, reviews: Reviews) -> list[ReportItem]:
             note = t(
                 "audit.waived_note", reason=waiver.reason, name=waiver.name, until=waiver.until
             )
-            items.append(ReportItem(finding, "waived", note))
+            items.append(ReportItem(finding, "waived", note, waiver))
         elif ack is not None:
             items.append(ReportItem(finding, "acknowledged", ack.note))
         else:
@@ -185,8 +194,21 @@ def rule_title(rule: str) -> str:
 
 
 def status_text(item: ReportItem) -> str:
-    """A finding's status as people read it, with the note on it: ``kvitterad (Rekrytering)``."""
+    """A finding's status as the readable exports and packets write it, with what was decided:
+    ``kvitterad (Rekrytering)``, ``undantagen (undantag: Liten verksamhet, t.o.m. 2027-06-30)``.
+
+    Never the name of who decided a waiver (the CSV and the report carry no names either; the
+    app shows it to those who may see it). An acknowledgement's note is the user's own words and
+    goes as written. A waived item without its waiver (made by hand) shows the status alone.
+    """
     status = t(f"audit.status.{item.status}")
+    if item.status == "waived":
+        waiver = item.waiver
+        if waiver is None:
+            return status
+        key = "export_notes.waived" if waiver.reason.strip() else "export_notes.waived_until"
+        said = t(key, reason=waiver.reason, until=waiver.until)
+        return f"{status} ({said})"
     return f"{status} ({item.note})" if item.note else status
 
 

@@ -6,8 +6,10 @@ quarter, D, settings and all findings, acknowledged findings per quarter, and wa
 until their end date. This module turns the stored documents into typed records and back.
 
 A run is never changed after it is stored: a re-run of a quarter is a new run, and the latest run
-of a quarter is the one that counts. Whether a finding is acknowledged or waived is looked up when
-it is shown, so that a waiver granted after a run applies to that run too.
+of a quarter is the one that counts, except that a preliminary run (judged before the quarter's
+last day) never counts over a final one (:func:`latest_runs`). Whether a finding is acknowledged
+or waived is looked up when it is shown, so that a waiver granted after a run applies to that run
+too.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from audits.engine import Finding
 from audits.finding_docs import _finding as _finding
 from audits.finding_docs import _from_row
 from audits.quarters import Quarter
+from audits.schedule import finished
 from audits.settings import AuditSettings
 from governance.fields import check_day
 from governance.storage.database import bulk_allocation
@@ -224,12 +227,21 @@ def _decode(
 
 
 def latest_runs(runs: Iterable[RunInfo]) -> dict[Quarter, RunInfo]:
-    """The run that counts for each quarter: its latest."""
-    latest: dict[Quarter, RunInfo] = {}
+    """The run that counts for each quarter: its latest final run (:func:`schedule.finished`);
+    while it has none, the latest of its runs judged as of the latest day.
+
+    A run judged before its quarter's last day is preliminary. ``audit run --as-of`` on a day
+    already past makes one after the fact; were the latest run to count, it would replace the
+    quarter's final run (or a run judged on a later day) in the calendar, the diff, the packets
+    and the app, and turn findings seen since then into resolved ones.
+    """
+    ranked: dict[Quarter, tuple[tuple[bool, date, int], RunInfo]] = {}
     for run in runs:
-        if run.quarter not in latest or run.number > latest[run.quarter].number:
-            latest[run.quarter] = run
-    return latest
+        rank = (finished(run.quarter, run), run.as_of, run.number)
+        kept = ranked.get(run.quarter)
+        if kept is None or rank > kept[0]:
+            ranked[run.quarter] = (rank, run)
+    return {quarter: run for quarter, (_, run) in ranked.items()}
 
 
 def _run_doc(txn: ReadTransaction, info: RunInfo) -> Mapping[str, Any]:

@@ -4,9 +4,11 @@ A quarter's audit is judged as of its last day, so that is the day it falls due.
 due is the earliest quarter, from the one before today's, that has no final run yet: a missed
 quarter shows as overdue before the current one.
 
-A run judged before its quarter's last day (the current quarter, audited part-way) is
-*preliminary*: the quarter is not finished, it stays the next audit due, marked preliminary, and
-its final run falls due on its last day.
+A run judged before its quarter's last day (the current quarter, audited part-way, or any quarter
+with ``audit run --as-of`` a day before its end) is *preliminary*: the quarter is not finished, it
+stays the next audit due, marked preliminary, and its final run falls due on its last day. A
+preliminary run never counts over a final one (:func:`audits.runs.latest_runs`), so a quarter once
+finished stays finished.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ class _Final:
 def next_audit(
     audited: Collection[Quarter] | Mapping[Quarter, Judged], today: date
 ) -> CalendarEntry:
-    """The next audit due on ``today``, given the latest run of each audited quarter."""
+    """The next audit due on ``today``, given the run that counts of each audited quarter."""
     runs = _runs(audited)
     quarter = Quarter.of(today).previous()
     while finished(quarter, runs.get(quarter)):

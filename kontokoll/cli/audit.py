@@ -23,6 +23,7 @@ from kontokoll.cli.tables import render_table
 
 if TYPE_CHECKING:
     from audits.diff import AuditDiff
+    from audits.runs import RunInfo
     from audits.service import AuditReport, AuditService
     from kontokoll.cli.context import CliContext
 
@@ -131,10 +132,36 @@ def write_output(path: Path, data: bytes, *, data_dir: Path) -> bool:
 
 def run_audit(args: argparse.Namespace, ctx: CliContext) -> int:
     as_of = _date(args.as_of, "as_of") if args.as_of else None
-    report = _service(ctx).run(args.quarter, as_of=as_of)
+    service = _service(ctx)
+    report = service.run(args.quarter, as_of=as_of)
     _print_summary(ctx, report)
     _warn_kc_missing(ctx, report)
+    _warn_preliminary(ctx, service, report.info)
     return 0
+
+
+def _warn_preliminary(ctx: CliContext, service: AuditService, info: RunInfo) -> None:
+    """Say so when a run judged before its quarter's last day (``--as-of`` on a past day) does
+    not count, or counts only until the final run of a quarter that is already over."""
+    from audits.runs import latest_runs
+    from audits.schedule import finished
+
+    if finished(info.quarter, info):
+        return
+    counting = latest_runs(service.runs()).get(info.quarter, info)
+    said = {"run": info.id, "as_of": info.as_of, "last_day": info.quarter.last_day}
+    if counting.id != info.id:
+        ctx.warn(
+            t(
+                "preliminary_runs.not_counting",
+                **said,
+                counting=counting.id,
+                counting_as_of=counting.as_of,
+                quarter=info.quarter,
+            )
+        )
+    elif info.quarter.last_day < service.today():
+        ctx.warn(t("preliminary_runs.ended", **said, quarter=info.quarter))
 
 
 def _warn_kc_missing(ctx: CliContext, report: AuditReport) -> None:

@@ -119,7 +119,9 @@ def main(
     except BrokenPipeError:  # the reader went away (``| head``): not an error
         return 0
     except OSError as error:  # a path that is missing, not a folder, or not ours to write
-        ctx.warn(t("error.os", path=error.filename or ctx.data_dir, detail=error.strerror or error))
+        from governance.os_errors import os_reason  # (the C library's strerror is English)
+
+        ctx.warn(t("error.os", path=error.filename or ctx.data_dir, detail=os_reason(error)))
         return 2
 
 
