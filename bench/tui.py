@@ -26,7 +26,11 @@ moved by a busy machine, the CPU time of what each start reads (``start_cpu_s``:
 snapshot; ``audit_start_cpu_s``: the worklist, then the snapshot). Each of the wall times (1),
 (3), (4) and (6) also comes as the CPU time the process (every thread) spent on it:
 ``first_paint_cpu_s``, ``open_account_cpu_ms`` (median), ``audit_first_paint_cpu_s``,
-``audit_bulk_waive_cpu_s``; on a shared machine they move far less than the wall times.
+``audit_bulk_waive_cpu_s``; on a shared machine they move far less than the wall times, and
+so does ``filter_cpu_ms``, the CPU time of (2) (the median of the eight keys).
+``import_cpu_s`` is the CPU time of ``import screens.app`` in a fresh interpreter (the median of
+three; what a user waits for before the app is even constructed, which the first paint above
+does not include). Compile the sources first (``python -m compileall``), as an install does.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import asyncio
 import json
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -128,6 +133,8 @@ class FrameSpy:
         from textual.screen import Screen
 
         self.frames: list[Frame] = []
+        #: The CPU milliseconds (every thread) of each keystroke timed, in order.
+        self.key_cpu_ms: list[float] = []
         self.probe: Any = lambda screen: None
         self._drawn: dict[str, tuple[int, str]] = {}
         self._undo: list[tuple[type, str, Any]] = []
@@ -182,8 +189,10 @@ class FrameSpy:
     async def keystroke(self, app: Any, key: str, char: str | None, table: str, text: str) -> float:
         """Send one key; ms until a frame drew ``table`` filtered by ``text``."""
         seen = len(self.frames)
+        cpu_begin = time.process_time()
         begin = self.send(app, key, char)
         frame = await self.first(lambda f: f.tables.get(table, (0, None))[1] == text, seen)
+        self.key_cpu_ms.append((frame.cpu - cpu_begin) * 1000)
         return (frame.at - begin) * 1000
 
     @staticmethod
@@ -273,6 +282,7 @@ async def measure(directory: Path, count: int) -> dict[str, Any]:
             await pilot.press("slash")
             box = app.screen.query_one("#filter", Input)
             samples = await filter_samples(spy, app, "AccountTable")
+            filter_cpu = spy.key_cpu_ms[-len(samples) :]
             assert box.value == "" and table.shown == count
             opened, opened_cpu = await open_accounts(spy, app, pilot, table, 6)
             pilot_samples = []
@@ -291,6 +301,7 @@ async def measure(directory: Path, count: int) -> dict[str, Any]:
         "first_paint_cpu_s": round(first_paint_cpu, 3),
         "filter_ms": round(statistics.median(samples), 1),
         "filter_ms_max": round(max(samples), 1),
+        "filter_cpu_ms": round(statistics.median(filter_cpu), 1),
         "open_account_ms": round(statistics.median(opened), 1),
         "open_account_first_ms": round(opened[0], 1),
         "open_account_cpu_ms": round(statistics.median(opened_cpu), 1),
@@ -315,6 +326,20 @@ def start_cpu_s(directory: Path, *, audit: bool = False) -> float:
         return time.process_time() - began
     finally:
         services.close()
+
+
+def import_cpu_s(repeats: int = 3) -> float:
+    """The median CPU seconds a fresh interpreter spends importing the app (``screens.app``)."""
+    code = "import time; t = time.process_time(); import screens.app; print(time.process_time()-t)"
+    samples = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(repeats)
+    ]
+    return statistics.median(samples)
 
 
 #: The audit store: this share of the accounts is active, which gives about 15,000 findings.
@@ -441,6 +466,7 @@ def main() -> int:
             print(f"store with {args.accounts} accounts ready in {built:.1f} s", file=sys.stderr)
             result |= asyncio.run(measure(directory, args.accounts))
             result["start_cpu_s"] = round(start_cpu_s(directory), 3)
+            result["import_cpu_s"] = round(import_cpu_s(), 3)
         if args.only in (None, "audit"):
             audited = root / "audited"
             findings = build_audit_store(audited, args.accounts)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from governance import access
 from governance.account_refs import resolve
@@ -28,10 +28,12 @@ from governance.errors import FieldError
 from governance.fields import check_platform_id, parse_handle
 from governance.model import Account
 from governance.monthly import SyncOutcome
-from governance.platforms.identity import Identity
 from governance.service import Service
 from governance.store import WriteTransaction, repos
 from governance.text_safety import MAX_NAME
+
+if TYPE_CHECKING:  # at run time only where a sync's outcome is read: the platforms bring httpx
+    from governance.platforms.identity import Identity
 
 #: The log's action for each change made here: an account change, field by field.
 CHANGED = "account-changed"
@@ -65,6 +67,8 @@ class Identities(Service):
 
     def record(self, outcomes: Sequence[SyncOutcome]) -> list[Account]:
         """Keep what a sync read (see the module); returns the accounts that changed."""
+        from governance.platforms.identity import Identity
+
         seen = [(o.account_id, Identity.from_doc(o.identity)) for o in outcomes]
         wanted = {account_id: identity for account_id, identity in seen if identity is not None}
         if not wanted:
@@ -99,8 +103,7 @@ class Identities(Service):
             if owner is not None and owner != before.id:
                 ref_taken = f"{before.platform}:{handle}"
                 raise FieldError("handle", "field.duplicate_account", ref=ref_taken)
-            after = before.with_changes(handle=handle, identity_mismatch="",
-                                        updated=self._clock())
+            after = before.with_changes(handle=handle, identity_mismatch="", updated=self._clock())
             repos(txn).accounts.put(after, before)
             self._log_change(txn, before, after, "handle")
             self._log_change(txn, before, after, "identity_mismatch")
@@ -114,18 +117,24 @@ class Identities(Service):
             if not before.identity_mismatch:
                 raise FieldError("platform_id", "identity.field.no_mismatch", account=before.ref)
             after = before.with_changes(
-                platform_id=before.identity_mismatch, observed_id=before.identity_mismatch,
-                identity_mismatch="", updated=self._clock(),
+                platform_id=before.identity_mismatch,
+                observed_id=before.identity_mismatch,
+                identity_mismatch="",
+                updated=self._clock(),
             )
             repos(txn).accounts.put(after, before)
             self._log_change(txn, before, after, "platform_id")
             self._log_change(txn, before, after, "identity_mismatch")
         return after
 
-    def _log_change(self, txn: WriteTransaction, before: Account, after: Account,
-                    name: str) -> None:
+    def _log_change(
+        self, txn: WriteTransaction, before: Account, after: Account, name: str
+    ) -> None:
         old: Any = getattr(before, name)
         new: Any = getattr(after, name)
         if old != new:
-            repos(txn).log.append(self._entry(CHANGED, account_id=after.id, account=after.ref,
-                                              field=name, old=old, new=new))
+            repos(txn).log.append(
+                self._entry(
+                    CHANGED, account_id=after.id, account=after.ref, field=name, old=old, new=new
+                )
+            )

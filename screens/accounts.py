@@ -15,6 +15,7 @@ from governance.i18n import t
 from screens.view_models import AccountsSnapshot, AccountSummary, rule_choices
 from screens.widgets.account_table import AccountTable
 from screens.widgets.count_label import CountLabel
+from screens.widgets.filter_input import FilterInput
 
 
 class AccountsView(Vertical):
@@ -37,7 +38,9 @@ class AccountsView(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="account-filters"):
-            yield Input(placeholder=t("tui.accounts.filter_placeholder"), id="filter", compact=True)
+            yield FilterInput(
+                placeholder=t("tui.accounts.filter_placeholder"), id="filter", compact=True
+            )
             yield Select[str](
                 [],
                 prompt=t("tui.accounts.all_departments"),
@@ -112,6 +115,11 @@ class AccountsView(Vertical):
 
     @on(AccountTable.ViewChanged)
     def _count(self, event: AccountTable.ViewChanged) -> None:
+        # On a wide screen the count keeps the width of "every account shown", so that typing
+        # in the filter box does not lay the screen out again (screens.widgets.count_label).
+        roomy = self.screen.has_class("-wide")
+        total = event.total
         self.query_one("#account-count", CountLabel).show(
-            t("tui.accounts.count", shown=event.shown, total=event.total)
+            t("tui.accounts.count", shown=event.shown, total=total),
+            widest=t("tui.accounts.count", shown=total, total=total) if roomy else None,
         )

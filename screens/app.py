@@ -23,9 +23,8 @@ from textual.worker import Worker, WorkerState
 from governance.errors import KontokollError
 from governance.i18n import LANGUAGES, current_language, set_language, t
 from governance.text_safety import visible
-from screens.account import AccountDetailScreen
+from screens.account.spare import SpareDetail
 from screens.commands import AccountsProvider, CommandSource
-from screens.dialogs import HelpScreen
 from screens.main import MainScreen
 from screens.messages import AccountChanged, LanguageChanged, SnapshotLoaded
 from screens.services import Services
@@ -86,6 +85,8 @@ class KontokollApp(App[int]):
         self.demo = demo
         #: Where exports are saved in a terminal (None: the user's downloads folder).
         self.export_dir: Path | None = None
+        #: A detail screen built ahead, so that opening an account only reads and shows it.
+        self.spare_detail = SpareDetail(self)
         #: Whether the objects alive once the first snapshot was drawn are frozen (gc.freeze):
         #: the snapshot of 10,000 accounts keeps a few hundred thousand objects (rows and their
         #: cells), and each full pass of the cyclic collector walked them all, 0.1–0.6 s that
@@ -115,6 +116,7 @@ class KontokollApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.start))
+        self.spare_detail.start()
         if not self.snapshot_after_audit:
             self.load_snapshot()
 
@@ -151,8 +153,8 @@ class KontokollApp(App[int]):
                 screen.update_summary(message.summary)
 
     def open_account(self, account_id: str) -> None:
-        """Show one account's detail screen."""
-        self.push_screen(AccountDetailScreen(account_id, focus_form=True))
+        """Show one account's detail screen (built ahead while the user was not typing)."""
+        self.spare_detail.open(account_id, focus_form=True)
 
     def notify(
         self,
@@ -235,6 +237,8 @@ class KontokollApp(App[int]):
 
     def action_help(self) -> None:
         """Show the help."""
+        from screens.dialogs import HelpScreen  # (Markdown: imported when the help is asked for)
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on
-from textual.app import ComposeResult, SystemCommand
+from textual import events, on
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Footer, Header, TabbedContent, TabPane
@@ -16,20 +16,48 @@ from governance.i18n import t
 from governance.lifecycle import LANGSIKTIGT
 from governance.model import Account
 from screens.accounts import AccountsView
-from screens.audit import AuditView
-from screens.guideline import GuidelineView
 from screens.localize import LocalizedScreen
 from screens.messages import LanguageChanged
-from screens.new_account import NewAccountScreen, request_departments
-from screens.overview import OverviewView
 from screens.view_models import AccountsSnapshot, AccountSummary
 from screens.widgets.account_table import AccountTable
 
+TABS = ("overview", "accounts", "audit", "guideline")
+
+# The other tabs' views (and the request form) are imported when first built: the first paint
+# shows one tab, and their modules (the audit's worklist, the detail screen's chart, Markdown)
+# took as long to import as the whole first paint.
 if TYPE_CHECKING:
     from screens.app import KontokollApp
+    from screens.audit import AuditView
+    from screens.guideline import GuidelineView
 
-TABS = ("overview", "accounts", "audit", "guideline")
-ViewT = TypeVar("ViewT", bound=Widget)
+#: The id of each tab's view.
+VIEW_IDS = {tab: f"{tab}-view" for tab in TABS}
+
+
+def request_departments(snapshot: AccountsSnapshot | None) -> list[str]:
+    """The departments the user may request accounts for (screens.new_account), read without
+    importing the form before the register is read."""
+    if snapshot is None:
+        return []
+    from screens.new_account import request_departments as departments
+
+    return departments(snapshot)
+
+
+def breakpoint_classes(app: App[object]) -> list[str]:
+    """The breakpoint classes (``App.HORIZONTAL_BREAKPOINTS``, ``VERTICAL_BREAKPOINTS``) that a
+    screen of the app's present size gets, as Textual chooses them on a resize."""
+    found = []
+    for size, breakpoints in (
+        (app.size.width, app.HORIZONTAL_BREAKPOINTS),
+        (app.size.height, app.VERTICAL_BREAKPOINTS),
+    ):
+        for edge, name in sorted(breakpoints or [], reverse=True):
+            if size >= edge:
+                found.append(name)
+                break
+    return found
 
 
 class MainScreen(LocalizedScreen[None]):
@@ -82,6 +110,18 @@ class MainScreen(LocalizedScreen[None]):
         # Starting on another tab than the overview, its table takes the focus once loaded, so
         # that the tab's own keys (n on the guideline, s on the accounts) work at once.
         self._focus_table_when_loaded = self._start != "overview"
+        self._resumed = False
+        # The size classes (app.tcss) the first Resize would give the screen, given now: set
+        # then, after every widget was styled, they restyled the whole screen once more.
+        self.add_class(*breakpoint_classes(self.app))
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # The first time on show, every widget has just been styled as it was mounted: Textual's
+        # restyling of the whole screen on resuming (for styles changed while it was hidden)
+        # would do it all again, a good part of the first paint. Later resumes restyle.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     @property
     def kontokoll(self) -> KontokollApp:
@@ -104,17 +144,40 @@ class MainScreen(LocalizedScreen[None]):
         """The view of one tab, built from the register as last read."""
         snapshot = self.kontokoll.snapshot
         if tab == "overview":
-            return OverviewView(snapshot.overview if snapshot else None, id="overview-view")
-        if tab == "accounts":
-            return AccountsView(snapshot, id="accounts-view")
-        if tab == "audit":
-            return AuditView(id="audit-view")
-        return GuidelineView(id="guideline-view")
+            from screens.overview import OverviewView
 
-    def _view(self, kind: type[ViewT]) -> ViewT | None:
-        """A tab's view, if that tab has been built."""
-        found = self.query(kind)
+            return OverviewView(snapshot.overview if snapshot else None, id=VIEW_IDS[tab])
+        if tab == "accounts":
+            return AccountsView(snapshot, id=VIEW_IDS[tab])
+        if tab == "audit":
+            from screens.audit import AuditView
+
+            return AuditView(id=VIEW_IDS[tab])
+        from screens.guideline import GuidelineView
+
+        return GuidelineView(id=VIEW_IDS[tab])
+
+    def _built(self, tab: str) -> Widget | None:
+        """A tab's view, if that tab has been built (found by id: the view's module is not
+        imported before the tab is built)."""
+        found = self.query(f"#{VIEW_IDS[tab]}")
         return found.first() if found else None
+
+    def _audit_built(self) -> AuditView:
+        """The audit tab's view, which has been built."""
+        view = self._audit()
+        if view is None:
+            raise LookupError("the audit tab is not built")
+        return view
+
+    def _accounts(self) -> AccountsView | None:
+        return cast("AccountsView | None", self._built("accounts"))
+
+    def _audit(self) -> AuditView | None:
+        return cast("AuditView | None", self._built("audit"))
+
+    def _guideline(self) -> GuidelineView | None:
+        return cast("GuidelineView | None", self._built("guideline"))
 
     async def build_tab(self, tab: str) -> None:
         """Build a tab's view if it is not there yet (the first time the tab is shown)."""
@@ -135,18 +198,20 @@ class MainScreen(LocalizedScreen[None]):
     async def show_snapshot(self, snapshot: AccountsSnapshot) -> None:
         """Show freshly read figures in the tabs built so far (the others read them when
         built)."""
-        accounts = self._view(AccountsView)
+        accounts = self._accounts()
         if accounts is not None:
             accounts.show_snapshot(snapshot)
         self.refresh_bindings()  # "Nytt konto" follows the rights just read
-        for view in (self._view(AuditView), self._view(GuidelineView)):
+        for view in (self._audit(), self._guideline()):
             if view is not None:
                 view.apply_rights()
-        overview = self._view(OverviewView)
+        overview = self._built("overview")
         if overview is not None:
+            from screens.overview import OverviewView
+
             pane = self.query_one("#overview", TabPane)
             await overview.remove()
-            await pane.mount(OverviewView(snapshot.overview, id="overview-view"))
+            await pane.mount(OverviewView(snapshot.overview, id=VIEW_IDS["overview"]))
         if self._focus_table_when_loaded or self.focused is None:
             self._focus_table_when_loaded = False  # a loading table cannot take the focus
             self._focus_tab(self.active_tab)
@@ -154,10 +219,10 @@ class MainScreen(LocalizedScreen[None]):
     def update_summary(self, summary: AccountSummary) -> None:
         """Show one changed account in the table, and read the audit again (its findings may
         have been acknowledged or waived from the account)."""
-        accounts = self._view(AccountsView)
+        accounts = self._accounts()
         if accounts is not None:
             accounts.update_summary(summary)
-        audit = self._view(AuditView)
+        audit = self._audit()
         if audit is not None:
             audit.reload()
 
@@ -170,7 +235,7 @@ class MainScreen(LocalizedScreen[None]):
         """Switch to a tab already built and focus what is in it."""
         self.query_one(TabbedContent).active = tab
         if tab == "audit":  # start reading now, not when the tab is first drawn
-            self.query_one(AuditView).ensure_loaded()
+            self._audit_built().ensure_loaded()
         self._focus_tab(tab)
 
     def _focus_tab(self, tab: str) -> None:
@@ -197,7 +262,7 @@ class MainScreen(LocalizedScreen[None]):
         if tab in TABS:
             await self.build_tab(tab)
         if tab == "audit":
-            self.query_one(AuditView).ensure_loaded()
+            self._audit_built().ensure_loaded()
         if tab == "accounts" and not in_table_or_filter:
             self.call_after_refresh(self.query_one(AccountTable).focus)
 
@@ -216,10 +281,10 @@ class MainScreen(LocalizedScreen[None]):
                 t("tui.tip.new_account"),
                 self.action_new_account,
             )
-        audit = self._view(AuditView)
+        audit = self._audit()
         if audit is not None:
             yield from audit.commands()
-        guideline = self._view(GuidelineView)
+        guideline = self._guideline()
         if guideline is not None:
             yield from guideline.commands(reveal=partial(self._show_built, "guideline"))
 
@@ -246,6 +311,8 @@ class MainScreen(LocalizedScreen[None]):
         if not departments:
             self.notify(t("lifecycle_tui.new.not_allowed"), severity="warning")
             return
+        from screens.new_account import NewAccountScreen
+
         form = NewAccountScreen(self.kontokoll.services, departments)
         self.app.push_screen(form, self._requested)
 

@@ -4,9 +4,10 @@ The app's first paint waits for a row of every account. Building a full
 :class:`~governance.model.Account` for each of 10,000 accounts (editors, dates, the request and
 the closing checklist) and a :class:`~governance.monthly.MonthlyStats` for each stored month, only
 to keep a platform, a handle, a count of editors and two figures, took most of the start-up's
-CPU. So this module reads the shards' documents, as the audit engine does, and takes from each
-only what a row shows. Only the few accounts waiting for a decision become full accounts (the
-overview lists their requests).
+CPU. So this module decodes the shards' bytes straight into the few fields a row shows
+(:func:`governance.storage.typed.account_rows`: the rest of each document is only scanned, and
+nothing is built for it), and reads the stats documents as the audit engine does. Only the few
+accounts waiting for a decision become full accounts (the overview lists their requests).
 
 The fields a row shows (and the editors it counts) are checked as :meth:`Account.from_doc` checks
 them, and a document of the wrong shape there stops the read with
@@ -20,13 +21,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from governance.account_order import by_ref
 from governance.model import Account
 from governance.monthly import STOCKHOLM, STORED_FIELDS
 from governance.storage.database import ReadTransaction, bulk_allocation
-from governance.store import repos
 from screens.view_models import AccountSummary
+
+if TYPE_CHECKING:
+    from governance.storage.typed import AccountRow, RowShard
 
 #: Where the follower count sits in a stored month row (``MonthlyStats.to_row``).
 FOLLOWERS_AT = STORED_FIELDS.index("followers")
@@ -46,66 +50,93 @@ class RegisterRows:
 def read_rows(txn: ReadTransaction, rules: Mapping[str, tuple[str, ...]] | None) -> RegisterRows:
     """Every account's row; ``rules`` are the latest audit's broken rules per account id (None
     before the first audit: the rules column is then unknown)."""
+    from governance.storage import typed  # msgspec: loaded when the register is first read
+
     summaries: list[AccountSummary] = []
     requested: list[Account] = []
     with bulk_allocation():
-        for shard in repos(txn).accounts.shards():
-            rel = shard.accounts_at
-            try:  # (one try per shard: a ``with`` per account would cost more than the row)
-                for key, doc in shard.accounts.items():
-                    rel = shard.accounts_at
-                    summary = _summary(doc, rules)
-                    if summary.status == "requested":
-                        requested.append(Account.from_doc(doc))
-                    stats = shard.stats.get(key)
-                    if stats is not None:
-                        rel = shard.stats_at
-                        summary = _with_stats(summary, stats["months"])
-                    summaries.append(summary)
-            except SHAPE_ERRORS:
-                with txn.shaped(rel):
-                    raise
-    summaries.sort(key=_by_ref)
+        for shard in typed.row_shards(txn):
+            rows = shard.rows
+            if rows is None:  # this transaction's own copy of the shard: from its documents
+                with txn.shaped(shard.accounts_at):
+                    rows = {key: _row_of(doc) for key, doc in shard.docs.items()}
+            _shard_rows(txn, shard, rows, rules, summaries)
+            wanted = {row.id for row in rows.values() if row.status == "requested"}
+            if wanted:
+                requested += typed.accounts_with_ids(txn, shard.accounts_at, wanted)
+    by_ref(summaries)
     return RegisterRows(summaries, requested)
 
 
-def _by_ref(summary: AccountSummary) -> tuple[str, str]:
-    return summary.platform, summary.handle
+def _shard_rows(
+    txn: ReadTransaction,
+    shard: RowShard,
+    rows: Mapping[str, AccountRow],
+    rules: Mapping[str, tuple[str, ...]] | None,
+    summaries: list[AccountSummary],
+) -> None:
+    """Add the rows of one shard to ``summaries``, each with its figures."""
+    rel, stats = shard.accounts_at, shard.stats
+    try:  # (one try per shard: a ``with`` per account would cost more than the row)
+        for key, row in rows.items():
+            rel = shard.accounts_at
+            summary = _summary(row, rules)
+            doc = stats.get(key)
+            if doc is not None:
+                rel = shard.stats_at
+                summary = _with_stats(summary, doc["months"])
+            summaries.append(summary)
+    except SHAPE_ERRORS:
+        with txn.shaped(rel):
+            raise
 
 
-def _summary(doc: Mapping[str, Any], rules: Mapping[str, tuple[str, ...]] | None) -> AccountSummary:
-    """A row without its figures, refusing a document whose shown fields are not text."""
-    account_id, platform, handle = doc["id"], doc["platform"], doc["handle"]
-    department = doc["department"]
-    status, visibility = doc.get("status", "active"), doc.get("visibility", "open")
+def _row_of(doc: Mapping[str, Any]) -> AccountRow:
+    """A document's row fields (a shard this transaction changed), checked as the typed read
+    checks them; a document of the wrong shape raises TypeError or KeyError."""
+    from governance.storage.typed import AccountRow, EditorRow
+
+    fields = ("id", "platform", "handle", "department")
+    values = [doc[name] for name in fields] + [
+        doc.get("status", "active"),
+        doc.get("visibility", "open"),
+    ]
     editors = doc.get("editors", ())
-    # Spelled out, not a loop: this runs for each of 10,000 accounts.
-    if not (
-        type(account_id) is str
-        and type(platform) is str
-        and type(handle) is str
-        and type(department) is str
-        and type(status) is str
-        and type(visibility) is str
-        and isinstance(editors, list | tuple)
-    ):
+    if not all(type(value) is str for value in values) or not isinstance(editors, list | tuple):
         raise TypeError("account fields id, platform, handle, department, status, visibility")
-    for editor in editors:  # counted, so read as the account reads them (a cheap check)
-        if not (type(editor["name"]) is str and type(editor["email"]) is str):
+    account_id, platform, handle, department, status, visibility = values
+    return AccountRow(
+        id=account_id,
+        platform=platform,
+        handle=handle,
+        department=department,
+        status=status,
+        visibility=visibility,
+        editors=tuple(
+            EditorRow(name=e["name"], email=e["email"], appointed=e["appointed"]) for e in editors
+        ),
+    )
+
+
+def _summary(row: AccountRow, rules: Mapping[str, tuple[str, ...]] | None) -> AccountSummary:
+    """A row without its figures; its editors' appointments checked as the account reads them
+    (they are counted), the other fields' types by the decoding."""
+    for editor in row.editors:
+        if not (type(editor.name) is str and type(editor.email) is str):
             raise TypeError("an editor's name and e-mail must be text")
-        date.fromisoformat(editor["appointed"])
+        date.fromisoformat(editor.appointed)
     broken = None
-    if rules is not None and status == "active":
-        broken = rules.get(account_id, ())
+    if rules is not None and row.status == "active":
+        broken = rules.get(row.id, ())
     return AccountSummary(
-        account_id,
-        f"{platform}:{handle}",
-        platform,
-        handle,
-        department,
-        visibility,
-        status,
-        len(editors),
+        row.id,
+        f"{row.platform}:{row.handle}",
+        row.platform,
+        row.handle,
+        row.department,
+        row.visibility,
+        row.status,
+        len(row.editors),
         None,
         None,
         broken,

@@ -21,6 +21,7 @@ from audits.service import AuditReport, AuditService
 from governance.acknowledgements import Acknowledgements, AckReport
 from governance.errors import AccessRefused, FieldError
 from governance.export_target import write_export
+from governance.heap import settle_survivors
 from governance.identity_check import Identities
 from governance.lifecycle import Lifecycle
 from governance.model import Account, ChangeEntry, Editor, Retirement, utc_now
@@ -97,7 +98,9 @@ class Services:
         # Built in a thread while the app draws: with the cyclic collector paused, its passes
         # over the growing heap no longer hold the interpreter lock against the drawing.
         with bulk_allocation():
-            return self._snapshot()
+            snapshot = self._snapshot()
+            settle_survivors()  # kept off the collector's young passes (governance.heap)
+        return snapshot
 
     def _snapshot(self) -> AccountsSnapshot:
         report = self.latest_report()

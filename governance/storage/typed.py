@@ -16,15 +16,28 @@ schema is refused as too new.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from governance.errors import StoreCorrupt, StoreTooNew
 from governance.model import Account
 from governance.storage.format import META_TABLE, SCHEMA_VERSION
+from governance.storage.layout import (
+    ACCOUNTS_TABLE,
+    MONTHS_TABLE,
+    SHARDS,
+    stats_shard,
+)
+from governance.storage.layout import (
+    account_shard as account_shard_file,
+)
+
+if TYPE_CHECKING:
+    from governance.storage.transactions import ReadTransaction
 
 _T = TypeVar("_T")
 
@@ -70,6 +83,87 @@ def account_shard(path: Path, raw: bytes) -> tuple[Account, ...]:
     """Every account of one shard file, checked like :meth:`Account.from_doc` checks them."""
     shard: _AccountShard = decoded(path, raw, _ACCOUNT_SHARD)
     return tuple(shard.accounts.values())
+
+
+class EditorRow(msgspec.Struct, gc=False):
+    """An editor as an account row counts it: the fields checked, the appointment as stored."""
+
+    name: str
+    email: str
+    appointed: str
+
+
+class AccountRow(msgspec.Struct, gc=False):
+    """What the accounts table shows of an account document, and nothing else of it.
+
+    The defaults are :class:`Account`'s. Not tracked by the cyclic collector (``gc=False``):
+    ten thousand of them, and never a cycle among them.
+    """
+
+    id: str
+    platform: str
+    handle: str
+    department: str
+    status: str = "active"
+    visibility: str = "open"
+    editors: tuple[EditorRow, ...] = ()
+
+
+class _AccountRowShard(msgspec.Struct):
+    """An account shard read for the table's rows (:func:`account_rows`)."""
+
+    accounts: dict[str, AccountRow] = {}
+    meta: dict[str, _Meta] = msgspec.field(default_factory=dict, name=META_TABLE)
+
+
+_ACCOUNT_ROW_SHARD = msgspec.json.Decoder(_AccountRowShard)
+
+
+def account_rows(path: Path, raw: bytes) -> dict[str, AccountRow]:
+    """Document key -> the row's fields of every account of one shard file, their types checked
+    (an editor's appointment is left to the caller); the rest of each document only scanned."""
+    shard: _AccountRowShard = decoded(path, raw, _ACCOUNT_ROW_SHARD)
+    return shard.accounts
+
+
+@dataclass(frozen=True, slots=True)
+class RowShard:
+    """One shard's account rows and the stats documents of the same accounts, keyed alike.
+
+    ``rows`` are decoded straight from the file (:func:`account_rows`), or None when the
+    transaction has its own copy of the shard (it may have changed it): then ``docs`` holds its
+    documents. ``accounts_at`` and ``stats_at`` name the files, for messages.
+    """
+
+    rows: Mapping[str, AccountRow] | None
+    docs: Mapping[str, Any]
+    stats: Mapping[str, Any]
+    accounts_at: str
+    stats_at: str
+
+
+_NO_ROWS: Mapping[str, AccountRow] = {}
+
+
+def row_shards(txn: ReadTransaction) -> Iterator[RowShard]:
+    """Each shard's account rows and stats documents, for one pass over the register."""
+    for shard in range(SHARDS):
+        accounts_at, stats_at = account_shard_file(shard), stats_shard(shard)
+        stats = txn.table(stats_at, MONTHS_TABLE)
+        rows = txn.typed(accounts_at, account_rows, _NO_ROWS)
+        docs = txn.table(accounts_at, ACCOUNTS_TABLE) if rows is None else {}
+        yield RowShard(rows, docs, stats, accounts_at, stats_at)
+
+
+def accounts_with_ids(txn: ReadTransaction, rel: str, ids: set[str]) -> list[Account]:
+    """The full accounts of shard file ``rel`` whose ids are in ``ids``, checked as ever."""
+    no_accounts: tuple[Account, ...] = ()
+    accounts = txn.typed(rel, account_shard, no_accounts)
+    if accounts is None:  # this transaction's own copy of the shard
+        docs = txn.table(rel, ACCOUNTS_TABLE).values()
+        with txn.shaped(rel):
+            return [Account.from_doc(doc) for doc in docs if doc.get("id") in ids]
+    return [account for account in accounts if account.id in ids]
 
 
 class _StatsDoc(msgspec.Struct):

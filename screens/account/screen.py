@@ -10,17 +10,18 @@ back as messages, errors as notifications.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from governance import access
@@ -34,6 +35,7 @@ from screens.account.form import AccountForm
 from screens.account.history import HistoryTable
 from screens.account.lifecycle import LifecyclePane, available_actions
 from screens.account.moderation import ModerationPane
+from screens.account.opening import BindingsFooter, FrameHold
 from screens.account.part import AfterDetail, size_classes
 from screens.commands import CommandSource
 from screens.localize import LocalizedScreen
@@ -93,15 +95,36 @@ class AccountDetailScreen(LocalizedScreen[None]):
     detail: var[AccountDetail | None] = var(None, always_update=True)
     """The account and everything read with it (None until the first read); the tabs bind to it."""
 
-    def __init__(self, account_id: str, *, focus_form: bool = False) -> None:
+    def __init__(self, account_id: str = "", *, focus_form: bool = False) -> None:
         super().__init__(classes=" ".join(("detail", *size_classes(self.app))))
+        #: The account shown; "" for a screen built ahead (``screens.account.spare``), which
+        #: :meth:`show_account` gives its account when it is opened.
         self.account_id = account_id
         #: Opened from the accounts list to work on it: the form takes the cursor when the
         #: account is shown. (Opened on another tab, from a finding, it must not.)
         self.focus_form = focus_form
-        # Read at once, while the screen is still being built: the account is then usually there
-        # when the screen is first laid out (messages wait until the screen is mounted).
+        #: Whether the screen has been on show: its first resume may skip restyling (see
+        #: :meth:`_on_screen_resume`).
+        self._resumed = False
+        self._mounted = False
+        #: Laid out and rendered ahead, waiting for its account (see _lay_out_ahead).
+        self.built_ahead = False
+        #: Holds the app's repaints while the account is read (see screens.account.opening).
+        self._first_frame = FrameHold()
+        if account_id:
+            # Read at once, while the screen is still being built: the account is then usually
+            # there when the screen is first laid out (messages wait until it is mounted).
+            self.load()
+
+    def show_account(self, account_id: str, *, focus_form: bool = False) -> None:
+        """Give a screen built ahead its account (once, before it is pushed): read it now."""
+        if self.account_id:
+            raise RuntimeError("the detail screen already shows an account")
+        self.account_id = account_id
+        self.focus_form = focus_form
         self.load()
+        if self._mounted:  # else on_mount does
+            self._await_account()
 
     @property
     def kontokoll(self) -> KontokollApp:
@@ -132,7 +155,7 @@ class AccountDetailScreen(LocalizedScreen[None]):
             for tab, build in LAZY_TABS.items():
                 with TabPane(t(TAB_LABELS.get(tab, f"tui.detail.tab.{tab}")), id=tab):
                     yield AfterDetail(build().data_bind(AccountDetailScreen.detail))
-        yield Footer()
+        yield BindingsFooter()
 
     def _title(self) -> str | Text:
         """The account, its department and status (and whether it is read-only), or "loading"."""
@@ -178,11 +201,58 @@ class AccountDetailScreen(LocalizedScreen[None]):
     # --- loading -----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        # "Loading" only if the read takes a while (a busy store): shown and removed at once, it
-        # cost a layout of its own.
+        self._mounted = True
+        if self.account_id:
+            self._await_account()
+        else:
+            self.call_after_refresh(self._lay_out_ahead)
+
+    def on_screen_suspend(self) -> None:
+        # Closed (or covered by a dialog) before the account was read: the app draws again at
+        # once, not when the read returns (a busy store) and the screen is finally removed.
+        self._first_frame.release()
+
+    def on_unmount(self) -> None:
+        self._first_frame.release()
+
+    def _await_account(self) -> None:
+        """The account is being read: draw nothing until it is there (so the first frame shows
+        it), or until LOADING_AFTER_S have passed: then draw, and say "loading" (a busy store).
+        Said only then: shown and removed at once, it cost a layout of its own."""
+        self._first_frame.hold(self.app)
         self.set_timer(LOADING_AFTER_S, self._show_loading)
 
+    def _lay_out_ahead(self) -> None:
+        """A screen built ahead is laid out for the terminal's size while it waits (once it is
+        mounted), so that being pushed neither lays it out nor, newly shown at that size,
+        resizes it and the screen below; and rendered (nowhere), so that each widget keeps its
+        lines and the first frame draws anew only the widgets the account changed."""
+        if not self._resumed and not self.account_id:  # not opened meanwhile
+            self._refresh_layout(self.app.size)
+            self._compositor.render_update(full=True)
+            self.built_ahead = True
+            # And the garbage of the screen closed before (widget trees are cycles, which only
+            # a full pass of the collector frees) is freed now, not by a pass while the next
+            # account is being opened: a full pass walks every object not frozen (app.py).
+            gc.collect()
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        """While the first frame is held, "after the refresh" callbacks (the tabs held back,
+        the history, the footers' rebuilds) wait for the frame that shows the account, instead
+        of running at once (Screen's handler, skipped here, would run them)."""
+        if self._first_frame.held:
+            event.prevent_default()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first time on show, skip Textual's restyling of the whole screen (it runs before
+        Screen's own handler): every widget was styled as it was mounted, moments ago or, for a
+        screen built ahead, with the theme and language still in force (``spare`` checks)."""
+        if not self._resumed:
+            event.refresh_styles = False
+        self._resumed = True
+
     def _show_loading(self) -> None:
+        self._first_frame.release()
         if self.detail is None:
             self.query_one("#detail-tabs").loading = True
 
@@ -216,6 +286,9 @@ class AccountDetailScreen(LocalizedScreen[None]):
 
     @on(AccountLoaded)
     def _loaded(self, message: AccountLoaded) -> None:
+        # Drawing may go on: the frame after this handler shows the account. (Released first:
+        # while repaints are held, "after the refresh" callbacks run at once.)
+        self._first_frame.release()
         self.query_one("#detail-tabs").loading = False
         if message.detail.history is not None and (
             self.detail is None or replace(message.detail, history=None) != self.detail
@@ -256,6 +329,7 @@ class AccountDetailScreen(LocalizedScreen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
+        self._first_frame.release()
         self.call_after_refresh(self._reveal_tabs)  # no account to wait for
         error = event.worker.error
         if isinstance(error, FieldError):

@@ -2,126 +2,69 @@
 
 The stock DataTable builds every row's renderables and measures every cell up front, which at
 10,000 rows costs about a second before the first paint and as much again when a filter clears
-and re-adds the rows. This view keeps the rows as plain tuples of text, filters with one
-substring test per row, sorts an index list, and draws only the lines on screen.
+and re-adds the rows. This view keeps the rows as they come, turns a row into its cell texts only
+when it is drawn, filters with one substring test per row, sorts an index list, and draws only the
+lines on screen.
+
+The texts the filter searches (every row's cells, case-folded) are built just after the first
+paint, not before it: the first paint needs none of them. A keystroke that only lengthens the
+filter text searches just the rows the previous one left, and a changed row count does not lay
+the whole screen out again (see :meth:`AccountTable._resize_virtual`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from governance.i18n import t
-from governance.text_safety import visible
-from screens.view_models import AccountSummary, rule_title
-
-UNKNOWN = "–"
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One column: the summary attribute it shows, its minimum width and its share of spare room."""
-
-    key: str
-    label_key: str
-    min_width: int
-    flex: int = 0
-    right: bool = False
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("platform", "tui.col.platform", 9),
-    Column("handle", "tui.col.handle", 14, flex=4),
-    Column("department", "col.department", 14, flex=5),
-    Column("visibility", "col.visibility", 6),
-    Column("status", "col.status", 9),
-    Column("editors", "col.editors", 3, right=True),
-    Column("last_post", "tui.col.last_post", 10),
-    Column("followers", "tui.col.followers", 7, right=True),
-    Column("rules", "tui.col.rules", 6, flex=1),
+from screens.view_models import AccountSummary
+from screens.widgets.account_cells import (
+    COLUMNS,
+    NO_FINDINGS,
+    UNKNOWN,
+    Column,
+    RowTexts,
+    cells_of,
+    format_count,
+    sort_key,
+    sort_keys,
 )
 
-
-def format_count(value: int | None) -> str:
-    """A count with a space between thousands (Swedish style), or the unknown mark."""
-    if value is None:
-        return UNKNOWN
-    return f"{value:,}".replace(",", "\u00a0")
-
-
-#: Audited and breaking no rule (not "0", which would read as a count in a column of names).
-NO_FINDINGS = "✓"
-
-
-class RowTexts:
-    """Turns rows into their cell texts, translating each distinct value once.
-
-    Translating is the dear part of a row (about 0.3 s of CPU for 10,000 rows when every row
-    asks again), yet a register has a handful of visibilities, statuses and rule combinations.
-    One instance serves one batch of rows, in the language of the moment: a language switch
-    rebuilds the rows with a new one.
-    """
-
-    def __init__(self) -> None:
-        self._words: dict[str, str] = {}
-        self._rules: dict[tuple[str, ...], str] = {}
-
-    def word(self, key: str) -> str:
-        """The translation of ``key``, looked up once."""
-        found = self._words.get(key)
-        if found is None:
-            found = self._words[key] = t(key)
-        return found
-
-    def rules(self, rules: tuple[str, ...] | None) -> str:
-        """The rules column: the rules' titles, the no-findings mark, or unknown (not audited)."""
-        if rules is None:
-            return UNKNOWN
-        found = self._rules.get(rules)
-        if found is None:
-            found = self._rules[rules] = ", ".join(rule_title(r) for r in rules) or NO_FINDINGS
-        return found
-
-    def cells(self, summary: AccountSummary) -> tuple[str, ...]:
-        """The texts of one row, in column order."""
-        return (
-            summary.platform,
-            visible(summary.handle),  # drawn as segments (never markup), but never raw controls
-            visible(summary.department),
-            self.word(f"value.{summary.visibility}"),
-            self.word(f"value.{summary.status}"),
-            str(summary.editors),
-            summary.last_post.isoformat() if summary.last_post else UNKNOWN,
-            format_count(summary.followers),
-            self.rules(summary.rules),
-        )
+__all__ = [  # the texts are offered from here too, where the table's users found them before
+    "COLUMNS",
+    "NO_FINDINGS",
+    "UNKNOWN",
+    "AccountTable",
+    "Column",
+    "RowTexts",
+    "cells_of",
+    "format_count",
+    "sort_key",
+]
 
 
-def cells_of(summary: AccountSummary) -> tuple[str, ...]:
-    """The texts of one row, in column order."""
-    return RowTexts().cells(summary)
+class _FrameStyles(NamedTuple):
+    """The styles and width of one frame's lines, looked up once per frame, not per line (a
+    widget's ``rich_style`` walks its ancestors: most of a redraw when asked on every line)."""
 
-
-def sort_key(summary: AccountSummary, column: str) -> Any:
-    """The value a column sorts by; ``None`` (unknown) always sorts last."""
-    value = getattr(summary, column)
-    if column == "rules":
-        return None if value is None else len(value)
-    if isinstance(value, str):
-        return value.casefold()
-    return value
+    base: Style
+    header: Style
+    cursor: Style
+    odd: Style
+    width: int
 
 
 class AccountTable(ScrollView, can_focus=True):
@@ -198,13 +141,23 @@ class AccountTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._rows: list[AccountSummary] = []
-        self._cells: list[tuple[str, ...]] = []
-        self._haystack: list[str] = []
+        self._texts = RowTexts()
+        #: Each row's cell texts, made when the row is first drawn (None until then).
+        self._cells: list[tuple[str, ...] | None] = []
+        #: Each row's searched text (:meth:`RowTexts.haystack`); None until built after the
+        #: first paint (:meth:`_ensure_haystack`).
+        self._haystack: list[str] | None = None
         self._order: list[int] = []  # all rows, sorted
         self._view: list[int] = []  # the rows that pass the filter, sorted
         self._needle = ""
         self._predicate: Callable[[AccountSummary], bool] | None = None
+        #: Whether ``_view`` holds every sorted row that contains ``_needle`` (no quick filter):
+        #: a longer needle that contains it then searches only those rows.
+        self._narrowable = False
         self._widths: list[int] = []
+        self._frame: _FrameStyles | None = None
+        #: Whether the searched texts are to be built once a frame has drawn the rows.
+        self._haystack_due = False
 
     # --- data --------------------------------------------------------------------------------
 
@@ -239,21 +192,35 @@ class AccountTable(ScrollView, can_focus=True):
         """Replace every row; keeps the sort, the filter and (if it is still there) the cursor."""
         keep = self.current.id if self.current else None
         self._rows = list(summaries)
-        cells = RowTexts().cells
-        self._cells = [cells(s) for s in self._rows]
-        self._haystack = [
-            "\t".join((s.ref, *c)).casefold() for s, c in zip(self._rows, self._cells, strict=True)
-        ]
+        self._texts = RowTexts()  # in the language of the moment
+        self._cells = [None] * len(self._rows)
+        self._haystack = None
         self._sort()
+        self._haystack_due = True  # built after the frame that draws these rows (render_lines)
         self._filter(keep)
+
+    def _ensure_haystack(self) -> list[str]:
+        """Every row's searched text, built now if it has not been."""
+        if self._haystack is None:
+            haystack = self._texts.haystack
+            self._haystack = [haystack(s) for s in self._rows]
+        return self._haystack
+
+    def _cells_at(self, index: int) -> tuple[str, ...]:
+        """The cell texts of row ``index`` (made on its first drawing)."""
+        cells = self._cells[index]
+        if cells is None:
+            cells = self._cells[index] = self._texts.cells(self._rows[index])
+        return cells
 
     def update_row(self, summary: AccountSummary) -> None:
         """Replace the row of one account (after an edit)."""
         for index, row in enumerate(self._rows):
             if row.id == summary.id:
                 self._rows[index] = summary
-                self._cells[index] = cells_of(summary)
-                self._haystack[index] = "\t".join((summary.ref, *self._cells[index])).casefold()
+                self._cells[index] = None
+                if self._haystack is not None:
+                    self._haystack[index] = self._texts.haystack(summary)
                 break
         else:
             return
@@ -264,9 +231,11 @@ class AccountTable(ScrollView, can_focus=True):
         self, text: str, predicate: Callable[[AccountSummary], bool] | None = None
     ) -> None:
         """Show only rows whose text contains ``text`` (any case) and that pass ``predicate``."""
-        self._needle = text.strip().casefold()
+        needle = text.strip().casefold()
+        narrow = self._narrowable and predicate is None and self._needle in needle
+        self._needle = needle
         self._predicate = predicate
-        self._filter(None)
+        self._filter(None, narrow=narrow)
 
     def sort_by(self, column: str, *, reverse: bool | None = None) -> None:
         """Sort by ``column``; choosing the sorted column again flips the order."""
@@ -279,30 +248,45 @@ class AccountTable(ScrollView, can_focus=True):
         self._filter(keep)
 
     def _sort(self) -> None:
-        column = self.sort_column
-        keys = [sort_key(s, column) for s in self._rows]
+        keys = sort_keys(self._rows, self.sort_column)
         known = [i for i, k in enumerate(keys) if k is not None]
         unknown = [i for i, k in enumerate(keys) if k is None]
-        known.sort(key=lambda i: keys[i], reverse=self.sort_reverse)
+        known.sort(key=keys.__getitem__, reverse=self.sort_reverse)
         self._order = known + unknown
 
-    def _filter(self, keep: str | None) -> None:
-        needle, predicate, hay, rows = self._needle, self._predicate, self._haystack, self._rows
-        view = self._order
+    def _filter(self, keep: str | None, *, narrow: bool = False) -> None:
+        """Apply the filter; ``narrow``: search only the rows shown now (the needle grew)."""
+        needle, predicate, rows = self._needle, self._predicate, self._rows
+        view = self._view if narrow else self._order
         if needle:
+            hay = self._ensure_haystack()
             view = [i for i in view if needle in hay[i]]
         if predicate is not None:
             view = [i for i in view if predicate(rows[i])]
         self._view = list(view)
+        self._narrowable = predicate is None
         cursor = 0
         if keep is not None:
             cursor = next((n for n, i in enumerate(self._view) if rows[i].id == keep), 0)
         self.set_reactive(AccountTable.cursor_row, cursor)
-        self.virtual_size = Size(self.size.width, len(self._view) + 1)
+        self._resize_virtual(Size(self.size.width, len(self._view) + 1))
         self.scroll_to(y=0, animate=False, immediate=True)
         self._keep_cursor_visible()
         self.refresh()
         self.post_message(self.ViewChanged(len(self._view), len(self._rows)))
+
+    def _resize_virtual(self, size: Size) -> None:
+        """Take ``size`` as the scrollable size without laying the screen out again.
+
+        ``virtual_size`` is a layout reactive: set plainly, every keystroke that changes the
+        row count re-arranged every widget of the screen. The table's own box does not depend on
+        its rows (its height is a share of the screen), so only the scrollbars follow; should
+        one appear or vanish, its own reactive still asks for the layout that needs.
+        """
+        if size == self.virtual_size:
+            return
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)
 
     # --- layout and drawing ------------------------------------------------------------------
 
@@ -330,19 +314,46 @@ class AccountTable(ScrollView, can_focus=True):
         self._widths = widths
         return widths
 
-    def _line(self, texts: Sequence[str], style: Style) -> Strip:
+    def _line(self, texts: Sequence[str], style: Style, width: int) -> Strip:
         widths = self._column_widths()
         parts = [" "]
-        for text, width, column in zip(texts, widths, COLUMNS, strict=True):
-            if cell_len(text) > width:
-                text = set_cell_size(text, width - 1) + "…"
-            parts.append(text.rjust(width) if column.right else set_cell_size(text, width))
+        for text, column_width, column in zip(texts, widths, COLUMNS, strict=True):
+            if cell_len(text) > column_width:
+                text = set_cell_size(text, column_width - 1) + "…"
+            parts.append(
+                text.rjust(column_width) if column.right else set_cell_size(text, column_width)
+            )
             parts.append(" ")
         line = "".join(parts)
-        return Strip([Segment(set_cell_size(line, self._width), style)], self._width)
+        return Strip([Segment(set_cell_size(line, width), style)], width)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The frame's lines, with the styles looked up once for all of them."""
+        self._frame = None
+        if self._haystack_due and self._rows:
+            # Right after this frame: typing in the filter box comes later.
+            self._haystack_due = False
+            self.call_after_refresh(self._ensure_haystack)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def _styles(self) -> _FrameStyles:
+        """The styles of this frame's lines (of this one line when drawn outside a frame)."""
+        if self._frame is None:
+            base = self.rich_style
+            self._frame = _FrameStyles(
+                base,
+                base + self.get_component_rich_style("account-table--header"),
+                base + self.get_component_rich_style("account-table--cursor"),
+                base + self.get_component_rich_style("account-table--odd"),
+                self._width,
+            )
+        return self._frame
 
     def render_line(self, y: int) -> Strip:
-        base = self.rich_style
+        styles = self._styles()
         if y == 0:
             labels = []
             for column in COLUMNS:
@@ -350,17 +361,16 @@ class AccountTable(ScrollView, can_focus=True):
                 if column.key == self.sort_column:
                     label += "▼" if self.sort_reverse else "▲"
                 labels.append(label)
-            style = base + self.get_component_rich_style("account-table--header")
-            return self._line(labels, style)
+            return self._line(labels, styles.header, styles.width)
         position = self.scroll_offset.y + y - 1
         if position >= len(self._view):
-            return Strip.blank(self._width, base)
-        style = base
+            return Strip.blank(styles.width, styles.base)
+        style = styles.base
         if position == self.cursor_row:
-            style = base + self.get_component_rich_style("account-table--cursor")
+            style = styles.cursor
         elif position % 2:
-            style = base + self.get_component_rich_style("account-table--odd")
-        return self._line(self._cells[self._view[position]], style)
+            style = styles.odd
+        return self._line(self._cells_at(self._view[position]), style, styles.width)
 
     # --- cursor and actions ------------------------------------------------------------------
 
