@@ -172,9 +172,15 @@ class Emulation:
     def recreate(self, platform: str, handle: str, new_id: str) -> None:
         """The account behind ``handle`` is deleted and made anew: it answers to ``new_id``
         (with the same history), and its old id leads nowhere."""
-        data = self.accounts[(platform, handle.lower())]
-        self.accounts.pop((platform, data.profile.platform_id))
-        self._replace(data, replace(data, profile=replace(data.profile, platform_id=new_id)))
+        data = self.accounts.pop((platform, self.accounts[(platform, handle.lower())]
+                                  .profile.platform_id))
+        old = data.profile.platform_id  # a Page's post ids are {page-id}_{post-id}: new ones
+        posts = tuple(replace(p, id=new_id + p.id.removeprefix(old)) if platform == "facebook"
+                      else p for p in data.posts)
+        new = replace(data, profile=replace(data.profile, platform_id=new_id), posts=posts)
+        self._replace(data, new)
+        for before, after in zip(data.posts, posts, strict=True):
+            self.posts[(platform, after.id)] = self.posts.pop((platform, before.id))
 
     def _replace(self, old: AccountData, new: AccountData) -> None:
         profile = new.profile

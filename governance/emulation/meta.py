@@ -197,12 +197,16 @@ def _media_insights(request: Request, data: AccountData) -> Answer:
 def _media(request: Request, data: AccountData) -> Answer:
     limit = min(50, int(request.params.get("limit", "25")))
     page, paging = _page_of(request, [p for p in data.posts if p.at <= request.now], limit)
+    # ``owner`` is returned to the account's own token (the only one the emulation serves).
+    owned = "owner" in request.params.get("fields", "").split(",")
     docs = []
     for post in page:
         doc: dict[str, Any] = {"id": post.id, "timestamp": graph_time(post.at),
                                "media_type": "VIDEO" if post.video else "IMAGE",
                                "media_product_type": "REELS" if post.kind == "reel" else "FEED",
                                "like_count": post.likes, "comments_count": len(post.comments)}
+        if owned:
+            doc["owner"] = {"id": data.profile.platform_id}
         comments = []
         for comment in post.comments:
             item: dict[str, Any] = {"id": comment.id, "timestamp": graph_time(comment.at),

@@ -10,7 +10,12 @@ at about the same moment (the same turn of the event loop) are gathered here and
   Graph error body) is that call's failure only, and a ``null`` item (the batch ran out of time)
   is retried like a timeout. A batch refused whole (a 400, an expired token) gives every call in
   it that same answer. Each call still counts toward Meta's rate limits: batching saves round
-  trips, not quota.
+  trips, not quota. The response-size cap is one call's: a batch whose answer passes it is sent
+  again in halves, down to single calls, so only a call whose own answer is too large fails. A
+  200 that is no batch answer (not JSON, not a list, 3 items for 4 calls, an item without a
+  status code or a body) fails its calls as malformed, saying what is wrong
+  (:class:`BadBatchAnswer`). Which account an item's answer belongs to is checked by the
+  clients, where the documented shapes allow (:func:`governance.platforms.meta.check_owned`).
 * :class:`Coalescer`: the id lookups a platform takes many of at once (YouTube's
   ``channels.list`` with up to 50 ids, X's ``GET /2/users?ids=`` with up to 100).
 
@@ -33,6 +38,7 @@ from urllib.parse import quote_plus
 import httpx
 import orjson
 
+from governance.platforms.body import BodyRefused
 from governance.platforms.session import HttpSession, Params
 
 K = TypeVar("K", bound=Hashable)
@@ -40,7 +46,7 @@ V = TypeVar("V")
 
 #: The Graph API takes at most this many calls in one batch request.
 GRAPH_BATCH_MOST = 50
-#: The fewest calls per batch after timeouts have halved it.
+#: The fewest calls per batch after timeouts (or answers past the size cap) have halved it.
 MIN_AFTER_TIMEOUT = 5
 #: Turns of the event loop a batch waits for more calls before it is sent.
 GATHER_TURNS = 2
@@ -91,8 +97,10 @@ class Usage:
         self.posts_read = (self.posts_read or 0) + read
 
     def add_usage(self, percent: float | None) -> None:
-        if percent is not None:
-            self.usage_percent = max(self.usage_percent or 0.0, percent)
+        """Keep the highest share reported; an unknown one (None, NaN) changes nothing."""
+        if percent is not None and percent == percent:  # NaN is not equal to itself
+            self.usage_percent = (percent if self.usage_percent is None
+                                  else max(self.usage_percent, percent))
 
 
 class Coalescer(Generic[K, V]):
@@ -164,6 +172,15 @@ class Missing(LookupError):
     """A key the batch answer left out (an unknown or deleted id)."""
 
 
+class BadBatchAnswer(Exception):
+    """A batch answer, or one item of it, not of the documented shape: the calls it concerns
+    fail as malformed, and ``detail`` says what was wrong ("3 items for 4 calls")."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
 class GraphBatcher:
     """One platform's Graph GETs, sent as batch requests of at most :data:`GRAPH_BATCH_MOST`."""
 
@@ -215,6 +232,12 @@ class GraphBatcher:
         try:
             status, headers, raw = await self._session.post(
                 self._base + "/", form, self._headers, timeout, self._limit)
+        except BodyRefused as refused:
+            if refused.too_large and len(calls) > 1:
+                await self._split(calls, timeout)
+            else:  # one call's own answer too large, or a body that cannot be unpacked
+                _fail([future for _, future in calls], refused)
+            return
         except BaseException as error:  # each call retries or fails on its own
             if isinstance(error, TimeoutError | httpx.TimeoutException):
                 self.most = max(MIN_AFTER_TIMEOUT, len(calls) // 2)
@@ -222,8 +245,23 @@ class GraphBatcher:
             return
         for (_, future), answer in zip(calls, _items(status, headers, raw, len(calls)),
                                        strict=True):
-            if not future.done():
+            if future.done():
+                continue
+            if isinstance(answer, BadBatchAnswer):
+                future.set_exception(answer)
+            else:
                 future.set_result(answer)
+
+    async def _split(self, calls: list[tuple[str, asyncio.Future[Exchange]]],
+                     timeout: float) -> None:
+        """A batch whose answer passed the size cap, sent again in two halves, down to single
+        calls: the cap is there for one call's answer, and fifty answers of 400 KB each are not
+        one answer of 20 MB. Later batches are smaller too, as after a timeout. Meta ran every
+        call of the refused batch and counts each toward its limits, so they count again."""
+        self.most = max(MIN_AFTER_TIMEOUT, min(self.most, len(calls) // 2))
+        self._usage.calls += len(calls)
+        half = len(calls) // 2
+        await asyncio.gather(self._send(calls[:half], timeout), self._send(calls[half:], timeout))
 
 
 #: What ``urlencode`` (``quote_plus``) writes for each ASCII character it does not keep as is.
@@ -262,28 +300,69 @@ def _merged(batch: dict[str, str], own: Any) -> dict[str, str]:
 _UNFINISHED = b'{"error":{"code":2,"message":"batch item not finished","is_transient":true}}'
 
 
-def _items(status: int, headers: httpx.Headers, raw: bytes, expected: int) -> list[Exchange]:
-    """Each call's answer; the whole answer for each call when the batch was not answered item
-    by item (refused whole, an error page, a body of another shape)."""
-    try:
-        doc = orjson.loads(raw) if status == 200 else None
-    except orjson.JSONDecodeError:
-        doc = None
-    if not isinstance(doc, list) or len(doc) != expected:
-        # A 200 that is no list of items is read as a body of another shape (malformed).
-        whole = (status, headers, raw if status != 200 else b"not a batch answer")
-        return [whole] * expected
+def _items(status: int, headers: httpx.Headers, raw: bytes,
+           expected: int) -> list[Exchange | BadBatchAnswer]:
+    """Each call's answer: the whole answer for each call when the batch was refused whole (a
+    400, an expired token), and for each call what is wrong when the 200 is no batch answer."""
+    if status != 200:
+        return [(status, headers, raw)] * expected
+    doc = _batch_doc(raw, expected)
+    if isinstance(doc, BadBatchAnswer):
+        return [doc] * expected
     # The batch's own headers carry the usage (X-App-Usage ...) that every call shares; read
     # once into the form every call's are read in.
     shared = dict(headers.items())
-    found: list[Exchange] = []
-    for item in doc:
-        if not isinstance(item, dict):
-            found.append((503, headers, _UNFINISHED))
-            continue
-        code, body = item.get("code"), item.get("body")
-        if not isinstance(code, int) or isinstance(code, bool) or not isinstance(body, str):
-            found.append((200, headers, b"batch item of another shape"))
-            continue
-        found.append((code, _merged(shared, item.get("headers")), body.encode()))
+    found: list[Exchange | BadBatchAnswer] = []
+    for index, item in enumerate(doc):
+        if type(item) is dict:
+            code, body = item.get("code"), item.get("body")
+            if type(code) is int and 100 <= code <= 599 and type(body) is str:
+                found.append((code, _merged(shared, item.get("headers")), body.encode()))
+                continue
+        found.append(_odd_item(item, f"batch item {index + 1} of {expected}", headers))
     return found
+
+
+def _batch_doc(raw: bytes, expected: int) -> list[Any] | BadBatchAnswer:
+    """The items of a 200 batch answer, or what is wrong with it."""
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return BadBatchAnswer("the batch answer is not JSON")
+    if not isinstance(doc, list):
+        return BadBatchAnswer(f"the batch answer is {_json_kind(doc)}, not a list of items")
+    if len(doc) != expected:
+        return BadBatchAnswer(f"the batch answer has {_many(len(doc), 'item')} for "
+                              f"{_many(expected, 'call')}")
+    return doc
+
+
+def _odd_item(item: Any, where: str, headers: httpx.Headers) -> Exchange | BadBatchAnswer:
+    """An item that is not a plain ``{code, body}``: ``null`` (the batch ran out of time before
+    the call: retried), or what is wrong with it."""
+    if item is None:
+        return 503, headers, _UNFINISHED
+    if not isinstance(item, dict):
+        return BadBatchAnswer(f"{where} is {_json_kind(item)}, not an object")
+    code, body = item.get("code"), item.get("body")
+    if type(code) is not int:
+        shown = _json_kind(code) if "code" in item else "missing"
+        return BadBatchAnswer(f"{where} has no status code (code is {shown})")
+    if not 100 <= code <= 599:
+        return BadBatchAnswer(f"{where} has code {code}, not an HTTP status")
+    shown = _json_kind(body) if "body" in item else "missing"
+    return BadBatchAnswer(f"{where} has no body text (body is {shown})")
+
+
+def _many(count: int, noun: str) -> str:
+    """``count`` and ``noun``, in the plural unless it is one (technical English detail)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, for a message (never the value's text, which may be anything)."""
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else str(value).lower()
+    kinds = {dict: "an object", list: "a list", str: "a string", int: "a number",
+             float: "a number"}
+    return kinds.get(type(value), "of another kind")

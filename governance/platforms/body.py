@@ -16,9 +16,12 @@ import httpx
 class BodyRefused(Exception):
     """A response body that was not (fully) read: too large, or not unpackable."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, too_large: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
+        #: Refused for its size (not for a broken encoding): a Graph batch is then sent again
+        #: in halves, so that only a call whose own answer is too large fails.
+        self.too_large = too_large
 
 
 #: Most bytes one unpacking step produces at once, so that a gzip bomb is never unpacked whole.
@@ -84,12 +87,13 @@ async def read_body(response: httpx.Response, limit: int) -> bytes:
     ``limit`` bytes; memory stays near ``limit`` whatever the server sends."""
     declared = response.headers.get("content-length", "").strip()
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
-        raise BodyRefused(f"response larger than {_size(limit)} (Content-Length {declared})")
+        raise BodyRefused(f"response larger than {_size(limit)} (Content-Length {declared})",
+                           too_large=True)
     if response.is_stream_consumed:
         # Built in memory with its content (a test's mock): httpx has already read and unpacked
         # it, so there is nothing left to bound, only to measure.
         if len(response.content) > limit:
-            raise BodyRefused(f"response larger than {_size(limit)}")
+            raise BodyRefused(f"response larger than {_size(limit)}", too_large=True)
         return response.content
     steps = _unpackers(response.headers)
     pieces: list[bytes] = []
@@ -97,11 +101,11 @@ async def read_body(response: httpx.Response, limit: int) -> bytes:
     async for raw in response.aiter_raw():
         received += len(raw)
         if received > limit:  # sent packed but still too large (Content-Length absent or false)
-            raise BodyRefused(f"response larger than {_size(limit)}")
+            raise BodyRefused(f"response larger than {_size(limit)}", too_large=True)
         for piece in _through(steps, raw) if steps else (raw,):
             size += len(piece)
             if size > limit:
-                raise BodyRefused(f"response larger than {_size(limit)}")
+                raise BodyRefused(f"response larger than {_size(limit)}", too_large=True)
             pieces.append(piece)
     return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 

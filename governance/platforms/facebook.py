@@ -55,7 +55,7 @@ from governance.platforms.common import (
 from governance.platforms.dms import meta_conversations
 from governance.platforms.http import PlatformHttp
 from governance.platforms.identity import Identity, clean_username, found_or_empty, read_profile
-from governance.platforms.meta import INSIGHTS_KEPT_DAYS, graph_day, graph_pages
+from governance.platforms.meta import INSIGHTS_KEPT_DAYS, check_owned, graph_day, graph_pages
 
 #: Current Page insights metrics (the removed page_impressions*/page_fans* are never asked for).
 INSIGHT_FIELDS: dict[str, str] = {
@@ -149,10 +149,12 @@ class FacebookClient:
         window = month_start_utc(plan.months[0])
         newest: dict[str, datetime] = {}
         before: datetime | None = None
+        own = f"{page}_"  # a Page's post ids are {page-id}_{post-id}
         async for batch in graph_pages(self.http, f"{page}/published_posts", params, "posts"):
             for index, raw in enumerate(batch):
                 where = f"posts[{index}]"
                 post = obj(raw, where)
+                check_owned(post.get("id"), own, page, f"{where}.id")
                 created = meta_time(post.get("created_time"), f"{where}.created_time")
                 await self._comments(page, post, where, tally)
                 figures = _figures(post, where)
@@ -222,7 +224,10 @@ class FacebookClient:
         data = items(body.get("data"), "posts.data")
         if not data:
             return None
-        return meta_time(obj(data[0], "posts[0]").get("created_time"), "posts[0].created_time")
+        post = obj(data[0], "posts[0]")
+        if "id" in post:  # Graph gives the id unasked
+            check_owned(post["id"], f"{page}_", page, "posts[0].id")
+        return meta_time(post.get("created_time"), "posts[0].created_time")
 
     async def _insights(self, page: str, plan: FetchPlan, book: MonthBook) -> None:
         """Daily Page insights summed per month; months Meta no longer keeps stay unknown."""
@@ -263,6 +268,8 @@ class FacebookClient:
             name = metric.get("name")
             if name not in INSIGHT_FIELDS:
                 continue
+            if "id" in metric:  # {page-id}/insights/{metric}/day
+                check_owned(metric["id"], f"{page}/insights/", page, f"{where}.id")
             field = INSIGHT_FIELDS[str(name)]
             for vindex, value in enumerate(items(metric.get("values"), f"{where}.values")):
                 # Checked inline, the message built only for a bad point: ~10^5 points a sync.

@@ -30,7 +30,7 @@ import httpx
 import orjson
 
 from governance.i18n import t
-from governance.platforms.batching import Usage
+from governance.platforms.batching import BadBatchAnswer, Usage
 from governance.platforms.body import BodyRefused
 from governance.platforms.errors import (
     MalformedResponse,
@@ -46,6 +46,7 @@ from governance.platforms.replies import (
     Reply,
     Throttle,
     Verdict,
+    credible_wait,
     generic_verdict,
     redirect_verdict,
 )
@@ -160,10 +161,12 @@ class PlatformHttp:
             self._raise_unless_retryable(verdict, url)
             if attempt >= self.settings.max_attempts:
                 self._give_up(verdict, url)
-            delay = verdict.wait_s if verdict.wait_s is not None else self._backoff(attempt)
+            # A wait the platform cannot mean (inf, negative, past a day) is unknown: back off.
+            wait = credible_wait(verdict.wait_s)
+            delay = wait if wait is not None else self._backoff(attempt)
             if verdict.kind == "wait":
                 if delay > self.settings.max_rate_wait_s:
-                    raise self._rate_limited(delay, verdict.detail)
+                    raise self._rate_limited(delay, verdict)
                 # A rate limit holds the whole platform, not only this account.
                 self._throttle.hold_until(self._clock() + delay)
             elif self._clock() + delay > deadline:
@@ -196,7 +199,7 @@ class PlatformHttp:
                 status, headers, raw = await self._session.get(
                     target, params, self._headers, timeout, self.settings.max_response_bytes
                 )
-        except BodyRefused as refused:
+        except (BodyRefused, BadBatchAnswer) as refused:
             # Not retried: the same request would bring the same body.
             log.info("GET %s: %s", self._shown(url), refused.detail)
             return Verdict("malformed", detail=refused.detail), None
@@ -210,8 +213,11 @@ class PlatformHttp:
         count_quota(self.usage, self.platform, url, reply)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("GET %s -> %s", self._shown(url), reply.status)
-        pause = self._policy.pause(reply, self._wall(), self.settings)
-        if pause > 0:
+        asked = self._policy.pause(reply, self._wall(), self.settings)
+        pause = credible_wait(asked)
+        if pause is None and asked != 0:  # a limit is near, the wait named is not credible
+            pause = self.settings.slowdown_s
+        if pause:
             log.info("%s: limit near, holding requests for %.1f s", self.platform, pause)
             self._throttle.hold_until(self._clock() + pause)
         verdict = redirect_verdict(reply, url) or self._policy.judge(reply, self._wall())
@@ -227,7 +233,7 @@ class PlatformHttp:
                 detail=detail,
             )
         if verdict.kind == "quota":
-            raise self._rate_limited(verdict.wait_s, detail)
+            raise self._rate_limited(credible_wait(verdict.wait_s), verdict)
         if verdict.kind == "refused":
             raise PlatformRefused(platform=self.platform, detail=f"{detail} ({where})")
         if verdict.kind == "malformed":
@@ -235,17 +241,23 @@ class PlatformHttp:
 
     def _give_up(self, verdict: Verdict, url: str) -> None:
         if verdict.kind == "wait":
-            raise self._rate_limited(verdict.wait_s, verdict.detail)
+            raise self._rate_limited(credible_wait(verdict.wait_s), verdict)
         raise PlatformUnavailable(
             platform=self.platform, detail=f"{self._redact(verdict.detail)} ({self._shown(url)})"
         )
 
-    def _rate_limited(self, wait_s: float | None, detail: str) -> RateLimited:
+    def _rate_limited(self, wait_s: float | None, verdict: Verdict) -> RateLimited:
+        """The stop for a rate limit; ``wait_s`` is the credible wait, None when unknown."""
+        detail = self._redact(verdict.detail)
+        if wait_s is None and verdict.wait_s is not None:
+            # Said so, with what was asked (bounded: "inf", "1e+300"), never as minutes.
+            return RateLimited("sync.error.rate_limited_doubtful", platform=self.platform,
+                               detail=f"{detail}; a wait of {verdict.wait_s:.3g} s is not credible")
         if wait_s is None:
             return RateLimited("sync.error.rate_limited_unknown", platform=self.platform,
-                               detail=self._redact(detail))
+                               detail=detail)
         minutes = max(1, round(wait_s / 60))
-        return RateLimited(platform=self.platform, minutes=minutes, detail=self._redact(detail))
+        return RateLimited(platform=self.platform, minutes=minutes, detail=detail)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter: half fixed, half random, so clients spread out."""

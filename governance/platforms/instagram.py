@@ -58,7 +58,7 @@ from governance.platforms.dms import meta_conversations
 from governance.platforms.errors import PlatformRefused
 from governance.platforms.http import PlatformHttp
 from governance.platforms.identity import Identity, clean_username, found_or_empty, read_profile
-from governance.platforms.meta import INSIGHTS_KEPT_DAYS, graph_pages
+from governance.platforms.meta import INSIGHTS_KEPT_DAYS, check_owned, foreign, graph_pages
 
 #: Account metrics read as month totals, and the record field each fills.
 TOTAL_METRICS: dict[str, str] = {
@@ -70,7 +70,7 @@ TOTAL_METRICS: dict[str, str] = {
     "profile_links_taps": "link_clicks",
 }
 MEDIA_FIELDS = (
-    "id,timestamp,media_type,media_product_type,like_count,comments_count,"
+    "id,timestamp,media_type,media_product_type,like_count,comments_count,owner,"
     "comments.limit(50){id,timestamp,text,hidden,from{id},replies{id,timestamp,from{id}}}"
 )
 #: Lifetime media insights read per due post, and the post figure each fills.
@@ -154,6 +154,7 @@ class InstagramClient:
             for index, raw in enumerate(batch):
                 where = f"media[{index}]"
                 media = obj(raw, where)
+                _check_owner(media, user, where)
                 at = meta_time(media.get("timestamp"), f"{where}.timestamp")
                 if at < window:
                     before = before or at
@@ -206,6 +207,9 @@ class InstagramClient:
         found: dict[str, int | None] = {}
         for index, raw in enumerate(items(body.get("data"), "media.insights.data")):
             metric = obj(raw, f"media.insights[{index}]")
+            if "id" in metric:  # {media-id}/insights/{metric}/lifetime
+                check_owned(metric["id"], f"{media_id}/insights/", media_id,
+                            f"media.insights[{index}].id")
             name = metric.get("name")
             if name in MEDIA_METRICS:
                 values = items(metric.get("values"), f"media.insights[{index}].values")
@@ -288,6 +292,8 @@ class InstagramClient:
             name = metric.get("name")
             if name not in TOTAL_METRICS:
                 continue
+            if "id" in metric:  # {ig-user-id}/insights/{metric}/day
+                check_owned(metric["id"], f"{user}/insights/", user, f"{where}.id")
             field = TOTAL_METRICS[str(name)]
             value = count(obj(metric.get("total_value"), where).get("value"), f"{where}.value")
             reported.add(field)
@@ -296,6 +302,18 @@ class InstagramClient:
         for field in totals:
             if field not in reported:  # unavailable data is an empty set, not 0
                 totals[field] = None
+
+
+def _check_owner(media: dict[str, Any], user: str, where: str) -> None:
+    """A medium's ``owner`` is the account that posted it: Meta returns it to that account's
+    own token (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media),
+    so a medium of another account in the listing means the answer was another account's."""
+    owner = media.get("owner")
+    if owner is None:
+        return  # not returned: nothing to check
+    found = owner.get("id") if isinstance(owner, dict) else owner
+    if found != user:
+        raise foreign(found, user, f"{where}.owner.id")
 
 
 def _answers(replies: object, user: str, cwhere: str) -> list[datetime]:

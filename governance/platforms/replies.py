@@ -54,11 +54,27 @@ class Policy(Protocol):
         ...
 
 
+#: The longest wait a platform may credibly ask for, in seconds: a day. Every limit Kontokoll
+#: meets resets within one (Meta's hourly and 24-hour windows, X's 15 minutes, LinkedIn and
+#: YouTube at midnight), so a longer, negative or non-finite wait (``Retry-After: inf``,
+#: ``estimated_time_to_regain_access: 1e999``) is a broken or hostile answer: the wait is then
+#: unknown, never slept and never shown as a number of minutes.
+LONGEST_CREDIBLE_WAIT_S = 24 * 3600.0
+
+
+def credible_wait(seconds: float | None) -> float | None:
+    """``seconds`` when it is a wait a platform may really ask for, else None (unknown)."""
+    if seconds is None or not 0.0 <= seconds <= LONGEST_CREDIBLE_WAIT_S:
+        return None  # NaN fails both comparisons
+    return seconds
+
+
 def retry_after(headers: Mapping[str, str]) -> float | None:
-    """The Retry-After header in seconds, if it is a number (HTTP dates are rare here)."""
+    """The Retry-After header in seconds as sent, if it is a number (HTTP dates are rare here);
+    whether it is credible is the HTTP layer's question (:func:`credible_wait`)."""
     value = headers.get("retry-after", "").strip()
     try:
-        return max(0.0, float(value)) if value else None
+        return float(value) if value else None
     except ValueError:
         return None
 

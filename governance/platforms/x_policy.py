@@ -51,6 +51,8 @@ def _until_reset(reply: Reply, now: float) -> float | None:
     """Seconds until ``x-rate-limit-reset`` (+1 s, as X advises), else Retry-After."""
     try:
         return max(0.0, int(reply.headers["x-rate-limit-reset"]) - now + 1)
+    except OverflowError:  # a reset too far off for a float: no credible wait
+        return None
     except (KeyError, ValueError):
         return retry_after(reply.headers)
 

@@ -142,27 +142,7 @@ def _print_report(ctx: CliContext, report: SyncReport, refs: dict[str, str]) -> 
 
 def _print_quota(ctx: CliContext, report: SyncReport) -> None:
     """What the sync cost against each platform's quota; unknown figures are said to be."""
-    from governance.platforms.quota import X_MONTHLY_POSTS, YOUTUBE_DAILY_UNITS
+    from governance.sync_quota import quota_lines
 
-    if not report.platforms:
-        return
-    ctx.print(t("sync_quota.title"))
-    for summary in report.platforms.values():
-        platform = summary.platform
-        ctx.print(t("sync_quota.calls", platform=platform, calls=summary.calls,
-                    requests=summary.requests))
-        if platform == "youtube":
-            units = summary.units
-            ctx.print(t("sync_quota.youtube_unknown") if units is None else t(
-                "sync_quota.youtube", units=units, limit=YOUTUBE_DAILY_UNITS,
-                percent=f"{100 * units / YOUTUBE_DAILY_UNITS:.1f}"))
-        elif platform == "x":
-            posts = summary.posts_read
-            ctx.print(t("sync_quota.x_unknown") if posts is None else t(
-                "sync_quota.x", posts=posts, limit=X_MONTHLY_POSTS))
-        elif platform in ("facebook", "instagram"):
-            used = summary.usage_percent
-            ctx.print(t("sync_quota.meta_unknown", platform=platform) if used is None else t(
-                "sync_quota.meta", platform=platform, percent=f"{used:g}"))
-        else:
-            ctx.print(t("sync_quota.linkedin"))
+    for line in quota_lines(report.platforms.values()):
+        ctx.print(line)

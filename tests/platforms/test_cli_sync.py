@@ -85,9 +85,9 @@ def test_sync_shows_what_it_cost_against_each_quota(
     youtube_requests = kontokoll.app.served["youtube"]
     quota = out[out.index("Quotas (what the sync cost):"):]
     # YouTube: 1 unit per call made, of the default 10,000 a day.
-    assert f"youtube: {youtube_requests} units of 10000 a day" in quota
+    assert f"youtube: {youtube_requests} units of 10,000 a day" in quota
     # X: the posts its timeline, mentions and the newest-post expansion returned.
-    read = re.search(r"x: (\d+) posts read \(the cap is 3000000 a month\)", quota)
+    read = re.search(r"x: (\d+) posts read \(the cap is 3,000,000 a month\)", quota)
     assert read is not None and int(read[1]) > 0
     # Meta: the emulation reports 3 % in X-App-Usage; the Graph calls rode in batch requests.
     assert "facebook: at most 3 % of Meta's call limits used" in quota

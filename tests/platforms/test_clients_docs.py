@@ -169,7 +169,8 @@ def test_instagram_media_comments_and_month_insights() -> None:
             return httpx.Response(200, json={"data": [
                 {"name": "reach", "period": "day", "title": "Reach", "description": "d",
                  "total_value": {"value": 500}, "id": "1784/insights/reach/day"},
-                {"name": "saves", "period": "day", "total_value": {"value": 4}, "id": "s"},
+                {"name": "saves", "period": "day", "total_value": {"value": 4},
+                 "id": "1784/insights/saves/day"},
             ]})
         if path.endswith("/1784/conversations"):
             assert params["platform"] == "instagram"

@@ -136,7 +136,7 @@ def facebook_posts(next_link: str | None, *, on_comments: bool = False) -> Handl
             return httpx.Response(200, json={"followers_count": 1, "id": "104857600"})
         if path.endswith("/published_posts") and "after" not in request.url.params:
             comments: dict[str, Any] = {"data": [], "summary": {"total_count": 0}}
-            post = {"id": "1_1", "created_time": "2026-11-20T09:15:00+0000",
+            post = {"id": "104857600_1", "created_time": "2026-11-20T09:15:00+0000",
                     "reactions": {"summary": {"total_count": 0}}, "comments": comments}
             body: dict[str, Any] = {"data": [post]}
             if on_comments:
