@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from audits.diff import AuditDiff, diff_findings
 from audits.engine import Finding
@@ -27,9 +28,12 @@ RESOLVED = "resolved"
 WORK_STATUSES = (OPEN, ACKNOWLEDGED, WAIVED, RESOLVED)
 
 
-@dataclass(frozen=True, slots=True)
-class WorkItem:
-    """One finding on the worklist: its status, age and the review on it (if any)."""
+class WorkItem(NamedTuple):
+    """One finding on the worklist: its status, age and the review on it (if any).
+
+    A named tuple, not a dataclass: a run has 20,000 of them and a screen makes them all before
+    it can draw one, and a tuple is made in a third of the time of a frozen dataclass.
+    """
 
     finding: Finding
     status: str  # one of WORK_STATUSES
@@ -92,16 +96,20 @@ def build_worklist(run: AuditRun, reviews: Reviews, previous: AuditRun | None = 
     quarter, as_of = run.info.quarter, run.info.as_of
     items: list[WorkItem] = []
     reported: list[ReportItem] = []
+    waivers, acks = reviews.waivers, reviews.acks
+    ages: dict[date | None, int | None] = {}  # a run's findings share a few first days
     for finding in run.findings:
         key = finding.key
-        waiver = reviews.waiver(key, quarter, as_of) if key in reviews.waivers else None
-        ack = reviews.acks.get((quarter, key))
-        days = days_between(finding.first_seen, as_of)
-        if waiver is not None:
+        first = finding.first_seen
+        days = ages.get(first, -1)
+        if days == -1:
+            days = ages[first] = days_between(first, as_of)
+        if key in waivers and (waiver := reviews.waiver(key, quarter, as_of)) is not None:
+            ack = acks.get((quarter, key))
             items.append(WorkItem(finding, WAIVED, days, ack, waiver))
             note = t_waived(waiver.reason, waiver.name, waiver.until)
             reported.append(ReportItem(finding, WAIVED, note))
-        elif ack is not None:
+        elif (ack := acks.get((quarter, key)) if acks else None) is not None:
             items.append(WorkItem(finding, ACKNOWLEDGED, days, ack))
             reported.append(ReportItem(finding, ACKNOWLEDGED, ack.note))
         else:

@@ -19,7 +19,8 @@ rules, and why each holds even against someone racing us:
   writing into the shared inode, so a store file can't be reached that way either.
 * **Errors name the target**, never the temp file.
 
-``-`` as the target means standard output.
+``-`` as the target means standard output. :func:`check_export` runs the same checks and writes
+nothing, so that the app can ask before it replaces a file (``write_export`` checks again).
 """
 
 from __future__ import annotations
@@ -54,6 +55,28 @@ def write_export(target: Path, data: bytes, *, data_dir: Path) -> bool:
     if is_stream(target):
         _write_stdout(data)
         return False
+    parent_fd, replaced = _open_checked(target, data_dir)
+    try:
+        _write_and_rename(target, parent_fd, data)
+    finally:
+        os.close(parent_fd)
+    return replaced
+
+
+def check_export(target: Path, *, data_dir: Path) -> bool:
+    """Check ``target`` as :func:`write_export` would, writing nothing: raise as it would, and
+    return True when an ordinary file is there for it to replace (so that a caller can ask
+    before replacing it). ``write_export`` checks everything again when it writes."""
+    if is_stream(target):
+        return False
+    parent_fd, exists = _open_checked(target, data_dir)
+    os.close(parent_fd)
+    return exists
+
+
+def _open_checked(target: Path, data_dir: Path) -> tuple[int, bool]:
+    """Open the target's parent (the descriptor every later step works from) and check the
+    target under the rules above; the descriptor, and whether an ordinary file is there."""
     _refuse_lexically_inside(target, data_dir)
     if target.name in ("", ".", ".."):  # "/", "x/.", "x/..": a directory by construction
         raise InputError("server.export.directory", path=str(target))
@@ -63,11 +86,10 @@ def write_export(target: Path, data: bytes, *, data_dir: Path) -> bool:
         raise _cannot_write(target, error) from None
     try:
         _refuse_inside(target, parent_fd, data_dir)
-        replaced = _check_kind(target, parent_fd)
-        _write_and_rename(target, parent_fd, data)
-    finally:
+        return parent_fd, _check_kind(target, parent_fd)
+    except BaseException:
         os.close(parent_fd)
-    return replaced
+        raise
 
 
 def _write_stdout(data: bytes) -> None:

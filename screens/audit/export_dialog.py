@@ -3,8 +3,10 @@
 In a terminal the dialog offers a folder (the one the app was told to use, else the user's
 Downloads if it exists, else the current directory) and writes the file there through
 :func:`governance.export_target.write_export` (never into the data directory, never creating a
-folder); a folder that does not exist is refused and marked, and the dialog keeps what was typed.
-The notification names the full path. Served in a browser (textual-serve) there is no folder to
+folder); a folder that is refused (:mod:`screens.audit.export_folder`: empty, not there, not a
+folder, in the data directory …) is marked, and the dialog keeps what was typed. A file of the
+export's name already there is replaced only once the user says yes. The notification names the
+full path. Served in a browser (textual-serve) there is no folder to
 choose: the file downloads through ``deliver_text`` / ``deliver_binary``.
 """
 
@@ -16,11 +18,14 @@ from typing import TYPE_CHECKING
 from audits.exports import FORMATS
 from audits.quarters import Quarter
 from governance.i18n import t
-from screens.audit.review_dialog import ReviewDialog
+from screens.audit.export_folder import DIRECTORY, check_target, export_folder, on_the_folder_box
+from screens.audit.review_dialog import AskFirst, ReviewDialog
 
 if TYPE_CHECKING:
     from screens.app import KontokollApp
 
+#: Set in the texts once the user has said yes to replacing the file that is there.
+REPLACE = "replace"
 MIME_TYPES = {
     "csv": "text/csv",
     "md": "text/markdown",
@@ -46,17 +51,25 @@ def open_export_dialog(app: KontokollApp, quarter: Quarter) -> None:
     """Ask where to save ``quarter``'s findings and in which format; save when confirmed."""
     services, web = app.services, app.is_web
     default = app.export_dir or services.export_directory()
-    fields = [] if web else [("directory", t("worklist.export.directory"), str(default))]
+    fields = [] if web else [(DIRECTORY, t("worklist.export.directory"), str(default))]
     formats = [(t(f"worklist.export.formats.{fmt}"), fmt) for fmt in FORMATS]
 
     def submit(texts: dict[str, str]) -> str:
         fmt = texts["format"]
         filename = export_name(quarter, fmt)
-        data = services.export_findings(quarter, fmt=fmt)
         if web:
+            data = services.export_findings(quarter, fmt=fmt)
             app.call_from_thread(download, app, data, filename, fmt)
             return ""  # the app tells when the browser has it
-        path, replaced = services.save_export(texts["directory"], filename, data)
+        # The folder checked before the export is made: a refusal comes at once.
+        folder = export_folder(texts[DIRECTORY], default=default)
+        target = folder / filename
+        if check_target(target, data_dir=services.data_dir) and REPLACE not in texts:
+            question = t("export_folder.exists", path=str(target))
+            raise AskFirst(question, t("export_folder.replace"), REPLACE, DIRECTORY)
+        data = services.export_findings(quarter, fmt=fmt)
+        with on_the_folder_box():  # (write_export checks everything again as it writes)
+            path, replaced = services.save_export(str(folder), filename, data)
         return t(
             "worklist.export.replaced" if replaced else "worklist.export.saved", path=str(path)
         )

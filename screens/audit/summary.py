@@ -54,6 +54,15 @@ def summary_text(view: QuarterAudit) -> str:
 SEVERITIES = ("critical", "warning")
 
 
+def count_texts(shown: int, total: int, selected: int) -> tuple[str, str]:
+    """The worklist's count ("shown of total", and how many are selected), and the widest it
+    can be without a selection (every finding shown), whose width the count keeps."""
+    text = t("worklist.count", shown=shown, total=total)
+    if selected:
+        text += " · " + t("worklist.selected", count=selected)
+    return text, t("worklist.count", shown=total, total=total)
+
+
 class DiffPanel(Vertical):
     """New, resolved and persisting findings per department that answers for them (KC's on a
     row of its own), against the previous quarter."""

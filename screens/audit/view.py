@@ -25,8 +25,8 @@ from audits.quarters import Quarter
 from governance import access
 from governance.i18n import t
 from screens.audit.export_dialog import open_export_dialog
-from screens.audit.prepared import PreparedAudit, prepare
-from screens.audit.summary import summary_text
+from screens.audit.prepared import PreparedAudit, read_prepared
+from screens.audit.summary import count_texts, summary_text
 from screens.audit.worklist import WorklistPane
 from screens.commands import may
 from screens.messages import AuditFinished, AuditLoaded, AuditProgress
@@ -34,7 +34,7 @@ from screens.plain import plain
 from screens.view_models import QuarterAudit, Rights
 from screens.widgets.account_table import format_count
 from screens.widgets.count_label import CountLabel
-from screens.widgets.finding_rows import FindingRow
+from screens.widgets.finding_rows import FindingRow, warm
 from screens.widgets.findings_table import FindingsTable
 
 if TYPE_CHECKING:
@@ -222,8 +222,7 @@ class AuditView(Vertical):
         description="read audit",
     )
     def load(self, quarter: Quarter | None = None) -> None:
-        """Read a quarter's latest run, its worklist and its diff (default: the quarter the
-        calendar points at)."""
+        """Read a quarter's latest run, its worklist and its diff (default: the calendar's)."""
         services = self.kontokoll.services
         quarters = services.quarters()
         wanted = quarter or services.default_quarter()
@@ -231,14 +230,15 @@ class AuditView(Vertical):
         if current is None or current.quarter != wanted:
             # Nothing of this quarter on screen yet: its findings first, then the comparison
             # with the quarter before (decoding that run too doubled the wait for the table).
-            first = services.audit_view_first(wanted)
-            ready, drawn = prepare(first, rows), threading.Event()
+            first, ready = read_prepared(lambda: services.audit_view_first(wanted), rows)
+            drawn = threading.Event()
             self.post_message(AuditLoaded(first, quarters, ready, drawn))
             # Read on once they are drawn (meanwhile, it would slow the frame that shows them).
             drawn.wait(FIRST_FRAME_WAIT_S)
             rows = ready.rows
-        view = services.audit_view(wanted)
-        self.post_message(AuditLoaded(view, quarters, prepare(view, rows)))
+        view, ready = read_prepared(lambda: services.audit_view(wanted), rows)
+        self.post_message(AuditLoaded(view, quarters, ready))
+        warm(ready.rows)  # the texts the filter searches, made here, not at a keystroke
 
     def reload(self) -> None:
         """Read the shown quarter again (after a change made here or elsewhere)."""
@@ -277,10 +277,10 @@ class AuditView(Vertical):
 
     @on(FindingsTable.ViewChanged)
     def _counted(self, event: FindingsTable.ViewChanged) -> None:
-        text = t("worklist.count", shown=event.shown, total=event.total)
-        if event.selected:
-            text += " · " + t("worklist.selected", count=event.selected)
-        self.query_one("#worklist-count", CountLabel).show(text)
+        # The width of "every finding shown" kept: a filter keystroke lays nothing out again.
+        text, widest = count_texts(event.shown, event.total, event.selected)
+        label = self.query_one("#worklist-count", CountLabel)
+        label.show(text, widest=None if self.has_class("-narrow") else widest)
 
     @on(WorklistPane.Changed)
     def _worked(self) -> None:

@@ -32,7 +32,7 @@ from screens.audit.summary import DiffPanel
 from screens.commands import may
 from screens.plain import plain
 from screens.view_models import AccountsSnapshot, AccountSummary, QuarterAudit, rule_title
-from screens.widgets.finding_rows import FindingRow, status_label
+from screens.widgets.finding_rows import Filters, FindingRow, status_label
 from screens.widgets.findings_table import FindingsTable
 
 if TYPE_CHECKING:
@@ -112,11 +112,14 @@ class WorklistPane(Vertical):
                 select.set_options(options)
                 if isinstance(chosen, str) and chosen in departments:
                     select.value = chosen
-        self.table.set_rows(ready.rows)
-        self._apply_filters()
+        self.table.set_rows(ready.rows, self._filters())  # sorted and filtered once
         self.query_one(DiffPanel).show(view, ready.diff_parts)
 
     def _apply_filters(self) -> None:
+        self.table.set_filter(*self._filters())
+
+    def _filters(self) -> Filters:
+        """What the filter box and the quick filters ask for, as the table takes it."""
         quick = {}
         for name in QUICK:
             value = self.query_one(f"#quick-{name}", Select).value
@@ -129,7 +132,7 @@ class WorklistPane(Vertical):
         elif isinstance(status, str) and status != ALL:
             statuses = frozenset((status,))
         text = self.query_one("#worklist-filter", Input).value
-        self.table.set_filter(text, quick, statuses)
+        return text, quick, statuses
 
     @on(Input.Changed, "#worklist-filter")
     @on(Select.Changed)

@@ -1,7 +1,8 @@
 """A virtual table of findings (the worklist): draws only the visible lines, so 15,000 stay fast.
 
 Like :mod:`screens.widgets.account_table`; grouping puts a heading line before each group.
-Space selects a finding (on a heading: its group), ``a`` every visible one, Enter opens.
+Space selects a finding (on a heading: its group), ``a`` every visible one, Enter opens. Only
+shown findings stay selected: a filter that hides one unselects it, so no action reaches it.
 """
 
 from __future__ import annotations
@@ -20,17 +21,17 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from audits.rules import RULE_ORDER
 from governance.i18n import t
 from screens.widgets.finding_rows import (
     COLUMNS,
     SORTABLE,
     Column,
+    Filters,
     FindingRow,
     column_layout,
-    group_key,
-    group_label,
-    sort_key,
+    group_lines,
+    shown_selection,
+    sorted_order,
 )
 
 #: Marks in the first column: selected, resolved (nothing to do), neither.
@@ -132,9 +133,7 @@ class FindingsTable(ScrollView, can_focus=True):
 
         def __init__(self, shown: int, total: int, selected: int) -> None:
             super().__init__()
-            self.shown = shown
-            self.total = total
-            self.selected = selected
+            self.shown, self.total, self.selected = shown, total, selected
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -143,6 +142,7 @@ class FindingsTable(ScrollView, can_focus=True):
         self._view: list[int] = []  # the rows that pass the filters, sorted
         self._lines: list[int] = []  # what is drawn: row index, or -1 - group index
         self._groups: list[tuple[str, tuple[int, ...]]] = []  # (heading, member rows)
+        self._index: dict[str, int] | None = None  # each row's place by its key, once needed
         self._needle = ""
         self._quick: dict[str, str] = {}
         self._statuses: frozenset[str] | None = None
@@ -194,16 +194,18 @@ class FindingsTable(ScrollView, can_focus=True):
 
     @property
     def selected_rows(self) -> list[FindingRow]:
-        """The selected findings that are still in the table, in table order."""
-        return [row for row in self._rows if row.key in self.selected]
+        """The selected findings among those shown, in display order (a hidden one never is)."""
+        return [self._rows[i] for i in self._view if self._rows[i].key in self.selected]
 
-    def set_rows(self, rows: Sequence[FindingRow]) -> None:
-        """Replace every row; keeps the sort, the filters, the selection and the cursor's row."""
+    def set_rows(self, rows: Sequence[FindingRow], filters: Filters | None = None) -> None:
+        """Replace every row; keeps the sort, the selection, the cursor's row and the filters
+        (or sets ``filters``: (text, quick, statuses) as for ``set_filter``, in the same pass)."""
         keep = self.current.key if self.current else None
-        self._rows = list(rows)
-        if self.selected:  # 20,000 keys are worth gathering only for a selection to keep
-            self.selected &= {row.key for row in self._rows if row.item.actionable}
-        self._sort()
+        self._rows = list(rows)  # (the selection keeps what is still shown: see _filter)
+        self._index = None
+        if filters is not None:
+            self._set_filters(filters)
+        self._order = sorted_order(self._rows, self.sort_column, self.sort_reverse)
         self._filter(keep)
 
     def set_filter(
@@ -214,10 +216,14 @@ class FindingsTable(ScrollView, can_focus=True):
     ) -> None:
         """Show only findings containing ``text`` (any case) whose attributes equal ``quick``
         (``department``, ``rule``, ``severity``) and whose status is in ``statuses``."""
+        self._set_filters((text, quick, statuses))
+        self._filter(self.current.key if self.current else None)
+
+    def _set_filters(self, filters: Filters) -> None:
+        text, quick, statuses = filters
         self._needle = text.strip().casefold()
         self._quick = dict(quick or {})
         self._statuses = statuses
-        self._filter(self.current.key if self.current else None)
 
     def set_grouping(self, grouping: str) -> None:
         """Group by ``rule`` or ``department``, or ``none``."""
@@ -231,16 +237,8 @@ class FindingsTable(ScrollView, can_focus=True):
         keep = self.current.key if self.current else None
         self.set_reactive(FindingsTable.sort_column, column)
         self.set_reactive(FindingsTable.sort_reverse, reverse)
-        self._sort()
+        self._order = sorted_order(self._rows, column, reverse)
         self._filter(keep)
-
-    def _sort(self) -> None:
-        column = self.sort_column
-        keys = [sort_key(row, column) for row in self._rows]
-        known = [i for i, k in enumerate(keys) if k is not None]
-        unknown = [i for i, k in enumerate(keys) if k is None]
-        known.sort(key=keys.__getitem__, reverse=self.sort_reverse)
-        self._order = known + unknown
 
     def _filter(self, keep: str | None) -> None:
         rows, view = self._rows, self._order
@@ -251,9 +249,13 @@ class FindingsTable(ScrollView, can_focus=True):
             view = [i for i in view if getattr(rows[i], attribute) == wanted]
         if self._statuses is not None:
             statuses = self._statuses
-            view = [i for i in view if rows[i].status in statuses]
+            view = [i for i in view if rows[i].item.status in statuses]
         self._view = list(view)
-        self._group()
+        if self.selected:  # an action acts on what is shown: a hidden finding is unselected
+            if self._index is None:  # (once per set of rows, and only for a selection)
+                self._index = {row.key: number for number, row in enumerate(rows)}
+            self.selected = shown_selection(self.selected, rows, self._view, self._index)
+        self._groups, self._lines = group_lines(rows, self._view, self.grouping)
         line = 0
         if keep is not None:
             line = next((n for n, i in enumerate(self._lines) if i >= 0 and rows[i].key == keep), 0)
@@ -264,27 +266,11 @@ class FindingsTable(ScrollView, can_focus=True):
         self.refresh()
         self._announce()
 
-    def _group(self) -> None:
-        if self.grouping not in ("rule", "department"):
-            self._groups, self._lines = [], self._view
-            return
-        buckets: dict[str, list[int]] = {}
-        for index in self._view:
-            buckets.setdefault(group_key(self._rows[index], self.grouping), []).append(index)
-        if self.grouping == "rule":
-            names = sorted(buckets, key=lambda rule: RULE_ORDER.get(rule, 99))
-        else:
-            names = sorted(buckets, key=str.casefold)
-        self._groups, self._lines = [], []
-        for number, name in enumerate(names):
-            members = buckets[name]
-            self._groups.append((group_label(name, self.grouping, len(members)), tuple(members)))
-            self._lines.append(-1 - number)
-            self._lines.extend(members)
-
     def _announce(self) -> None:
-        self.post_message(self.ViewChanged(len(self._view), len(self._rows), len(self.selected)))
-        self.post_message(self.Highlighted(self.current))
+        # As from the table: made while the pane handles a filter, it would stop at the pane.
+        counts = self.ViewChanged(len(self._view), len(self._rows), len(self.selected))
+        self.post_message(counts.set_sender(self))
+        self.post_message(self.Highlighted(self.current).set_sender(self))
 
     # --- layout and drawing ------------------------------------------------------------------
 
@@ -420,9 +406,8 @@ class FindingsTable(ScrollView, can_focus=True):
 
     def action_sort_next(self) -> None:
         """Sort by the next column (s), wrapping around."""
-        self.sort_by(
-            SORTABLE[(SORTABLE.index(self.sort_column) + 1) % len(SORTABLE)], reverse=False
-        )
+        following = (SORTABLE.index(self.sort_column) + 1) % len(SORTABLE)
+        self.sort_by(SORTABLE[following], reverse=False)
 
     def action_sort_reverse(self) -> None:
         """Flip the sort order (shift+s)."""

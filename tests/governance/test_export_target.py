@@ -187,3 +187,20 @@ def test_a_target_typed_with_a_trailing_slash_is_a_folder_not_a_file_name(
         cli(*args, target)
     assert exited.value.code == 2
     assert not (tmp_path / "newdir").exists()
+
+
+def test_check_export_refuses_as_write_export_would_and_writes_nothing(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    """The app asks before replacing a file: check_export says whether one is there, refuses
+    every dangerous target write_export refuses, and leaves every folder as it was."""
+    targets = _targets(tmp_path, data_dir)
+    before = _snapshot(tmp_path)
+    for name, (target, words) in targets.items():
+        with pytest.raises(InputError) as refused:
+            export_target.check_export(target, data_dir=data_dir)
+        assert words in str(refused.value), name
+    new, old = tmp_path / "outside" / "new.csv", tmp_path / "outside" / "elsewhere.csv"
+    assert export_target.check_export(new, data_dir=data_dir) is False
+    assert export_target.check_export(old, data_dir=data_dir) is True
+    assert not new.exists() and _snapshot(tmp_path) == before
