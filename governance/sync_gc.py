@@ -20,6 +20,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from governance.heap import settle_survivors
+
 #: Allocations between young-generation collections while a sync runs (Python's default: 700).
 SYNC_YOUNG_THRESHOLD = 20_000
 
@@ -41,9 +43,7 @@ def sync_collections() -> Iterator[None]:
     """Collect less often for the duration of the block; the thresholds are restored after."""
     with _STATE.lock:
         if _STATE.running == 0:
-            if not gc.get_freeze_count():  # a process that froze its heap on purpose keeps it
-                gc.freeze()
-                gc.unfreeze()
+            settle_survivors()  # what was there before the sync: to the oldest generation
             _STATE.saved = gc.get_threshold()
             young, middle, old = _STATE.saved
             gc.set_threshold(max(young, SYNC_YOUNG_THRESHOLD), middle, old)
