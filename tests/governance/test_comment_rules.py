@@ -17,7 +17,7 @@ from unicodedata import normalize
 
 import pytest
 
-from governance.comment_classifier import EXTENSION_FILE, load_classifier
+from governance.comment_classifier import EXTENSION_FILE, Classifier, load_classifier
 from governance.comment_rules import WordLists, _clause_rule, _sentence_rule, sentences_in
 from governance.comment_text import (
     _INVISIBLE,
@@ -67,17 +67,26 @@ def _made_up_comments(lists: WordLists, count: int) -> list[str]:
     return comments
 
 
-def test_the_shortcuts_give_the_labels_of_the_long_way() -> None:
-    classifier = load_classifier()
-    labelled = [line.split("\t", 1)[1] for line in LABELLED.read_text(encoding="utf-8").splitlines()
-                if not line.startswith("#")]  # fmt: skip
-    texts = labelled + _made_up_comments(classifier.words, 20_000)
+def _labelled_texts() -> list[str]:
+    return [line.split("\t", 1)[1] for line in LABELLED.read_text(encoding="utf-8").splitlines()
+            if not line.startswith("#")]  # fmt: skip
+
+
+def _assert_shortcuts_agree(classifier: Classifier, texts: list[str]) -> None:
+    """Every text gets the label the rules applied in full give, and both labels occur."""
     labels = classifier.classify_many(texts)
     expected = [_the_long_way(classifier.words, line) for line in token_lines(texts)]
     wrong = [(t, label) for t, label, q in zip(texts, labels, expected, strict=True)
              if (label == "question") != q]  # fmt: skip
     assert not wrong, wrong[:10]
     assert 0.2 < labels.count("question") / len(labels) < 0.8  # both kinds were judged
+
+
+def test_the_shortcuts_give_the_labels_of_the_long_way() -> None:
+    classifier = load_classifier()
+    labelled = _labelled_texts()
+    texts = labelled + _made_up_comments(classifier.words, 20_000)
+    _assert_shortcuts_agree(classifier, texts)
 
 
 @pytest.mark.parametrize(
@@ -156,16 +165,10 @@ def test_the_shortcuts_agree_with_the_long_way_on_the_labelled_comments_rewritte
     sentences passed over unjudged) against every rule asked in order, on each labelled comment
     written in each of the ways people write around a question."""
     classifier = load_classifier()
-    labelled = [line.split("\t", 1)[1] for line in LABELLED.read_text(encoding="utf-8").splitlines()
-                if not line.startswith("#")]  # fmt: skip
+    labelled = _labelled_texts()
     texts = [f"{before}{text}{after}" for text in labelled for before, after in _AROUND]
     texts += [f"{a}{b}" for a, b in zip(labelled, reversed(labelled), strict=True)]  # two at once
-    labels = classifier.classify_many(texts)
-    expected = [_the_long_way(classifier.words, line) for line in token_lines(texts)]
-    wrong = [(t, label) for t, label, q in zip(texts, labels, expected, strict=True)
-             if (label == "question") != q]  # fmt: skip
-    assert not wrong, wrong[:10]
-    assert 0.2 < labels.count("question") / len(labels) < 0.8  # both kinds were judged
+    _assert_shortcuts_agree(classifier, texts)
 
 
 def test_signs_are_cut_out_in_the_same_runs_as_one_repeated_set_would() -> None:
