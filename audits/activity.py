@@ -34,6 +34,8 @@ _PAD = (None,) * 7
 
 Row = Sequence[Any]
 _new = tuple.__new__
+#: No stats row for the quarter (one shared value: a tuple never changes).
+_NO_ROWS = Activity(has_rows=False)
 
 
 def month_key(day: date) -> str:
@@ -70,8 +72,8 @@ class ActivityReader:
     def __call__(self, months: Mapping[str, Row] | None) -> Activity:
         """The activity of one account, given its stored months (``None``: no stats at all)."""
         if not months:
-            return Activity(has_rows=False)
-        return self._read(months, months)
+            return _NO_ROWS
+        return self._read([months[m] for m in self.quarter_months if m in months], months, months)
 
     def undecoded(self, stored: Mapping[str, Row | Raw] | None) -> Activity:
         """The same from months whose rows may still be undecoded JSON (``msgspec.Raw``, as
@@ -79,14 +81,21 @@ class ActivityReader:
         of the window before the quarter only as far as the window needs them, and the older
         ones only for an account silent through the window."""
         if not stored:
-            return Activity(has_rows=False)
-        months = {m: _row(stored[m]) for m in self.quarter_months if m in stored}
-        return self._read(months, stored)
+            return _NO_ROWS
+        months: dict[str, Row] = {}
+        for month in self.quarter_months:  # (in the quarter's order: the rows are its values)
+            if month in stored:
+                found = stored[month]
+                months[month] = ROW.decode(found) if isinstance(found, Raw) else found
+        return self._read(list(months.values()), months, stored)
 
-    def _read(self, months: Mapping[str, Row], stored: Mapping[str, Row | Raw]) -> Activity:
-        rows = [months[m] for m in self.quarter_months if m in months]
+    def _read(
+        self, rows: list[Row], months: Mapping[str, Row], stored: Mapping[str, Row | Raw]
+    ) -> Activity:
+        """The activity from the quarter's ``rows`` (in its months' order), ``months`` the same
+        rows by month, and every stored month (for the window)."""
         if not rows:
-            return Activity(has_rows=False)
+            return _NO_ROWS
         window = self._window(months, stored)
         # In field order, as one tuple: a NamedTuple's own __new__ costs three times as much, and
         # this is built for every account (tests/audits/test_activity_undecoded.py compares).

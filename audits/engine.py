@@ -14,7 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from audits.quarters import Quarter
-from audits.responsibility import kc_answers, register_spelling, responsible
+from audits.responsibility import RULE_DUTIES, kc_answers, register_spelling, responsible
 from audits.rules import (
     JUDGED_STATUSES,
     RULE_ORDER,
@@ -37,6 +37,7 @@ from governance.store import repos
 if TYPE_CHECKING:  # what only an evaluation needs is imported by it (not by readers of runs)
     from audits.activity import ActivityReader
     from governance.acknowledgements import RevisionAcks
+    from governance.moderation.facts import ModerationFacts
 
 #: ``progress(done, total)``: accounts evaluated so far, of all accounts in the register.
 Progress = Callable[[int, int], None]
@@ -296,14 +297,17 @@ def _sorted(findings: list[Finding]) -> tuple[Finding, ...]:
     compared in C instead of element by element, for 15,000 findings. A name that holds a NUL
     itself (a damaged register) is sorted by the tuples.
     """
-    keys = [
-        f"{SEVERITY_ORDER.get(f.severity, 9)}\0{f.department}\0{f.ref}\0{RULE_ORDER[f.rule]:04d}"
+    rank = {severity: str(n) for severity, n in SEVERITY_ORDER.items()}  # (each one digit)
+    place = {rule: f"{n:04d}" for rule, n in RULE_ORDER.items()}
+    keys = [  # (the ref spelled out: ``Finding.ref`` is a call per finding)
+        f"{rank.get(f.severity, '9')}\0{f.department}\0{f.platform}:{f.handle}\0{place[f.rule]}"
+        if f.account_id
+        else f"{rank.get(f.severity, '9')}\0{f.department}\0\0{place[f.rule]}"
         for f in findings
     ]
     if "".join(keys).count("\0") != 3 * len(keys):
         return tuple(sorted(findings, key=Finding.sort_key))
-    order = sorted(range(len(findings)), key=keys.__getitem__)
-    return tuple(findings[n] for n in order)
+    return tuple(map(findings.__getitem__, sorted(range(len(findings)), key=keys.__getitem__)))
 
 
 
@@ -314,7 +318,8 @@ class _Readers(dict[str, "ActivityReader"]):
     """Platform -> its stats reader; a platform without a limit of its own gets the default's."""
 
     def __missing__(self, platform: str) -> ActivityReader:
-        return self[""]
+        reader = self[platform] = self[""]  # (kept: the next account of it finds it directly)
+        return reader
 
 
 def activity_readers(quarter: Quarter, as_of: date, settings: AuditSettings) -> _Readers:
@@ -336,10 +341,13 @@ def _judgement(
     :mod:`audits.purpose_rules` judge them); and the revision editors must have acknowledged
     as of D, with who did."""
     from governance.acknowledgements import acks_as_of
-    from governance.moderation.facts import quarter_facts
 
     acks = acks_as_of(txn, as_of)
-    moderation = quarter_facts(txn, quarter.first_day, quarter.last_day)
+    moderation: Mapping[str, ModerationFacts] = {}
+    if repos(txn).moderation.all():  # (no records: no facts, and no moderation service to load)
+        from governance.moderation.facts import quarter_facts
+
+        moderation = quarter_facts(txn, quarter.first_day, quarter.last_day)
     goals = {d.name: frozenset(d.goal_ids) for d in repos(txn).departments.all() if d.goals}
     return Judgement(as_of, settings, str(quarter), acks.revision, moderation, goals), acks
 
@@ -355,10 +363,14 @@ def _finding(hit: Hit, severity: str, subject: Subject | None, kc: str, day: dat
     an earlier quarter's run had keeps the day that run first saw it)."""
     if subject is None:
         return Finding(hit.rule, severity, variant=hit.variant, params=hit.params, first_seen=day)
-    department = subject.department
-    shared, kc_comments = subject.shared, subject.kc_handles_comments
+    rule, department = hit.rule, subject.department
+    answers, kc_absent = department, False  # a rule about no duty KC may hold: most findings
+    if rule in RULE_DUTIES:
+        shared, kc_comments = subject.shared, subject.kc_handles_comments
+        answers = responsible(rule, department, shared, kc_comments, kc)
+        kc_absent = not kc and kc_answers(rule, shared, kc_comments)  # KC's, but KC is missing
     return make_finding(
-        hit.rule,
+        rule,
         severity,
         subject.id,
         subject.platform,
@@ -367,6 +379,6 @@ def _finding(hit: Hit, severity: str, subject: Subject | None, kc: str, day: dat
         hit.variant,
         hit.params,
         day,
-        responsible(hit.rule, department, shared, kc_comments, kc),
-        not kc and kc_answers(hit.rule, shared, kc_comments),  # KC's, but KC is missing
+        answers,
+        kc_absent,
     )

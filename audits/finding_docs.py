@@ -6,7 +6,7 @@ and that the message renders are checked; a bad one raises :class:`stored.BadFie
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -136,16 +136,31 @@ def _flag(doc: Mapping[str, Any], name: str) -> bool:
     return value
 
 
-def _from_row(row: Row) -> Finding:
-    """A finding from its typed row (the types are checked by the decoder)."""
-    if row.rule not in RULES_BY_ID:
-        raise stored.BadField("rule")
-    if row.severity not in SEVERITIES:
-        raise stored.BadField("severity")
-    finding = make_finding(
-        row.rule, row.severity, row.account_id, row.platform, row.handle, row.department,
-        row.variant or "message", row.params, _stored_day(row.first_seen), row.responsible,
-        row.kc_absent,
-    )
-    _check_renders(finding)
-    return finding
+def findings_of_rows(rows: Iterable[Row]) -> tuple[Finding, ...]:
+    """The findings of typed rows (the types are checked by the decoder), each checked as
+    :func:`_finding` checks one: the rule, the severity, the day, and that the message renders;
+    the first bad row raises :class:`stored.BadField`.
+
+    One loop for the whole run (15,000 rows): a message without values is known to render by its
+    rule and variant alone, and each first-seen day is parsed once.
+    """
+    days: dict[str, date | None] = {}
+    findings = []
+    for row in rows:
+        rule, severity, params = row.rule, row.severity, row.params
+        if rule not in RULES_BY_ID:
+            raise stored.BadField("rule")
+        if severity not in SEVERITIES:
+            raise stored.BadField("severity")
+        variant, seen = row.variant or "message", row.first_seen
+        day = days.get(seen) if seen else None
+        if day is None and seen:
+            day = days[seen] = _stored_day(seen)
+        finding = make_finding(
+            rule, severity, row.account_id, row.platform, row.handle, row.department, variant,
+            params, day, row.responsible, row.kc_absent,
+        )  # fmt: skip
+        if params or (rule, variant) not in _RENDERS:  # (the shape of a message without values)
+            _check_renders(finding)
+        findings.append(finding)
+    return tuple(findings)

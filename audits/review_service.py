@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from audits.engine import Finding
 from audits.quarters import Quarter
@@ -28,16 +29,18 @@ from audits.runs import (
     save_acknowledgement,
     save_waiver,
 )
-from audits.worklist import Worklist, build_worklist
 from governance import access
+from governance.account_refs import resolve
 from governance.errors import FieldError, InputError
 from governance.i18n import t
 from governance.model import ChangeEntry, utc_now
-from governance.register import resolve
 from governance.service import Service
 from governance.storage.database import ReadTransaction, WriteTransaction
 from governance.store import Store, log_change
 from governance.text_safety import EMAIL_LIKE, MAX_NAME, MAX_TEXT, check_text
+
+if TYPE_CHECKING:  # (a run and an export need no worklist: it is imported where it is built)
+    from audits.worklist import Worklist
 
 #: How many decoded runs a service keeps (the shown quarter, the one before, and a spare).
 KEPT_RUNS = 4
@@ -68,6 +71,8 @@ class ReviewService(Service):
         """A quarter's latest run (default: the latest) as a worklist without the quarter
         before it: no resolved findings and no diff, so only one run is decoded. What a screen
         shows first; ``worklist`` (of AuditService) then finds this run decoded already."""
+        from audits.worklist import build_worklist
+
         with self._read() as txn:
             run = self._run(txn, self._pick(txn, quarter, None))
             reviews = load_reviews(txn)

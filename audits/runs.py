@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from audits import run_rows, stored
 from audits.engine import Finding
 from audits.finding_docs import _finding as _finding
-from audits.finding_docs import _from_row
+from audits.finding_docs import findings_of_rows
 from audits.quarters import Quarter
 from audits.schedule import finished
 from audits.settings import AuditSettings
@@ -281,7 +281,7 @@ def load_run(txn: ReadTransaction, info: RunInfo) -> AuditRun:
         if typed is not None:
             with stored.reading(runs.where_run(info.id), info.id):
                 settings = AuditSettings.from_doc(typed[0])
-                return AuditRun(info, settings, tuple(_from_row(row) for row in typed[1]))
+                return AuditRun(info, settings, findings_of_rows(typed[1]))
         doc = _run_doc(txn, info)
         with stored.reading(repos(txn).runs.where_run(info.id), info.id):
             settings = AuditSettings.from_doc(doc["settings"])

@@ -18,7 +18,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audits.diff import AuditDiff, diff_findings
 from audits.engine import (
     Cancelled,
     Evaluation,
@@ -50,16 +49,17 @@ from audits.runs import (
     save_run,
 )
 from audits.settings import SETTINGS_FILE, AuditSettings, load_settings
-from audits.worklist import Worklist, build_worklist
 from governance import access
 from governance.errors import FieldError, InputError
 from governance.model import utc_now
 from governance.storage.database import WriteTransaction, bulk_allocation
 from governance.store import Store, log_change
 
-if TYPE_CHECKING:  # imported where they are used: a run or an export needs neither
+if TYPE_CHECKING:  # imported where they are used: a run or an export needs none of them
     from audits import schedule
+    from audits.diff import AuditDiff
     from audits.revisions import Revision, RevisionStatus
+    from audits.worklist import Worklist
 
 
 @dataclass(frozen=True)
@@ -221,6 +221,8 @@ class AuditService(ReviewService):
 
     def diff(self, old: Quarter | str, new: Quarter | str) -> AuditDiff:
         """New, resolved and persisting findings from ``old``'s latest run to ``new``'s."""
+        from audits.diff import diff_findings
+
         with self._read() as txn:
             first = self._run(txn, self._pick(txn, old, None))
             second = self._run(txn, self._pick(txn, new, None))
@@ -240,6 +242,8 @@ class AuditService(ReviewService):
         """A quarter's latest run (default: the latest) as a worklist, read in one go: each
         finding's status, first seen and days open, the resolved findings of the quarter
         audited before it, and the diff to that quarter."""
+        from audits.worklist import build_worklist
+
         with self._read() as txn:
             info = self._pick(txn, quarter, None)
             latest = latest_runs(list_runs(txn))

@@ -29,6 +29,23 @@ from governance.storage.database import ReadTransaction
 from governance.storage.format import META_TABLE
 
 
+class EditorDoc(msgspec.Struct, frozen=True, gc=False):
+    """An editor's stored document as the audit reads it: an object, of which only the two
+    fields a revision's acknowledgements read are built (twenty thousand editors' names and the
+    rest are scanned, not made into dictionaries). A field the document lacks stays unset."""
+
+    email: Any = msgspec.UNSET
+    appointed: Any = msgspec.UNSET
+
+    def doc(self) -> dict[str, Any]:
+        """The fields as the stored document has them (a missing one missing here too)."""
+        return {
+            name: value
+            for name, value in (("email", self.email), ("appointed", self.appointed))
+            if value is not msgspec.UNSET
+        }
+
+
 class AuditDoc(msgspec.Struct, frozen=True, gc=False):
     """A stored account's fields that the rules read (the names of the stored document's)."""
 
@@ -38,7 +55,7 @@ class AuditDoc(msgspec.Struct, frozen=True, gc=False):
     department: str = ""
     purpose: str = ""
     #: Each editor's stored document: only counted, and read for their acknowledgements.
-    editors: tuple[dict[str, Any], ...] = ()
+    editors: tuple[EditorDoc, ...] = ()
     visibility: str = "open"
     closed_reason: str = ""
     project: str = ""
@@ -114,7 +131,7 @@ def subject_of(doc: AuditDoc, acks: RevisionAcks) -> Subject:
             date.fromisoformat(requested[:10]) if requested else None,
             date.fromisoformat(retired[:10]) if retired else None,
             Retirement.from_doc(doc.retirement) if doc.retirement else None,
-            acks.pending(doc.editors) if status == "active" else (),
+            _pending(doc.editors, acks) if status == "active" else (),
             doc.platform_id,
             doc.observed_handle,
             doc.identity_mismatch,
@@ -128,3 +145,11 @@ def subject_of(doc: AuditDoc, acks: RevisionAcks) -> Subject:
 
 
 _new = tuple.__new__
+
+
+def _pending(editors: tuple[EditorDoc, ...], acks: RevisionAcks) -> tuple[date, ...]:
+    """:meth:`RevisionAcks.pending` of the editors' documents (none built without a revision
+    to acknowledge: then nobody is due)."""
+    if acks.revision is None:
+        return ()
+    return acks.pending([editor.doc() for editor in editors])

@@ -7,7 +7,6 @@ Handlers import the audit engine when they run, so that other commands start wit
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,16 +14,16 @@ from governance.errors import FieldError
 from governance.fields import parse_date
 from governance.i18n import t
 from governance.model import department_key
-from governance.monthly import STOCKHOLM
 from governance.text_safety import visible
 from kontokoll.cli import audit_send
+from kontokoll.cli.audit_summary import print_summary, warn_kc_missing
 from kontokoll.cli.exchange import export, output_path
 from kontokoll.cli.tables import render_table
 
 if TYPE_CHECKING:
     from audits.diff import AuditDiff
     from audits.runs import RunInfo
-    from audits.service import AuditReport, AuditService
+    from audits.service import AuditService
     from kontokoll.cli.context import CliContext
 
 
@@ -134,8 +133,8 @@ def run_audit(args: argparse.Namespace, ctx: CliContext) -> int:
     as_of = _date(args.as_of, "as_of") if args.as_of else None
     service = _service(ctx)
     report = service.run(args.quarter, as_of=as_of)
-    _print_summary(ctx, report)
-    _warn_kc_missing(ctx, report)
+    print_summary(ctx, report)
+    warn_kc_missing(ctx, report)
     _warn_preliminary(ctx, service, report.info)
     return 0
 
@@ -164,86 +163,9 @@ def _warn_preliminary(ctx: CliContext, service: AuditService, info: RunInfo) -> 
         ctx.warn(t("preliminary_runs.ended", **said, quarter=info.quarter))
 
 
-def _warn_kc_missing(ctx: CliContext, report: AuditReport) -> None:
-    """Say so when findings that are KC's stayed with the department: KC is not in the register."""
-    count = sum(1 for i in report.items if i.finding.kc_absent)
-    if count:
-        kc = report.run.settings.kc_department
-        ctx.warn(t("responsibility.cli.kc_missing", count=count, department=kc))
-
-
-def _print_summary(ctx: CliContext, report: AuditReport) -> None:
-    """The run's totals, then (if anything was found) a table per rule and one per department."""
-    info = report.info
-    severities = Counter(i.finding.severity for i in report.items)
-    ctx.print(
-        t(
-            "audit.cli.run_summary",
-            quarter=info.quarter,
-            as_of=info.as_of,
-            run=info.id,
-            accounts=info.accounts,
-            findings=len(report.items),
-            critical=severities["critical"],
-            warning=severities["warning"],
-        )
-    )
-    if not report.items:
-        return
-    ctx.print()
-    ctx.print(_rule_table(report))
-    ctx.print()
-    ctx.print(_department_table(report))
-
-
-def _rule_table(report: AuditReport) -> str:
-    """How often each rule fired, how many of those are open, and the section it enforces."""
-    from audits.rules import RULES_BY_ID
-
-    rows = [
-        [
-            rule,
-            t(f"audit.severity.{items[0].finding.severity}"),
-            str(len(items)),
-            str(sum(1 for i in items if i.status == "open")),
-            RULES_BY_ID[rule].guideline,
-        ]
-        for rule, items in report.by_rule().items()
-    ]
-    header = [
-        t("audit.col.rule"),
-        t("audit.col.severity"),
-        t("audit.col.count"),
-        t("audit.col.open"),
-        t("audit.col.guideline"),
-    ]
-    return render_table(header, rows)
-
-
-def _department_table(report: AuditReport) -> str:
-    """Critical, warning and open findings per department (the register on a row of its own)."""
-    rows = []
-    for department, items in report.by_department().items():
-        counts = Counter(i.finding.severity for i in items)
-        rows.append(
-            [
-                department or t("audit.register_scope"),
-                str(counts["critical"]),
-                str(counts["warning"]),
-                str(sum(1 for i in items if i.status == "open")),
-            ]
-        )
-    header = [
-        t("col.department"),
-        t("audit.col.critical"),
-        t("audit.col.warning"),
-        t("audit.col.open"),
-    ]
-    return render_table(header, rows)
-
-
 def list_runs(args: argparse.Namespace, ctx: CliContext) -> int:
     from audits.runs import latest_runs
+    from governance.monthly import STOCKHOLM
 
     service = _service(ctx)
     runs = service.runs()

@@ -20,11 +20,14 @@ import pytest
 
 from audits.activity import ActivityReader
 from audits.engine import Finding, _sorted, evaluate, make_finding
+from audits.finding_docs import _finding as _finding_doc
+from audits.finding_docs import findings_of_rows
 from audits.quarters import Quarter
 from audits.rule_kinds import Activity, Subject
-from audits.run_rows import finding_row, rows_of
+from audits.run_rows import FINDING_FIELDS, Row, finding_row, rows_of
 from audits.service import AuditService
 from audits.settings import AuditSettings
+from audits.stored import BadField
 from audits.subjects import AuditDoc, subject_of
 from governance.acknowledgements import RevisionAcks
 from governance.errors import StoreCorrupt
@@ -229,3 +232,80 @@ def test_the_activity_tuple_has_every_field_in_place() -> None:
         hidden=2, questions_due=18, questions_on_time=16, months_all_comments=1,
         months_questions=1, dms_due=5, dms_on_time=4,
     )  # fmt: skip
+
+
+def test_editors_are_read_for_their_acknowledgements_only_when_a_revision_is_judged() -> None:
+    """The typed editor keeps what the acknowledgements read (and a missing field missing);
+    without a revision to acknowledge nobody is due, as from the full documents."""
+    read = {"email": "A@helsingborg.se", "appointed": "2026-05-01"}
+    editors: tuple[dict[str, str], ...] = ({"name": "A", **read}, {})
+    typed = msgspec.convert({**FULL_DOC, "editors": editors}, AuditDoc).editors
+    assert [e.doc() for e in typed] == [read, {}]
+    doc = {**FULL_DOC, "editors": editors[:1]}
+    assert subject_of(msgspec.convert(doc, AuditDoc), ACKS).editors_pending == (date(2026, 5, 1),)
+    assert subject_of(msgspec.convert(doc, AuditDoc), RevisionAcks()).editors_pending == ()
+
+
+@pytest.mark.parametrize(
+    ("editor", "named"),
+    [("Redaktör", "editors"), ({"email": "x@helsingborg.se"}, "appointed")],
+)
+def test_an_editor_of_the_wrong_shape_stops_the_run_naming_the_file(
+    make_accounts: Callable[..., dict[str, str]], store: Store, editor: object, named: str
+) -> None:
+    """An editor that is no object is refused by the read; one without its appointment day, when
+    a revision is judged (the day is read then). Nothing is stored either way."""
+    ids = make_accounts(("hbgkultur", {}))
+    path = store.data_dir / account_file(ids["hbgkultur"])
+    data = json.loads(path.read_bytes())
+    for doc in data["accounts"].values():
+        doc["editors"] = [editor]
+    path.write_bytes(json.dumps(data).encode())
+    store.close()
+    service = AuditService(Store(store.data_dir), user="tester")
+    service.record_revision(date(2026, 3, 1))
+    with pytest.raises(StoreCorrupt) as refused:
+        service.run(Q4, as_of=date(2026, 11, 4))
+    assert str(path) in str(refused.value)
+    assert service.runs() == []
+
+
+def _rows_read(rows: list[list[Any]]) -> tuple[Finding, ...]:
+    return findings_of_rows(msgspec.convert(rows, tuple[Row, ...]))
+
+
+def test_rows_read_in_one_pass_are_the_findings_each_document_gives() -> None:
+    """Against the general (one document at a time) reader: days shared and not, messages with
+    values and without, a rate the message computes with."""
+    inactive = {"latest": "2026-08-01", "days": 120, "limit": 60, "setting": "inactive_days"}
+    rate = {"on_time": 9, "due": 10, "limit": "9/10"}
+    findings = [
+        Finding("no-audience", "warning", "id1", "x", "h1", "D", first_seen=date(2026, 10, 1)),
+        Finding("no-audience", "warning", "id2", "x", "h2", "D", first_seen=date(2026, 10, 1)),
+        Finding("inactive", "critical", "id3", "x", "h3", "D", params=inactive),
+        Finding("slow-replies", "warning", "id4", "x", "h4", "", params=rate,
+                first_seen=date(2026, 7, 2), responsible="KC", kc_absent=True),
+    ]
+    rows = rows_of(findings)
+    assert _rows_read(rows) == tuple(findings)
+    documents = [dict(zip(FINDING_FIELDS, row, strict=True)) for row in rows]
+    assert _rows_read(rows) == tuple(_finding_doc(doc) for doc in documents)
+
+
+@pytest.mark.parametrize(
+    ("position", "value", "field"),
+    [(7, {}, "params"), (7, {"on_time": 1}, "params"), (0, "gone", "rule"),
+     (1, "info", "severity"), (8, "0001-01-01", "first_seen")],
+)
+def test_a_bad_row_after_good_ones_is_refused_naming_its_field(
+    position: int, value: object, field: str
+) -> None:
+    """A slow-replies row whose message cannot be computed is refused even after rows of the same
+    rule and variant rendered (the values are part of what is known to render)."""
+    rate = {"on_time": 9, "due": 10, "limit": "9/10"}
+    good = Finding("slow-replies", "warning", "id4", "x", "h4", "", params=rate)
+    rows = rows_of([good, good])
+    rows[1][position] = value
+    with pytest.raises(BadField) as refused:
+        _rows_read(rows)
+    assert refused.value.name == field

@@ -1,0 +1,101 @@
+"""What ``kontokoll audit run`` prints of the run it stored: the totals, a table per rule and
+one per department, and the warning when KC's findings stayed with the departments."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from governance.i18n import t
+from kontokoll.cli.tables import render_table
+
+if TYPE_CHECKING:
+    from audits.service import AuditReport
+    from kontokoll.cli.context import CliContext
+
+
+def warn_kc_missing(ctx: CliContext, report: AuditReport) -> None:
+    """Say so when findings that are KC's stayed with the department: KC is not in the register."""
+    count = sum(1 for i in report.items if i.finding.kc_absent)
+    if count:
+        kc = report.run.settings.kc_department
+        ctx.warn(t("responsibility.cli.kc_missing", count=count, department=kc))
+
+
+def print_summary(ctx: CliContext, report: AuditReport) -> None:
+    """The run's totals, then (if anything was found) a table per rule and one per department."""
+    info = report.info
+    severities = Counter(i.finding.severity for i in report.items)
+    ctx.print(
+        t(
+            "audit.cli.run_summary",
+            quarter=info.quarter,
+            as_of=info.as_of,
+            run=info.id,
+            accounts=info.accounts,
+            findings=len(report.items),
+            critical=severities["critical"],
+            warning=severities["warning"],
+        )
+    )
+    if not report.items:
+        return
+    ctx.print()
+    ctx.print(_rule_table(report))
+    ctx.print()
+    ctx.print(_department_table(report))
+
+
+def _rule_table(report: AuditReport) -> str:
+    """How often each rule fired, how many of those are open, and the section it enforces."""
+    from audits.rules import RULES_BY_ID
+
+    rows = [
+        [
+            rule,
+            t(f"audit.severity.{items[0].finding.severity}"),
+            str(len(items)),
+            str(sum(1 for i in items if i.status == "open")),
+            RULES_BY_ID[rule].guideline,
+        ]
+        for rule, items in report.by_rule().items()
+    ]
+    header = [
+        t("audit.col.rule"),
+        t("audit.col.severity"),
+        t("audit.col.count"),
+        t("audit.col.open"),
+        t("audit.col.guideline"),
+    ]
+    return render_table(header, rows)
+
+
+def _department_table(report: AuditReport) -> str:
+    """Critical, warning and open findings per department (the register on a row of its own).
+
+    The rows of :meth:`AuditReport.by_department` (departments in name order), counted in one
+    pass over the findings instead of sorting them first: a quarter has 15,000.
+    """
+    counts: dict[str, list[int]] = {}  # department -> [critical, warning, open]
+    for item in report.items:
+        finding = item.finding
+        row = counts.get(finding.department)
+        if row is None:
+            row = counts[finding.department] = [0, 0, 0]
+        severity = finding.severity
+        if severity == "critical":
+            row[0] += 1
+        elif severity == "warning":
+            row[1] += 1
+        row[2] += item.status == "open"
+    rows = [
+        [department or t("audit.register_scope"), *map(str, counts[department])]
+        for department in sorted(counts)
+    ]
+    header = [
+        t("col.department"),
+        t("audit.col.critical"),
+        t("audit.col.warning"),
+        t("audit.col.open"),
+    ]
+    return render_table(header, rows)
