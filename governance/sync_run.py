@@ -46,7 +46,8 @@ from governance.sync import (
     SyncReport,
 )
 from governance.sync_gc import sync_collections
-from governance.sync_writer import Writer
+from governance.sync_stored import Stored, StoredReader
+from governance.sync_writer import Together, Writer
 
 log = logging.getLogger("kontokoll.sync")
 
@@ -87,11 +88,14 @@ async def run_sync(
     batch_size: int = BATCH_SIZE,
     classifier: CommentClassifier | None = None,
     posts: PostSink | None = None,
+    together: Together | None = None,
 ) -> SyncReport:
     """Sync ``accounts`` from ``source`` into ``sink`` as of ``now``; see :mod:`governance.sync`.
 
     ``classifier`` tells questions from other comments (default: the built-in word lists);
-    ``posts`` keeps per-post figures (None: none are read).
+    ``posts`` keeps per-post figures (None: none are read). ``together`` (``Store``: both sinks'
+    store) joins reads of many accounts in one read transaction, and each batch's records, posts
+    and outcomes in one write transaction (None: each read and write is its own).
     Whatever ends it (done, ``cancelled()``, an exception, a task cancel), the accounts that
     finished are written before it returns or raises.
     """
@@ -104,7 +108,8 @@ async def run_sync(
     run.redact = Redactor(tokens.values())
     started = run.clock()
     run.emit(SyncEvent("started", 0, len(chosen)))
-    writer = Writer(sink, batch_size, posts, now)
+    run.together = together
+    writer = Writer(sink, batch_size, posts, now, together)
     try:
         with sync_collections():
             async with open_http(source.transport,
@@ -218,6 +223,8 @@ class _Run:
         self.classifier: CommentClassifier | None = None
         self.post_sink: PostSink | None = None
         self.posts_read: dict[str, list[PostFigures]] = {}
+        self.together: Together | None = None
+        self.stored: StoredReader | None = None
 
     def choose(self, accounts: Sequence[SyncAccount]) -> list[SyncAccount]:
         chosen = []
@@ -255,7 +262,7 @@ class _Run:
             log.info("sync cancelled after %d of %d accounts", self.done, self.total)
         return self.report.cancelled
 
-    def plan(self, account: SyncAccount) -> FetchPlan:
+    def plan(self, account: SyncAccount, stored: Stored) -> FetchPlan:
         before = self.previous.get(account.id)
         cursor = dict(before.cursor or {}) if before else {}
         synced_on = cursor.pop("synced_on", None)
@@ -268,12 +275,10 @@ class _Run:
         if self._words_changed(account.platform, before, cursor):
             # Re-classify what an audit may still judge: the previous quarter and this one.
             first, same_day = min(first, reread_from(self.current)), False
-        previous = {r.month: r for r in self.sink.for_account(account.id)}
         check = handle_check_due(account.handle, account.platform_id, cursor, self.now_day)
-        posts = (PostBook(self.now, self.post_sink.states(account.id))
-                 if self.post_sink is not None else None)
+        posts = PostBook(self.now, stored.posts) if stored.posts is not None else None
         return FetchPlan(account, self.now, months_between(first, self.current), cursor,
-                         same_day, previous, check, self.classifier, posts)
+                         same_day, stored.previous, check, self.classifier, posts)
 
     def _words_changed(
         self, platform: str, before: SyncOutcome | None, cursor: Mapping[str, Any]
@@ -301,6 +306,8 @@ class _Run:
         """Fetch every account through :class:`_Slots`, the longest expected fetches first."""
         waiting = sorted(accounts, key=self.expected_requests, reverse=True)
         slots = _Slots(waiting, self.settings, self.cancel_requested)
+        self.stored = StoredReader(self.sink, self.post_sink, waiting,
+                                   self.together.read if self.together else None)
 
         async def one(account: SyncAccount, gate: asyncio.Future[bool]) -> None:
             if not await gate:
@@ -354,6 +361,9 @@ class _Run:
         platform = account.platform
         before = self.previous.get(account.id)
         kept_cursor = before.cursor if before else None
+        assert self.stored is not None  # made by all()
+        # Read first: a platform stopped while this account waited for its group is seen below.
+        stored = await self.stored.get(account)
         if token is None:
             self._stop(platform, TokenMissing(platform=platform, env=TOKEN_ENV[platform]))
         if platform in self.stopped:
@@ -364,7 +374,7 @@ class _Run:
             clock=self.clock, wall=self.timing.wall, usage=self.usage[platform],
         )
         http = client.http
-        plan = self.plan(account)
+        plan = self.plan(account, stored)
         try:
             result = await client.fetch(plan)
         except PlatformStopped as error:

@@ -73,7 +73,7 @@ class SyncService(Service):
             run_sync(
                 self.store.stats, accounts, self.source, now=self._clock(), since=since,
                 progress=progress, cancelled=cancelled, timing=self._timing,
-                classifier=classifier, posts=PostsSink(self.store),
+                classifier=classifier, posts=PostsSink(self.store), together=self.store,
             )
         )
         # What the platforms said about each account's id and username, into the register.

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
+from typing import Protocol
 
 from governance.monthly import MonthlyStats, SyncOutcome
 from governance.posts import PostFigures
 from governance.sync import PostSink, StatsSink
 
 
-class Writer:
-    """Collects finished accounts and writes them in batches: records, then outcomes."""
+class Together(Protocol):
+    """Transactions that the sinks' own reads and writes join (``Store``, when both sinks are
+    its): one per batch instead of one per sink, and per group of accounts read."""
 
-    def __init__(self, sink: StatsSink, size: int, posts: PostSink | None, now: datetime) -> None:
+    def read(self) -> AbstractContextManager[object]: ...
+    def write(self) -> AbstractContextManager[object]: ...
+
+
+class Writer:
+    """Collects finished accounts and writes them in batches: records, posts, then outcomes
+    (in one transaction when ``together`` is given, else in one each)."""
+
+    def __init__(self, sink: StatsSink, size: int, posts: PostSink | None, now: datetime,
+                 together: Together | None = None) -> None:
         self._sink = sink
+        self._together = together
         self._size = size
         self._records: list[MonthlyStats] = []
         self._outcomes: list[SyncOutcome] = []
@@ -48,8 +61,12 @@ class Writer:
     def _write(self, records: list[MonthlyStats], outcomes: list[SyncOutcome],
                posts: dict[str, list[PostFigures]]) -> None:
         # Records and posts before outcomes: an outcome (and its cursor) never points past
-        # stored figures.
-        self._sink.save_batch(records)
-        if self._post_sink is not None:
-            self._post_sink.save_posts(posts, self._now)
-        self._sink.save_outcomes(outcomes)
+        # stored figures. In one transaction the stats shards, which hold both the records and
+        # the outcomes, are written once per batch, not twice.
+        if not outcomes:
+            return
+        with self._together.write() if self._together is not None else nullcontext():
+            self._sink.save_batch(records)
+            if self._post_sink is not None:
+                self._post_sink.save_posts(posts, self._now)
+            self._sink.save_outcomes(outcomes)

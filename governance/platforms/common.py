@@ -374,6 +374,8 @@ class ReplyTally:
         self._replies = DueTally(book, now, "replies_due", "replies_on_time")
         self._classifier = classifier
         self._questions: DueTally | None = None
+        #: Comments whose texts wait for :meth:`settle` (held no longer than a page).
+        self._waiting: list[tuple[datetime, datetime | None, str]] = []
         if classifier is not None:
             self._questions = DueTally(book, now, "questions_due", "questions_on_time")
             for month in book.months:
@@ -381,12 +383,30 @@ class ReplyTally:
         if hidden_known:
             book.zero("hidden")
 
-    def asks(self, text: Any) -> bool:
-        """Whether a comment's text is a question (False without a classifier or a text: a
-        sticker or a photo asks nothing words could tell). The text is not kept."""
-        if self._classifier is None or not isinstance(text, str) or not text:
-            return False
-        return self._classifier.classify(text) == "question"
+    def comment_text(
+        self, arrived: datetime, answered: datetime | None, text: Any, *, hidden: bool = False
+    ) -> None:
+        """:meth:`comment` for a comment whose text is judged later, with the others of its
+        page, in :meth:`settle` (the classifier judges many texts at once for a fraction of the
+        CPU of one at a time). A hidden comment, or one without words (a sticker or a photo
+        asks nothing words could tell), is counted at once, as no question."""
+        if hidden or self._classifier is None or not isinstance(text, str) or not text:
+            self.comment(arrived, answered, hidden=hidden)
+        else:
+            self._waiting.append((arrived, answered, text))
+
+    def settle(self) -> None:
+        """Judge the texts :meth:`comment_text` holds, count their comments and drop the texts.
+        Call it after each page; the counts are complete only after it."""
+        waiting, self._waiting = self._waiting, []
+        if not waiting or self._classifier is None:
+            return
+        texts = [text for _, _, text in waiting]
+        many = getattr(self._classifier, "classify_many", None)
+        labels = many(texts) if many is not None else [
+            self._classifier.classify(text) for text in texts]
+        for (arrived, answered, _), label in zip(waiting, labels, strict=True):
+            self.comment(arrived, answered, question=label == "question")
 
     def comment(
         self,
@@ -396,7 +416,8 @@ class ReplyTally:
         question: bool = False,
         hidden: bool = False,
     ) -> None:
-        """One top-level comment from someone else (``question`` from :meth:`asks`)."""
+        """One top-level comment from someone else (``question``: its text asks; see
+        :meth:`comment_text`)."""
         self._replies.arrival(arrived, answered)
         if hidden:
             month = self._book.holds(arrived)

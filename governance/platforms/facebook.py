@@ -177,8 +177,9 @@ class FacebookClient:
         edge = post.get("comments")
         if edge is None:
             return
-        # (id, arrived, a question, hidden): the text is classified as it is read, never kept.
-        arrivals: list[tuple[str, datetime, bool, bool]] = []
+        # (id, arrived, its text, hidden): the texts are judged together once the comments are
+        # read (ReplyTally.settle), then dropped; never kept.
+        arrivals: list[tuple[str, datetime, Any, bool]] = []
         answers: dict[str, list[datetime]] = defaultdict(list)
         guard_where = f"{where}.comments"
         body = obj(edge, guard_where)
@@ -202,7 +203,7 @@ class FacebookClient:
                     comment_id = comment.get("id")
                     if type(comment_id) is not str or not comment_id:
                         comment_id = text(comment_id, f"{guard_where}[{index}].id")
-                    arrivals.append((comment_id, at, tally.asks(comment.get("message")),
+                    arrivals.append((comment_id, at, comment.get("message"),
                                      comment.get("is_hidden") is True))
             paging = body.get("paging")
             following = paging.get("next") if isinstance(paging, dict) else None
@@ -212,9 +213,10 @@ class FacebookClient:
                 raise PageGuard.bad_next(guard_where)
             guard.check(following)
             body = obj(await self.http.get(following), guard_where)
-        for comment_id, arrived, question, hidden in arrivals:
-            tally.comment(arrived, first_after(arrived, answers.get(comment_id, [])),
-                          question=question, hidden=hidden)
+        for comment_id, arrived, message, hidden in arrivals:
+            tally.comment_text(arrived, first_after(arrived, answers.get(comment_id, [])),
+                               message, hidden=hidden)
+        tally.settle()
 
     async def _last_post(self, page: str) -> datetime | None:
         body = obj(

@@ -167,6 +167,7 @@ class InstagramClient:
                 if month is not None:
                     newest[month] = max(at, newest.get(month, at))
                     book.add(month, "posts", 1)
+            tally.settle()  # the page's comment texts, judged together
             if older:
                 break
         await self._media_insights(plan, [media_id for media_id in due if media_id])
@@ -238,9 +239,8 @@ class InstagramClient:
             comment_id = comment.get("id")
             if type(comment_id) is not str or not comment_id:
                 text(comment_id, f"{where}.comments[{index}].id")
-            tally.comment(arrived, first_after(arrived, answers),
-                          question=tally.asks(comment.get("text")),
-                          hidden=comment.get("hidden") is True)
+            tally.comment_text(arrived, first_after(arrived, answers), comment.get("text"),
+                               hidden=comment.get("hidden") is True)
 
     async def _insights(self, user: str, plan: FetchPlan, book: MonthBook) -> None:
         """Month totals, every window asked for at once (one Graph batch carries them)."""

@@ -235,36 +235,30 @@ class LinkedInClient:
         query = f"q=organizationalEntity&organizationalEntity={encoded}&timeIntervals={interval}"
         # A month cut by the 12-month limit would get a partial sum: it stays unknown instead.
         covered = [m for m in book.months if month_start_utc(m) >= start]
+        within = frozenset(covered)
         shares = obj(
             await self.http.get(f"organizationalEntityShareStatistics?{query}"), "shareStatistics"
         )
         fields = ["reach", *SHARE_FIELDS.values()]
         sums: dict[tuple[str, str], int] = {(f, m): 0 for f in fields for m in covered}
         for index, raw in enumerate(items(shares.get("elements"), "shareStatistics.elements")):
-            where = f"shareStatistics[{index}]"
-            element = obj(raw, where)
-            month = _element_month(element, where)
-            if month not in covered:
+            # A plainly good day is read inline; the rest by the strict readers, naming where.
+            month = _quick_month(raw)
+            figures = _quick_shares(raw) if month is not None else None
+            if month is None or figures is None:
+                where = f"shareStatistics[{index}]"
+                month = _element_month(obj(raw, where), where)
+                if month in within:
+                    figures = _strict_shares(raw, where)
+            if month not in within or figures is None:
                 continue
-            stats = obj(element.get("totalShareStatistics"), f"{where}.totalShareStatistics")
-            unique = stats.get("uniqueImpressionsCount", stats.get("uniqueImpressionsCounts", 0))
-            sums[("reach", month)] += count(unique, f"{where}.uniqueImpressionsCount")
-            for key, field in SHARE_FIELDS.items():
-                sums[(field, month)] += count(stats.get(key, 0), f"{where}.{key}")
+            for field, value in zip(fields, figures, strict=True):
+                sums[(field, month)] += value
         gains = obj(
             await self.http.get(f"organizationalEntityFollowerStatistics?{query}"),
             "followerStatistics",
         )
-        followers: dict[str, int] = dict.fromkeys(covered, 0)
-        for index, raw in enumerate(items(gains.get("elements"), "followerStatistics.elements")):
-            where = f"followerStatistics[{index}]"
-            element = obj(raw, where)
-            month = _element_month(element, where)
-            if month not in covered:
-                continue
-            gain = obj(element.get("followerGains"), f"{where}.followerGains")
-            followers[month] += signed(gain.get("organicFollowerGain", 0), f"{where}.organic")
-            followers[month] += signed(gain.get("paidFollowerGain", 0), f"{where}.paid")
+        followers = _follower_sums(gains, covered, within)
         for month in book.months:
             for field in fields:
                 # Days without activity are left out (0); months beyond 12 are unknown.
@@ -349,6 +343,68 @@ def _has_next(body: dict[str, Any]) -> bool:
 #: same days); cleared when it grows past :data:`_MONTHS_KEPT`.
 _MONTHS: dict[int, str] = {}
 _MONTHS_KEPT = 20_000
+
+
+def _follower_sums(gains: dict[str, Any], covered: list[str],
+                   within: frozenset[str]) -> dict[str, int]:
+    """Each covered month's follower gains (organic and paid) from a follower-statistics body."""
+    followers: dict[str, int] = dict.fromkeys(covered, 0)
+    for index, raw in enumerate(items(gains.get("elements"), "followerStatistics.elements")):
+        quick = _quick_gain(raw)
+        if quick is not None:
+            if quick[0] in within:
+                followers[quick[0]] += quick[1]
+            continue
+        where = f"followerStatistics[{index}]"
+        element = obj(raw, where)
+        month = _element_month(element, where)
+        if month not in covered:
+            continue
+        gain = obj(element.get("followerGains"), f"{where}.followerGains")
+        followers[month] += signed(gain.get("organicFollowerGain", 0), f"{where}.organic")
+        followers[month] += signed(gain.get("paidFollowerGain", 0), f"{where}.paid")
+    return followers
+
+
+def _quick_month(element: Any) -> str | None:
+    """:func:`_element_month` of a day whose start is a plain int seen before; else None."""
+    if type(element) is dict:
+        time_range = element.get("timeRange")
+        if type(time_range) is dict:
+            start = time_range.get("start")
+            if type(start) is int:
+                return _MONTHS.get(start)
+    return None
+
+
+def _quick_shares(element: dict[str, Any]) -> list[int] | None:
+    """A day's reach and share counts (as ``fields`` in ``_statistics``) when each is plainly
+    a count; None: the strict reader is to be asked."""
+    stats = element.get("totalShareStatistics")
+    if type(stats) is not dict:
+        return None
+    found = [stats.get("uniqueImpressionsCount", stats.get("uniqueImpressionsCounts", 0)),
+             *(stats.get(key, 0) for key in SHARE_FIELDS)]
+    return found if all(type(v) is int and v >= 0 for v in found) else None
+
+
+def _quick_gain(element: Any) -> tuple[str, int] | None:
+    """A day's month and follower gain (organic + paid) when both gains are plainly whole
+    numbers and the day's month is known; None: the strict readers are to be asked."""
+    month = _quick_month(element)
+    gain = element.get("followerGains") if month is not None else None
+    if month is None or type(gain) is not dict:
+        return None
+    organic, paid = gain.get("organicFollowerGain", 0), gain.get("paidFollowerGain", 0)
+    return (month, organic + paid) if type(organic) is int and type(paid) is int else None
+
+
+def _strict_shares(raw: Any, where: str) -> list[int]:
+    """:func:`_quick_shares`, raising :class:`MalformedResponse` naming where a day is wrong."""
+    stats = obj(obj(raw, where).get("totalShareStatistics"), f"{where}.totalShareStatistics")
+    unique = stats.get("uniqueImpressionsCount", stats.get("uniqueImpressionsCounts", 0))
+    return [count(unique, f"{where}.uniqueImpressionsCount"),
+            *(count(stats.get(key, 0), f"{where}.{key}") for key in SHARE_FIELDS)]
 
 
 def _element_month(element: dict[str, Any], where: str) -> str:

@@ -288,8 +288,9 @@ class XClient:
                 mention_id = mention.get("id")
                 if type(mention_id) is not str or not mention_id:
                     mention_id = text(mention_id, f"{where}.id")
-                tally.comment(at, first_after(at, replies.get(mention_id, [])),
-                              question=tally.asks(_addressed(mention.get("text"), handle)))
+                tally.comment_text(at, first_after(at, replies.get(mention_id, [])),
+                                   _addressed(mention.get("text"), handle))
+            tally.settle()  # the page's texts, judged together
         return newest
 
     async def _newest_mention(self, user_id: str, plan: FetchPlan) -> str | None:

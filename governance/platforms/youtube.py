@@ -298,8 +298,9 @@ class YouTubeClient:
                     for c in _replies(thread, where)
                     if _author(obj(obj(c, where).get("snippet"), where)) == channel_id
                 ]
-                tally.comment(arrived, first_after(arrived, answers),
-                              question=tally.asks(top.get("textDisplay")))
+                tally.comment_text(arrived, first_after(arrived, answers),
+                                   top.get("textDisplay"))
+            tally.settle()  # the page's texts, judged together
             if done:
                 break
         return newest, True
