@@ -2,11 +2,15 @@
 
 The check never writes, not even the lock file: it takes the shared lock only through a lock file
 that already exists, and reads every file without following links. It reports, one line per
-problem: files the manifest lists that are missing, files of the wrong schema or shape (each bad
-moderation record by id and field), owners and modes other than the store sets (0600/0700, or
+problem: files the manifest lists that are missing, shards it does not list (no command reads
+them), files of the wrong schema or shape (checked as the commands read them,
+:mod:`governance.doctor_shapes`: an account or stats row by key and field; each bad moderation
+record by id and field), owners and modes other than the store sets (0600/0700, or
 0660/2770 and the group), links, hard links and special files, a handle index that disagrees with
 the account shards, bad change log lines, and leftover journals and temp files. The demo
-(``demo/``) is a store of its own and is checked with ``--data-dir DATA/demo``.
+(``demo/``) is a store of its own and is checked with ``--data-dir DATA/demo``. What is inside
+the audit runs is checked by the command after these checks, with the audit's own reader
+(:mod:`kontokoll.cli.doctor_runs`): the store layer never imports the audit.
 
 ``--repair`` (:mod:`governance.doctor_repair`) fixes the three things that can be fixed without
 guessing: it replays or discards a leftover journal (after confirmation), removes temp files, and
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from governance.doctor_shapes import shape_problem
 from governance.errors import (
     FieldError,
     InputError,
@@ -36,7 +41,6 @@ from governance.errors import (
 )
 from governance.fields import check_platform_id
 from governance.i18n import t
-from governance.model import Account
 from governance.moderation.stored import record_problems
 from governance.snapshots import (
     SNAPSHOT_DIR,
@@ -54,7 +58,6 @@ from governance.storage.layout import (
     ACCOUNTS_TABLE,
     CHANGE_LOG,
     CORE,
-    DEPARTMENTS_TABLE,
     HANDLES_TABLE,
     INDEX,
     JOURNAL,
@@ -62,15 +65,10 @@ from governance.storage.layout import (
     MANIFEST,
     MODERATION_RECORDS,
     MODERATION_TABLE,
-    MONTHS_TABLE,
-    POSTS_TABLE,
     SETTINGS_FILE,
     STORE_FOLDERS,
-    USERS_TABLE,
-    account_file,
     is_account_shard,
-    is_posts_shard,
-    is_stats_shard,
+    is_shard,
     screenshot_digest,
 )
 from governance.storage.lock import DEFAULT_TIMEOUT_S
@@ -106,15 +104,18 @@ def check(root: Path) -> list[Problem]:
         return [Problem(str(root), "doctor.problem.no_data_dir")]
     if not stat.S_ISDIR(st.st_mode):
         return [Problem(str(root), "doctor.problem.not_a_folder")]
-    with _shared_lock(root):
+    with shared_lock(root):
         checker = _Checker(root)
         checker.run()
     return checker.problems
 
 
 @contextlib.contextmanager
-def _shared_lock(root: Path) -> Iterator[None]:
-    """Hold the store's shared lock if its lock file exists; never create it (read-only)."""
+def shared_lock(root: Path) -> Iterator[None]:
+    """Hold the store's shared lock if its lock file exists; never create it (read-only).
+
+    Also for the checks composed after these (the audit runs, :mod:`kontokoll.cli.doctor_runs`).
+    """
     try:
         fd = os.open(root / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
@@ -159,7 +160,7 @@ class _Checker:
             self.add(JOURNAL, "doctor.problem.journal", REPAIR_JOURNAL)
         listed = self.check_manifest()
         self.check_register_whole(listed)
-        self.check_files()
+        self.check_files(listed)
         self.check_index(listed)
         self.check_platform_ids()
         self.check_settings()
@@ -246,7 +247,7 @@ class _Checker:
                 self.add(rel, "doctor.problem.missing_unlisted",
                          REPAIR_INDEX if rel == INDEX else None)
 
-    def check_files(self) -> None:
+    def check_files(self, listed: frozenset[str] | None) -> None:
         for folder in STORE_FOLDERS:
             for path in sorted(_files_under(self.root / folder)):
                 rel = path.relative_to(self.root).as_posix()
@@ -254,6 +255,8 @@ class _Checker:
                     continue
                 if not in_scope(rel, "store"):
                     self.add(rel, "doctor.problem.unexpected")
+                elif listed is not None and rel not in listed and is_shard(rel):
+                    self.add(rel, "storecheck.unlisted", manifest=MANIFEST)  # no command reads it
                 elif rel == CHANGE_LOG:
                     self.check_log()
                 elif screenshot_digest(rel) is not None:  # binary: checked, never parsed
@@ -290,7 +293,7 @@ class _Checker:
 
     def check_shape(self, rel: str, data: dict[str, Any]) -> None:
         """The tables a file of this kind must hold, with documents of the right shape."""
-        problem = _shape_problem(rel, data)
+        problem = shape_problem(self.root, rel, data)
         if problem is not None:
             self.add(rel, "doctor.problem.shape", REPAIR_INDEX if rel == INDEX else None,
                      detail=problem)
@@ -388,61 +391,3 @@ def _files_under(folder: Path) -> list[Path]:
             if stat.S_ISREG(path.lstat().st_mode):
                 found.append(path)
     return found
-
-
-def _shape_problem(rel: str, data: dict[str, Any]) -> str | None:
-    """What is wrong with the documents of a parsed store file, or None."""
-    if rel == INDEX:
-        refs = data.get(HANDLES_TABLE, {}).get("1", {}).get("refs")
-        if not isinstance(refs, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in refs.items()
-        ):
-            return t("doctor.detail.index")
-        return None
-    if rel == CORE:
-        for doc in data.get(USERS_TABLE, {}).values():
-            if not isinstance(doc.get("login"), str) or not isinstance(doc.get("role"), str):
-                return t("doctor.detail.user")
-        for doc in data.get(DEPARTMENTS_TABLE, {}).values():
-            if not isinstance(doc.get("name"), str):
-                return t("doctor.detail.department")
-        return None
-    if is_account_shard(rel):
-        return _accounts_problem(rel, data)
-    if is_stats_shard(rel):
-        for doc in data.get(MONTHS_TABLE, {}).values():
-            if not (isinstance(doc.get("account_id"), str) and isinstance(doc.get("months"), dict)):
-                return t("doctor.detail.stats")
-    if is_posts_shard(rel):
-        return _posts_problem(data)
-    return None
-
-
-def _posts_problem(data: dict[str, Any]) -> str | None:
-    """A posts shard whose documents are not one account's posts, each a post row."""
-    from governance.posts import PostFigures
-
-    for doc in data.get(POSTS_TABLE, {}).values():
-        try:
-            for post_id, row in doc["posts"].items():
-                PostFigures.from_row(post_id, row)
-            fits = isinstance(doc["account_id"], str)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-            fits = False
-        if not fits:
-            return t("posts.doctor.detail")
-    return None
-
-
-def _accounts_problem(rel: str, data: dict[str, Any]) -> str | None:
-    for key, doc in data.get(ACCOUNTS_TABLE, {}).items():
-        try:
-            account = Account.from_doc(doc)
-            fits = (str(int(account.id, 16)) == key
-                    and rel == account_file(account.id)
-                    and isinstance(account.platform, str) and isinstance(account.handle, str))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            fits = False
-        if not fits:
-            return t("doctor.detail.account", key=key)
-    return None

@@ -22,18 +22,18 @@ from pathlib import Path
 
 from governance import access
 from governance.csvio import RepeatedRows, read_csv, render_csv
-from governance.errors import FieldError, ImportRefused, RowProblem
+from governance.errors import FieldError, ImportRefused, RowProblem, StoreCorrupt
 from governance.fields import check_moment, parse_handle, parse_month, parse_platform
 from governance.i18n import t
 from governance.monthly import (
     COUNT_FIELDS,
-    STOCKHOLM,
     TEXT_FIELDS,
     MonthlyStats,
     month_of,
 )
 from governance.service import Service
-from governance.store import ReadTransaction, repos
+from governance.stats_rows import BadRow, checked_row, post_moment
+from governance.store import ReadTransaction, doc_id, repos, stats_file
 from governance.worktime import in_stockholm
 
 STATS_COLUMNS: tuple[str, ...] = (
@@ -275,19 +275,15 @@ def _same(stored: list[object], row: list[object]) -> bool:
 def _export_rows(txn: ReadTransaction) -> Iterator[tuple[str, ...]]:
     stored = repos(txn)
     refs = {account_id: ref for ref, account_id in stored.accounts.index().items()}
+    names = (*COUNT_FIELDS, *TEXT_FIELDS)
     for account_id, months in stored.stats.all_rows():
         ref = refs.get(account_id)
         if ref is None:
             continue
         platform, handle = ref.split(":", 1)
         for month, row in months.items():
-            last_post = (
-                datetime.fromisoformat(row[0]).astimezone(STOCKHOLM).isoformat()
-                if row[0]
-                else ""
-            )
+            moment = _export_moment(txn, account_id, month, row)
             # A row stored before fields were appended is shorter: those cells are unknown.
-            names = (*COUNT_FIELDS, *TEXT_FIELDS)
             values = list(row[1:len(names) + 1]) + [None] * (len(names) + 1 - len(row))
             counts = dict(zip(names, values, strict=True))
             yield (
@@ -295,9 +291,24 @@ def _export_rows(txn: ReadTransaction) -> Iterator[tuple[str, ...]]:
                 handle,
                 month,
                 _cell(counts["posts"]),
-                last_post,
+                moment.isoformat() if moment else "",
                 *(_cell(counts[name]) for name in STATS_COLUMNS[5:]),
             )
+
+
+def _export_moment(
+    txn: ReadTransaction, account_id: str, month: str, row: object
+) -> datetime | None:
+    """The row's last-post time in Stockholm time; a row of the wrong shape (hand-edited, a time
+    outside the calendar) refuses the export as a corrupt file naming the account, month and field.
+    """
+    try:
+        return post_moment(checked_row(row)[0])
+    except BadRow as error:
+        rel = stats_file(account_id)
+        detail = t("storecheck.stats_row", key=doc_id(account_id), month=month,
+                   field=error.field, reason=t(f"storecheck.reason.{error.field}"))
+        raise StoreCorrupt(path=str(txn.path(rel)), detail=detail) from None
 
 
 def _cell(value: object) -> str:

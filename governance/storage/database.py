@@ -8,7 +8,8 @@ and its manifest (:mod:`governance.storage.manifest`) is there. It keeps a per-p
 parsed files, keyed by each file's identity, so an unchanged file is parsed once.
 
 Files are read without following links and must be regular files; a file the manifest lists
-that is gone is reported as missing, never read as empty.
+that is gone is reported as missing, never read as empty, and a shard it does not list is never
+read (:meth:`Database.readable`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from governance.storage.format import (
     parse_store_file,
     schema_of,
 )
-from governance.storage.layout import JOURNAL, MANIFEST, screenshot_digest
+from governance.storage.layout import JOURNAL, MANIFEST, is_shard, screenshot_digest
 from governance.storage.lock import DirectoryLock
 from governance.storage.transactions import ReadTransaction, WriteTransaction
 
@@ -104,6 +105,7 @@ class Database:
         self._local = threading.local()
         self._swept = False
         self._checked: set[str] = set()  # store folders found sound in this transaction
+        self._listed_memo: tuple[_Cached, frozenset[str]] | None = None
 
     # --- transactions -------------------------------------------------------------------------
 
@@ -163,7 +165,7 @@ class Database:
             entry = self._cache.get(rel)
             if entry is not None and entry.key == key:
                 return entry
-        raw = None if key is None else read_store_file(path)
+        raw = None if key is None or not self.readable(rel) else read_store_file(path)
         if raw is None:
             if rel != MANIFEST:
                 self._refuse_if_listed(rel)
@@ -184,7 +186,7 @@ class Database:
             hit = self._typed.get((rel, decode))
             if hit is not None and hit[0] == key:
                 return hit[1]  # type: ignore[no-any-return]
-        raw = None if key is None else read_store_file(path)
+        raw = None if key is None or not self.readable(rel) else read_store_file(path)
         if raw is None or key is None:
             self._refuse_if_listed(rel)
             return empty
@@ -226,7 +228,21 @@ class Database:
         entry = self._cached(MANIFEST)
         if not entry.raw:
             return None
-        return manifest.listed(entry.data, self.root / MANIFEST)
+        memo = self._listed_memo  # (asked before every file read: built once per manifest)
+        if memo is None or memo[0] is not entry:
+            memo = self._listed_memo = (entry, manifest.listed(entry.data, self.root / MANIFEST))
+        return memo[1]
+
+    def readable(self, rel: str) -> bool:
+        """Whether the file ``rel`` (if it exists) is one of this store's: a shard only if the
+        manifest lists it (any shard of a store without one). A shard the manifest does not list
+        (planted, a copy left behind) is never read: to every reader it does not exist, as to
+        the commit that writes it; ``kontokoll doctor`` names it.
+        """
+        if not is_shard(rel):
+            return True
+        listed = self._listed()
+        return listed is None or rel in listed
 
     def _refuse_if_listed(self, rel: str) -> None:
         """A missing file the manifest lists stops everything: it must not read as empty."""

@@ -138,6 +138,15 @@ def is_posts_shard(rel: str) -> bool:
     return rel.startswith(POSTS_FOLDER + "/")
 
 
+def is_shard(rel: str) -> bool:
+    """Whether ``rel`` is an account, stats or posts shard: files of a numbered series that the
+    readers list by number, so a stray one (a copy of another) would add its records twice."""
+    return rel.startswith(_SHARD_FOLDERS)
+
+
+_SHARD_FOLDERS = (ACCOUNTS_FOLDER + "/", STATS_FOLDER + "/", POSTS_FOLDER + "/")
+
+
 def is_audit_file(rel: str) -> bool:
     return rel.startswith(AUDIT_FOLDER + "/")
 

@@ -96,18 +96,21 @@ class ReadTransaction:
 
         Wrap the code that turns a file's documents into objects: valid JSON of the wrong shape
         (a missing key, a number where text belongs) then stops the command with a message naming
-        the file, like a file that is not JSON at all, instead of a traceback.
+        the file, like a file that is not JSON at all, instead of a traceback. A date outside
+        the calendar (year 9999 moved to Stockholm time) is an OverflowError: that too.
         """
         try:
             yield
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError,
+                ArithmeticError) as error:
             detail = f"unexpected content: {type(error).__name__}: {error}"
             raise StoreCorrupt(path=str(self.path(rel)), detail=detail) from None
 
     def exists(self, rel: str) -> bool:
-        """Whether the file ``rel`` exists (a link or special file there is refused)."""
+        """Whether the store file ``rel`` exists (a link or special file there is refused; a
+        shard the manifest does not list is none of the store's)."""
         self._db._check_parents(rel)
-        return stat_store_file(self._db.root / rel) is not None
+        return stat_store_file(self._db.root / rel) is not None and self._db.readable(rel)
 
     def table(self, rel: str, name: str) -> dict[str, Any]:
         """The raw documents of one table, keyed by TinyDB doc id. Read-only."""

@@ -51,6 +51,9 @@ def run_classify(args: argparse.Namespace, ctx: CliContext) -> int:
     """Print ``question`` or ``other`` for each line of standard input, in order."""
     from governance.comment_classifier import load_classifier
 
+    if sys.stdin is None:  # started with standard input closed (``<&-``): nothing to read
+        ctx.warn(t("storecheck.no_input"))
+        return 2
     classifier = load_classifier(ctx.data_dir)  # a bad extension stops before any output
     for labels in labels_in_order(classifier, blocks_of(sys.stdin.buffer)):
         ctx.out.write(labels.decode("ascii"))

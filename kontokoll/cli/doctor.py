@@ -25,6 +25,8 @@ def register(commands: Any) -> None:
 
 def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
     """Exit 0 when the data directory is healthy (after repairing, with --repair), else 1."""
+    from kontokoll.cli.doctor_runs import run_problems  # the audit's reader: only for doctor
+
     if not args.repair:
         problems = check(ctx.data_dir)  # never ctx.store: opening a store may create files
     else:
@@ -32,6 +34,7 @@ def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
         for line in report.done:
             ctx.print(line)
         problems = report.left
+    problems += run_problems(ctx.data_dir)  # what governance's checks cannot read: the runs
     for problem in problems:
         ctx.print(str(problem))
     if problems:
