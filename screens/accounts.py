@@ -14,6 +14,7 @@ from governance.fields import PLATFORMS
 from governance.i18n import t
 from screens.view_models import AccountsSnapshot, AccountSummary, rule_choices
 from screens.widgets.account_table import AccountTable
+from screens.widgets.compact_select import CompactSelect
 from screens.widgets.count_label import CountLabel
 from screens.widgets.filter_input import FilterInput
 
@@ -41,19 +42,19 @@ class AccountsView(Vertical):
             yield FilterInput(
                 placeholder=t("tui.accounts.filter_placeholder"), id="filter", compact=True
             )
-            yield Select[str](
+            yield CompactSelect[str](
                 [],
                 prompt=t("tui.accounts.all_departments"),
                 id="department-filter",
                 compact=True,
             )
-            yield Select[str](
+            yield CompactSelect[str](
                 [(p, p) for p in PLATFORMS],
                 prompt=t("tui.accounts.all_platforms"),
                 id="platform-filter",
                 compact=True,
             )
-            yield Select[str](
+            yield CompactSelect[str](
                 rule_choices(),
                 prompt=t("tui.accounts.all_rules"),
                 id="rule-filter",

@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, Markdown
+from textual.widgets import Button, Input, Label
 from textual.widgets.button import ButtonVariant
 
 from governance.i18n import t
@@ -66,6 +66,11 @@ class HelpScreen(LocalizedModalScreen[None]):
         super().__init__(classes="dialog")
 
     def compose(self) -> ComposeResult:
+        # Markdown (markdown-it, pygments) is imported when the help is shown: this module is
+        # imported by every screen that asks a question, the audit tab's among them, and the
+        # import took as long as the audit tab's whole first paint should.
+        from textual.widgets import Markdown
+
         with VerticalScroll(id="help-box"):
             yield Markdown(t("tui.help.text"), id="help-text")
             yield Button(t("tui.button.close"), id="close-help")

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.widget import Widget
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 
 from governance.i18n import t
 from governance.lifecycle import LANGSIKTIGT
@@ -20,6 +21,7 @@ from screens.localize import LocalizedScreen
 from screens.messages import LanguageChanged
 from screens.view_models import AccountsSnapshot, AccountSummary
 from screens.widgets.account_table import AccountTable
+from screens.widgets.bindings_footer import BindingsFooter
 
 TABS = ("overview", "accounts", "audit", "guideline")
 
@@ -123,6 +125,15 @@ class MainScreen(LocalizedScreen[None]):
             self._resumed = True
             event.refresh_styles = False
 
+    def _screen_resized(self, size: Size) -> None:
+        # Textual (pinned, 8.2.8) lays the whole screen out again and redraws it on every
+        # Resize, even to the size it was just laid out at: the screen's own first layout sends
+        # it one, and the terminal's size arrives once more as the app starts, so the first
+        # paint laid out and drew every widget three times. A Resize to the size of the last
+        # layout changes nothing (a widget that changed since asks for its own layout).
+        if size != self._compositor.size:
+            super()._screen_resized(size)
+
     @property
     def kontokoll(self) -> KontokollApp:
         """The app, with its services."""
@@ -138,7 +149,7 @@ class MainScreen(LocalizedScreen[None]):
                 with TabPane(t(f"tui.tab.{tab}"), id=tab):
                     if tab == self._start:
                         yield self._build(tab)
-        yield Footer()
+        yield BindingsFooter()
 
     def _build(self, tab: str) -> Widget:
         """The view of one tab, built from the register as last read."""

@@ -35,13 +35,14 @@ from screens.account.form import AccountForm
 from screens.account.history import HistoryTable
 from screens.account.lifecycle import LifecyclePane, available_actions
 from screens.account.moderation import ModerationPane
-from screens.account.opening import BindingsFooter, FrameHold
+from screens.account.opening import FrameHold
 from screens.account.part import AfterDetail, size_classes
 from screens.commands import CommandSource
 from screens.localize import LocalizedScreen
 from screens.messages import AccountChanged, AccountLoaded, ChangeRequested, LanguageChanged
 from screens.plain import plain
 from screens.view_models import AccountDetail, Rights
+from screens.widgets.bindings_footer import BindingsFooter
 
 if TYPE_CHECKING:
     from screens.app import KontokollApp

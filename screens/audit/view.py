@@ -33,6 +33,7 @@ from screens.messages import AuditFinished, AuditLoaded, AuditProgress
 from screens.plain import plain
 from screens.view_models import QuarterAudit, Rights
 from screens.widgets.account_table import format_count
+from screens.widgets.compact_select import CompactSelect
 from screens.widgets.count_label import CountLabel
 from screens.widgets.finding_rows import FindingRow, warm
 from screens.widgets.findings_table import FindingsTable
@@ -135,7 +136,7 @@ class AuditView(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="audit-controls"):
             yield Label(t("tui.audit.quarter"), classes="control-label")
-            yield Select[str]([], allow_blank=True, prompt="…", id="audit-quarter", compact=True)
+            yield CompactSelect[str]([], prompt="…", id="audit-quarter", compact=True)
             # Disabled as the rights say from the start (changed later, each costs a restyle).
             may_run, may_sync = self._allowed(running=False)  # (read, ``running`` would init)
             yield Checkbox(
@@ -155,7 +156,7 @@ class AuditView(Vertical):
             )
             yield Button(t("tui.button.cancel"), id="audit-cancel", disabled=True, compact=True)
             yield Button(t("worklist.key.export_button"), id="audit-export", compact=True)
-            yield Select[str](
+            yield CompactSelect[str](
                 [(t(f"worklist.group.{g}"), g) for g in GROUPINGS],
                 value="none",
                 allow_blank=False,

@@ -23,8 +23,6 @@ from audits.worklist import RESOLVED, WORK_STATUSES, Worklist
 from governance import access
 from governance.errors import FieldError
 from governance.i18n import t
-from screens.account import AccountDetailScreen
-from screens.account.findings import waiver_default_end
 from screens.audit.detail import FindingDetail, detail_text
 from screens.audit.prepared import DEPARTMENT_FILTERS, PreparedAudit, prepare
 from screens.audit.review_dialog import ReviewDialog
@@ -32,6 +30,7 @@ from screens.audit.summary import DiffPanel
 from screens.commands import may
 from screens.plain import plain
 from screens.view_models import AccountsSnapshot, AccountSummary, QuarterAudit, rule_title
+from screens.widgets.compact_select import CompactSelect
 from screens.widgets.finding_rows import Filters, FindingRow, status_label
 from screens.widgets.findings_table import FindingsTable
 
@@ -70,25 +69,27 @@ class WorklistPane(Vertical):
             yield Input(
                 placeholder=t("worklist.filter_placeholder"), id="worklist-filter", compact=True
             )
-            yield Select[str](
+            yield CompactSelect[str](
                 [], prompt=t("worklist.quick.department"), id="quick-department", compact=True
             )
-            yield Select[str](
+            yield CompactSelect[str](
                 [],
                 prompt=t("responsibility.quick.responsible"),
                 id="quick-responsible",
                 compact=True,
             )
             rules = [(r.title, r.id) for r in RULES]
-            yield Select[str](rules, prompt=t("worklist.quick.rule"), id="quick-rule", compact=True)
+            yield CompactSelect[str](
+                rules, prompt=t("worklist.quick.rule"), id="quick-rule", compact=True
+            )
             severities = [(t(f"audit.severity.{s}"), s) for s in ("critical", "warning")]
-            yield Select[str](
+            yield CompactSelect[str](
                 severities, prompt=t("worklist.quick.severity"), id="quick-severity", compact=True
             )
             statuses = [(t("worklist.status.current"), CURRENT)]
             statuses += [(status_label(s), s) for s in WORK_STATUSES]
             statuses += [(t("worklist.status.all"), ALL)]
-            yield Select[str](
+            yield CompactSelect[str](
                 statuses, value=CURRENT, allow_blank=False, id="quick-status", compact=True
             )
         yield FindingsTable(id="audit-findings")
@@ -180,6 +181,8 @@ class WorklistPane(Vertical):
         if not finding.account_id:
             self.notify(t("worklist.register_finding"))
             return
+        from screens.account import AccountDetailScreen  # (see _until)
+
         screen = AccountDetailScreen(finding.account_id)
         await self.app.push_screen(screen)
         await screen.action_show_tab("findings")
@@ -246,7 +249,7 @@ class WorklistPane(Vertical):
         if rows is None or self.view is None:
             return
         services, quarter, keys = self.kontokoll.services, self.view.quarter, [r.key for r in rows]
-        until = waiver_default_end(services.today()).isoformat()
+        until = _until(services.today())
 
         def submit(texts: dict[str, str]) -> str:
             day = _day(texts["until"])
@@ -318,6 +321,15 @@ class WorklistPane(Vertical):
 def _lead(rights: object) -> bool:
     """A lead may acknowledge findings of their own departments."""
     return getattr(rights, "role", "") == "lead"
+
+
+def _until(today: date) -> str:
+    """The waiver dialog's default end date, as the account's findings tab proposes it. The
+    detail screen's modules are imported when first needed: the audit tab's first paint needs
+    none of them, and they took a third of it to import."""
+    from screens.account.findings import waiver_default_end
+
+    return waiver_default_end(today).isoformat()
 
 
 def _day(text: str) -> date:
