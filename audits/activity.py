@@ -14,14 +14,15 @@ the stats into an :class:`~audits.rules.Activity`; what is a finding is decided 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from msgspec import Raw
 
 from audits.quarters import Quarter
 from audits.rule_kinds import POSTED, SILENT, UNKNOWN, Activity
-from governance.monthly import STOCKHOLM, STORED_FIELDS, add_months, month_start
+from governance.monthly import STORED_FIELDS, add_months, month_start
+from governance.stats_rows import post_moment
 from governance.storage.typed import ROW
 
 _POSTS = STORED_FIELDS.index("posts")
@@ -47,7 +48,8 @@ def _month_bounds(month: str) -> tuple[date, date]:
 
 
 def _post_day(stamp: str | None) -> date | None:
-    return datetime.fromisoformat(stamp).astimezone(STOCKHOLM).date() if stamp else None
+    moment = post_moment(stamp)  # BadRow (a ValueError) for a time outside the calendar
+    return moment.date() if moment else None
 
 
 class ActivityReader:

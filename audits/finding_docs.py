@@ -77,9 +77,11 @@ def _check_renders(finding: Finding) -> None:
     except TypeError:  # a value that cannot be a key (a list): rendered every time
         shape = ()
     try:
-        _ = finding.message
+        message = finding.message
     except (KeyError, TypeError, ValueError, ArithmeticError, IndexError):
         raise stored.BadField("params") from None
+    if message == f"audit.rule.{finding.rule}.{finding.variant}":  # t() gives a missing key back
+        raise stored.BadField("variant")
     if shape:
         _RENDERS.add(shape)
 

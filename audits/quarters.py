@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -73,6 +72,8 @@ class Quarter:
 
 def add_months_to_date(day: date, months: int) -> date:
     """``day`` moved by whole months, clamped to the month's end (2026-08-31 + 6 → 2027-02-28)."""
+    import calendar  # here: every command imports this module, few move dates by months
+
     year, month0 = divmod(day.year * 12 + (day.month - 1) + months, 12)
     last = calendar.monthrange(year, month0 + 1)[1]
     return date(year, month0 + 1, min(day.day, last))

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import sys
 from pathlib import Path
@@ -179,6 +178,8 @@ def _check_kind(target: Path, parent_fd: int) -> bool:
 
 def _write_and_rename(target: Path, parent_fd: int, data: bytes) -> None:
     """Write a private temp file next to the target and rename it over the target."""
+    import secrets  # here: every command imports this module, only a written export needs it
+
     temp = f".{target.name}.kontokoll-{os.getpid()}-{secrets.token_hex(4)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:

@@ -14,7 +14,6 @@ The forms are also flattened as ``key.one`` and ``key.other``, so the catalogue 
 
 from __future__ import annotations
 
-import locale
 import os
 import tomllib
 from functools import cache
@@ -83,6 +82,8 @@ def language_from_environment() -> str:
         value = os.environ.get(variable, "")
         if value:
             return "en" if value.lower().startswith("en") else DEFAULT_LANGUAGE
+    import locale  # here: only a process with none of those variables set asks the C library
+
     try:
         code = locale.getlocale()[0] or ""
     except ValueError:

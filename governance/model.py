@@ -6,7 +6,6 @@ Values are immutable dataclasses; services make changed copies with :func:`datac
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
@@ -21,9 +20,17 @@ def utc_now() -> datetime:
 
 
 def new_account_id(
-    taken: set[str] | None = None, token: Callable[[int], str] = secrets.token_hex
+    taken: set[str] | None = None, token: Callable[[int], str] | None = None
 ) -> str:
-    """A short, stable, random account id (12 hex digits) that is not in ``taken``."""
+    """A short, stable, random account id (12 hex digits) that is not in ``taken``.
+
+    ``token`` defaults to ``secrets.token_hex``, imported here: every command imports this
+    module, only adding accounts needs it (``secrets`` pulls in hmac, random and base64).
+    """
+    if token is None:
+        import secrets
+
+        token = secrets.token_hex
     while True:
         candidate = str(token(6))
         if not taken or candidate not in taken:

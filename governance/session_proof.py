@@ -19,20 +19,15 @@ the process runs with their own file rights, not the server's.)
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 import os
-import secrets
 import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
+# base64, binascii, hashlib, hmac, json, secrets and platformdirs are imported by the functions
+# that use them: every command imports this module (through governance.identity) for
+# PROOF_VARIABLE alone, and only a served session checks a proof.
 from governance.errors import InputError
 from governance.os_errors import os_reason
 from governance.text_safety import visible
@@ -59,6 +54,8 @@ class SessionIdentity:
 
 def config_dir() -> Path:
     """The server account's own configuration directory (never the data directory)."""
+    import platformdirs
+
     return Path(platformdirs.user_config_dir("kontokoll", appauthor=False))
 
 
@@ -72,6 +69,8 @@ def load_key(*, create: bool = False, path: Path | None = None) -> bytes:
     InputError (naming the file) when the key is missing, a link, not a regular file, not this
     account's, or readable by others: a key someone else could have read proves nothing.
     """
+    import binascii
+
     path = key_path() if path is None else path
     if create:
         _create_key(path)
@@ -105,6 +104,8 @@ def _check_private(st: os.stat_result, path: Path) -> None:
 
 def _create_key(path: Path) -> None:
     """A new random key at ``path``, unless one exists; created 0600 and linked into place."""
+    import secrets
+
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if os.path.lexists(path):
         return
@@ -126,6 +127,9 @@ def _create_key(path: Path) -> None:
 
 def make_proof(key: bytes, login: str, session: str, *, now: float | None = None) -> str:
     """A proof that ``login`` is session ``session``'s identity, valid for PROOF_LIFETIME_S."""
+    import json
+    import secrets
+
     moment = time.time() if now is None else now
     payload = {
         "login": login,
@@ -139,6 +143,11 @@ def make_proof(key: bytes, login: str, session: str, *, now: float | None = None
 
 def check_proof(key: bytes, proof: str, *, now: float | None = None) -> SessionIdentity:
     """The identity ``proof`` carries; InputError if it is malformed, forged or expired."""
+    import base64
+    import binascii
+    import hmac
+    import json
+
     body, _, signature = proof.partition(".")
     if len(proof) > _MAX_PROOF_CHARS or not proof.isascii() or not body or not signature:
         raise InputError("serve.proof.malformed")
@@ -166,8 +175,13 @@ def valid_login(login: str) -> str:
 
 
 def _sign(key: bytes, body: str) -> bytes:
+    import hashlib
+    import hmac
+
     return hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()
 
 
 def _b64(data: bytes) -> str:
+    import base64
+
     return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")

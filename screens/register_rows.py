@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from governance.account_order import by_ref
 from governance.model import Account
 from governance.monthly import STOCKHOLM, STORED_FIELDS
+from governance.stats_rows import post_moment
 from governance.storage.database import ReadTransaction, bulk_allocation
 from screens.view_models import AccountSummary
 
@@ -149,10 +150,9 @@ def _with_stats(summary: AccountSummary, months: Mapping[str, list[Any]]) -> Acc
     followers: int | None = None
     for month in sorted(months):  # oldest first: the latest known follower count wins
         row = months[month]
-        if row[0]:
-            moment = datetime.fromisoformat(row[0])
-            if last_post is None or moment > last_post:
-                last_post = moment
+        moment = post_moment(row[0])  # (BadRow, a ValueError, for a time outside the calendar)
+        if moment is not None and (last_post is None or moment > last_post):
+            last_post = moment
         if len(row) > FOLLOWERS_AT and row[FOLLOWERS_AT] is not None:
             followers = row[FOLLOWERS_AT]
     if last_post is None and followers is None:

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from governance.accounts_csv import ALL_COLUMNS, account_cells
-from governance.accounts_xlsx import render_accounts_xlsx
-from governance.csvio import render_csv
 from governance.errors import FieldError
 from governance.i18n import t
 from governance.model import Account, department_key
-from governance.register import Register
 from governance.text_safety import visible
 from kontokoll.cli.context import CliContext
 
 FORMATS = ("csv", "xlsx")
+
+if TYPE_CHECKING:
+    from governance.register import Register
 
 
 def register(sub: Any) -> None:
@@ -47,6 +46,8 @@ def add_export_options(parser: argparse.ArgumentParser) -> None:
 
 
 def rename_account(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.register import Register
+
     before = Register(ctx.store).account(args.account)
     from governance.identity_check import Identities  # loads the platform clients: only here
 
@@ -65,6 +66,11 @@ def accept_identity(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def export_data(args: argparse.Namespace, ctx: CliContext) -> tuple[bytes, int]:
     """The export's bytes (CSV or workbook) and how many accounts it holds."""
+    from governance.accounts_csv import ALL_COLUMNS, account_cells
+    from governance.accounts_xlsx import render_accounts_xlsx
+    from governance.csvio import render_csv
+    from governance.register import Register
+
     register_ = Register(ctx.store)
     accounts = _of_departments(register_, register_.accounts(), args.department)
     wanted = args.format or ("xlsx" if args.file.suffix.lower() == ".xlsx" else "csv")
@@ -92,6 +98,8 @@ def _of_departments(
 
 def stored_ids(ctx: CliContext) -> dict[str, str]:
     """``PLATFORM:HANDLE`` -> the register's platform id: an import checks only new ids."""
+    from governance.register import Register
+
     return {a.ref: a.platform_id for a in Register(ctx.store).accounts()}
 
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from governance.accounts_csv import read_account_rows
 from governance.errors import FieldError
 from governance.fields import format_value, parse_platform, parse_status
 from governance.i18n import t
 from governance.model import department_key
-from governance.register import ImportPlan, Register, changed_fields
 from governance.text_safety import visible
 from kontokoll.cli import account_edit, account_identity, lifecycle
 from kontokoll.cli.context import CliContext
 from kontokoll.cli.exchange import add_delimiter_option, export, output_path, read_input
 from kontokoll.cli.tables import render_table
+
+if TYPE_CHECKING:
+    from governance.register import ImportPlan
 
 
 def register(commands: Any) -> None:
@@ -45,6 +46,9 @@ def register(commands: Any) -> None:
 
 
 def import_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.accounts_csv import read_account_rows
+    from governance.register import Register
+
     rows = read_account_rows(args.file, read_input(args.file), account_identity.stored_ids(ctx))
     register_ = Register(ctx.store)
     if args.dry_run:
@@ -57,6 +61,8 @@ def import_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _print_plan(ctx: CliContext, plan: ImportPlan, *, dry_run: bool) -> None:
+    from governance.register import changed_fields
+
     for name in plan.new_departments:
         ctx.print(t("cli.accounts.plan_new_department", name=name))
     for account in plan.created:
@@ -95,6 +101,8 @@ _STATUS_ORDER = {"requested": 1, "rejected": 2, "retired": 3}
 
 
 def list_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.register import Register
+
     register_ = Register(ctx.store)
     accounts = register_.accounts()
     if args.department:

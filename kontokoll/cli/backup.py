@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from governance.backup import Backups
 from governance.export_target import is_stream
 from governance.i18n import t
 from governance.service_account import require_stream
@@ -29,6 +28,8 @@ def register(commands: Any) -> None:
 def run_backup(args: argparse.Namespace, ctx: CliContext) -> int:
     # Through sudo as the service account, only standard output: the service account's rights
     # must not write a file where the caller says (the default name included).
+    from governance.backup import Backups
+
     require_stream(args.output or Path("kontokoll-backup.tar.gz"))
     result = Backups(ctx.store).backup(args.output)
     # With ``--output -`` the archive itself is on standard output: messages go to stderr.
@@ -42,6 +43,8 @@ def run_backup(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_restore(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.backup import Backups
+
     require_stream(args.archive)  # a sudo session reads the archive from standard input only
     data = sys.stdin.buffer.read() if is_stream(args.archive) else None
     result = Backups(ctx.store).restore(args.archive, data)

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-import platformdirs
-
 from governance.errors import InputError
 from governance.identity import session_identity
 from governance.text_safety import visible
@@ -25,6 +23,8 @@ def default_data_dir() -> Path:
     configured = os.environ.get("KONTOKOLL_DATA_DIR", "").strip()
     if configured:
         return expand_data_dir(configured, "KONTOKOLL_DATA_DIR")
+    import platformdirs  # here: with --data-dir or KONTOKOLL_DATA_DIR it is never needed
+
     return Path(platformdirs.user_data_dir("kontokoll", appauthor=False))
 
 

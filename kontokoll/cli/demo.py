@@ -12,10 +12,7 @@ from collections import Counter
 from typing import Any
 
 from governance.i18n import t
-from governance.register import Register
-from governance.store import Store
 from kontokoll.cli.context import CliContext
-from kontokoll.demo_setup import demo_ready, prepare_demo, stale_demo
 
 
 def register(commands: Any) -> None:
@@ -26,6 +23,10 @@ def register(commands: Any) -> None:
 
 
 def run_demo(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.register import Register
+    from governance.store import Store
+    from kontokoll.demo_setup import demo_ready, prepare_demo, stale_demo
+
     if args.rebuild or not demo_ready(ctx.data_dir):
         ctx.warn(t("cli.demo.building"))
     directory = prepare_demo(ctx.data_dir, rebuild=args.rebuild)

@@ -10,7 +10,6 @@ from typing import Any
 from governance.fields import parse_person
 from governance.i18n import t
 from governance.model import Person, department_key
-from governance.register import Register
 from kontokoll.cli.context import CliContext
 from kontokoll.cli.tables import render_table
 
@@ -39,6 +38,8 @@ def register(commands: Any) -> None:
 
 
 def list_departments(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.register import Register
+
     register_ = Register(ctx.store)
     counts = Counter(department_key(a.department) for a in register_.accounts())
     rows = [
@@ -50,6 +51,8 @@ def list_departments(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def add_department(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.register import Register
+
     contacts = [Person(*parse_person(text, "contact")) for text in args.contact]
     department = Register(ctx.store).add_department(args.name, contacts)
     ctx.print(t("cli.departments.saved", name=department.name, count=len(department.contacts)))

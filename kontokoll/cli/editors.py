@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from governance.acknowledgements import Acknowledgements
 from governance.fields import parse_date
-from governance.forget import ForgetReport
 from governance.i18n import t
-from governance.people import People
-from governance.register import Register
 from kontokoll.cli.context import CliContext
 from kontokoll.cli.tables import render_table
+
+if TYPE_CHECKING:
+    from governance.forget import ForgetReport
 
 
 def register(commands: Any) -> None:
@@ -49,6 +48,8 @@ def register(commands: Any) -> None:
 
 
 def add_editor(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.register import Register
+
     appointed = parse_date(args.appointed, "appointed") if args.appointed else None
     register_ = Register(ctx.store)
     editor = register_.add_editor(args.account, args.person, appointed)
@@ -59,6 +60,8 @@ def add_editor(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def remove_editor(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.register import Register
+
     register_ = Register(ctx.store)
     editor = register_.remove_editor(args.account, args.email)
     ctx.print(
@@ -68,6 +71,8 @@ def remove_editor(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def list_editors(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.register import Register
+
     account = Register(ctx.store).account(args.account)
     rows = [[e.name, e.email, e.appointed.isoformat()] for e in account.editors]
     ctx.print(render_table([t("col.name"), t("col.email"), t("col.appointed")], rows))
@@ -84,12 +89,16 @@ def list_editors(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def confirm_editors(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.register import Register
+
     account = Register(ctx.store).confirm_editors(args.account)
     ctx.print(t("cli.editors.confirmed", account=account.ref, count=len(account.editors)))
     return 0
 
 
 def acknowledge_revision(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.acknowledgements import Acknowledgements
+
     report = Acknowledgements(ctx.store).acknowledge(args.email, args.department)
     revision = report.revision.isoformat()
     for name, email in report.recorded:
@@ -101,6 +110,8 @@ def acknowledge_revision(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def forget_person(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.people import People
+
     report = People(ctx.store).forget(args.email)
     names = ", ".join(f"“{name}”" for name in report.names)
     done = "forget.done" if names else "forget.done_no_names"

@@ -10,7 +10,6 @@ from typing import Any
 
 from governance.errors import FieldError
 from governance.i18n import t
-from governance.lifecycle import LANGSIKTIGT, RETIREMENT_PARSERS, Lifecycle
 from governance.model import Account, Retirement
 from kontokoll.cli.context import CliContext
 
@@ -63,6 +62,8 @@ def register(sub: Any) -> None:
 
 
 def request_account(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.lifecycle import Lifecycle
+
     account = Lifecycle(ctx.store).request(
         args.account,
         department=args.department,
@@ -79,6 +80,8 @@ def request_account(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def approve_request(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.lifecycle import Lifecycle
+
     account = Lifecycle(ctx.store).approve(args.account, args.reason)
     _warn(ctx, account)  # the approver sees what the requester was told
     ctx.print(t("lifecycle.cli.approved", account=account.ref))
@@ -86,12 +89,16 @@ def approve_request(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def reject_request(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.lifecycle import Lifecycle
+
     account = Lifecycle(ctx.store).reject(args.account, args.reason)
     ctx.print(t("lifecycle.cli.rejected", account=account.ref))
     return 0
 
 
 def retire_account(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.lifecycle import Lifecycle
+
     lifecycle = Lifecycle(ctx.store)
     fields = (*(field for field, _, _ in _ANSWER_OPTIONS), "disposal", "disposal_on")
     answers = {f: getattr(args, f) for f in fields if getattr(args, f) is not None}
@@ -114,6 +121,8 @@ def _ask_checklist(
 ) -> dict[str, str]:
     """Ask each question the options did not answer; Enter keeps the stored answer (or leaves
     the item open). A bad answer is explained and asked again."""
+    from governance.lifecycle import RETIREMENT_PARSERS
+
     answers = dict(given)
     for field in RETIREMENT_PARSERS:
         if field in answers:
@@ -143,6 +152,8 @@ def _current(value: Any) -> str:
 
 
 def _warn(ctx: CliContext, account: Account) -> None:
+    from governance.lifecycle import LANGSIKTIGT
+
     if LANGSIKTIGT in account.request_warnings:
         end = account.project_end.isoformat() if account.project_end else "–"
         ctx.warn(t("lifecycle.warning.langsiktigt", project=account.project, end=end))

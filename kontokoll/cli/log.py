@@ -7,8 +7,6 @@ from typing import Any
 
 from governance.fields import parse_date
 from governance.i18n import action_label, t
-from governance.monthly import STOCKHOLM
-from governance.register import Register
 from kontokoll.cli.context import CliContext
 from kontokoll.cli.tables import render_table
 
@@ -22,6 +20,9 @@ def register(commands: Any) -> None:
 
 
 def show_log(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.monthly import STOCKHOLM
+    from governance.register import Register
+
     since = parse_date(args.since, "since") if args.since else None
     entries = Register(ctx.store).change_log(args.account, user=args.user, since=since)
     rows = [

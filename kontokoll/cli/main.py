@@ -1,7 +1,9 @@
 """``kontokoll``: parse the command line, run one command, turn every user error into a message.
 
 Each command group lives in its own module with a ``register(subparsers)`` function that adds its
-parser and sets ``handler`` to a function ``(args, ctx) -> exit code``.
+parser and sets ``handler`` to a function ``(args, ctx) -> exit code``. A command module imports
+what its handlers use (the register, the store, the audit engine...) inside them, so that
+``--help`` and every other command start without it.
 """
 
 from __future__ import annotations

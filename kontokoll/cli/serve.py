@@ -9,7 +9,6 @@ comes from an authenticating proxy's header and each session acts as that person
 from __future__ import annotations
 
 import argparse
-import html
 import ipaddress
 import shlex
 import sys
@@ -19,7 +18,6 @@ from typing import Any
 
 from governance.i18n import current_language, t
 from kontokoll.cli.context import CliContext
-from kontokoll.demo_setup import prepare_demo, stale_demo
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -79,6 +77,7 @@ def app_command(data_dir: str) -> str:
 
 def serve(args: argparse.Namespace, ctx: CliContext) -> int:
     from governance.export_target import refuse_inside_data_dir
+    from kontokoll.demo_setup import prepare_demo, stale_demo
     from kontokoll.serving.check import print_check, startup_key
     from kontokoll.serving.options import options_from_args
 
@@ -129,6 +128,8 @@ def register_title(*, demo: bool) -> str:
 def titled_templates(folder: Path, title: str) -> Path:
     """textual-serve's page template with a ``<title>``, so that the browser's tab names the
     register instead of showing the server's address (textual-serve's own page has none)."""
+    import html
+
     import textual_serve
 
     source = Path(textual_serve.__file__).with_name("templates") / "app_index.html"

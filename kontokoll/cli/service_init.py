@@ -17,18 +17,18 @@ from governance.errors import InputError
 from governance.export_target import write_export
 from governance.i18n import t
 from governance.service_account import service_data_dir
-from governance.service_setup import (
-    check_group,
-    check_sudoers,
-    prepare_service_directory,
-    service_account,
-    sudoers_rule,
-    writable_by_others,
-)
 from kontokoll.cli.context import CliContext
 
 
 def init_service_account(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.service_setup import (
+        check_group,
+        prepare_service_directory,
+        service_account,
+        sudoers_rule,
+        writable_by_others,
+    )
+
     entry = service_account(args.service_account)
     fixed = service_data_dir(entry.pw_uid) or Path(entry.pw_dir)  # found in passwd just now
     if args.data_dir is not None and os.path.realpath(args.data_dir) != os.path.realpath(fixed):
@@ -74,6 +74,8 @@ def _executable(given: Path | None) -> Path:
 
 def _check_rule(rule: str, target: Path | None) -> bool:
     """Check the rule with visudo: True if checked, False without visudo; refuse if invalid."""
+    from governance.service_setup import check_sudoers
+
     try:
         problem = check_sudoers(rule)
     except FileNotFoundError:

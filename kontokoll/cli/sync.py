@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 from governance.errors import FieldError
 from governance.fields import API_PLATFORMS, parse_month
 from governance.i18n import t
-from governance.monthly import month_of
-from governance.register import Register
 
 if TYPE_CHECKING:
     from governance.sync import SyncEvent, SyncReport
@@ -40,8 +38,11 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
     The platforms are read through ``ctx.sync_source`` when set (tests: the emulation).
     """
+    from governance.monthly import month_of
+
     # Imported here: httpx and the clients cost a quarter second that other commands need not pay.
     from governance.platforms import PlatformSource
+    from governance.register import Register
     from governance.sync_service import SyncService
 
     now = datetime.now(UTC)

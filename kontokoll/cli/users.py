@@ -9,7 +9,6 @@ from typing import Any
 from governance.access import ROLES
 from governance.errors import InputError
 from governance.i18n import t
-from governance.people import People
 from governance.storage.files import prepare_group_directory
 from kontokoll.cli.context import CliContext
 from kontokoll.cli.tables import render_table
@@ -51,6 +50,8 @@ def register(commands: Any) -> None:
 
 
 def add_user(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.people import People
+
     user = People(ctx.store).add_user(args.login, args.role, args.department)
     ctx.print(
         t(
@@ -64,6 +65,8 @@ def add_user(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def list_users(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.people import People
+
     users = People(ctx.store).users()
     if not users:
         ctx.print(t("cli.users.single_user"))
@@ -74,12 +77,16 @@ def list_users(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def remove_user(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.people import People
+
     user = People(ctx.store).remove_user(args.login)
     ctx.print(t("cli.users.removed", login=user.login))
     return 0
 
 
 def show_whoami(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.people import People
+
     people = People(ctx.store)
     user = people.whoami()
     mode = "cli.users.whoami_single" if not people.users() else "cli.users.whoami"
