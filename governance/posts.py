@@ -176,6 +176,7 @@ def state_of(row: list[Any]) -> PostState:
     """The re-read rule's view of a stored row (its time, day read and kind), checked."""
     if not isinstance(row[2], str) or row[1] not in POST_KINDS:
         raise ValueError("not a post row")
+    date.fromisoformat(row[2])  # the day read: a sync must not keep rewriting a damaged row
     return PostState(_moment(row[0]), row[2], row[1])
 
 

@@ -30,6 +30,7 @@ from tinydb.table import Document
 from governance.errors import StoreCorrupt
 from governance.model import Account, ChangeEntry, Department
 from governance.monthly import MonthlyStats, SyncOutcome
+from governance.stats_rows import checked_row
 from governance.storage.audit_records import Records, Runs
 from governance.storage.format import bulk_allocation
 from governance.storage.layout import (
@@ -284,6 +285,9 @@ class Stats:
         rel = stats_file(account_id)
         doc = self._txn.tinydb(rel).table(MONTHS_TABLE).get(doc_id=doc_id(account_id))
         with self._txn.shaped(rel):
+            if isinstance(doc, dict):  # checked as the export and the audit check a row: a sync
+                for row in doc["months"].values():  # must not rewrite a damaged one as good
+                    checked_row(row)
             return _months_of(account_id, doc if isinstance(doc, dict) else None)
 
     def rows(self, account_id: str) -> Mapping[str, list[Any]]:
