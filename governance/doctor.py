@@ -149,6 +149,7 @@ class _Checker:
         self.gid = root.stat().st_gid
         self.parsed: dict[str, dict[str, Any]] = {}
         self.failed: set[str] = set()  # reported once, however often they are asked for
+        self.journaled: frozenset[str] = frozenset()  # what a leftover journal would write
 
     def add(self, rel: str, key: str, repair: str | None = None, **params: Any) -> None:
         self.problems.append(Problem(str(self.root / rel) if rel else str(self.root), key,
@@ -158,6 +159,7 @@ class _Checker:
         self.check_tree()
         if os.path.lexists(self.root / JOURNAL):
             self.add(JOURNAL, "doctor.problem.journal", REPAIR_JOURNAL)
+            self.journaled = self.journal_paths()
         listed = self.check_manifest()
         self.check_register_whole(listed)
         self.check_files(listed)
@@ -228,6 +230,19 @@ class _Checker:
                          manifest=MANIFEST)
         return frozenset(paths)
 
+    def journal_paths(self) -> frozenset[str]:
+        """The paths a leftover journal writes: its replay lists its new shards in the manifest,
+        so they are not strays (nothing, if the journal cannot be read: it is named anyway)."""
+        from governance.storage.journal import plan_paths, read_plan
+
+        try:
+            raw = read_store_file(self.root / JOURNAL)
+            if raw is None:
+                return frozenset()
+            return frozenset(plan_paths(read_plan(self.root / JOURNAL, raw)))
+        except (StoreError, InputError, OSError, KeyError, TypeError, ValueError):
+            return frozenset()
+
     def check_unlisted(self) -> None:
         """A store without a manifest is fine only if it is new, or older (schema 1) and whole."""
         for rel in (CORE, INDEX):
@@ -255,7 +270,8 @@ class _Checker:
                     continue
                 if not in_scope(rel, "store"):
                     self.add(rel, "doctor.problem.unexpected")
-                elif listed is not None and rel not in listed and is_shard(rel):
+                elif (listed is not None and rel not in listed and is_shard(rel)
+                      and rel not in self.journaled):
                     self.add(rel, "storecheck.unlisted", manifest=MANIFEST)  # no command reads it
                 elif rel == CHANGE_LOG:
                     self.check_log()
