@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import governance.storage.transactions as transactions
+from governance.storage.files import publish_atomic
 from tests.conftest import CliResult
 from tests.governance.test_doctor import HEADER
 
@@ -40,7 +41,7 @@ def test_shards_of_a_leftover_journal_are_not_strays(
 ) -> None:
     assert cli("departments", "add", "Kulturförvaltningen").code == 0
     assert cli("accounts", "import", str(_accounts_csv(tmp_path, 1))).code == 0
-    publish = transactions.publish_atomic
+    publish = publish_atomic
 
     def die_at_the_manifest(temp: Path, path: Path) -> None:
         if path.name == "store.json":
