@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import subprocess
+import sys
+from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.worker import WorkerFailed
@@ -68,3 +72,18 @@ def screen_text(app: KontokollApp) -> str:
     """What the terminal shows now, as plain text (one line per terminal row)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+def imported_by(imports: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The modules starting with one of ``prefixes`` that a fresh interpreter has loaded after
+    ``import <imports>`` (in a subprocess: this one has imported everything already)."""
+    code = (
+        f"import sys, {imports}\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, check=True)
+    names = ast.literal_eval(done.stdout.strip())
+    assert isinstance(names, list)
+    return [str(name) for name in names]
+

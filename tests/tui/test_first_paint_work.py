@@ -5,8 +5,6 @@ look in the end, and a filter keystroke on the worklist lays the screen out no m
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +18,15 @@ from screens.services import Services
 from screens.widgets.bindings_footer import BindingsFooter
 
 from .conftest import make_app
-from .helpers import settle
+from .helpers import imported_by, settle
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_audit_tab_imports_no_detail_screen_and_no_markdown() -> None:
-    code = (
-        "import sys, screens.app, screens.audit\n"
-        "heavy = ('markdown_it', 'textual_plotext', 'screens.account.screen', 'screens.dialogs',"
-        " 'textual.widgets._markdown')\n"
-        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "[]", done.stdout
+    heavy = ("markdown_it", "textual_plotext", "screens.account.screen", "screens.dialogs",
+             "textual.widgets._markdown")
+    assert imported_by("screens.app, screens.audit", heavy) == []
 
 
 def _count_layouts(screen: MainScreen) -> list[object]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import gc
 import random
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -28,7 +26,7 @@ from screens.widgets.account_cells import RowTexts, cells_of
 from screens.widgets.filter_input import FilterInput
 
 from .conftest import make_app
-from .helpers import screen_text, settle, table
+from .helpers import imported_by, screen_text, settle, table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -148,14 +146,7 @@ async def test_a_long_filter_text_scrolls_within_its_box(services: Services) -> 
 
 
 def test_starting_the_app_imports_only_what_the_first_screen_shows() -> None:
-    code = (
-        "import sys, screens.app\n"
-        "heavy = ('httpx', 'governance.platforms', 'markdown_it', 'textual_plotext',"
-        " 'screens.audit', 'screens.account.screen', 'screens.new_account', 'screens.guideline',"
-        " 'screens.overview', 'screens.dialogs')\n"
-        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "[]", done.stdout
+    heavy = ("httpx", "governance.platforms", "markdown_it", "textual_plotext", "screens.audit",
+             "screens.account.screen", "screens.new_account", "screens.guideline",
+             "screens.overview", "screens.dialogs")
+    assert imported_by("screens.app", heavy) == []
