@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -17,8 +18,9 @@ from governance.i18n import t
 from governance.lifecycle import LANGSIKTIGT
 from governance.model import Account
 from screens.accounts import AccountsView
+from screens.frame_hold import FrameHold
 from screens.localize import LocalizedScreen
-from screens.messages import LanguageChanged
+from screens.messages import FirstReadDone, LanguageChanged
 from screens.view_models import AccountsSnapshot, AccountSummary
 from screens.widgets.account_table import AccountTable
 from screens.widgets.bindings_footer import BindingsFooter
@@ -35,6 +37,12 @@ if TYPE_CHECKING:
 
 #: The id of each tab's view.
 VIEW_IDS = {tab: f"{tab}-view" for tab in TABS}
+#: Started on the audit tab, how long the screen draws nothing while the worklist's first read
+#: is under way; then it is drawn as it is, saying "loading" (a busy store). The read of 20,000
+#: findings takes about 0.1 s.
+LOADING_AFTER_S = 0.15
+#: How soon the first frame is tried again while the app's start still holds the repaints.
+RETRY_S = 0.005
 
 
 def request_departments(snapshot: AccountsSnapshot | None) -> list[str]:
@@ -113,6 +121,10 @@ class MainScreen(LocalizedScreen[None]):
         # that the tab's own keys (n on the guideline, s on the accounts) work at once.
         self._focus_table_when_loaded = self._start != "overview"
         self._resumed = False
+        #: Started on the audit tab, the first frame waits for the worklist (hold_first_frame).
+        self._first_frame = FrameHold()
+        self._layout_held = False
+        self._drawn: threading.Event | None = None  # set once the first read is drawn
         # The size classes (app.tcss) the first Resize would give the screen, given now: set
         # then, after every widget was styled, they restyled the whole screen once more.
         self.add_class(*breakpoint_classes(self.app))
@@ -124,6 +136,57 @@ class MainScreen(LocalizedScreen[None]):
         if not self._resumed:
             self._resumed = True
             event.refresh_styles = False
+
+    def on_mount(self) -> None:
+        if self._start == "audit":
+            self.hold_first_frame()
+
+    def hold_first_frame(self) -> None:
+        """Lay out and draw nothing until the audit tab shows its first read, or until
+        LOADING_AFTER_S have passed (screens.frame_hold). Drawn at once, the screen was laid out
+        and drawn empty, laid out again for what its widgets did once mounted (the footer's keys,
+        the diff table's size), and again with the findings: now one layout and one frame show
+        them. (The read started as the tab was built: see _build.)"""
+        self._first_frame.hold(self.app)
+        self.set_timer(LOADING_AFTER_S, self._draw_held)
+
+    @on(FirstReadDone)
+    def _first_read_done(self, event: FirstReadDone) -> None:
+        event.stop()
+        self._drawn = event.drawn
+        self._draw_held()
+
+    def _draw_held(self) -> None:
+        """Let the app draw again and, if a layout was held back, lay out and draw now: once,
+        with everything that changed while held (so the layouts asked for meanwhile are done).
+        Then tell the worker that the first read was drawn (it reads the diff next)."""
+        if self._first_frame.held:
+            if self.app._batch_count > 1:  # the app's start holds its repaints too: wait for it
+                self.set_timer(RETRY_S, self._draw_held)
+                return
+            self._first_frame.release()
+            if self._layout_held and self.is_current:
+                self._layout_held = False
+                self._layout_required = False
+                super()._refresh_layout(self.app.size)
+        drawn, self._drawn = self._drawn, None
+        if drawn is not None:
+            self.call_after_refresh(drawn.set)
+
+    def on_screen_suspend(self) -> None:
+        # Covered (a dialog, the help) before the first read: the app draws again at once; the
+        # screen is laid out when it is resumed (it has no size yet).
+        self._first_frame.release()
+        self._layout_held = False
+
+    def on_unmount(self) -> None:
+        self._first_frame.release()
+
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        if self._first_frame.held:  # laid out once the hold ends (_draw_held)
+            self._layout_held = True
+            return
+        super()._refresh_layout(size, scroll)
 
     def _screen_resized(self, size: Size) -> None:
         # Textual (pinned, 8.2.8) lays the whole screen out again and redraws it on every
@@ -163,7 +226,8 @@ class MainScreen(LocalizedScreen[None]):
         if tab == "audit":
             from screens.audit import AuditView
 
-            return AuditView(id=VIEW_IDS[tab])
+            # The app started here reads the worklist at once, while the screen is being built.
+            return AuditView(id=VIEW_IDS[tab], read_now=self._start == tab and not self.is_mounted)
         from screens.guideline import GuidelineView
 
         return GuidelineView(id=VIEW_IDS[tab])

@@ -87,6 +87,16 @@ class AuditLoaded(Message):
         self.drawn = drawn
 
 
+class FirstReadDone(Message):
+    """The audit tab shows its first read, or the read failed: the main screen started on it may
+    draw its first frame (it holds its repaints until then, see ``MainScreen.hold_first_frame``),
+    and sets ``drawn`` once a frame has shown the read (the worker waits for it to read on)."""
+
+    def __init__(self, drawn: threading.Event | None) -> None:
+        super().__init__()
+        self.drawn = drawn
+
+
 class AuditProgress(Message):
     """How far a running sync or audit has come; a newer one replaces an unhandled older one."""
 

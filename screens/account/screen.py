@@ -35,9 +35,9 @@ from screens.account.form import AccountForm
 from screens.account.history import HistoryTable
 from screens.account.lifecycle import LifecyclePane, available_actions
 from screens.account.moderation import ModerationPane
-from screens.account.opening import FrameHold
 from screens.account.part import AfterDetail, size_classes
 from screens.commands import CommandSource
+from screens.frame_hold import FrameHold
 from screens.localize import LocalizedScreen
 from screens.messages import AccountChanged, AccountLoaded, ChangeRequested, LanguageChanged
 from screens.plain import plain
@@ -110,7 +110,7 @@ class AccountDetailScreen(LocalizedScreen[None]):
         self._mounted = False
         #: Laid out and rendered ahead, waiting for its account (see _lay_out_ahead).
         self.built_ahead = False
-        #: Holds the app's repaints while the account is read (see screens.account.opening).
+        #: Holds the app's repaints while the account is read (see screens.frame_hold).
         self._first_frame = FrameHold()
         if account_id:
             # Read at once, while the screen is still being built: the account is then usually

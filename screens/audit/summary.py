@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
@@ -72,22 +73,18 @@ class DiffPanel(Vertical):
         table: DataTable[str] = DataTable(
             id="audit-diff-table", cursor_type="row", zebra_stripes=True
         )
-        table.add_columns(
-            t("responsibility.col.responsible"),
-            t("tui.audit.new"),
-            t("tui.audit.resolved"),
-            t("tui.audit.persisting"),
-        )
+        _add_columns(table, [])
         yield table
 
     def show(self, view: QuarterAudit, parts: list[DepartmentDiff] | None = None) -> None:
         """Show the diff of ``view`` (or why there is none); ``parts``: its share per
         department, if split already."""
         table = self.query_one("#audit-diff-table", DataTable)
-        table.clear()
         summary = self.query_one("#audit-diff-summary", Static)
         diff = view.diff
+        table.clear(columns=True)
         if diff is None:
+            _add_columns(table, [])
             none = t("auditload.comparing") if view.partial else t("tui.audit.no_diff")
             summary.update(none if view.report is not None else "")
             return
@@ -105,12 +102,30 @@ class DiffPanel(Vertical):
                 )
             )
         )
-        for part in parts if parts is not None else diff.by_department():
-            table.add_row(
-                *plain_cells(
-                    part.department or t("audit.register_scope"),
-                    len(part.new),
-                    len(part.resolved),
-                    len(part.persisting),
-                )
+        rows = [
+            plain_cells(
+                part.department or t("audit.register_scope"),
+                len(part.new),
+                len(part.resolved),
+                len(part.persisting),
             )
+            for part in (parts if parts is not None else diff.by_department())
+        ]
+        _add_columns(table, rows)
+        table.add_rows(rows)
+
+
+def _add_columns(table: DataTable[str], rows: list[list[str]]) -> None:
+    """The diff's columns, each as wide as its heading or widest cell in ``rows``. Left to size
+    its columns itself, a DataTable does it when it next idles: a frame drawn before that (the
+    audit tab's first frame is drawn as soon as the read is shown) kept the rows cut at the
+    headings' widths in its caches for good."""
+    headings = [
+        t("responsibility.col.responsible"),
+        t("tui.audit.new"),
+        t("tui.audit.resolved"),
+        t("tui.audit.persisting"),
+    ]
+    for index, heading in enumerate(headings):
+        cells = [heading, *(row[index] for row in rows)]  # (markup, as the table reads them)
+        table.add_column(heading, width=max(Text.from_markup(cell).cell_len for cell in cells))

@@ -24,16 +24,17 @@ from audits.engine import AuditCancelled
 from audits.quarters import Quarter
 from governance import access
 from governance.i18n import t
+from screens.audit.controls import GROUPINGS, control_widgets
 from screens.audit.export_dialog import open_export_dialog
 from screens.audit.prepared import PreparedAudit, read_prepared
+from screens.audit.reading import Reading
 from screens.audit.summary import count_texts, summary_text
 from screens.audit.worklist import WorklistPane
 from screens.commands import may
-from screens.messages import AuditFinished, AuditLoaded, AuditProgress
+from screens.messages import AuditFinished, AuditLoaded, AuditProgress, FirstReadDone
 from screens.plain import plain
 from screens.view_models import QuarterAudit, Rights
 from screens.widgets.account_table import format_count
-from screens.widgets.compact_select import CompactSelect
 from screens.widgets.count_label import CountLabel
 from screens.widgets.finding_rows import FindingRow, warm
 from screens.widgets.findings_table import FindingsTable
@@ -41,7 +42,6 @@ from screens.widgets.findings_table import FindingsTable
 if TYPE_CHECKING:
     from screens.app import KontokollApp
 
-GROUPINGS = ("none", "rule", "department")
 #: Share of the progress bar the sync takes when it runs before the evaluation.
 SYNC_SHARE = 50
 #: Below this width the detail goes under the table and the diff behind ``d``.
@@ -87,7 +87,9 @@ class AuditView(Vertical):
     grouping: reactive[str] = reactive("none", init=False)
     """How the findings are grouped: ``none``, ``rule`` or ``department``."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, read_now: bool = False) -> None:
+        """``read_now``: read the audit at once, not when first shown (the tab the app starts
+        on: the read then overlaps the building of the screen)."""
         super().__init__(id=id)
         self.current: QuarterAudit | None = None
         self._stop = threading.Event()
@@ -95,7 +97,11 @@ class AuditView(Vertical):
         self._sync_share = 0
         self._snapshot_due = False
         self._shown = False  # read on first show (see on_show)
+        self._first_shown = False  # whether a read has been shown
+        self._reading: Reading | None = None  # (see ensure_loaded)
         self._rows: Sequence[FindingRow] = ()  # the rows on screen
+        if read_now:
+            self.ensure_loaded()
 
     @property
     def kontokoll(self) -> KontokollApp:
@@ -135,34 +141,8 @@ class AuditView(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="audit-controls"):
-            yield Label(t("tui.audit.quarter"), classes="control-label")
-            yield CompactSelect[str]([], prompt="…", id="audit-quarter", compact=True)
-            # Disabled as the rights say from the start (changed later, each costs a restyle).
             may_run, may_sync = self._allowed(running=False)  # (read, ``running`` would init)
-            yield Checkbox(
-                t("tui.audit.sync_first"),
-                id="audit-sync",
-                compact=True,
-                tooltip=t("tui.audit.sync_tip"),
-                disabled=not may_sync,
-            )
-            yield Button(
-                t("tui.button.run_audit"),
-                id="audit-run",
-                variant="primary",
-                compact=True,
-                disabled=not may_run,
-                tooltip=None if may_run else t("tui.rights.admin_only"),
-            )
-            yield Button(t("tui.button.cancel"), id="audit-cancel", disabled=True, compact=True)
-            yield Button(t("worklist.key.export_button"), id="audit-export", compact=True)
-            yield CompactSelect[str](
-                [(t(f"worklist.group.{g}"), g) for g in GROUPINGS],
-                value="none",
-                allow_blank=False,
-                id="audit-grouping",
-                compact=True,
-            )
+            yield from control_widgets(may_run=may_run, may_sync=may_sync)
         with Horizontal(id="audit-progress-row"):
             yield ProgressBar(total=100, show_eta=False, id="audit-progress")
             yield Label(t("tui.audit.idle"), id="audit-phase")
@@ -186,6 +166,7 @@ class AuditView(Vertical):
             # The app that starts here reads the register after this first read (see
             # KontokollApp.snapshot_after_audit): _loaded, or a failed read, asks for it.
             self._snapshot_due = self.kontokoll.snapshot_after_audit
+            self._reading = Reading.here(self.kontokoll.services)  # (read_now: not mounted yet)
             self.load()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -224,7 +205,10 @@ class AuditView(Vertical):
     )
     def load(self, quarter: Quarter | None = None) -> None:
         """Read a quarter's latest run, its worklist and its diff (default: the calendar's)."""
-        services = self.kontokoll.services
+        reading = self._reading
+        if reading is None:  # (never: ensure_loaded starts the first read)
+            raise LookupError("the audit tab reads once it is shown")
+        services = reading.services
         quarters = services.quarters()
         wanted = quarter or services.default_quarter()
         current, rows = self.current, self._rows
@@ -233,12 +217,12 @@ class AuditView(Vertical):
             # with the quarter before (decoding that run too doubled the wait for the table).
             first, ready = read_prepared(lambda: services.audit_view_first(wanted), rows)
             drawn = threading.Event()
-            self.post_message(AuditLoaded(first, quarters, ready, drawn))
+            reading.post(self, AuditLoaded(first, quarters, ready, drawn))
             # Read on once they are drawn (meanwhile, it would slow the frame that shows them).
             drawn.wait(FIRST_FRAME_WAIT_S)
             rows = ready.rows
         view, ready = read_prepared(lambda: services.audit_view(wanted), rows)
-        self.post_message(AuditLoaded(view, quarters, ready))
+        reading.post(self, AuditLoaded(view, quarters, ready))
         warm(ready.rows)  # the texts the filter searches, made here, not at a keystroke
 
     def reload(self) -> None:
@@ -249,11 +233,20 @@ class AuditView(Vertical):
     @on(AuditLoaded)
     def _loaded(self, message: AuditLoaded) -> None:
         self.show(message.view, message.quarters, message.prepared)
-        if message.drawn is not None:
+        if not self._first_done(message.drawn) and message.drawn is not None:
             self.call_after_refresh(message.drawn.set)
         if self._snapshot_due and not message.view.partial:
             self._snapshot_due = False
             self.kontokoll.load_snapshot()  # the overview and the accounts' rules column follow
+
+    def _first_done(self, drawn: threading.Event | None) -> bool:
+        """Tell the main screen, the first time, that the first read is shown (or failed): it
+        draws its first frame then, and sets ``drawn``. Whether this was the first time."""
+        if self._first_shown:
+            return False
+        self._first_shown = True
+        self.screen.post_message(FirstReadDone(drawn))
+        return True
 
     def show(
         self,
@@ -420,6 +413,8 @@ class AuditView(Vertical):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         failed = event.state in (WorkerState.ERROR, WorkerState.CANCELLED)
+        if worker.group == "audit-view" and failed:
+            self._first_done(None)
         if worker.group == "audit-view" and failed and self._snapshot_due:
             self._snapshot_due = False  # the register is read even if the audit could not be
             self.kontokoll.load_snapshot()

@@ -30,9 +30,9 @@ from screens.audit.summary import DiffPanel
 from screens.commands import may
 from screens.plain import plain
 from screens.view_models import AccountsSnapshot, AccountSummary, QuarterAudit, rule_title
-from screens.widgets.compact_select import CompactSelect
 from screens.widgets.finding_rows import Filters, FindingRow, status_label
 from screens.widgets.findings_table import FindingsTable
+from screens.widgets.lazy_select import LazySelect
 
 if TYPE_CHECKING:
     from screens.app import KontokollApp
@@ -69,27 +69,27 @@ class WorklistPane(Vertical):
             yield Input(
                 placeholder=t("worklist.filter_placeholder"), id="worklist-filter", compact=True
             )
-            yield CompactSelect[str](
+            yield LazySelect[str](
                 [], prompt=t("worklist.quick.department"), id="quick-department", compact=True
             )
-            yield CompactSelect[str](
+            yield LazySelect[str](
                 [],
                 prompt=t("responsibility.quick.responsible"),
                 id="quick-responsible",
                 compact=True,
             )
             rules = [(r.title, r.id) for r in RULES]
-            yield CompactSelect[str](
+            yield LazySelect[str](
                 rules, prompt=t("worklist.quick.rule"), id="quick-rule", compact=True
             )
             severities = [(t(f"audit.severity.{s}"), s) for s in ("critical", "warning")]
-            yield CompactSelect[str](
+            yield LazySelect[str](
                 severities, prompt=t("worklist.quick.severity"), id="quick-severity", compact=True
             )
             statuses = [(t("worklist.status.current"), CURRENT)]
             statuses += [(status_label(s), s) for s in WORK_STATUSES]
             statuses += [(t("worklist.status.all"), ALL)]
-            yield CompactSelect[str](
+            yield LazySelect[str](
                 statuses, value=CURRENT, allow_blank=False, id="quick-status", compact=True
             )
         yield FindingsTable(id="audit-findings")

@@ -1,10 +1,12 @@
-"""Holding the app's repaints while an account is being read, so its first frame shows it.
+"""Holding the app's repaints while a screen's first data is being read, so its first frame
+shows it.
 
-Pushed, a detail screen would be drawn twice: empty ("loading") at once, and again a moment
-later with the account (a full repaint of every widget, each time). :class:`FrameHold` holds the
-app's repaints (Textual's ``batch_update``) from the moment the account is asked for until it is
-read, or until the screen says "loading" (``LOADING_AFTER_S``), whichever comes first. Keys are
-handled as ever meanwhile; only drawing waits.
+Drawn at once, a screen would be drawn twice: empty ("loading") first, and again a moment later
+with its data (a full repaint of every widget, each time). :class:`FrameHold` holds the app's
+repaints (Textual's ``batch_update``) from the moment the data is asked for until it is shown, or
+until the screen says "loading" after a short wait, whichever comes first. Keys are handled as
+ever meanwhile; only drawing waits. Used by the account detail screen (an account being opened)
+and by the main screen started on the audit tab (the worklist's first read).
 """
 
 from __future__ import annotations
