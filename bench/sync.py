@@ -7,11 +7,16 @@ re-sync. The last line printed is one JSON object:
 
     accounts, requests, concurrency (requests in flight at once), wall_s, bound_s (requests ÷
     concurrency × latency), ratio (wall ÷ bound), client_cpu_s and server_cpu_s (the first
-    sync's CPU time in this process and in the emulation's), resync_requests_per_account,
+    sync's CPU time in this process and in the emulation's), server_cpu_ms_per_request,
+    resync_requests_per_account,
     first_sync_requests_per_account, calls, quota, posts (per-post figures stored),
     next_day_requests_per_account, targets
 
 Client and server share the machine's cores, so other load on it shows up in ``wall_s``.
+``--profile-server FILE`` profiles the emulation server (CPU time, all three syncs) into FILE for
+pstats; the server runs without an access log. ``--timeline`` times the first sync's requests
+(requests in flight over time, how long each held its connection, the event loop's lag and CPU
+share: bench/sync_timeline.py), the table to stderr and a ``timeline`` summary in the JSON.
 
 The emulation serves comment texts (classified by the client as questions or not), hidden
 comments and direct-message conversations (Facebook, Instagram, X), so the first sync includes
@@ -87,7 +92,7 @@ def server_stack() -> str:
     return f"uvicorn+{loop}+{parser}"
 
 
-def serve(port: int, now: datetime) -> None:
+def serve(port: int, now: datetime, profile_to: str | None = None) -> None:
     import gc
 
     import uvicorn
@@ -100,8 +105,35 @@ def serve(port: int, now: datetime) -> None:
     gc.freeze()
     gc.set_threshold(10_000, 50, 1_000)
     # "auto" picks uvloop and httptools when installed (see server_stack), else asyncio and h11.
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                backlog=2048, timeout_keep_alive=60, loop="auto", http="auto")
+    # No access log: a line a request is CPU that a real platform does not spend on our machine.
+    with _profiled_to(profile_to):
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+                    backlog=2048, timeout_keep_alive=60, loop="auto", http="auto",
+                    access_log=False)
+
+
+@contextmanager
+def _profiled_to(path: str | None) -> Iterator[None]:
+    """Profile the block (CPU time) into ``path`` for pstats (nothing when None)."""
+    if not path:
+        yield
+        return
+    import cProfile
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    # Uvicorn re-raises the SIGTERM it stopped on once it is done: end as an exit, not killed,
+    # so that the profile is written.
+    signal.signal(signal.SIGTERM, stop)
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(path)
 
 
 def _free_port() -> int:
@@ -143,7 +175,8 @@ def _profiled(top: int) -> Iterator[None]:
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(top)
 
 
-def run(concurrency: int | None = None, profile: int = 0) -> dict[str, Any]:
+def run(concurrency: int | None = None, profile: int = 0,
+        profile_server: str | None = None, timeline: bool = False) -> dict[str, Any]:
     from governance.platforms import PlatformSource
     from governance.register import Register
     from governance.store import Store, repos
@@ -151,8 +184,11 @@ def run(concurrency: int | None = None, profile: int = 0) -> dict[str, Any]:
 
     now = datetime.now(UTC).replace(microsecond=0)
     port = _free_port()
+    command = [sys.executable, __file__, "--serve", str(port), "--now", now.isoformat()]
+    if profile_server:
+        command += ["--profile-server", profile_server]
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(port), "--now", now.isoformat()],
+        command,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
     )
     try:
@@ -177,7 +213,7 @@ def run(concurrency: int | None = None, profile: int = 0) -> dict[str, Any]:
                                     settings=settings)
             started, cpu = time.perf_counter(), time.process_time()
             served = _cpu_of(server.pid)
-            with _profiled(profile):
+            with _profiled(profile), _timeline(timeline) as watch:
                 first = SyncService(store, source=source, clock=lambda: now).sync(accounts)
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu
             served_after = _cpu_of(server.pid)
@@ -211,6 +247,9 @@ def run(concurrency: int | None = None, profile: int = 0) -> dict[str, Any]:
         #: and server share the cores: with both near wall_s, the bench measures the machine.
         "server_cpu_s": None if served is None or served_after is None
         else round(served_after - served, 2),
+        #: The same per request of the first sync: what the emulation costs a round trip.
+        "server_cpu_ms_per_request": None if served is None or served_after is None
+        else round(1000 * (served_after - served) / max(1, first.requests), 3),
         "bound_s": round(bound, 2),
         "ratio": round(wall / bound, 3),
         # The bound as it was before batching, one request per call: what the same sync would
@@ -226,7 +265,29 @@ def run(concurrency: int | None = None, profile: int = 0) -> dict[str, Any]:
         "resync_max_requests": max(o.requests for o in again.outcomes),
         "posts": posts,
         "next_day_requests_per_account": round(next_day.requests / len(accounts), 3),
+        **({"timeline": _timeline_keys(watch)} if watch is not None else {}),
     }
+
+
+@contextmanager
+def _timeline(wanted: bool) -> Iterator[Any]:
+    """The first sync's requests in flight and loop lag (bench/sync_timeline.py), or None."""
+    if not wanted:
+        yield None
+        return
+    from sync_timeline import watched
+
+    with watched() as watch:
+        yield watch
+
+
+def _timeline_keys(watch: Any) -> dict[str, Any]:
+    """The timeline's summary for the JSON line; its rows go to stderr as a table."""
+    from sync_timeline import table
+
+    summary = watch.summary()
+    print(table(summary), file=sys.stderr)
+    return {k: v for k, v in summary.items() if k != "rows"}
 
 
 def _cpu_of(pid: int) -> float | None:
@@ -255,13 +316,18 @@ def main() -> None:
                         " the sync's default)")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile the first"
                         " sync (CPU) and print its N costliest functions to stderr")
+    parser.add_argument("--profile-server", metavar="FILE", help="profile the emulation server"
+                        " (CPU, all three syncs) into FILE, for pstats")
+    parser.add_argument("--timeline", action="store_true", help="time the first sync's"
+                        " requests in flight and its event loop's lag (table to stderr, summary"
+                        " in the JSON)")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--now", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, datetime.fromisoformat(args.now))
+        serve(args.serve, datetime.fromisoformat(args.now), args.profile_server)
         return
-    print(json.dumps(run(args.concurrency, args.profile)))
+    print(json.dumps(run(args.concurrency, args.profile, args.profile_server, args.timeline)))
 
 
 if __name__ == "__main__":

@@ -209,7 +209,7 @@ class Emulation:
     def post(self, platform: str, post_id: str) -> tuple[AccountData, Post] | None:
         """The post with this id and its account (None: no such post, or not yet posted)."""
         data = self.posts.get((platform, post_id))
-        found = next((p for p in data.posts if p.id == post_id), None) if data else None
+        found = data.by_id.get(post_id) if data else None
         return (data, found) if data and found and found.at <= self.now else None
 
     def account(self, platform: str, key: str) -> AccountData | None:
@@ -231,9 +231,9 @@ class Emulation:
         prefix = next((pre for p, pre in PREFIXES.items() if p in ("facebook", "instagram")
                        and batch.is_batch(scope.get("method", "GET"), path, pre)), None)
         if prefix is not None:
-            status, headers, body = await self._batch(scope, prefix, await _body(receive))
+            status, headers, body = await self._batch(scope, prefix, await batch.form(receive))
         else:
-            status, headers, body = await self._answer(scope)
+            status, headers, body = await self._answer(scope, _headers(scope))
         await send({
             "type": "http.response.start",
             "status": status,
@@ -249,23 +249,23 @@ class Emulation:
         platform = next(p for p, pre in PREFIXES.items() if pre == prefix)
         self.served[platform] += 1
         self.batches.append(platform)
-        status, headers, body = await batch.answer(scope, prefix, form, self._item)
+        shared = _headers(scope)  # every call of the batch comes with the batch's headers
+
+        async def item(one: MutableMapping[str, Any]) -> batch.Exchange | None:
+            answered: batch.Exchange | None = await self._answer(one, shared, item=True)
+            return answered
+
+        status, headers, body = await batch.answer(scope, prefix, form, item)
         # The usage headers come on the batch's own answer, as Meta sends them.
         headers["x-app-usage"] = _USAGE_LOW
         return status, headers, body
 
-    async def _item(self, scope: MutableMapping[str, Any]) -> tuple[int, dict[str, str],
-                                                                    bytes] | None:
-        answered: tuple[int, dict[str, str], bytes] | None = await self._answer(scope, item=True)
-        return answered
-
-    async def _answer(self, scope: MutableMapping[str, Any], *,
+    async def _answer(self, scope: MutableMapping[str, Any], headers: dict[str, str], *,
                       item: bool = False) -> Any:
         from governance.emulation import errors
 
         path: str = scope["path"]
         params = dict(parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True))
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         if self.latency_s and not item:
             await asyncio.sleep(self.latency_s)
         platform = next((p for p, pre in PREFIXES.items() if path.startswith(pre + "/")), None)
@@ -353,6 +353,10 @@ _USAGE_LOW = json.dumps({"call_count": 3, "total_cputime": 1, "total_time": 1})
 _USAGE_HIGH = json.dumps({"call_count": 85, "total_cputime": 1, "total_time": 1})
 
 
+def _headers(scope: MutableMapping[str, Any]) -> dict[str, str]:
+    return {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+
+
 def _token(platform: str, headers: Mapping[str, str], params: Mapping[str, str]) -> str:
     if platform == "youtube":
         return headers.get("x-goog-api-key") or params.get("key", "")
@@ -420,20 +424,6 @@ def _walk(value: Any, change: Callable[[int], Any], *, strings: bool = False) ->
     if strings and isinstance(value, str) and value.isdigit():
         return change(int(value))
     return value
-
-
-async def _body(receive: Callable[[], Awaitable[MutableMapping[str, Any]]]) -> bytes:
-    """A request's whole body (a batch's form), at most 8 MB."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= 8 << 20:
-            chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
 
 
 async def _lifespan(

@@ -10,6 +10,7 @@ import random
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property, lru_cache
 
 from governance.emulation.texts import pick
 from governance.fields import API_PLATFORMS
@@ -107,8 +108,8 @@ class AccountData:
     posts: tuple[Post, ...]
     #: Direct-message conversations, the most recently active first (Facebook, Instagram, X).
     conversations: tuple[Conversation, ...] = ()
-    #: Daily figures computed so far, by (metric, low, high): first day, values, running sums.
-    _series: dict[tuple[str, int, int], _Series] = field(
+    #: The daily digests computed so far, by metric (one series serves every range of values).
+    _series: dict[str, _Series] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
 
@@ -116,7 +117,13 @@ class AccountData:
         """A deterministic daily figure between ``low`` and ``high``."""
         if not self.posts:
             return 0
-        return low + _digest(self.key, day, metric) % (high - low + 1)
+        series = self._covering(day, 1, metric)
+        return low + series.digests[(day - series.first).days] % (high - low + 1)
+
+    @cached_property
+    def by_id(self) -> dict[str, Post]:
+        """The account's posts by id."""
+        return {post.id: post for post in self.posts}
 
     def comments(self) -> list[tuple[Post, Comment]]:
         """Every comment with its post, newest comment first."""
@@ -124,63 +131,62 @@ class AccountData:
         return sorted(found, key=lambda pair: pair[1].at, reverse=True)
 
     def dailies(self, first: date, days: int, metric: str, low: int, high: int) -> list[int]:
-        """``daily()`` of ``days`` days from ``first`` on (computed once per day and metric)."""
+        """``daily()`` of ``days`` days from ``first`` on (each day's digest computed once)."""
         if not self.posts or days <= 0:
             return [0] * max(0, days)
-        series = self._covering(first, days, metric, low, high)
+        series = self._covering(first, days, metric)
         offset = (first - series.first).days
-        return series.values[offset:offset + days]
+        span = high - low + 1
+        return [low + digest % span for digest in series.digests[offset:offset + days]]
 
     def daily_total(self, first: date, days: int, metric: str, low: int, high: int) -> int:
         """The sum of ``daily()`` over ``days`` days from ``first`` on."""
-        if not self.posts or days <= 0:
-            return 0
-        series = self._covering(first, days, metric, low, high)
-        offset = (first - series.first).days
-        return series.sums[offset + days] - series.sums[offset]
+        return sum(self.dailies(first, days, metric, low, high))
 
-    def _covering(self, first: date, days: int, metric: str, low: int, high: int) -> _Series:
-        key = (metric, low, high)
-        series = self._series.get(key)
+    def _covering(self, first: date, days: int, metric: str) -> _Series:
+        series = self._series.get(metric)
         end = first + timedelta(days=days)
-        if series is None or first < series.first or end > series.end:
-            # A sync asks for windows across two years, oldest first: compute them at once.
-            start = min(first, series.first) if series else first - timedelta(days=_BEFORE_DAYS)
-            stop = max(end, series.end) if series else end + timedelta(days=_AFTER_DAYS)
-            series = self._series[key] = _Series.build(self.key, start, stop, metric, low, high)
+        if series is not None and series.first <= first and end <= series.end:
+            return series
+        if series is None:
+            series = _Series.build(self.key, first - _MARGIN, end + _MARGIN, metric)
+        else:  # only the days missing are computed: a sync may ask for windows newest first
+            before = _Series.build(self.key, min(first - _MARGIN, series.first), series.first,
+                                   metric)
+            after = _Series.build(self.key, series.end, max(end + _MARGIN, series.end), metric)
+            series = _Series(before.first, after.end,
+                             before.digests + series.digests + after.digests)
+        self._series[metric] = series
         return series
 
 
-#: How far before and after the first days asked for a metric its series is computed.
-_BEFORE_DAYS = 40
-_AFTER_DAYS = 800
+#: How far before and after the days asked for a metric its series is computed.
+_MARGIN = timedelta(days=60)
 
 
 @dataclass(frozen=True)
 class _Series:
     first: date
     end: date
-    values: list[int]
-    #: ``sums[i]`` is the sum of the first ``i`` values.
-    sums: list[int]
+    #: ``digests[i]``: the CRC32 of "{key}|{day}|{metric}" for day ``first + i`` (ISO date).
+    digests: list[int]
 
     @staticmethod
-    def build(key: str, first: date, end: date, metric: str, low: int, high: int) -> _Series:
-        span = high - low + 1
-        values = []
-        day = first
-        one = timedelta(days=1)
-        while day < end:
-            values.append(low + _digest(key, day, metric) % span)
-            day += one
-        sums = [0]
-        for value in values:
-            sums.append(sums[-1] + value)
-        return _Series(first, end, values, sums)
+    def build(key: str, first: date, end: date, metric: str) -> _Series:
+        # CRC32 goes on from where it stopped: the digest of "key|day|metric" is the digest of
+        # "key|" continued with the day, then with "|metric" (the day's text is made once).
+        head = zlib.crc32(f"{key}|".encode())
+        tail = f"|{metric}".encode()
+        crc32 = zlib.crc32
+        days = _iso_days(first, (end - first).days)
+        return _Series(first, end, [crc32(tail, crc32(day, head)) for day in days])
 
 
-def _digest(key: str, day: date, metric: str) -> int:
-    return zlib.crc32(f"{key}|{day.isoformat()}|{metric}".encode())
+@lru_cache(maxsize=1024)
+def _iso_days(first: date, count: int) -> tuple[bytes, ...]:
+    """``count`` days from ``first`` on as ISO text (every account's series reads the same)."""
+    start = first.toordinal()
+    return tuple(date.fromordinal(day).isoformat().encode() for day in range(start, start + count))
 
 
 _POSTS_PER_MONTH = {

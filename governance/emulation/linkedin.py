@@ -15,6 +15,8 @@ _INTERVAL = re.compile(
 )
 _VERSION = re.compile(r"^20\d{4}$")
 KEPT_DAYS = 365
+#: A day in milliseconds: the emulation's days are UTC days, without summer time.
+_DAY_MS = 86_400_000
 
 
 def _ms(moment: datetime) -> int:
@@ -171,20 +173,24 @@ def _share_statistics(request: Request, data: AccountData) -> Answer:
     if isinstance(days, Answer):
         return days
     urn = f"urn:li:organization:{data.profile.platform_id}"
+    first, count = (days[0].date(), len(days)) if days else (request.now.date(), 0)
+    figures = {metric: data.dailies(first, count, metric, 0, high)
+               for metric, high in (("impressions", 900), ("clicks", 40), ("likes", 30),
+                                    ("cm", 5), ("shares", 4))}
     elements = []
-    for day in days:
-        d = day.date()
-        impressions = data.daily(d, "impressions", 0, 900)
+    for index, day in enumerate(days):
+        impressions = figures["impressions"][index]
         if not impressions:
             continue  # days without activity are left out
         stats = {
-            "uniqueImpressionsCount": data.daily(d, "unique", 0, impressions),
-            "impressionCount": impressions, "clickCount": data.daily(d, "clicks", 0, 40),
-            "likeCount": data.daily(d, "likes", 0, 30), "commentCount": data.daily(d, "cm", 0, 5),
-            "shareCount": data.daily(d, "shares", 0, 4), "engagement": 0.031,
+            "uniqueImpressionsCount": data.daily(day.date(), "unique", 0, impressions),
+            "impressionCount": impressions, "clickCount": figures["clicks"][index],
+            "likeCount": figures["likes"][index], "commentCount": figures["cm"][index],
+            "shareCount": figures["shares"][index], "engagement": 0.031,
         }
+        start = _ms(day)
         elements.append({"organizationalEntity": urn, "totalShareStatistics": stats,
-                         "timeRange": {"start": _ms(day), "end": _ms(day + timedelta(days=1))}})
+                         "timeRange": {"start": start, "end": start + _DAY_MS}})
     return Answer({"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
 
 
@@ -196,10 +202,12 @@ def _follower_statistics(request: Request, data: AccountData) -> Answer:
     if isinstance(days, Answer):
         return days
     urn = f"urn:li:organization:{data.profile.platform_id}"
+    first, count = (days[0].date(), len(days)) if days else (request.now.date(), 0)
+    gains = data.dailies(first, count, "gain", -2, 9)
+    starts = [_ms(day) for day in days]
     elements = [{
         "organizationalEntity": urn,
-        "timeRange": {"start": _ms(day), "end": _ms(day + timedelta(days=1))},
-        "followerGains": {"organicFollowerGain": data.daily(day.date(), "gain", -2, 9),
-                          "paidFollowerGain": 0},
-    } for day in days]
+        "timeRange": {"start": start, "end": start + _DAY_MS},
+        "followerGains": {"organicFollowerGain": gain, "paidFollowerGain": 0},
+    } for start, gain in zip(starts, gains, strict=True)]
     return Answer({"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
