@@ -13,8 +13,8 @@ lifetime totals as the platform reports them on the day in ``read_on``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from governance.monthly import STOCKHOLM, add_months, month_of
@@ -118,9 +118,9 @@ class PostBook:
     def __init__(self, now: datetime, known: Mapping[str, PostState]) -> None:
         self.now = now
         self.today = stockholm_day(now)
-        # The first kept month's start as a moment: a comparison, no time-zone conversion per
-        # post (a first sync meets tens of thousands).
-        self._first_start = kept_since(now)
+        # The first kept month's start as a UTC moment: a comparison, no time-zone conversion
+        # per post (a first sync meets tens of thousands; the posts' times are UTC).
+        self._first_start = kept_since(now).astimezone(UTC)
         self._fresh_since = now - timedelta(days=FRESH_DAYS)
         self._known = known
         self.read: dict[str, PostFigures] = {}
@@ -161,8 +161,10 @@ class PostBook:
 
     def update(self, post_id: str, **figures: int | None) -> None:
         """Add figures read by a second request for a post already added."""
-        changes: dict[str, Any] = {k: v for k, v in figures.items() if k in POST_COUNTS}
-        self.read[post_id] = replace(self.read[post_id], **changes)
+        read = self.read[post_id]
+        # Built directly (dataclasses.replace looks the fields up again for every post).
+        counts = {name: figures.get(name, getattr(read, name)) for name in POST_COUNTS}
+        self.read[post_id] = PostFigures(read.post_id, read.at, read.kind, read.read_on, **counts)
 
 
 def prune_rows(rows: Mapping[str, list[Any]], now: datetime) -> dict[str, list[Any]]:

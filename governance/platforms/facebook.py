@@ -72,7 +72,8 @@ POST_FIELDS = ",".join(
         "comments.filter(stream).summary(total_count).limit(100)"
         "{id,created_time,from{id},parent{id},message,is_hidden}",
         "status_type",
-        "insights.metric(post_clicks_by_type,post_total_media_view_unique,post_video_views)",
+        "insights.metric(post_clicks_by_type,post_total_media_view_unique,post_video_views)"
+        "{name,values}",
     ]
 )
 #: ``status_type`` -> the kind of post (anything else is a text update).
@@ -168,6 +169,7 @@ class FacebookClient:
                 book.add(month, "posts", 1)
                 for name in ("reactions", "comments", "shares", "link_clicks"):
                     book.add(month, name, figures[name])
+            tally.settle()  # the page's comment texts, judged together
         return newest, before
 
     async def _comments(
@@ -177,8 +179,8 @@ class FacebookClient:
         edge = post.get("comments")
         if edge is None:
             return
-        # (id, arrived, its text, hidden): the texts are judged together once the comments are
-        # read (ReplyTally.settle), then dropped; never kept.
+        # (id, arrived, its text, hidden): the texts are judged with the others of the listing's
+        # page once its posts are read (ReplyTally.settle in _posts), then dropped; never kept.
         arrivals: list[tuple[str, datetime, Any, bool]] = []
         answers: dict[str, list[datetime]] = defaultdict(list)
         guard_where = f"{where}.comments"
@@ -216,7 +218,6 @@ class FacebookClient:
         for comment_id, arrived, message, hidden in arrivals:
             tally.comment_text(arrived, first_after(arrived, answers.get(comment_id, [])),
                                message, hidden=hidden)
-        tally.settle()
 
     async def _last_post(self, page: str) -> datetime | None:
         body = obj(
@@ -297,28 +298,48 @@ def _post_figures(
 def _figures(post: dict[str, Any], where: str) -> dict[str, int | None]:
     """A post's totals and lifetime insights (None where Meta gave none)."""
     shares = post.get("shares")  # absent when nobody shared
-    return {
+    figures: dict[str, int | None] = {
         "reactions": _summary(post, "reactions", where),
         "comments": _summary(post, "comments", where),
         "shares": 0 if shares is None else
         count(obj(shares, f"{where}.shares").get("count"), f"{where}.shares"),
-        "link_clicks": _link_clicks(post, where),
-        "reach": _lifetime(post, "post_total_media_view_unique", where),
-        "video_views": _lifetime(post, "post_video_views", where),
     }
+    metrics = _post_metrics(post, where)
+    figures["link_clicks"] = _link_clicks(metrics, where)
+    figures["reach"] = _lifetime(metrics, "post_total_media_view_unique", where)
+    figures["video_views"] = _lifetime(metrics, "post_video_views", where)
+    return figures
 
 
-def _lifetime(post: dict[str, Any], name: str, where: str) -> int | None:
-    """A post insights metric's lifetime value; None when Meta left it out."""
+#: The post insights metrics read (each from its first entry in the post's ``insights``).
+POST_METRICS = ("post_clicks_by_type", "post_total_media_view_unique", "post_video_views")
+
+
+def _post_metrics(post: dict[str, Any], where: str) -> dict[str, tuple[int, dict[str, Any]]]:
+    """The first entry (its index, and itself) of each of :data:`POST_METRICS` in the post's
+    insights, in one walk that ends once all are found; empty when Meta returned no insights."""
     insights = post.get("insights")
+    found: dict[str, tuple[int, dict[str, Any]]] = {}
     if insights is None:
-        return None
+        return found
     for index, raw in enumerate(items(obj(insights, f"{where}.insights").get("data"), where)):
         metric = obj(raw, f"{where}.insights[{index}]")
-        if metric.get("name") == name:
-            values = items(metric.get("values"), f"{where}.insights[{index}].values")
-            return count(obj(values[0], where).get("value"), f"{where}.{name}") if values else None
-    return None
+        name = metric.get("name")
+        if name in POST_METRICS and name not in found:
+            found[name] = (index, metric)
+            if len(found) == len(POST_METRICS):
+                break
+    return found
+
+
+def _lifetime(metrics: dict[str, tuple[int, dict[str, Any]]], name: str,
+              where: str) -> int | None:
+    """A post insights metric's lifetime value; None when Meta left it out."""
+    if name not in metrics:
+        return None
+    index, metric = metrics[name]
+    values = items(metric.get("values"), f"{where}.insights[{index}].values")
+    return count(obj(values[0], where).get("value"), f"{where}.{name}") if values else None
 
 
 def _summary(post: dict[str, Any], edge: str, where: str) -> int:
@@ -327,23 +348,17 @@ def _summary(post: dict[str, Any], edge: str, where: str) -> int:
     return count(summary.get("total_count"), f"{where}.{edge}.summary.total_count")
 
 
-def _link_clicks(post: dict[str, Any], where: str) -> int | None:
+def _link_clicks(metrics: dict[str, tuple[int, dict[str, Any]]], where: str) -> int | None:
     """``post_clicks_by_type["link clicks"]``; None when Meta returned no insights for the post."""
-    insights = post.get("insights")
-    if insights is None:
+    if "post_clicks_by_type" not in metrics:
         return None
-    for index, raw in enumerate(items(obj(insights, f"{where}.insights").get("data"), where)):
-        metric = obj(raw, f"{where}.insights[{index}]")
-        if metric.get("name") != "post_clicks_by_type":
-            continue
-        values = items(metric.get("values"), f"{where}.insights[{index}].values")
-        if not values:
-            return None
-        by_type = obj(obj(values[0], where).get("value"), f"{where}.insights.value")
-        # A type with no clicks is left out of the object.
-        return count(by_type.get("link clicks", 0), f"{where}.insights.link clicks")
-    return None
-
+    index, metric = metrics["post_clicks_by_type"]
+    values = items(metric.get("values"), f"{where}.insights[{index}].values")
+    if not values:
+        return None
+    by_type = obj(obj(values[0], where).get("value"), f"{where}.insights.value")
+    # A type with no clicks is left out of the object.
+    return count(by_type.get("link clicks", 0), f"{where}.insights.link clicks")
 
 
 #: The month of each daily ``end_time`` seen, shared by every Page of a sync (they all ask for

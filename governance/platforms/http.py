@@ -12,8 +12,9 @@ and a body is read as a stream and given up as soon as it (or its unpacked form)
 ``Settings.max_response_bytes``.
 
 httpx is imported only by this layer: this module, :mod:`.session` (connections and the exchange
-of one request), :mod:`.body` (bounded reading), :mod:`.scope` (where requests may go) and
-:mod:`.replies` (what a policy sees and decides). The clients see none of it.
+of one request; its sockets and TLS: :mod:`.asyncio_net`), :mod:`.body` (bounded reading),
+:mod:`.scope` (where requests may go) and :mod:`.replies` (what a policy sees and decides). The
+clients see none of it.
 """
 
 from __future__ import annotations

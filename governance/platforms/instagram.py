@@ -23,8 +23,8 @@ would need one insights call per reel, so they are unknown in the month totals.
 Per-post figures (:mod:`governance.posts`): the media listing also asks ``media_type``,
 ``media_product_type`` (``REELS`` is a reel), ``like_count`` (left out when the owner hides likes:
 unknown) and ``comments_count``; then, for each post that is due (new, or younger than 28 days and
-not read today), ``GET /{media-id}/insights?metric=reach,views,shares,saved`` (lifetime;
-https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights).
+not read today), ``GET /{media-id}/insights?metric=reach,views,shares,saved&fields=name,values``
+(lifetime; https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights).
 ``views`` is the video views of a video or reel. Instagram has no per-post link clicks (unknown).
 A medium Meta refuses insights for (a story with too few viewers, one posted before the account
 became professional) keeps those figures unknown instead of failing the account.
@@ -75,6 +75,8 @@ MEDIA_FIELDS = (
 )
 #: Lifetime media insights read per due post, and the post figure each fills.
 MEDIA_METRICS = {"reach": "reach", "views": "video_views", "shares": "shares", "saved": "saves"}
+#: The fields of each insights value read (``id`` comes unasked): not its title or description.
+VALUE_FIELDS = "name,values"
 MAX_WINDOW = timedelta(days=30)
 #: Media insights requests one account has in flight at once.
 INSIGHTS_AT_ONCE = 6
@@ -201,8 +203,8 @@ class InstagramClient:
     async def _one_insights(self, plan: FetchPlan, media_id: str) -> None:
         assert plan.posts is not None
         try:
-            body = obj(await self.http.get(f"{media_id}/insights",
-                                           {"metric": ",".join(MEDIA_METRICS)}), "media.insights")
+            body = obj(await self.http.get(f"{media_id}/insights", {
+                "metric": ",".join(MEDIA_METRICS), "fields": VALUE_FIELDS}), "media.insights")
         except PlatformRefused:
             return  # no insights for this medium: its reach, views, shares and saves unknown
         found: dict[str, int | None] = {}
@@ -322,7 +324,8 @@ def _answers(replies: object, user: str, cwhere: str) -> list[datetime]:
     for rindex, rraw in enumerate(items(obj(replies, cwhere).get("data"), cwhere)):
         reply = obj(rraw, f"{cwhere}.replies[{rindex}]")
         if _author(reply) == user:
-            answers.append(meta_time(reply.get("timestamp"), f"{cwhere}.replies"))
+            answers.append(quick_time(reply.get("timestamp"))
+                           or meta_time(reply.get("timestamp"), f"{cwhere}.replies"))
     return answers
 
 

@@ -13,8 +13,10 @@ import urllib.request
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
+import httpcore
 import httpx
 
+from governance.platforms.asyncio_net import AsyncioBackend
 from governance.platforms.body import read_body
 from governance.platforms.settings import DEFAULT_MAX_RESPONSE_MB, MB
 
@@ -45,10 +47,15 @@ class HttpSession:
     connection of its pool (with socket system calls) on each request and each response, which
     made the pool the client's biggest cost at 40 connections. With a given ``transport`` (the
     emulation in-process, a mock) every request goes through it; it manages its own connections.
+    The lanes reach the network through ``backend`` (default: :class:`AsyncioBackend`, asyncio's
+    sockets and TLS without anyio's layer; ``httpcore.AnyIOBackend()`` is httpx's own).
     """
 
-    def __init__(self, transport: Transport | None, connections: int) -> None:
+    def __init__(self, transport: Transport | None, connections: int,
+                 backend: httpcore.AsyncNetworkBackend | None = None) -> None:
         self._given = transport
+        #: How the lanes' connections reach the network (asyncio's own, not anyio's).
+        self._backend = backend or AsyncioBackend()
         self._slots = asyncio.Semaphore(max(1, connections))
         self._free: dict[tuple[bytes, bytes, int | None], list[httpx.AsyncHTTPTransport]] = {}
         self._lanes: list[httpx.AsyncHTTPTransport] = []
@@ -108,6 +115,9 @@ class HttpSession:
             verify=self._ssl, proxy=_environment_proxy(url),
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
         )
+        # httpx builds the pool (TLS, proxy, limits, keep-alive) but takes no network backend;
+        # the pool does (httpcore's extension point), and reads it only when it connects.
+        lane._pool._network_backend = self._backend
         self._lanes.append(lane)
         return lane
 

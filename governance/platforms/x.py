@@ -77,7 +77,7 @@ USER_PARAMS: dict[str, str | int] = {
     "expansions": "most_recent_tweet_id",
     "tweet.fields": "created_at",
 }
-TWEET_FIELDS = "created_at,public_metrics,referenced_tweets,attachments,author_id,entities"
+TWEET_FIELDS = "created_at,public_metrics,referenced_tweets,attachments,entities"
 #: ``GET /2/users?ids=`` takes at most this many ids.
 USER_IDS = 100
 #: Post lookup takes at most this many ids.
@@ -224,19 +224,20 @@ class XClient:
                 if answered is not None:
                     replies.setdefault(answered, []).append(at)
                     continue
-                _post_figures(plan, post, at, views, where)
+                post_id = _due_id(plan, post, at, where)
                 month = book.holds(at)
+                if month is None and post_id is None:
+                    continue
+                figures = _figures(post, where)  # read once, for the post and the month
+                if post_id is not None:
+                    _keep(plan, post_id, post, at, views, figures, where)
                 if month is None:
                     continue
                 newest[month] = max(at, newest.get(month, at))
-                metrics = obj(post.get("public_metrics"), f"{where}.public_metrics")
                 book.add(month, "posts", 1)
-                book.add(month, "reactions", count(metrics.get("like_count"), f"{where}.likes"))
-                book.add(month, "comments", count(metrics.get("reply_count"), f"{where}.replies"))
-                reposts = _pick(metrics, "retweet_count", "repost_count")
-                book.add(month, "shares", count(reposts, f"{where}.reposts")
-                         + count(metrics.get("quote_count", 0), f"{where}.quotes"))
-                book.add(month, "saves", count(metrics.get("bookmark_count", 0), f"{where}.saves"))
+                for field in ("reactions", "comments", "shares"):
+                    book.add(month, field, figures[field])
+                book.add(month, "saves", figures["saves"] or 0)  # no bookmarks given: none
                 book.add(month, "video_views", _post_views(post, views, where))
         book.last_posts(newest, before)
         await self._look_up(plan, params)
@@ -256,7 +257,10 @@ class XClient:
             for index, raw in enumerate(items(body.get("data", []), "lookup.data")):
                 where = f"lookup[{index}]"
                 post = obj(raw, where)
-                _post_figures(plan, post, rfc3339(post.get("created_at"), where), views, where)
+                at = rfc3339(post.get("created_at"), where)
+                post_id = _due_id(plan, post, at, where)
+                if post_id is not None:
+                    _keep(plan, post_id, post, at, views, _figures(post, where), where)
 
     async def _mentions(
         self,
@@ -358,29 +362,38 @@ def _replied_to(post: dict[str, Any]) -> str | None:
     return None
 
 
-def _post_figures(
-    plan: FetchPlan, post: dict[str, Any], at: datetime, views: dict[str, int], where: str
-) -> None:
-    """Keep one post's public metrics when they are due (governance.posts)."""
+def _due_id(plan: FetchPlan, post: dict[str, Any], at: datetime, where: str) -> str | None:
+    """The post's id when its figures are due (governance.posts), else None."""
     if plan.posts is None:
-        return
+        return None
     post_id = text(post.get("id"), f"{where}.id")
-    if not plan.posts.due(post_id, at):
-        return
+    return post_id if plan.posts.due(post_id, at) else None
+
+
+def _figures(post: dict[str, Any], where: str) -> dict[str, int | None]:
+    """A post's public metrics as the post record names them (saves: None when X left the
+    bookmarks out)."""
     metrics = obj(post.get("public_metrics"), f"{where}.public_metrics")
+    reposts = _pick(metrics, "retweet_count", "repost_count")
+    return {
+        "reactions": count(metrics.get("like_count"), f"{where}.likes"),
+        "comments": count(metrics.get("reply_count"), f"{where}.replies"),
+        "shares": count(reposts, f"{where}.reposts")
+        + count(metrics.get("quote_count", 0), f"{where}.quotes"),
+        "saves": optional_count(metrics, "bookmark_count", where),
+    }
+
+
+def _keep(plan: FetchPlan, post_id: str, post: dict[str, Any], at: datetime,
+          views: dict[str, int], figures: dict[str, int | None], where: str) -> None:
+    """Keep a due post's figures, its kind and its video's views."""
+    assert plan.posts is not None
     keys = _media_keys(post, where)
     kind = ("video" if any(k in views for k in keys) else "image" if keys
             else "link" if _has_links(post) else "text")
-    reposts = _pick(metrics, "retweet_count", "repost_count")
-    plan.posts.add(
-        post_id, at, kind,
-        reactions=count(metrics.get("like_count"), f"{where}.likes"),
-        comments=count(metrics.get("reply_count"), f"{where}.replies"),
-        shares=count(reposts, f"{where}.reposts")
-        + count(metrics.get("quote_count", 0), f"{where}.quotes"),
-        saves=optional_count(metrics, "bookmark_count", where),
-        video_views=sum(views[k] for k in keys if k in views) if kind == "video" else None,
-    )
+    plan.posts.add(post_id, at, kind, **figures,
+                   video_views=sum(views[k] for k in keys if k in views) if kind == "video"
+                   else None)
 
 
 def _media_keys(post: dict[str, Any], where: str) -> list[str]:

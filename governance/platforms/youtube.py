@@ -48,6 +48,7 @@ from governance.platforms.common import (
     MonthBook,
     PageGuard,
     ReplyTally,
+    bad,
     first_after,
     iso,
     items,
@@ -236,23 +237,7 @@ class YouTubeClient:
         for start in range(0, len(wanted), 50):
             ids = ",".join(wanted[start:start + 50])
             body = obj(await self.http.get("videos", {"part": "statistics", "id": ids}), "videos")
-            for index, raw in enumerate(items(body.get("items", []), "videos.items")):
-                where = f"videos[{index}]"
-                video = obj(raw, where)
-                when = published.get(text(video.get("id"), f"{where}.id"))
-                if when is not None:
-                    _post_figures(plan, video, when, where)
-                month = book.holds(when) if when else None
-                if month is None or when is None:
-                    continue
-                newest[month] = max(when, newest.get(month, when))
-                stats = obj(video.get("statistics"), f"{where}.statistics")
-                book.add(month, "posts", 1)
-                book.add(month, "video_views", uint64_text(stats.get("viewCount"), where))
-                # likeCount and commentCount are missing when hidden or disabled: unknown.
-                for key, field in (("likeCount", "reactions"), ("commentCount", "comments")):
-                    value = stats.get(key)
-                    book.add(month, field, None if value is None else uint64_text(value, where))
+            _read_videos(body, published, plan, book, newest)
         book.last_posts(newest, before or (known if known and known < window else None))
         return max([*newest.values(), *([before] if before else [])], default=known)
 
@@ -293,11 +278,12 @@ class YouTubeClient:
                     break
                 if _author(top) == channel_id:
                     continue
-                answers = [
-                    rfc3339(obj(c, where).get("snippet", {}).get("publishedAt"), where)
-                    for c in _replies(thread, where)
-                    if _author(obj(obj(c, where).get("snippet"), where)) == channel_id
-                ]
+                answers = []
+                for reply in _replies(thread, where):
+                    said = obj(obj(reply, where).get("snippet"), where)
+                    if _author(said) == channel_id:
+                        answers.append(quick_time(said.get("publishedAt"))
+                                       or rfc3339(said.get("publishedAt"), where))
                 tally.comment_text(arrived, first_after(arrived, answers),
                                    top.get("textDisplay"))
             tally.settle()  # the page's texts, judged together
@@ -321,21 +307,43 @@ class YouTubeClient:
             params = {**params, "pageToken": token}
 
 
-def _post_figures(plan: FetchPlan, video: dict[str, Any], at: datetime, where: str) -> None:
-    """Keep one video's statistics when they are due (governance.posts)."""
-    if plan.posts is None:
-        return
-    video_id = text(video.get("id"), f"{where}.id")
-    if not plan.posts.due(video_id, at):
-        return
+def _read_videos(body: dict[str, Any], published: dict[str, datetime], plan: FetchPlan,
+                 book: MonthBook, newest: dict[str, datetime]) -> None:
+    """Count a ``videos.list`` answer's videos in their months (``newest``: each month's
+    newest upload) and keep the figures of those due (governance.posts)."""
+    for index, raw in enumerate(items(body.get("items", []), "videos.items")):
+        where = f"videos[{index}]"
+        video = obj(raw, where)
+        video_id = text(video.get("id"), f"{where}.id")
+        when = published.get(video_id)
+        month = book.holds(when) if when else None
+        due = when is not None and plan.posts is not None and plan.posts.due(video_id, when)
+        if when is None or (month is None and not due):
+            continue
+        figures = _statistics(video, where)  # read once, for the post and the month
+        if due:
+            assert plan.posts is not None
+            plan.posts.add(video_id, when, "video", **figures)
+        if month is None:
+            continue
+        if figures["video_views"] is None:  # a month's views are never unknown
+            raise bad(f"{where}.viewCount", "expected a decimal string")
+        newest[month] = max(when, newest.get(month, when))
+        book.add(month, "posts", 1)
+        for field, value in figures.items():  # likes, comments: None when hidden
+            book.add(month, field, value)
+
+
+def _statistics(video: dict[str, Any], where: str) -> dict[str, int | None]:
+    """A video's views, likes and comments as the post record names them; None where YouTube
+    left one out (likes and comments are missing when hidden or disabled: unknown)."""
     stats = obj(video.get("statistics"), f"{where}.statistics")
-
-    def figure(key: str) -> int | None:
-        value = stats.get(key)  # missing when hidden or disabled: unknown
-        return None if value is None else uint64_text(value, f"{where}.{key}")
-
-    plan.posts.add(video_id, at, "video", video_views=figure("viewCount"),
-                   reactions=figure("likeCount"), comments=figure("commentCount"))
+    found: dict[str, int | None] = {}
+    for key, field in (("viewCount", "video_views"), ("likeCount", "reactions"),
+                       ("commentCount", "comments")):
+        value = stats.get(key)
+        found[field] = None if value is None else uint64_text(value, f"{where}.{key}")
+    return found
 
 
 def _author(snippet: dict[str, Any]) -> str | None:

@@ -131,8 +131,8 @@ def test_the_longest_expected_fetches_start_first() -> None:
     for seen in app.seen:
         if not started or started[-1] != seen.platform:
             started.append(seen.platform)
-    # One at a time: Instagram (about 120 requests on a first sync), then Facebook, and so on.
-    assert started == ["instagram", "facebook", "youtube", "x", "linkedin"]
+    # One at a time: Instagram (about 115 requests on a first sync), then Facebook, and so on.
+    assert started == ["instagram", "facebook", "linkedin", "youtube", "x"]
 
 
 def test_no_slot_idles_while_a_platform_is_full() -> None:
