@@ -208,7 +208,9 @@ def findings_csv(run: AuditRun, items: Sequence[ReportItem], delimiter: str = ";
             delimiter.join((quarter, joined, texts[0], cell(messages.of(finding)), texts[1],
                             cell(item.status), day, texts[2], cell(finding.responsible)))
         )  # fmt: skip
-    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+    lines.append("")  # (the last line ends too)
+    # The BOM apart: prefixed to the text, it would copy all of it once more before encoding.
+    return "\ufeff".encode() + "\r\n".join(lines).encode("utf-8")
 
 
 def _rule_cells(

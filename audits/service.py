@@ -51,6 +51,7 @@ from audits.runs import (
 from audits.settings import SETTINGS_FILE, AuditSettings, load_settings
 from governance import access
 from governance.errors import FieldError, InputError
+from governance.heap import settle_survivors
 from governance.model import utc_now
 from governance.storage.database import WriteTransaction, bulk_allocation
 from governance.store import Store, log_change
@@ -148,16 +149,23 @@ class AuditService(ReviewService):
         wanted = Quarter.parse(quarter) if isinstance(quarter, str) else quarter
         label, day = judgement_day(wanted, as_of, self.today())
         settings = self.settings()
-        with self._read() as txn:
-            self._authorize(txn, access.RUN_AUDIT, target=str(label))
-            evaluation = evaluate(txn, label, day, settings, progress=progress, cancelled=cancelled)
-        # Stamping, storing and reporting 15,000 findings builds no cycles (see bulk_allocation).
+        # Judging, stamping, storing and reporting 15,000 findings builds no cycles (see
+        # bulk_allocation), and what is kept is kept off the collector's young passes
+        # (governance.heap): resumed between the evaluation and the storing, the collector
+        # would walk everything the evaluation made once more.
         with bulk_allocation():
+            with self._read() as txn:
+                self._authorize(txn, access.RUN_AUDIT, target=str(label))
+                evaluation = evaluate(
+                    txn, label, day, settings, progress=progress, cancelled=cancelled
+                )
             with self._write() as txn:
                 self._authorize(txn, access.RUN_AUDIT, target=str(label))
                 run = self._store_run(txn, evaluation)
                 reviews = load_reviews(txn)
-            return AuditReport(run, tuple(report_items(run, reviews)))
+            report = AuditReport(run, tuple(report_items(run, reviews)))
+            settle_survivors()
+        return report
 
     def _store_run(self, txn: WriteTransaction, evaluation: Evaluation) -> AuditRun:
         runs = list_runs(txn)
@@ -269,10 +277,13 @@ class AuditService(ReviewService):
         with bulk_allocation():  # a run's findings and their rows: many objects, no cycles
             report = self.report(quarter, run_id=run_id)
             if fmt == "md":
-                return findings_markdown(report.run, report.items)
-            if fmt == "xlsx":
-                return findings_xlsx(report.run, report.items)
-            return findings_csv(report.run, report.items, delimiter)
+                data = findings_markdown(report.run, report.items)
+            elif fmt == "xlsx":
+                data = findings_xlsx(report.run, report.items)
+            else:
+                data = findings_csv(report.run, report.items, delimiter)
+            settle_survivors()  # what the store keeps of the run: off the young passes
+        return data
 
     # --- the guideline's revision --------------------------------------------------------------
 

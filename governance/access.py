@@ -14,12 +14,15 @@ account of the process (:mod:`governance.identity`), never a name someone typed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from governance.errors import AccessRefused, FieldError
 from governance.i18n import t
 from governance.model import department_key
-from governance.store import ReadTransaction, WriteTransaction, repos
+
+if TYPE_CHECKING:  # the store is imported where users are read or written: ``--help`` lists
+    # the roles (ROLES) without loading it
+    from governance.store import ReadTransaction, WriteTransaction
 
 ROLES = ("admin", "lead", "viewer")
 
@@ -114,6 +117,8 @@ class User:
 
 def load_users(txn: ReadTransaction) -> list[User]:
     """Every defined user, by login."""
+    from governance.store import repos
+
     stored = repos(txn).users
     docs = stored.all()
     with stored.shaped():  # a user of the wrong shape must never grant a role
@@ -172,9 +177,13 @@ def put_user(txn: WriteTransaction, user: User) -> None:
     """Add or replace a user."""
     if user.role not in ROLES:
         raise FieldError("role", "field.bad_choice", value=user.role, allowed=", ".join(ROLES))
+    from governance.store import repos
+
     repos(txn).users.put(user.login, user.to_doc())
 
 
 def delete_user(txn: WriteTransaction, login: str) -> None:
     """Remove a user."""
+    from governance.store import repos
+
     repos(txn).users.remove(login)

@@ -33,7 +33,6 @@ from __future__ import annotations
 import os
 import pwd
 import stat
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +98,8 @@ def read_marker(data_dir: Path, *, owner: int | None = None) -> int | None:
         os.close(dir_fd)
     if text is None:
         return None
+    import tomllib  # (here: only a data directory with a marker has anything to parse)
+
     try:
         uid = tomllib.loads(text).get("uid")
     except tomllib.TOMLDecodeError:

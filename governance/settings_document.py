@@ -8,7 +8,6 @@ keep their own words while sharing one reader.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +30,17 @@ def read_settings_document(
     path = data_dir / SETTINGS_FILE
     try:
         raw = read_store_file(path)
-        document = tomllib.loads(raw.decode("utf-8")) if raw is not None else {}
+    except OSError as error_seen:
+        raise error(key, path=str(path), detail=str(error_seen)) from None
+    if raw is None:
+        return {}, path
+    import tomllib  # (here: a data directory without settings has nothing to parse)
+
+    try:
+        document = tomllib.loads(raw.decode("utf-8"))
     except RecursionError:  # tomllib parses nested arrays and inline tables recursively
         raise error(key, path=str(path), detail=t("input.settings_too_deep")) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error_seen:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error_seen:
         # a TOMLDecodeError's text names the line and column
         raise error(key, path=str(path), detail=str(error_seen)) from None
     return document, path

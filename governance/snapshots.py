@@ -23,7 +23,6 @@ import os
 import posixpath
 import re
 import tarfile
-import tomllib
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -276,6 +275,8 @@ def check_file(path: Path, rel: str, raw: bytes) -> None:
     if rel == CHANGE_LOG:
         check_log(path, raw)
     elif rel == SETTINGS_FILE:
+        import tomllib  # (here: only a backup's or snapshot's check parses settings)
+
         try:
             tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
@@ -389,6 +390,8 @@ def keep_snapshots(root: Path) -> int:
     raw = read_store_file(path)
     if raw is None:
         return DEFAULT_KEEP
+    import tomllib  # (here: a store without settings.toml has nothing to parse)
+
     try:
         document = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:

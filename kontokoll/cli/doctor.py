@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from governance.doctor import check
-from governance.doctor_repair import repair
 from governance.i18n import t
-from governance.identity import current_login
-from kontokoll.cli.context import CliContext
+
+if TYPE_CHECKING:
+    from kontokoll.cli.context import CliContext
 
 #: Answers that mean yes, in either language.
 YES = frozenset({"y", "yes", "j", "ja"})
@@ -25,6 +24,10 @@ def register(commands: Any) -> None:
 
 def run_doctor(args: argparse.Namespace, ctx: CliContext) -> int:
     """Exit 0 when the data directory is healthy (after repairing, with --repair), else 1."""
+    # Imported here: the checks load the store's every reader, which --help does not need.
+    from governance.doctor import check
+    from governance.doctor_repair import repair
+    from governance.identity import current_login
     from kontokoll.cli.doctor_runs import run_problems  # the audit's reader: only for doctor
 
     if not args.repair:

@@ -9,6 +9,7 @@ what its handlers use (the register, the store, the audit engine...) inside them
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -84,9 +85,22 @@ def main(
     """Run one command and return its exit code: 0 on success, non-zero on any refusal.
 
     ``context`` makes the command's :class:`CliContext` from the data directory: tests pass one
-    that syncs from the emulation (``CliContext.sync_source``).
+    that syncs from the emulation (``CliContext.sync_source``). Without ``argv`` the command is
+    the process's own (``python -m kontokoll``, the ``kontokoll`` script), which ends with it.
     """
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv), context)
+    finally:
+        if argv is None:
+            # The interpreter's last act is a full pass of the cyclic collector over every
+            # object still alive (the store's parsed files, a run's 15,000 findings): 30-40 ms
+            # of an audit command, spent finding cycles in memory about to be released whole.
+            # Frozen objects are out of its reach; atexit handlers and flushing still run.
+            gc.freeze()
+
+
+def _run(args_list: list[str], context: Callable[[Path], CliContext]) -> int:
+    """:func:`main` of the arguments as a list."""
     wanted = _language_from_argv(args_list)
     set_language(wanted if wanted in LANGUAGES else language_from_environment())
     parser = build_parser(command_named(args_list))

@@ -12,7 +12,6 @@ import argparse
 import ipaddress
 import shlex
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +107,8 @@ def _say_how(options: Any, directory: Path, ctx: CliContext) -> None:
 
 
 def _run(options: Any, directory: Path, key: bytes | None, *, demo: bool) -> int:
+    import tempfile  # (here: tempfile loads random and hashlib, which --help need not)
+
     from kontokoll.serving.server import KontokollServer
 
     title = register_title(demo=demo)

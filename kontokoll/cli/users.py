@@ -9,7 +9,6 @@ from typing import Any
 from governance.access import ROLES
 from governance.errors import InputError
 from governance.i18n import t
-from governance.storage.files import prepare_group_directory
 from kontokoll.cli.context import CliContext
 from kontokoll.cli.tables import render_table
 
@@ -106,6 +105,8 @@ def init_data_dir(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def init_group(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.storage.files import prepare_group_directory
+
     try:
         count = prepare_group_directory(ctx.data_dir, args.group)
     except KeyError:
