@@ -15,10 +15,11 @@ The forms are also flattened as ``key.one`` and ``key.other``, so the catalogue 
 from __future__ import annotations
 
 import os
-import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from governance.locale_cache import cached_messages
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
@@ -53,12 +54,20 @@ def _stems(language: str) -> frozenset[str]:
 
 @cache
 def _part(language: str, stem: str) -> dict[str, str]:
-    """The messages of one area's file (``core``: keys without a prefix)."""
-    path = _LOCALE_DIR / language / f"{stem}.toml"
+    """The messages of one area's file (``core``: keys without a prefix), parsed once
+    (:mod:`governance.locale_cache`)."""
+    return cached_messages(_LOCALE_DIR / language / f"{stem}.toml", _parse)
+
+
+def _parse(path: Path) -> dict[str, str]:
+    """The messages of one catalogue file, flattened. (What this gives for a file is what the
+    cache keeps: a change to it bumps ``governance.locale_cache.FORMAT``.)"""
+    import tomllib  # (here: a process whose catalogue files are cached never imports it)
+
     with path.open("rb") as handle:
         table = tomllib.load(handle)
     messages: dict[str, str] = {}
-    _flatten("" if stem == "core" else stem, table, messages)
+    _flatten("" if path.stem == "core" else path.stem, table, messages)
     return messages
 
 

@@ -216,8 +216,12 @@ def quick_time(value: Any) -> datetime | None:
 
 
 def epoch_ms(value: Any, where: str) -> datetime:
-    """LinkedIn's epoch milliseconds."""
-    return datetime.fromtimestamp(count(value, where) / 1000, tz=UTC)
+    """LinkedIn's epoch milliseconds: a moment from 1970 to year 9999 (what a datetime holds)."""
+    milliseconds = count(value, where)
+    try:
+        return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):  # past year 9999, or past a float or time_t
+        raise bad(where, "expected epoch milliseconds") from None
 
 
 def stored_time(value: Any) -> datetime | None:
@@ -340,8 +344,11 @@ class DueTally:
 
     def arrival(self, arrived: datetime, answered: datetime | None) -> None:
         month = self._book.holds(arrived)
-        if month is None:
-            return
+        if month is not None:
+            self.arrival_in(month, arrived, answered)
+
+    def arrival_in(self, month: str, arrived: datetime, answered: datetime | None) -> None:
+        """:meth:`arrival` of one the caller has placed in ``month`` (one of the book's)."""
         # The calendar is asked only when its answer is not already certain: most arrivals of
         # a sync are months old, and most answers come the same day (a sync places ~10^5).
         if answered is None and self._now - arrived < DEADLINE_WITHIN and (
@@ -418,13 +425,14 @@ class ReplyTally:
     ) -> None:
         """One top-level comment from someone else (``question``: its text asks; see
         :meth:`comment_text`)."""
-        self._replies.arrival(arrived, answered)
+        month = self._book.holds(arrived)  # placed once for every tally it counts in
+        if month is None:
+            return
+        self._replies.arrival_in(month, arrived, answered)
         if hidden:
-            month = self._book.holds(arrived)
-            if month is not None:
-                self._book.add(month, "hidden", 1)
+            self._book.add(month, "hidden", 1)
         elif question and self._questions is not None:
-            self._questions.arrival(arrived, answered)
+            self._questions.arrival_in(month, arrived, answered)
 
 
 def first_after(arrived: datetime, replies: Iterable[datetime]) -> datetime | None:

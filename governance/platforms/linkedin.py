@@ -414,7 +414,11 @@ def _element_month(element: dict[str, Any], where: str) -> str:
     # Only a plain int is looked up: True == 1 and 1.0 == 1 must still fail as epoch_ms says.
     if type(start) is int and start in _MONTHS:
         return _MONTHS[start]
-    month = month_of(epoch_ms(start, f"{where}.timeRange.start"))  # raises unless an int
+    day = epoch_ms(start, f"{where}.timeRange.start")  # raises unless an int of a datetime
+    try:
+        month = month_of(day)
+    except ValueError:  # the last hours of year 9999 have no Stockholm month
+        raise bad(f"{where}.timeRange.start", "expected epoch milliseconds") from None
     if len(_MONTHS) >= _MONTHS_KEPT:
         _MONTHS.clear()
     _MONTHS[cast(int, start)] = month
