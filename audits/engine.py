@@ -250,7 +250,7 @@ def evaluate(
     if progress:
         progress(0, total)
     with bulk_allocation():
-        for shard in subjects.shards(txn):
+        for shard in subjects.shards(txn, readers.earliest()):
             if cancelled is not None and cancelled():
                 raise AuditCancelled()
             for doc_id, doc in shard.accounts.items():
@@ -266,7 +266,8 @@ def evaluate(
                     if status == "active":
                         rel = shard.stats_at
                         read = readers[subject.platform]  # its platform's limit, or the default
-                        activity = read.undecoded(shard.stats.get(doc_id))
+                        found = shard.stats.get(doc_id)  # (its recent file's: audit rows)
+                        activity = read.recent(found) if shard.recent else read.undecoded(found)
                 except (KeyError, TypeError, ValueError, AttributeError, IndexError):
                     with txn.shaped(rel):
                         raise
@@ -320,6 +321,10 @@ class _Readers(dict[str, "ActivityReader"]):
     def __missing__(self, platform: str) -> ActivityReader:
         reader = self[platform] = self[""]  # (kept: the next account of it finds it directly)
         return reader
+
+    def earliest(self) -> str:
+        """The oldest month any of them looks up by name: a recent file must cover it."""
+        return min(reader.earliest for reader in self.values())
 
 
 def activity_readers(quarter: Quarter, as_of: date, settings: AuditSettings) -> _Readers:

@@ -93,9 +93,10 @@ def _decode_shard(path: Path, raw: bytes) -> dict[str, AuditDoc]:
     return shard.accounts
 
 
-def shards(txn: ReadTransaction) -> Iterator[AuditShard]:
-    """Every shard of the register, its accounts as :class:`AuditDoc`, with their stats."""
-    return audit_shards(txn, _decode_shard, _converted)
+def shards(txn: ReadTransaction, since: str | None = None) -> Iterator[AuditShard]:
+    """Every shard of the register, its accounts as :class:`AuditDoc`, with their stats: from
+    the shard's recent file where it covers every month from ``since`` on (audit rows)."""
+    return audit_shards(txn, _decode_shard, _converted, since)
 
 
 def _converted(docs: Mapping[str, Any]) -> dict[str, AuditDoc]:

@@ -7,14 +7,15 @@ them), files of the wrong schema or shape (checked as the commands read them,
 :mod:`governance.doctor_shapes`: an account or stats row by key and field; each bad moderation
 record by id and field), owners and modes other than the store sets (0600/0700, or
 0660/2770 and the group), links, hard links and special files, a handle index that disagrees with
-the account shards, bad change log lines, and leftover journals and temp files. The demo
-(``demo/``) is a store of its own and is checked with ``--data-dir DATA/demo``. What is inside
-the audit runs is checked by the command after these checks, with the audit's own reader
+the account shards, recent files that disagree with their stats shard
+(:mod:`governance.doctor_recent`), bad change log lines, and leftover journals and temp files.
+The demo (``demo/``) is a store of its own and is checked with ``--data-dir DATA/demo``. What is
+inside the audit runs is checked by the command after these checks, with the audit's own reader
 (:mod:`kontokoll.cli.doctor_runs`): the store layer never imports the audit.
 
-``--repair`` (:mod:`governance.doctor_repair`) fixes the three things that can be fixed without
-guessing: it replays or discards a leftover journal (after confirmation), removes temp files, and
-rebuilds the handle index from the shards.
+``--repair`` (:mod:`governance.doctor_repair`) fixes what can be fixed without guessing: it
+replays or discards a leftover journal (after confirmation), removes temp files, rebuilds the
+handle index from the shards and writes the recent files anew from the stats shards.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from governance.doctor_recent import recent_problem
 from governance.doctor_shapes import shape_problem
 from governance.errors import (
     FieldError,
@@ -68,8 +70,10 @@ from governance.storage.layout import (
     SETTINGS_FILE,
     STORE_FOLDERS,
     is_account_shard,
+    is_recent_shard,
     is_shard,
     screenshot_digest,
+    stats_of,
 )
 from governance.storage.lock import DEFAULT_TIMEOUT_S
 from governance.text_safety import visible
@@ -81,6 +85,8 @@ DEMO = "demo"
 #: What ``--repair`` can fix for a problem.
 REPAIR_INDEX, REPAIR_JOURNAL, REPAIR_TEMP = "index", "journal", "temp"
 REPAIR_MANIFEST = "manifest"
+#: The recent files are derived from the stats shards: written anew (governance.doctor_recent).
+REPAIR_RECENT = "recent"
 
 
 @dataclass(frozen=True)
@@ -225,7 +231,10 @@ class _Checker:
                      detail=t("doctor.detail.manifest"))
             return None
         for rel in sorted(paths):
-            if not os.path.lexists(self.root / rel):
+            if not os.path.lexists(self.root / rel) and is_recent_shard(rel):
+                self.add(rel, "recent.missing", REPAIR_RECENT, manifest=MANIFEST,
+                         stats=stats_of(rel))
+            elif not os.path.lexists(self.root / rel):
                 self.add(rel, "doctor.problem.missing", REPAIR_INDEX if rel == INDEX else None,
                          manifest=MANIFEST)
         return frozenset(paths)
@@ -277,6 +286,8 @@ class _Checker:
                     self.check_log()
                 elif screenshot_digest(rel) is not None:  # binary: checked, never parsed
                     self.check_screenshot(rel)
+                elif is_recent_shard(rel):  # derived: a damaged one is written anew too
+                    self.check_recent(rel)
                 else:
                     data = self.parse(rel, REPAIR_INDEX if rel == INDEX else None)
                     if data is not None:
@@ -314,6 +325,18 @@ class _Checker:
             self.add(rel, "doctor.problem.shape", REPAIR_INDEX if rel == INDEX else None,
                      detail=problem)
             self.parsed.pop(rel, None)
+
+    def check_recent(self, rel: str) -> None:
+        """A recent file, and against the stats shard it is derived from
+        (governance.doctor_recent); a newer schema's is named as any file's is, not repaired."""
+        try:
+            found = recent_problem(self.root, rel)
+        except StoreTooNew as error:
+            self.add(rel, "doctor.problem.too_new", found=error.params["found"],
+                     supported=SCHEMA_VERSION)
+            return
+        if found is not None:
+            self.add(rel, found[0], REPAIR_RECENT, **found[1])
 
     def check_moderation(self, rel: str, data: dict[str, Any]) -> None:
         """Each moderation record the commands would refuse as damaged, by id and field."""

@@ -6,6 +6,8 @@
 - Temp files left by a killed writer are removed, under the exclusive lock.
 - The handle index is derived data: it is rebuilt from the account shards in a write transaction
   (admin only), so the change lands whole and is recorded in the change log.
+- The recent files (``stats-recent/``) are derived data too: a missing, stale or mismatched one
+  is written anew from its stats shard, or removed without one (admin only).
 
 Anything else (a damaged shard, a wrong mode, a planted link) needs a person: restore from a
 snapshot or backup, or fix the file system; the check after the repair still lists it.
@@ -23,14 +25,22 @@ from pathlib import Path
 import orjson
 
 from governance.access import REPAIR_STORE, authorize
-from governance.doctor import DEMO, REPAIR_INDEX, REPAIR_MANIFEST, Problem, check
+from governance.doctor import DEMO, REPAIR_INDEX, REPAIR_MANIFEST, REPAIR_RECENT, Problem, check
 from governance.errors import KontokollError, StoreError
 from governance.i18n import t
 from governance.model import ChangeEntry, utc_now
 from governance.storage import manifest
 from governance.storage.database import META_TABLE, SCHEMA_VERSION, parse_store_file
 from governance.storage.files import TEMP_MARKER, read_store_file, write_atomic
-from governance.storage.layout import ACCOUNTS_FOLDER, CORE, INDEX, JOURNAL, LOCK, MANIFEST
+from governance.storage.layout import (
+    ACCOUNTS_FOLDER,
+    CORE,
+    INDEX,
+    JOURNAL,
+    LOCK,
+    MANIFEST,
+    RECENT_FOLDER,
+)
 from governance.storage.lock import DirectoryLock
 from governance.store import Store, repos
 
@@ -57,8 +67,11 @@ def repair(store: Store, login: str, confirm: Confirm) -> RepairReport:
         _temp_files(store, report)
     if any(p.repair == REPAIR_MANIFEST for p in problems):
         _rebuild_manifest(store, report)
-    if any(p.repair == REPAIR_INDEX for p in check(root)):
+    problems = check(root)
+    if any(p.repair == REPAIR_INDEX for p in problems):
         _rebuild_index(store, login, report)
+    if any(p.repair == REPAIR_RECENT for p in problems):
+        _rederive_recent(store, login, report)
     report.left = check(root)
     return report
 
@@ -131,6 +144,18 @@ def _rebuild_index(store: Store, login: str, report: RepairReport) -> None:
         return
     report.done.append(t("doctor.done.index_rebuilt", path=str(store.data_dir / INDEX),
                          count=count))
+
+
+def _rederive_recent(store: Store, login: str, report: RepairReport) -> None:
+    """Write every recent file anew from its stats shard (admin only; the commit derives them)."""
+    try:
+        with store.db.write() as txn:
+            authorize(txn, login, REPAIR_STORE, target=RECENT_FOLDER)
+            count = repos(txn).stats.rederive_recent()
+    except KontokollError as error:
+        report.done.append(t("recent.rederive_failed", reason=str(error)))
+        return
+    report.done.append(t("recent.rederived", count=count))
 
 
 def _rebuild_manifest(store: Store, report: RepairReport) -> None:

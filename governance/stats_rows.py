@@ -13,10 +13,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from governance.monthly import STOCKHOLM
+from governance.monthly import STOCKHOLM, STORED_FIELDS
 
 #: The field a bad row is named by: the row itself (not an array, or empty) or its first value.
 ROW, LAST_POST = "row", "last_post_at"
+
+
+_DUE = STORED_FIELDS.index("replies_due")
+#: The figures of a month the audit reads, in this order: the last-post time, the posts, and the
+#: reply duties (side by side in a stored row from ``replies_due`` on). A stored row cut to them
+#: (:func:`audit_row`) is what the audit judges, and what the recent files keep
+#: (:mod:`governance.storage.recent`, the last-post time as its Stockholm day).
+AUDIT_FIELDS: tuple[str, ...] = (*STORED_FIELDS[:2], *STORED_FIELDS[_DUE : _DUE + 7])
+
+
+def audit_row(row: list[Any]) -> list[Any]:
+    """A stored month row cut to :data:`AUDIT_FIELDS` (a shorter, older row: to what it has).
+
+    Not checked: the audit reads each value only when it needs it, as from the whole row.
+    """
+    return row[:2] + row[_DUE : _DUE + 7]
 
 
 class BadRow(ValueError):
@@ -30,6 +46,9 @@ class BadRow(ValueError):
 def post_moment(value: object) -> datetime | None:
     """A stored last-post time in Stockholm time; None when there is none (null or empty).
 
+    A time without an offset (only a hand edit stores one: the sync and ``stats import`` store
+    offsets) is Stockholm time, not the machine's: every reader (the audit, the recent files,
+    doctor) then finds the same day on every machine.
     BadRow(LAST_POST) for anything but ISO date-time text with a Stockholm time.
     """
     if value is None or value == "":
@@ -37,7 +56,10 @@ def post_moment(value: object) -> datetime | None:
     if not isinstance(value, str):
         raise BadRow(LAST_POST)
     try:
-        return datetime.fromisoformat(value).astimezone(STOCKHOLM)
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=STOCKHOLM)
+        return moment.astimezone(STOCKHOLM)
     except (ValueError, OverflowError):  # not a time; a time with no Stockholm time
         raise BadRow(LAST_POST) from None
 

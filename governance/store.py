@@ -23,7 +23,9 @@ The interface (:class:`~governance.storage.repositories.Repositories`, ``repos(t
 - ``users``: ``all()``, ``put(login, doc)``, ``remove(login)``, ``shaped()`` (as documents:
   :class:`governance.access.User` decodes them).
 - ``stats``: ``months(id)``, ``rows(id)``, ``all()``, ``all_rows()``, ``save(records)``,
-  ``save_outcomes(outcomes)``, ``outcome(id)``, ``outcomes()``.
+  ``save_outcomes(outcomes)``, ``outcome(id)``, ``outcomes()``, ``rederive_recent()`` (doctor).
+  Whatever writes a stats shard, the commit writes its recent file with it
+  (:mod:`governance.storage.recent`).
 - ``posts``: ``of(id)``, ``states(id)``, ``all()``, ``save(id, posts, now)`` (per-post figures
   of 13 months, :mod:`governance.posts`; the sync writes them through
   :class:`~governance.storage.post_files.PostsSink`).
@@ -61,6 +63,8 @@ The data directory, as :mod:`governance.storage.layout` defines it:
       register/index.json         table handles: PLATFORM:HANDLE -> account id
       register/accounts/NN.json   table accounts: accounts with their editors, in 32 shards by id
       stats/NN.json               tables months, outcomes: sharded like the accounts
+      stats-recent/NN.json        tables recent, source: each stats shard's newest months as the
+                                  audit reads them, written by the commit that writes the shard
       posts/NN.json               table posts: per-post figures of 13 months, sharded likewise
       audit/index.json            table runs: one summary per audit run (doc id = run number)
       audit/runs/<id>.json        table run: one run with its settings and findings

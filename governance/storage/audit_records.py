@@ -19,6 +19,7 @@ from governance.storage.layout import (
     RUNS_TABLE,
     SHARDS,
     account_shard,
+    recent_shard,
     run_file,
     stats_shard,
 )
@@ -91,23 +92,31 @@ class Runs:
 
 class AuditShard(NamedTuple):
     """One register shard as the audit reads it: its accounts (decoded by the audit), the same
-    accounts' stats (doc id -> month -> row, rows undecoded) and both files, for messages."""
+    accounts' stats (doc id -> month -> row) and both files, for messages.
+
+    The rows are the stats shard's own, undecoded, or, when ``recent``, the audit rows of its
+    recent file (:mod:`governance.storage.recent`), which ``stats_at`` then names.
+    """
 
     accounts: Mapping[str, Any]
     stats: Mapping[str, Any]
     accounts_at: str
     stats_at: str
+    recent: bool = False
 
 
 def audit_shards(
     txn: ReadTransaction,
     decode: Callable[[Path, bytes], Mapping[str, Any]],
     convert: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+    since: str | None = None,
 ) -> Iterator[AuditShard]:
     """Every register shard in order: its accounts ``decode(path, bytes)``-d straight from the
     file (cached by file identity like parsed files), or ``convert(documents)`` of the copy a
     transaction that changed the shard has (a ``ValueError`` there makes the shard corrupt); its
-    stats as :meth:`Accounts.activity_shards` reads them (:func:`typed.stats_months`)."""
+    stats from the shard's recent file if it covers every month from ``since`` on
+    (:func:`typed.recent_rows`), else as :meth:`Accounts.activity_shards` reads them
+    (:func:`typed.stats_months`)."""
     from governance.storage import typed  # (msgspec: only for the bulk reads)
 
     no_accounts: Mapping[str, Any] = {}
@@ -118,6 +127,10 @@ def audit_shards(
         if accounts is None:
             with txn.shaped(accounts_at):
                 accounts = convert(txn.table(accounts_at, ACCOUNTS_TABLE))
+        recent = None if since is None else typed.recent_rows(txn, shard, since)
+        if recent is not None:
+            yield AuditShard(accounts, recent, accounts_at, recent_shard(shard), recent=True)
+            continue
         months: Mapping[str, Any] | None = txn.typed(stats_at, typed.stats_months, no_stats)
         if months is None:
             table = txn.table(stats_at, MONTHS_TABLE)

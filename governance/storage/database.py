@@ -46,7 +46,13 @@ from governance.storage.format import (
     parse_store_file,
     schema_of,
 )
-from governance.storage.layout import JOURNAL, MANIFEST, is_shard, screenshot_digest
+from governance.storage.layout import (
+    JOURNAL,
+    MANIFEST,
+    is_recent_shard,
+    is_shard,
+    screenshot_digest,
+)
 from governance.storage.lock import DirectoryLock
 from governance.storage.transactions import ReadTransaction, WriteTransaction
 
@@ -195,6 +201,17 @@ class Database:
             self._typed[(rel, decode)] = (key, value)
         return value
 
+    def identity(self, rel: str) -> tuple[int, int] | None:
+        """The size and modification time (ns) of ``rel`` on disk, with the same checks as a
+        read (a link refused, a listed file that is gone reported); None if there is none."""
+        self._check_parents(rel)
+        st = stat_store_file(self.root / rel)
+        if st is None or not self.readable(rel):
+            if st is None:
+                self._refuse_if_listed(rel)
+            return None
+        return st.st_size, st.st_mtime_ns
+
     def _raw_or_none(self, rel: str) -> bytes | None:
         """The current bytes of ``rel`` on disk, or None if it does not exist."""
         return read_store_file(self.root / rel)
@@ -247,7 +264,7 @@ class Database:
     def _refuse_if_listed(self, rel: str) -> None:
         """A missing file the manifest lists stops everything: it must not read as empty."""
         listed = self._listed()
-        if listed is not None and rel in listed:
+        if listed is not None and rel in listed and not is_recent_shard(rel):
             raise manifest.missing(self.root / rel, self.root / MANIFEST)
 
     def _existing_files(self) -> set[str]:
@@ -276,7 +293,10 @@ class Database:
             except FileNotFoundError:
                 # A lost screenshot is one record's loss, not the register's: the record says
                 # so when it is sent and doctor names it; every other file stops everything.
-                if rel not in rebuilding and screenshot_digest(rel) is None:
+                # A lost recent file (derived from a stats shard) only costs the audit time.
+                if rel not in rebuilding and screenshot_digest(rel) is None and not (
+                    is_recent_shard(rel)
+                ):
                     raise manifest.missing(self.root / rel, self.root / MANIFEST) from None
                 continue
             if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
@@ -316,10 +336,15 @@ class Database:
 
     def _replay(self, plan: dict[str, Any]) -> None:
         """Carry out a journal's plan after a crash. Idempotent, so replaying twice is safe."""
+        times = plan.get("times", {})
         for rel, data in plan["files"].items():
             path = self.root / rel
             ensure_directory(path.parent, self.dir_mode)
             write_atomic(path, encode(data), mode=self.file_mode)
+            # The time its recent file records (governance.storage.recent): one this file
+            # system stored for the commit's temp file beside it, so it stores it unchanged.
+            if rel in times:
+                os.utime(path, ns=(times[rel], times[rel]), follow_symlinks=False)
         for rel, text in plan["rewrites"].items():
             path = self.root / rel
             ensure_directory(path.parent, self.dir_mode)

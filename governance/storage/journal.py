@@ -69,8 +69,11 @@ def _plan_shaped(plan: dict[str, Any]) -> bool:
     """Whether a journal's plan has exactly the shape this code writes, checksums included."""
     files, rewrites, checks = plan.get("files"), plan.get("rewrites"), plan.get("checks")
     appends, deletes = plan.get("appends"), plan.get("deletes")
+    times = plan.get("times", {})  # (a stats file's modification time: its recent file's)
     return (
-        isinstance(files, dict)
+        isinstance(times, dict)
+        and all(type(ns) is int and ns >= 0 for ns in times.values())
+        and isinstance(files, dict)
         and all(isinstance(doc, dict) for doc in files.values())
         and isinstance(rewrites, dict)
         and all(isinstance(text, str) for text in rewrites.values())

@@ -12,6 +12,8 @@ through the repositories of :mod:`governance.storage.repositories`, which hide f
       register/index.json         table handles: PLATFORM:HANDLE -> account id
       register/accounts/NN.json   table accounts: accounts with their editors, in SHARDS files
       stats/NN.json               tables months, outcomes: sharded like the accounts
+      stats-recent/NN.json        tables recent, source: each stats shard's recent months as the
+                                  audit reads them, kept by the commit (governance.storage.recent)
       posts/NN.json               table posts: per-post figures of 13 months, sharded likewise
       audit/index.json            table runs: one summary per audit run (doc id = run number)
       audit/runs/<id>.json        table run: one run with its settings and findings
@@ -40,6 +42,8 @@ CORE = "register/core.json"
 INDEX = "register/index.json"
 ACCOUNTS_FOLDER = "register/accounts"
 STATS_FOLDER = "stats"
+#: Derived from the stats shards by every commit that writes them (governance.storage.recent).
+RECENT_FOLDER = "stats-recent"
 #: Per-post figures (governance.posts): re-syncable like the stats, never read by the audit.
 POSTS_FOLDER = "posts"
 AUDIT_FOLDER = "audit"
@@ -58,9 +62,13 @@ SCREENSHOTS_FOLDER = "moderation/screenshots"
 SCREENSHOT_EXTENSIONS = ("png", "jpg", "pdf")
 #: The folders that hold store files; anything else in the data directory (the demo, snapshots)
 #: is not part of this store.
-STORE_FOLDERS = ("register", STATS_FOLDER, POSTS_FOLDER, AUDIT_FOLDER, MODERATION_FOLDER, "log")
+STORE_FOLDERS = (
+    "register", STATS_FOLDER, RECENT_FOLDER, POSTS_FOLDER, AUDIT_FOLDER, MODERATION_FOLDER, "log"
+)
 #: The folders whose ``.json`` files are TinyDB documents (the log folder holds JSON lines).
-DOCUMENT_FOLDERS = ("register", STATS_FOLDER, POSTS_FOLDER, AUDIT_FOLDER, MODERATION_FOLDER)
+DOCUMENT_FOLDERS = (
+    "register", STATS_FOLDER, RECENT_FOLDER, POSTS_FOLDER, AUDIT_FOLDER, MODERATION_FOLDER
+)
 #: The folder the automatic snapshots cover: the register, without the bulky, re-syncable stats.
 REGISTER_FOLDER = "register"
 
@@ -73,6 +81,8 @@ HANDLES_TABLE = "handles"  # INDEX
 ACCOUNTS_TABLE = "accounts"  # account shards
 MONTHS_TABLE = "months"  # stats shards
 OUTCOMES_TABLE = "outcomes"  # stats shards
+RECENT_TABLE = "recent"  # recent files: doc id -> month -> audit row
+SOURCE_TABLE = "source"  # recent files: the stats file's identity and the months covered
 POSTS_TABLE = "posts"  # posts shards
 RUNS_TABLE = "runs"  # AUDIT_INDEX
 RUN_TABLE = "run"  # a run's own file
@@ -85,6 +95,7 @@ MODERATION_TABLE = "records"  # MODERATION_RECORDS
 STORE_PATHS = re.compile(
     r"register/(core|index)\.json|register/accounts/(0\d|1\d|2\d|3[01])\.json"
     r"|stats/(0\d|1\d|2\d|3[01])\.json|posts/(0\d|1\d|2\d|3[01])\.json"
+    r"|stats-recent/(0\d|1\d|2\d|3[01])\.json"
     r"|audit/(index|acks|waivers|sent)\.json|audit/runs/[A-Za-z0-9_-]{1,64}\.json"
     r"|log/changes\.jsonl|settings\.toml"
     r"|moderation/records\.json|moderation/screenshots/[0-9a-f]{64}\.(png|jpg|pdf)"
@@ -121,6 +132,20 @@ def stats_shard(shard: int) -> str:
     return f"{STATS_FOLDER}/{shard:02d}.json"
 
 
+def recent_shard(shard: int) -> str:
+    return f"{RECENT_FOLDER}/{shard:02d}.json"
+
+
+def recent_of(stats_rel: str) -> str:
+    """The recent file kept beside the stats shard ``stats_rel``."""
+    return f"{RECENT_FOLDER}/{stats_rel.rpartition('/')[2]}"
+
+
+def stats_of(recent_rel: str) -> str:
+    """The stats shard a recent file is derived from."""
+    return f"{STATS_FOLDER}/{recent_rel.rpartition('/')[2]}"
+
+
 def run_file(run_id: str) -> str:
     """The file of one audit run (its id is checked to be ``2026Q4-7``-shaped before use)."""
     return f"{AUDIT_RUNS_FOLDER}/{run_id}.json"
@@ -134,17 +159,23 @@ def is_stats_shard(rel: str) -> bool:
     return rel.startswith(STATS_FOLDER + "/")
 
 
+def is_recent_shard(rel: str) -> bool:
+    return rel.startswith(RECENT_FOLDER + "/")
+
+
 def is_posts_shard(rel: str) -> bool:
     return rel.startswith(POSTS_FOLDER + "/")
 
 
 def is_shard(rel: str) -> bool:
-    """Whether ``rel`` is an account, stats or posts shard: files of a numbered series that the
-    readers list by number, so a stray one (a copy of another) would add its records twice."""
+    """Whether ``rel`` is an account, stats, recent or posts shard: files of a numbered series that
+    the readers list by number, so a stray one (a copy of another) would add its records twice."""
     return rel.startswith(_SHARD_FOLDERS)
 
 
-_SHARD_FOLDERS = (ACCOUNTS_FOLDER + "/", STATS_FOLDER + "/", POSTS_FOLDER + "/")
+_SHARD_FOLDERS = tuple(
+    f"{folder}/" for folder in (ACCOUNTS_FOLDER, STATS_FOLDER, RECENT_FOLDER, POSTS_FOLDER)
+)
 
 
 def is_audit_file(rel: str) -> bool:

@@ -54,7 +54,9 @@ from governance.storage.layout import (
     WAIVERS_TABLE,
     account_file,
     account_shard,
+    recent_shard,
     stats_file,
+    stats_of,
     stats_shard,
 )
 from governance.storage.moderation_files import ModerationFiles
@@ -327,6 +329,16 @@ class Stats:
                 stored[record.month] = record.to_row()
             doc = {"account_id": account_id, "months": stored}
             table.upsert(Document(doc, doc_id=doc_id(account_id)))
+
+    def rederive_recent(self) -> int:
+        """Have the commit write every stats shard's recent file anew from the shard as it is,
+        and remove one without a shard (``doctor --repair``); how many."""
+        txn = writable(self._txn)
+        rels = [recent_shard(n) for n in range(SHARDS)]
+        found = [rel for rel in rels if txn.exists(rel) or txn.exists(stats_of(rel))]
+        for rel in found:
+            txn.stage(rel, {})  # (derived anew by the commit: governance.storage.recent)
+        return len(found)
 
     def save_outcomes(self, outcomes: Sequence[SyncOutcome]) -> None:
         """Record how the last sync of each account ended."""

@@ -5,7 +5,9 @@ by :class:`TransactionStorage`. On commit it:
 
 1. opens every log it appends to (never through a link; it must be a regular file) and writes
    every new file's content to a durable temp file beside it, so that a file it may not write
-   stops the commit before anything visible changed;
+   stops the commit before anything visible changed: first each stats shard's, then the recent
+   file of each (:mod:`governance.storage.recent`), derived from it and recording the
+   modification time the file system stored for it, so that both land together;
 2. writes a redo journal (:mod:`governance.storage.journal`) if more than one file changes;
 3. renames the temp files into place and appends the log lines at their recorded offsets;
 4. deletes the journal.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,8 +33,8 @@ import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from governance.errors import StoreCorrupt
-from governance.storage import journal, manifest
+from governance.errors import StoreCorrupt, StoreError
+from governance.storage import journal, manifest, recent
 from governance.storage.files import (
     ensure_directory,
     fsync_directory,
@@ -43,7 +46,14 @@ from governance.storage.files import (
     write_atomic,
 )
 from governance.storage.format import META_TABLE, SCHEMA_VERSION, Tables, digest, encode
-from governance.storage.layout import JOURNAL, MANIFEST
+from governance.storage.layout import (
+    JOURNAL,
+    MANIFEST,
+    is_recent_shard,
+    is_stats_shard,
+    recent_of,
+    stats_of,
+)
 
 if TYPE_CHECKING:
     from governance.storage.database import Database
@@ -85,6 +95,11 @@ class ReadTransaction:
         if the file does not exist. None when this transaction has its own copy of the file
         (it may have changed it): then read it through :meth:`load`."""
         return self._db.typed(rel, decode, empty)
+
+    def identity(self, rel: str) -> tuple[int, int] | None:
+        """The size and modification time (ns) of ``rel`` as on disk; None if it does not exist
+        or this transaction has its own copy of it (:mod:`governance.storage.recent`)."""
+        return self._db.identity(rel)
 
     def path(self, rel: str) -> Path:
         """The full path of the store file ``rel``, for messages."""
@@ -170,6 +185,11 @@ class WriteTransaction(ReadTransaction):
             return None
         return self._db.typed(rel, decode, empty)
 
+    def identity(self, rel: str) -> tuple[int, int] | None:
+        if rel in self._working:  # this transaction's copy, perhaps changed: not the disk's
+            return None
+        return self._db.identity(rel)
+
     def stage(self, rel: str, data: Tables, kind: str | None = None) -> None:
         """Mark ``data`` as the new content of ``rel``."""
         self._working[rel] = data
@@ -213,24 +233,24 @@ class WriteTransaction(ReadTransaction):
         """Make every staged change durable, atomically across files."""
         if not self.changed:
             return
-        self._db._check_writable_paths(
-            [*self._dirty, *self._rewrites, *self._appends, *self._deletes, *self._blobs]
-        )
-        files: dict[str, bytes] = {}
-        for rel in sorted(self._dirty):
-            data = self._working[rel]
-            meta = {"schema": SCHEMA_VERSION, "kind": self._kinds.get(rel, rel.split("/")[0])}
-            data[META_TABLE] = {"1": meta}
-            files[rel] = encode(data)
-        self._list_new_files(files)
+        files = {rel: self._encoded(rel) for rel in sorted(self._dirty)}
+        shards = self._recent_shards()
+        self._db._check_writable_paths([*self._dirty, *map(recent_of, shards), *self._rewrites,
+                                        *self._appends, *self._deletes, *self._blobs])
         rewrites = {
             rel: "".join(line + "\n" for line in [*lines, *self._appends.pop(rel, [])]).encode()
             for rel, lines in self._rewrites.items()
         }
         with PreparedCommit(self._db) as prepared:
             appends = prepared.open_logs(self._appends)
-            prepared.write_temps({**files, **rewrites, **self._blobs})
+            # The stats files first: their recent files record the time the file system kept.
+            times = prepared.write_stamped({rel: files[rel] for rel in shards if rel in files})
+            self._keep_recent_files(shards, files, times)
+            self._list_new_files(files)
+            prepared.write_temps({rel: raw for rel, raw in {**files, **rewrites, **self._blobs}
+                                  .items() if rel not in times})
             plan = self._plan(files, rewrites, appends)
+            plan["times"] = times
             prepared.publish_blobs(self._blobs)  # unlisted until the manifest names them
             # One replaced file and nothing else is atomic by itself; more needs the journal.
             needs_journal = len(files) + len(rewrites) + len(appends) + len(self._deletes) > 1
@@ -243,6 +263,52 @@ class WriteTransaction(ReadTransaction):
         if needs_journal:
             (self._db.root / JOURNAL).unlink()
             fsync_directory(self._db.root)
+
+    def _encoded(self, rel: str) -> bytes:
+        """The staged content of ``rel``, stamped with this code's schema and the file's kind."""
+        data = self._working[rel]
+        meta = {"schema": SCHEMA_VERSION, "kind": self._kinds.get(rel, rel.split("/")[0])}
+        data[META_TABLE] = {"1": meta}
+        return encode(data)
+
+    def _recent_shards(self) -> set[str]:
+        """The stats shards whose recent file this commit writes or deletes: those it writes or
+        deletes, and those whose recent file other code staged or deleted (a restore)."""
+        shards = {rel for rel in [*self._dirty, *self._deletes] if is_stats_shard(rel)}
+        shards |= {stats_of(rel) for rel in [*self._dirty, *self._deletes] if is_recent_shard(rel)}
+        return shards
+
+    def _keep_recent_files(
+        self, shards: set[str], files: dict[str, bytes], times: dict[str, int]
+    ) -> None:
+        """Write or delete the recent file of each stats shard of ``shards``
+        (:mod:`governance.storage.recent`): one written by this commit gets the modification
+        time (ns) ``times`` gives it, which its recent file records; another is derived from the
+        stats file on disk."""
+        for stats_rel in sorted(shards):
+            target = recent_of(stats_rel)
+            if stats_rel in files:
+                before = self._recent_on_disk(stats_rel)
+                source = (self._working[stats_rel], len(files[stats_rel]), times[stats_rel],
+                          before)
+            elif stats_rel not in self._deletes and (found := self._db.identity(stats_rel)):
+                source = (self.load(stats_rel), *found, None)  # the stats file as on disk
+            else:
+                files.pop(target, None)
+                self.delete(target)
+                continue
+            self.stage(target, recent.derived(*source))
+            files[target] = self._encoded(target)
+
+    def _recent_on_disk(self, stats_rel: str) -> recent.Before | None:
+        """The stats shard on disk and its recent file, if that is in step with it (its rows of
+        the accounts this commit leaves alone are kept); None if not, or unreadable."""
+        try:
+            stats = self._db._cached(stats_rel).data
+            found = self._db._cached(recent_of(stats_rel)).data
+            return recent.in_step(stats, self._db.identity(stats_rel), found)
+        except StoreError:  # (a damaged recent file is simply derived anew)
+            return None
 
     def _list_new_files(self, files: dict[str, bytes]) -> None:
         """Add the manifest to ``files`` when this commit creates or deletes a store file."""
@@ -326,6 +392,17 @@ class PreparedCommit:
             path = self._db.root / rel
             ensure_directory(path.parent, self._db.dir_mode)
             self._temps[rel] = prepare_atomic(path, raw, mode=self._db.file_mode)
+
+    def write_stamped(self, contents: dict[str, bytes]) -> dict[str, int]:
+        """:meth:`write_temps`, each temp file given the time now as its modification time
+        (kept by the rename that publishes it); returns each one's time as the file system
+        stored it, which on a coarser one (whole seconds, FAT's two) is not the time given."""
+        self.write_temps(contents)
+        now, times = time.time_ns(), {}
+        for rel in contents:
+            os.utime(self._temps[rel], ns=(now, now), follow_symlinks=False)
+            times[rel] = os.stat(self._temps[rel], follow_symlinks=False).st_mtime_ns
+        return times
 
     def publish_blobs(self, blobs: dict[str, bytes]) -> None:
         """Rename the binary files' temp files into place (before the journal, see above)."""

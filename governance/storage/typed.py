@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,6 +31,7 @@ from governance.storage.layout import (
     ACCOUNTS_TABLE,
     MONTHS_TABLE,
     SHARDS,
+    recent_shard,
     stats_shard,
 )
 from governance.storage.layout import (
@@ -192,3 +194,55 @@ def stats_months(path: Path, raw: bytes) -> dict[str, dict[str, msgspec.Raw]]:
     """
     shard: _StatsShard = decoded(path, raw, _STATS_SHARD)
     return {doc_id: doc.months for doc_id, doc in shard.months.items()}
+
+
+class _Source(msgspec.Struct):
+    size: int
+    mtime_ns: int
+    since: str | None
+
+
+class RecentFile(msgspec.Struct):
+    """A recent file (:mod:`governance.storage.recent`): doc id -> month -> audit row, the day
+    decoded as a ``date``, every value's type checked; and what it was derived from."""
+
+    recent: dict[str, dict[str, list[date | int | None]]] = {}
+    source: dict[str, _Source] = {}
+    meta: dict[str, _Meta] = msgspec.field(default_factory=dict, name=META_TABLE)
+
+
+_RECENT_FILE = msgspec.json.Decoder(RecentFile)
+
+
+def recent_file(path: Path, raw: bytes) -> RecentFile:
+    """A recent file's bytes, decoded (a corrupt or too new file refused, naming it)."""
+    found: RecentFile = decoded(path, raw, _RECENT_FILE)
+    return found
+
+
+def usable_recent_file(path: Path, raw: bytes) -> RecentFile | None:
+    """:func:`recent_file`, or None for one that does not decode (cut short, garbage, the wrong
+    types): derived data, not worth stopping the audit for, which reads the stats shard instead;
+    ``kontokoll doctor`` names it and ``--repair`` derives it anew. A newer schema is refused."""
+    try:
+        return recent_file(path, raw)
+    except StoreCorrupt:
+        return None
+
+
+def recent_rows(
+    txn: ReadTransaction, shard: int, since: str
+) -> Mapping[str, Mapping[str, list[Any]]] | None:
+    """Doc id -> month -> audit row of one stats shard, from its recent file; None when the
+    shard must be read instead: no stats file or no usable recent file, one derived from another
+    stats file than the one on disk, or one that does not cover every month from ``since`` on."""
+    identity = txn.identity(stats_shard(shard))
+    if identity is None:  # (no stats file, or this transaction's own copy: nothing to decode)
+        return None
+    found = txn.typed(recent_shard(shard), usable_recent_file, None)
+    source = None if found is None else found.source.get("1")
+    if found is None or source is None or source.since is None or source.since > since:
+        return None
+    if identity != (source.size, source.mtime_ns):
+        return None
+    return found.recent
