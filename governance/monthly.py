@@ -128,6 +128,10 @@ class MonthlyStats:
         (unknown). A longer row (from a newer Kontokoll) keeps the fields this one knows.
         """
         last_post = datetime.fromisoformat(row[0]) if row[0] else None
+        if last_post is not None and last_post.tzinfo is None:
+            # Only a hand edit stores a time without an offset: Stockholm time on every machine,
+            # as governance.stats_rows.post_moment reads it (and comparable with the others).
+            last_post = last_post.replace(tzinfo=STOCKHOLM)
         values = list(row[1:len(STORED_FIELDS)])
         values += [None] * (len(STORED_FIELDS) - 1 - len(values))
         known = dict(zip((*COUNT_FIELDS, *TEXT_FIELDS), values, strict=True))

@@ -165,3 +165,16 @@ def test_stats_show_names_an_unknown_account(
 ) -> None:
     result = cli("stats", "show", "facebook:finns-inte")
     assert result.code != 0 and "Hittar inget konto" in result.err
+
+
+def test_a_last_post_time_without_an_offset_is_stockholm_time_beside_the_others() -> None:
+    """Only a hand edit stores a time without an offset; it reads as Stockholm time, so an
+    account's months still compare (the account table takes the latest of them)."""
+    from datetime import datetime
+
+    from governance.monthly import STOCKHOLM
+
+    naive = MonthlyStats.from_row("0000000000aa", "2026-07", ["2026-07-15T23:30:00", 1])
+    aware = MonthlyStats.from_row("0000000000aa", "2026-06", ["2026-06-15T10:00:00+00:00", 1])
+    assert naive.last_post_at == datetime(2026, 7, 15, 23, 30, tzinfo=STOCKHOLM)
+    assert max(m.last_post_at for m in (naive, aware) if m.last_post_at) == naive.last_post_at
