@@ -12,7 +12,8 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.widget import Widget
-from textual.widgets import Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane, Tabs
+from textual.widgets._tabs import Underline  # (Textual is pinned: see the frame hold)
 
 from governance.i18n import t
 from governance.lifecycle import LANGSIKTIGT
@@ -168,10 +169,32 @@ class MainScreen(LocalizedScreen[None]):
             if self._layout_held and self.is_current:
                 self._layout_held = False
                 self._layout_required = False
-                super()._refresh_layout(self.app.size)
+                underlines = self._hide_tab_underlines()
+                super()._refresh_layout(self.app.size)  # (lays out and draws the first frame)
+                self._place_tab_underlines(underlines)
         drawn, self._drawn = self._drawn, None
         if drawn is not None:
             self.call_after_refresh(drawn.set)
+
+    def _hide_tab_underlines(self) -> list[tuple[Tabs, Underline]]:
+        """Each tab bar and its underline, the active tab's highlight hidden: Textual places it
+        after a refresh from the tab's region (``Tabs._highlight_active``), which is empty while
+        the layout is held, so the first frame drew it at column 0 (found by a tester)."""
+        underlines = [(tabs, tabs.query_one(Underline)) for tabs in self.query(Tabs)]
+        for _tabs, underline in underlines:
+            underline.show_highlight = False
+        return underlines
+
+    def _place_tab_underlines(self, underlines: list[tuple[Tabs, Underline]]) -> None:
+        """Show each highlight under its active tab, now that the tabs are laid out (the next
+        frame, drawn at once, redraws only the underline)."""
+        for tabs, underline in underlines:
+            active = tabs.query("#tabs-list > Tab.-active")
+            if active:
+                tab = active.first()
+                start, end = tab.virtual_region.shrink(tab.styles.gutter).column_span
+                underline.highlight_start, underline.highlight_end = start, end
+                underline.show_highlight = True
 
     def on_screen_suspend(self) -> None:
         # Covered (a dialog, the help) before the first read: the app draws again at once; the
@@ -403,8 +426,12 @@ class MainScreen(LocalizedScreen[None]):
         self.kontokoll.load_snapshot()
 
     def action_reload(self) -> None:
-        """Read the register again."""
+        """Read the register again, and on the audit tab its quarter too (after a failed read
+        it had no other way back but a restart)."""
         self.kontokoll.load_snapshot()
+        audit = self._audit()
+        if audit is not None and self.active_tab == "audit":
+            audit.reload()
 
     @on(AccountTable.Opened)
     def _open(self, event: AccountTable.Opened) -> None:

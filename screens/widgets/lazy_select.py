@@ -154,6 +154,16 @@ class LazySelect(CompactSelect[T]):
         await self.build()
         super().action_show_overlay()
 
+    def _watch_expanded(self, expanded: bool) -> None:
+        if self.built:
+            super()._watch_expanded(expanded)
+        elif expanded:  # opened by code before first use (``expanded = True``): built first
+            self.call_later(self._expand_built)
+
+    async def _expand_built(self) -> None:
+        await self.build()
+        super()._watch_expanded(self.expanded)
+
     # Until built (and while being built), the face stands in for Textual's parts; the parts
     # are given the options, value and prompt of the moment when they are put in place.
 

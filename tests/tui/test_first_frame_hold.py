@@ -191,3 +191,53 @@ async def test_a_first_read_done_before_the_view_is_mounted_is_shown(
         await settle(pilot)
         assert view.query_one(FindingsTable).total > 0
         assert not [message for severity, message in app.shown if severity == "error"]
+
+
+def _underline_row(text: str) -> str:
+    """The tab bar's underline in a frame's text: the first row drawn with its heavy bar."""
+    return next(line for line in text.splitlines() if line.count("━") > 20)
+
+
+async def test_the_held_first_frame_draws_the_tab_underline_under_the_active_tab(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual moves the underline after a refresh, from the tab's region, which is empty while
+    the layout is held: the first frame drew it at column 0 and the next two too (found by a
+    tester). Now the first frame draws the bar without the highlight, and the next frame (only
+    the underline redrawn) puts it under the active tab."""
+    monkeypatch.setattr(main_module, "LOADING_AFTER_S", 60.0)
+    frames = record_frames(monkeypatch)
+    app = make_app(services, start="audit")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.5)  # (any move of the underline has ended)
+        drawn = main_frames(frames)
+        rows = [_underline_row(frame.text) for frame in drawn]
+        assert "╸" not in rows[0] and "╺" not in rows[0]  # the bar, no highlight anywhere
+        assert rows[1] == rows[-1] and "╸" in rows[-1]  # then under the tab, where it stays
+
+
+async def test_after_a_failed_first_read_reload_reads_the_audit_again(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tab said "loading" for the rest of the session (found by a tester): Ctrl+R on the
+    audit tab now reads its quarter again."""
+    monkeypatch.setattr(main_module, "LOADING_AFTER_S", 60.0)
+    original: Callable[[Services, Quarter], QuarterAudit] = Services.audit_view_first
+    failures = [KontokollError("the store is busy")]
+
+    def busy_once(self: Services, quarter: Quarter) -> QuarterAudit:
+        if failures:
+            raise failures.pop()
+        return original(self, quarter)
+
+    monkeypatch.setattr(Services, "audit_view_first", busy_once)
+    app = make_app(services, start="audit")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert ("error", "the store is busy") in app.shown
+        table = app.screen.query_one(FindingsTable)
+        assert table.total == 0
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert table.total > 0

@@ -230,3 +230,20 @@ async def test_a_value_and_options_given_while_it_is_built_are_kept() -> None:
         assert lazy.built and lazy.value == "5" and "Fem" in text_of(app, lazy)
         assert lazy.query_one(OptionList).option_count == real.query_one(OptionList).option_count
         assert app.changes["lazy"] == app.changes["real"]
+
+
+async def test_opened_by_code_before_first_use_it_opens_as_textuals() -> None:
+    """``expanded = True`` on a select never used yet (found by a tester: the list did not show,
+    and Enter did nothing after)."""
+    app = One()
+    async with app.run_test(size=(40, 8)) as pilot:
+        await pilot.pause()
+        lazy, _ = app.both()
+        lazy.expanded = True
+        await _opened(pilot, lazy)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not lazy.expanded
+        lazy.focus()
+        await pilot.press("enter")
+        await _opened(pilot, lazy)

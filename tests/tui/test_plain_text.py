@@ -17,3 +17,10 @@ def test_table_cells_tree_labels_and_palette_help_show_stored_text_literally() -
     assert all(not Text.from_markup(cell).spans for cell in plain_cells(*HOSTILE))
     assert [plain(value).plain for value in HOSTILE] == SHOWN
     assert [Content.from_markup(plain_markup(value)).plain for value in HOSTILE] == SHOWN
+
+
+def test_a_cell_ending_in_backslashes_shows_them_as_stored() -> None:
+    """Rich's escape doubles a lone trailing backslash; a DataTable cell showed both."""
+    stored = ["slut\\", "två\\\\", "a\\[b]", "\\", "[x]\\"]
+    assert [Text.from_markup(cell).plain for cell in plain_cells(*stored)] == stored
+    assert all(not Text.from_markup(cell).spans for cell in plain_cells(*stored))
