@@ -68,6 +68,14 @@ def month_of(moment: datetime) -> str:
     return f"{local.year:04d}-{local.month:02d}"
 
 
+def stored_post_time(text: str) -> datetime:
+    """A stored last-post time (ISO text): one without an offset (only a hand edit stores one;
+    the sync and ``stats import`` store offsets) is Stockholm time, not the machine's, so every
+    reader finds the same moment on every machine. ValueError for text that is not a time."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=STOCKHOLM)
+
+
 def month_start(month: str) -> date:
     """The first day of a ``YYYY-MM`` month."""
     year, mon = month.split("-")
@@ -127,11 +135,7 @@ class MonthlyStats:
         A row written before later fields were appended is shorter: those fields read as None
         (unknown). A longer row (from a newer Kontokoll) keeps the fields this one knows.
         """
-        last_post = datetime.fromisoformat(row[0]) if row[0] else None
-        if last_post is not None and last_post.tzinfo is None:
-            # Only a hand edit stores a time without an offset: Stockholm time on every machine,
-            # as governance.stats_rows.post_moment reads it (and comparable with the others).
-            last_post = last_post.replace(tzinfo=STOCKHOLM)
+        last_post = stored_post_time(row[0]) if row[0] else None
         values = list(row[1:len(STORED_FIELDS)])
         values += [None] * (len(STORED_FIELDS) - 1 - len(values))
         known = dict(zip((*COUNT_FIELDS, *TEXT_FIELDS), values, strict=True))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from governance.monthly import STOCKHOLM, STORED_FIELDS
+from governance.monthly import STOCKHOLM, STORED_FIELDS, stored_post_time
 
 #: The field a bad row is named by: the row itself (not an array, or empty) or its first value.
 ROW, LAST_POST = "row", "last_post_at"
@@ -46,9 +46,8 @@ class BadRow(ValueError):
 def post_moment(value: object) -> datetime | None:
     """A stored last-post time in Stockholm time; None when there is none (null or empty).
 
-    A time without an offset (only a hand edit stores one: the sync and ``stats import`` store
-    offsets) is Stockholm time, not the machine's: every reader (the audit, the recent files,
-    doctor) then finds the same day on every machine.
+    A time without an offset is Stockholm time (:func:`governance.monthly.stored_post_time`):
+    every reader (the audit, the recent files, doctor) finds the same day on every machine.
     BadRow(LAST_POST) for anything but ISO date-time text with a Stockholm time.
     """
     if value is None or value == "":
@@ -56,10 +55,7 @@ def post_moment(value: object) -> datetime | None:
     if not isinstance(value, str):
         raise BadRow(LAST_POST)
     try:
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            return moment.replace(tzinfo=STOCKHOLM)
-        return moment.astimezone(STOCKHOLM)
+        return stored_post_time(value).astimezone(STOCKHOLM)
     except (ValueError, OverflowError):  # not a time; a time with no Stockholm time
         raise BadRow(LAST_POST) from None
 
