@@ -7,7 +7,8 @@ re-sync. The last line printed is one JSON object:
 
     accounts, requests, concurrency (requests in flight at once), wall_s, bound_s (requests ÷
     concurrency × latency), ratio (wall ÷ bound), client_cpu_s and server_cpu_s (the first
-    sync's CPU time in this process and in the emulation's), server_cpu_ms_per_request,
+    sync's CPU time in this process and in the emulation's), client_cpu_ms_per_request and
+    client_cpu_ms_per_call, server_cpu_ms_per_request,
     resync_requests_per_account,
     first_sync_requests_per_account, calls, quota, posts (per-post figures stored),
     next_day_requests_per_account, targets
@@ -243,6 +244,10 @@ def run(concurrency: int | None = None, profile: int = 0,
         "wall_s": round(wall, 2),
         #: The sync's own CPU time (this process; the emulation runs in another).
         "client_cpu_s": round(cpu, 2),
+        #: The same per HTTP request and per call of the first sync: what the ratio needs is
+        #: client CPU per request well under the latency's share of a slot (0.1 s / 40).
+        "client_cpu_ms_per_request": round(1000 * cpu / max(1, first.requests), 3),
+        "client_cpu_ms_per_call": round(1000 * cpu / max(1, first.calls), 3),
         #: The emulation server's CPU time during the first sync (None: not on Linux). Client
         #: and server share the cores: with both near wall_s, the bench measures the machine.
         "server_cpu_s": None if served is None or served_after is None
