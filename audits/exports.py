@@ -17,13 +17,16 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
-from datetime import date
 from typing import Any
 
 from audits.engine import Finding
 from audits.rules import RULES_BY_ID
-from audits.runs import AuditRun, Reviews, Waiver
+from audits.runs import AuditRun
+
+# Re-exported: a finding with its status lives with the runs (a run reports its findings and
+# exports nothing, so `audit run` does not load this module); readers import it from here too.
+from audits.runs import ReportItem as ReportItem
+from audits.runs import report_items as report_items
 from governance.csvio import escape_cell
 from governance.i18n import t
 from governance.text_safety import visible
@@ -43,58 +46,6 @@ CSV_COLUMNS = (
     "responsible",  # who answers: the department, KC's department, or "" (AKN) for the register
 )
 FORMATS = ("csv", "md", "xlsx")
-
-
-@dataclass(frozen=True, slots=True, init=False)
-class ReportItem:
-    """A finding of a run with its status (open, acknowledged or waived) and the note on it.
-
-    ``note`` is what the app shows: an acknowledgement's note, or a waiver's reason, who decided
-    it and its end date. ``waiver`` is the waiver itself, from which the readable exports and
-    packets write the reason and the end date but never the name (:func:`status_text`).
-    """
-
-    finding: Finding
-    status: str
-    note: str = ""
-    waiver: Waiver | None = None
-
-    def __init__(
-        self, finding: Finding, status: str, note: str = "", waiver: Waiver | None = None
-    ) -> None:
-        # Each slot set once, directly: a frozen dataclass's own __init__ costs twice as much,
-        # and every run and export makes one item per finding.
-        _ITEM_FINDING(self, finding)
-        _ITEM_STATUS(self, status)
-        _ITEM_NOTE(self, note)
-        _ITEM_WAIVER(self, waiver)
-
-
-_ITEM_FINDING, _ITEM_STATUS, _ITEM_NOTE, _ITEM_WAIVER = (
-    vars(ReportItem)[f.name].__set__ for f in fields(ReportItem)
-)
-
-
-def report_items(run: AuditRun, reviews: Reviews) -> list[ReportItem]:
-    """The run's findings with their current status."""
-    quarter, as_of = run.info.quarter, run.info.as_of
-    if not reviews.acks and not reviews.waivers:  # (nothing reviewed yet: every finding open)
-        return [ReportItem(finding, "open") for finding in run.findings]
-    items = []
-    for finding in run.findings:
-        key = finding.key
-        waiver = reviews.waiver(key, quarter, as_of)
-        ack = reviews.acks.get((quarter, key))
-        if waiver is not None:
-            note = t(
-                "audit.waived_note", reason=waiver.reason, name=waiver.name, until=waiver.until
-            )
-            items.append(ReportItem(finding, "waived", note, waiver))
-        elif ack is not None:
-            items.append(ReportItem(finding, "acknowledged", ack.note))
-        else:
-            items.append(ReportItem(finding, "open"))
-    return items
 
 
 class _Messages:
@@ -180,49 +131,51 @@ def findings_csv(run: AuditRun, items: Sequence[ReportItem], delimiter: str = ";
 
     The same bytes as :func:`governance.csvio.render_csv` makes of the rows in CSV_COLUMNS order
     (a test compares them, tricky cells included), but each distinct cell text is escaped and
-    quoted once, and the cells a row shares with others are joined once: a quarter's run has
-    15,000 findings of twelve cells, of a few dozen rules and 10,000 accounts.
+    quoted once, and each row is two parts joined once each: the quarter and the account's cells
+    (10,000 accounts), and the rest, which most findings share with many others (a quarter's
+    15,000 findings have a few dozen rules, a few days and a few hundred distinct messages).
     """
     cell = _Cells(delimiter).__getitem__  # (mapped: a fifth less than a subscript per cell)
     lines = [delimiter.join(map(cell, CSV_COLUMNS))]
     quarter = cell(str(run.info.quarter))
-    accounts: dict[tuple[str, str, str], str] = {}  # the account's three cells, joined
-    rules: dict[tuple[str, str], tuple[str, str, str]] = {}  # rule;severity, guideline, title
-    days: dict[date | None, str] = {None: cell("")}  # (a run's findings share a few days)
+    heads: dict[tuple[str, str, str], str] = {}  # the quarter and the account's cells, joined
+    rests: dict[tuple[Any, ...], str] = {}  # the row's other cells, joined
     messages = _Messages()
     for item in items:
         finding = item.finding
         account = (finding.platform, finding.handle, finding.department)
-        joined = accounts.get(account)
-        if joined is None:
-            joined = accounts[account] = delimiter.join(map(cell, account))
-        rule = (finding.rule, finding.severity)
-        texts = rules.get(rule)
-        if texts is None:
-            texts = rules[rule] = _rule_cells(finding, delimiter, cell)
-        seen = finding.first_seen
-        day = days.get(seen)
-        if day is None:
-            day = days[seen] = cell(seen.isoformat()) if seen is not None else ""
-        lines.append(
-            delimiter.join((quarter, joined, texts[0], cell(messages.of(finding)), texts[1],
-                            cell(item.status), day, texts[2], cell(finding.responsible)))
-        )  # fmt: skip
+        head = heads.get(account)
+        if head is None:
+            head = heads[account] = delimiter.join((quarter, *map(cell, account), ""))
+        # What the rest is made of; a message with values told apart by its text, one without
+        # by its rule and variant (in the key already).
+        message = messages.of(finding) if finding.params else ""
+        key = (finding.rule, finding.severity, finding.variant, message, item.status,
+               finding.first_seen, finding.responsible)  # fmt: skip
+        rest = rests.get(key)
+        if rest is None:
+            rest = rests[key] = _rest_cells(finding, item.status, delimiter, cell)
+        lines.append(head + rest)
     lines.append("")  # (the last line ends too)
     # The BOM apart: prefixed to the text, it would copy all of it once more before encoding.
     return "\ufeff".encode() + "\r\n".join(lines).encode("utf-8")
 
 
-def _rule_cells(
-    finding: Finding, delimiter: str, cell: Callable[[str], str]
-) -> tuple[str, str, str]:
-    """A rule's cells in a row: its id and the severity joined, the guideline and its title."""
-    rule = finding.rule
-    return (
-        f"{cell(rule)}{delimiter}{cell(finding.severity)}",
-        cell(finding.guideline),
-        cell(rule_title(rule)),
+def _rest_cells(finding: Finding, status: str, delimiter: str, cell: Callable[[str], str]) -> str:
+    """A row's cells after the account's, joined: rule, severity, message, guideline, status,
+    first seen, the rule's title and who answers."""
+    seen = finding.first_seen
+    texts = (
+        finding.rule,
+        finding.severity,
+        finding.message,
+        finding.guideline,
+        status,
+        seen.isoformat() if seen is not None else "",
+        rule_title(finding.rule),
+        finding.responsible,
     )
+    return delimiter.join(map(cell, texts))
 
 
 #: The workbook's columns, as catalogue keys of their headings in the UI language.

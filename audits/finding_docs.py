@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from audits import stored
-from audits.engine import Finding, make_finding
+from audits.engine import Finding
 from audits.rules import RULES_BY_ID
 from audits.run_rows import Row
 from audits.settings import SEVERITIES
@@ -47,7 +47,7 @@ def _finding(doc: Mapping[str, Any]) -> Finding:
         and (not first_seen or type(first_seen) is str)
     ):
         return _finding_checked(doc)
-    finding = make_finding(
+    finding = Finding(
         rule, severity, account_id, platform, handle, department, variant, params,
         _stored_day(first_seen), responsible, kc_absent,
     )
@@ -158,7 +158,7 @@ def findings_of_rows(rows: Iterable[Row]) -> tuple[Finding, ...]:
         day = days.get(seen) if seen else None
         if day is None and seen:
             day = days[seen] = _stored_day(seen)
-        finding = make_finding(
+        finding = Finding(
             rule, severity, row.account_id, row.platform, row.handle, row.department, variant,
             params, day, row.responsible, row.kc_absent,
         )  # fmt: skip

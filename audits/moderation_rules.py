@@ -19,10 +19,12 @@ The engine hands the rules the quarter's records per account (:attr:`Judgement.m
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from audits.rule_kinds import Activity, Hit, Judgement, Subject, account_rule
-from governance.moderation.facts import NO_FACTS, Deletion
-from governance.monthly import STOCKHOLM as _STOCKHOLM
+
+if TYPE_CHECKING:  # the records are read (and their module loaded) only when the store has any
+    from governance.moderation.facts import Deletion
 
 _MODERATION = "Dölja eller ta bort kommentar"
 
@@ -30,15 +32,17 @@ _MODERATION = "Dölja eller ta bort kommentar"
 @account_rule("removal-unregistered", "critical", _MODERATION)
 def removal_unregistered(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
     """Deletions not sent for registration within one working day (or sent late)."""
-    facts = judged.moderation.get(subject.id, NO_FACTS)
-    if not facts.deletions:
+    facts = judged.moderation.get(subject.id)  # (None: no records for the account)
+    if facts is None or not facts.deletions:
         return None
-    from governance.worktime import reply_deadline  # the holiday calendar: only when needed
+    # Only for an account with deletions: the holiday calendar, and Stockholm's time zone.
+    from governance.monthly import STOCKHOLM
+    from governance.worktime import reply_deadline
 
     overdue: list[Deletion] = []
     late = 0
     for deletion in facts.deletions:
-        if deletion.at.astimezone(_STOCKHOLM).date() > judged.as_of:
+        if deletion.at.astimezone(STOCKHOLM).date() > judged.as_of:
             continue
         deadline = reply_deadline(deletion.at)
         sent = _sent_by(deletion, judged)
@@ -50,7 +54,7 @@ def removal_unregistered(subject: Subject, activity: Activity, judged: Judgement
     if overdue:
         first = min(overdue, key=lambda d: d.at)
         return Hit("removal-unregistered", params={
-            "count": len(overdue), "first": first.at.astimezone(_STOCKHOLM).date().isoformat(),
+            "count": len(overdue), "first": first.at.astimezone(STOCKHOLM).date().isoformat(),
             "id": first.id, "late": late,
         })  # fmt: skip
     if late:
@@ -60,8 +64,10 @@ def removal_unregistered(subject: Subject, activity: Activity, judged: Judgement
 
 def _sent_by(deletion: Deletion, judged: Judgement) -> datetime | None:
     """When it was sent, if it was by the end of the day judged (later counts as not yet)."""
+    from governance.monthly import STOCKHOLM  # (imported already by its only caller)
+
     sent = deletion.sent_at
-    if sent is None or sent.astimezone(_STOCKHOLM).date() > judged.as_of:
+    if sent is None or sent.astimezone(STOCKHOLM).date() > judged.as_of:
         return None
     return sent
 
@@ -72,7 +78,8 @@ def hidden_unlogged(subject: Subject, activity: Activity, judged: Judgement) -> 
     hidden = activity.hidden
     if hidden is None or hidden <= 0:
         return None
-    logged = judged.moderation.get(subject.id, NO_FACTS).hides
+    facts = judged.moderation.get(subject.id)
+    logged = 0 if facts is None else facts.hides
     if logged >= hidden:
         return None
     return Hit("hidden-unlogged", params={"hidden": hidden, "logged": logged})

@@ -12,9 +12,10 @@ Revisions are kept by the store's ``revisions`` repository (beside the departmen
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+import msgspec
 
 from audits import stored
 from audits.quarters import add_months_to_date
@@ -26,8 +27,7 @@ from governance.store import ReadTransaction, WriteTransaction, repos
 TABLE = "revisions"  # how messages name the records
 
 
-@dataclass(frozen=True, slots=True)
-class Revision:
+class Revision(msgspec.Struct, frozen=True):
     """One recorded revision of the guideline."""
 
     day: date
@@ -59,8 +59,7 @@ class Revision:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class RevisionStatus:
+class RevisionStatus(msgspec.Struct, frozen=True):
     """Where the revision stands on ``today``. ``days_left`` is negative when overdue."""
 
     today: date

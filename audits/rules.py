@@ -25,7 +25,6 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from governance.i18n import current_language, t
-from governance.worktime import working_days_between
 
 if TYPE_CHECKING:  # settings.py needs RULE_IDS at import time; only the annotations need this
     from audits.settings import AuditSettings
@@ -244,6 +243,10 @@ def is_below(on_time: int, due: int, rate: Fraction) -> bool:
 def request_pending(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
     """A request waited more than ``settings.request_pending_days`` working days (AKN:s
     tillämpning, default 10; :mod:`governance.worktime`) for AKN's decision."""
+    # Imported here: only requested accounts need the working-time calendar (readers of a stored
+    # run, which import the rules for their titles and messages, never do).
+    from governance.worktime import working_days_between
+
     waited = working_days_between(subject.requested or judged.as_of, judged.as_of)
     limit = judged.settings.request_pending_days
     if subject.requested is None or waited <= limit:

@@ -10,16 +10,20 @@ of a quarter is the one that counts, except that a preliminary run (judged befor
 last day) never counts over a final one (:func:`latest_runs`). Whether a finding is acknowledged
 or waived is looked up when it is shown, so that a waiver granted after a run applies to that run
 too.
+
+The records are msgspec Structs (made in C, their classes made at import without a dataclass's
+generated code), equal, hashed and printed as the frozen dataclasses they were.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+
+import msgspec
 
 from audits import run_rows, stored
 from audits.engine import Finding
@@ -29,6 +33,7 @@ from audits.quarters import Quarter
 from audits.schedule import finished
 from audits.settings import AuditSettings
 from governance.fields import check_day
+from governance.i18n import t
 from governance.storage.database import bulk_allocation
 from governance.store import ReadTransaction, WriteTransaction, repos
 
@@ -41,8 +46,7 @@ OPEN, ACKNOWLEDGED, WAIVED = "open", "acknowledged", "waived"
 STATUSES = (OPEN, ACKNOWLEDGED, WAIVED)
 
 
-@dataclass(frozen=True, slots=True)
-class RunInfo:
+class RunInfo(msgspec.Struct, frozen=True):
     """A stored run without its findings: what lists and the calendar need."""
 
     id: str
@@ -89,8 +93,7 @@ class RunInfo:
         )
 
 
-@dataclass(frozen=True)
-class AuditRun:
+class AuditRun(msgspec.Struct, frozen=True):
     """A stored run with the settings it used and its findings."""
 
     info: RunInfo
@@ -98,8 +101,7 @@ class AuditRun:
     findings: tuple[Finding, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Acknowledgement:
+class Acknowledgement(msgspec.Struct, frozen=True):
     """A finding of one quarter that someone has seen and commented on."""
 
     quarter: Quarter
@@ -129,8 +131,7 @@ class Acknowledgement:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Waiver:
+class Waiver(msgspec.Struct, frozen=True):
     """A finding accepted for a time: it shows as waived in audits from ``since`` to ``until``."""
 
     key: str
@@ -179,12 +180,11 @@ class Waiver:
         )
 
 
-@dataclass(frozen=True)
-class Reviews:
+class Reviews(msgspec.Struct, frozen=True):
     """The acknowledgements and waivers that decide each finding's status."""
 
-    acks: Mapping[tuple[Quarter, str], Acknowledgement] = field(default_factory=dict)
-    waivers: Mapping[str, tuple[Waiver, ...]] = field(default_factory=dict)
+    acks: Mapping[tuple[Quarter, str], Acknowledgement] = msgspec.field(default_factory=dict)
+    waivers: Mapping[str, tuple[Waiver, ...]] = msgspec.field(default_factory=dict)
 
     def waiver(self, key: str, quarter: Quarter, as_of: date) -> Waiver | None:
         """The waiver covering this finding in this audit (the one lasting longest), if any."""
@@ -198,6 +198,43 @@ class Reviews:
         if self.waiver(key, quarter, as_of) is not None:
             return WAIVED
         return ACKNOWLEDGED if (quarter, key) in self.acks else OPEN
+
+
+class ReportItem(msgspec.Struct, frozen=True):
+    """A finding of a run with its status (open, acknowledged or waived) and the note on it.
+
+    ``note`` is what the app shows: an acknowledgement's note, or a waiver's reason, who decided
+    it and its end date. ``waiver`` is the waiver itself, from which the readable exports and
+    packets write the reason and the end date but never the name
+    (:func:`audits.exports.status_text`). Every run and export makes one per finding.
+    """
+
+    finding: Finding
+    status: str
+    note: str = ""
+    waiver: Waiver | None = None
+
+
+def report_items(run: AuditRun, reviews: Reviews) -> list[ReportItem]:
+    """The run's findings with their current status."""
+    quarter, as_of = run.info.quarter, run.info.as_of
+    if not reviews.acks and not reviews.waivers:  # (nothing reviewed yet: every finding open)
+        return [ReportItem(finding, "open") for finding in run.findings]
+    items = []
+    for finding in run.findings:
+        key = finding.key
+        waiver = reviews.waiver(key, quarter, as_of)
+        ack = reviews.acks.get((quarter, key))
+        if waiver is not None:
+            note = t(
+                "audit.waived_note", reason=waiver.reason, name=waiver.name, until=waiver.until
+            )
+            items.append(ReportItem(finding, "waived", note, waiver))
+        elif ack is not None:
+            items.append(ReportItem(finding, "acknowledged", ack.note))
+        else:
+            items.append(ReportItem(finding, "open"))
+    return items
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -332,9 +369,10 @@ def save_run(txn: WriteTransaction, run: AuditRun) -> None:
     repos(txn).runs.put(run.info.id, run.info.number, run.info.to_doc(), doc)
 
 
-def next_run_number(txn: ReadTransaction) -> int:
-    """One more than the highest run number in the index (every entry checked)."""
-    return max((run.number for run in list_runs(txn)), default=0) + 1
+def next_run_number(runs: Iterable[RunInfo]) -> int:
+    """One more than the highest run number of the index's runs (:func:`list_runs`: every entry
+    checked)."""
+    return max((run.number for run in runs), default=0) + 1
 
 
 def save_acknowledgement(txn: WriteTransaction, ack: Acknowledgement) -> None:

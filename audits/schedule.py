@@ -14,9 +14,10 @@ finished stays finished.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Protocol
+
+import msgspec
 
 from audits.quarters import Quarter
 from governance.monthly import STOCKHOLM
@@ -32,8 +33,7 @@ class Judged(Protocol):
     def at(self) -> datetime: ...
 
 
-@dataclass(frozen=True, slots=True)
-class CalendarEntry:
+class CalendarEntry(msgspec.Struct, frozen=True):
     """The next quarterly audit: its quarter, due date and days left (negative: overdue)."""
 
     quarter: Quarter
@@ -68,8 +68,7 @@ def _runs(audited: Collection[Quarter] | Mapping[Quarter, Judged]) -> Mapping[Qu
     return {quarter: _Final(quarter.last_day) for quarter in audited}
 
 
-@dataclass(frozen=True, slots=True)
-class _Final:
+class _Final(msgspec.Struct, frozen=True):
     """A run taken as final: judged and run on its quarter's last day."""
 
     as_of: date

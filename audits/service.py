@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from audits.engine import (
     Cancelled,
@@ -26,25 +27,19 @@ from audits.engine import (
     evaluate,
     judgement_day,
 )
-from audits.exports import (
-    FORMATS,
-    ReportItem,
-    findings_csv,
-    findings_markdown,
-    findings_xlsx,
-    report_items,
-)
 from audits.quarters import Quarter
 from audits.review_service import ReviewService, as_quarter, clean_text
 from audits.rules import RULE_IDS
 from audits.runs import (
     AuditRun,
+    ReportItem,
     RunInfo,
     first_seen_days,
     latest_runs,
     list_runs,
     load_reviews,
     next_run_number,
+    report_items,
     run_settings,
     save_run,
 )
@@ -63,8 +58,7 @@ if TYPE_CHECKING:  # imported where they are used: a run or an export needs none
     from audits.worklist import Worklist
 
 
-@dataclass(frozen=True)
-class AuditReport:
+class AuditReport(msgspec.Struct, frozen=True):
     """One stored run as people read it: the findings with their status."""
 
     run: AuditRun
@@ -173,7 +167,7 @@ class AuditService(ReviewService):
         earlier = [q for q in latest if q < evaluation.quarter]
         seen = first_seen_days(txn, latest[max(earlier)]) if earlier else {}
         findings = _first_seen(evaluation.findings, seen, evaluation.as_of)
-        number = next_run_number(txn)
+        number = next_run_number(runs)
         info = RunInfo(
             id=f"{evaluation.quarter}-{number}",
             number=number,
@@ -270,6 +264,9 @@ class AuditService(ReviewService):
         run_id: str | None = None,
     ) -> bytes:
         """A quarter's findings (its latest run) as CSV, Markdown or Excel (xlsx) bytes."""
+        # Imported here: a run (and the app's reading of one) writes no file.
+        from audits.exports import FORMATS, findings_csv, findings_markdown, findings_xlsx
+
         if fmt not in FORMATS:
             raise FieldError("format", "field.bad_choice", value=fmt, allowed=", ".join(FORMATS))
         if delimiter not in (";", ","):

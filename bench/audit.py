@@ -7,7 +7,9 @@ together. Prints one JSON object on its last line with ``accounts``, ``wall_s`` 
 repeats), the targets, and ``run_cpu_s``/``export_cpu_s``/``cpu_s``/``startup_cpu_s``: the CPU
 time of the same processes (user + system), which a machine shared with other work hardly moves;
 ``imports_cpu_s`` is the CPU time of a process that only starts and imports what both commands
-import before they read anything (each pays it once: the floor of the two).
+import before they read anything (each pays it once: the floor of the two). ``reference_s`` and
+``load_average_1m`` (:mod:`bench.machine`, taken as the bench ends) say how fast the machine ran:
+figures of two days compare divided by ``reference_s``.
 
     python bench/audit.py [--accounts N] [--months M] [--repeats R] [--keep DIR]
 """
@@ -29,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.machine import reference_s  # noqa: E402
 from governance.fields import API_PLATFORMS  # noqa: E402
 from governance.monthly import MonthlyStats, add_months  # noqa: E402
 from governance.register import AccountRow, Register  # noqa: E402
@@ -205,6 +208,8 @@ def main() -> None:
                 "startup_s": round(statistics.median(startups), 3),
                 "wall_s": round(statistics.median(totals), 3),
                 **{key: round(value, 3) for key, value in cpu.items()},
+                "reference_s": reference_s(),
+                "load_average_1m": round(os.getloadavg()[0], 2),
                 "targets": TARGETS,
             }
         )

@@ -8,7 +8,6 @@ with a message naming it.
 from __future__ import annotations
 
 import gc
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +27,10 @@ Tables = dict[str, dict[str, Any]]
 
 
 def digest(raw: bytes | None) -> str | None:
+    # Imported here: only a commit's plan takes digests, and OpenSSL's hashes cost a read-only
+    # command (an export, a listing) 3-4 ms of its start-up.
+    import hashlib
+
     return None if raw is None else hashlib.sha256(raw).hexdigest()
 
 

@@ -47,19 +47,29 @@ def print_summary(ctx: CliContext, report: AuditReport) -> None:
 
 
 def _rule_table(report: AuditReport) -> str:
-    """How often each rule fired, how many of those are open, and the section it enforces."""
-    from audits.rules import RULES_BY_ID
+    """How often each rule fired, how many of those are open, and the section it enforces.
 
-    rows = [
-        [
-            rule,
-            t(f"audit.severity.{items[0].finding.severity}"),
-            str(len(items)),
-            str(sum(1 for i in items if i.status == "open")),
-            RULES_BY_ID[rule].guideline,
-        ]
-        for rule, items in report.by_rule().items()
-    ]
+    The rows of :meth:`AuditReport.by_rule` (rules in their order, each with the severity of its
+    first finding), counted in one pass over the findings instead of grouping them first.
+    """
+    from audits.rules import RULE_IDS, RULES_BY_ID
+
+    first: dict[str, str] = {}  # rule -> the severity of its first finding
+    counts: dict[str, list[int]] = {}  # rule -> [findings, open]
+    for item in report.items:
+        rule = item.finding.rule
+        row = counts.get(rule)
+        if row is None:
+            row = counts[rule] = [0, 0]
+            first[rule] = item.finding.severity
+        row[0] += 1
+        row[1] += item.status == "open"
+    rows = []
+    for rule in RULE_IDS:  # (in the rules' order)
+        if rule in counts:
+            found, still_open = counts[rule]
+            severity = t(f"audit.severity.{first[rule]}")
+            rows.append([rule, severity, str(found), str(still_open), RULES_BY_ID[rule].guideline])
     header = [
         t("audit.col.rule"),
         t("audit.col.severity"),

@@ -1,14 +1,13 @@
 """The audit's fast paths give exactly what the plain ones give (issue 15).
 
 The typed read of the register's shards (audits.subjects) against ``Subject.from_doc``, the
-slot-by-slot ``make_finding`` against the dataclass's own constructor, the string-keyed sort
+Finding record (a msgspec Struct) as the frozen dataclass it was, the string-keyed sort
 against ``Finding.sort_key``, the compact rows against ``finding_row``; and what the typed read
 refuses: a shard with a field of the wrong type, named in the message, nothing stored.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from datetime import date
@@ -16,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import msgspec.structs
 import pytest
 
 from audits.activity import ActivityReader
-from audits.engine import Finding, _sorted, evaluate, make_finding
+from audits.engine import Finding, _sorted, evaluate
 from audits.finding_docs import _finding as _finding_doc
 from audits.finding_docs import findings_of_rows
 from audits.quarters import Quarter
@@ -92,13 +92,22 @@ def test_a_minimal_document_takes_the_same_defaults() -> None:
     assert subject_of(msgspec.convert(doc, AuditDoc), ACKS) == Subject.from_doc(doc)
 
 
-def test_make_finding_equals_the_constructor() -> None:
-    values: dict[str, Any] = {f.name: f"v-{f.name}" for f in dataclasses.fields(Finding)}
+def test_a_finding_is_a_frozen_record_in_the_stored_rows_order() -> None:
+    """Positional values in FINDING_FIELDS order (the engine and the run reader pass them so),
+    equal by value, printed with every field, and never changed once made."""
+    names = msgspec.structs.fields(Finding)
+    assert tuple(f.name for f in names) == FINDING_FIELDS
+    values: dict[str, Any] = {name: f"v-{name}" for name in FINDING_FIELDS}
     values.update(params={"days": 3}, first_seen=date(2026, 10, 1), kc_absent=True)
-    made, built = make_finding(**values), Finding(**values)
+    made, built = Finding(*values.values()), Finding(**values)
     assert made == built and repr(made) == repr(built)
-    assert [getattr(made, f.name) for f in dataclasses.fields(Finding)] == list(values.values())
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    assert repr(made).startswith("Finding(rule='v-rule', severity='v-severity', account_id=")
+    assert [getattr(made, name) for name in FINDING_FIELDS] == list(values.values())
+    assert made != Finding(**{**values, "kc_absent": False})
+    plain = Finding("no-purpose", "critical", "a1")
+    assert plain == Finding("no-purpose", "critical", "a1") and plain.params == {}
+    assert plain.params is not Finding("no-purpose", "critical").params  # (one dict each)
+    with pytest.raises(AttributeError):
         made.rule = "other"  # type: ignore[misc]
 
 

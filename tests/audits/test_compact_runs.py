@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from audits.engine import Finding
 from audits.exports import CSV_COLUMNS, ReportItem, findings_csv, rule_title

@@ -63,3 +63,43 @@ def test_the_default_data_dir_still_comes_from_platformdirs(tmp_path: Path) -> N
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
     assert result.stdout.strip() == str(tmp_path / "kontokoll")
+
+
+def _command(data_dir: Path, *args: str) -> str:
+    """Code that runs ``kontokoll --data-dir DATA_DIR ARGS`` in the probe's interpreter."""
+    argv = ["--data-dir", str(data_dir), *args]
+    return (
+        "import contextlib, io\n"
+        "from kontokoll.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main({argv!r}) == 0\n"
+    )
+
+
+#: What an audit command may load only where it is used (issue 15: each process pays its imports).
+_WRITERS = ("audits.exports", "csv", "governance.csvio", "audits.xlsx", "xlsxwriter")
+_EVALUATION = ("audits.subjects", "audits.activity", "governance.acknowledgements")
+_CALENDARS = ("governance.worktime", "holidays", "governance.moderation.facts")
+
+
+def test_an_audit_run_loads_no_export_writer_and_no_moderation_records(tmp_path: Path) -> None:
+    """A run writes no file (the CSV writer and the workbook are the export's) and, in a store
+    without moderation records, loads neither them nor the working-time calendar."""
+    data = tmp_path / "data"
+    code = _command(data, "audit", "run", "--quarter", "2026Q3")
+    loaded = _loaded_after(code, (*_WRITERS, *_EVALUATION, *_CALENDARS))
+    assert loaded == sorted(_EVALUATION)  # (the probe sees what a run does load)
+    assert (data / "audit" / "runs" / "2026Q3-1.json").is_file()
+
+
+def test_an_audit_export_loads_no_evaluation(tmp_path: Path) -> None:
+    """An export reads a stored run: nothing that judges accounts (the register's shards, the
+    stats, the working-time calendar, the moderation records), and no workbook for a CSV."""
+    data = tmp_path / "data"
+    run = _command(data, "audit", "run", "--quarter", "2026Q3")
+    subprocess.run([sys.executable, "-c", run], cwd=REPO, check=True)
+    out = tmp_path / "findings.csv"  # (never into the data directory)
+    code = _command(data, "audit", "export", "--quarter", "2026Q3", "--output", str(out))
+    loaded = _loaded_after(code, (*_WRITERS, *_EVALUATION, *_CALENDARS))
+    assert loaded == ["audits.exports", "csv", "governance.csvio"]
+    assert out.read_bytes().startswith("\ufeffquarter;platform;handle;".encode())
