@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -154,7 +153,7 @@ def test_control_characters_from_the_store_show_as_escapes(
         accounts = repos(txn).accounts
         before = accounts.get(small_register["kultur.hbg"])
         assert before is not None
-        after = dataclasses.replace(before, purpose="Syfte\x1b[2J\u202e<script>x</script>")
+        after = before.with_changes(purpose="Syfte\x1b[2J\u202e<script>x</script>")
         accounts.put(after, before)
     html = _report(store)
     assert "\x1b" not in html and "\u202e" not in html
