@@ -5,25 +5,25 @@
     plan = service.plan("2026Q4", resend=False)             # admin: who gets what, who is skipped
     outgoing = service.messages(plan, settings.sender)      # a Swedish cover text and the xlsx
     with smtp_session(settings, password) as session:
-        for delivery in service.deliver(plan, outgoing, session): ...
+        for delivery in service.deliver(outgoing, session, resend=False): ...
 
-What was sent is recorded per department and quarter (``repos(txn).sent``), one transaction per
-department right after the server took its message, so a run that dies half-way still knows what
-went out and a retry sends nothing twice. A record holds the department, the quarter, the run, who
-sent it and how many recipients took it: never an address, so ``editors forget`` has nothing to
-find there. The change log gets the same, and never the address list.
+What was sent is recorded per department and quarter (``repos(txn).sent``,
+:mod:`audits.packet_ledger`), one transaction per department right after the server took its
+message, so a run that dies half-way still knows what went out and a retry sends nothing twice.
+Each department is claimed before its mail (:mod:`governance.mail_claims`), so two ``audit send``
+at once (cron and a person) never both mail it. A record holds the department, the quarter, the
+run, who sent it and how many recipients took it: never an address, so ``editors forget`` has
+nothing to find there. The change log gets the same, and never the address list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from email.message import EmailMessage
-from typing import Any
 
-from audits import stored
 from audits.packet_formats import render_packet
+from audits.packet_ledger import SentRecord, load_ledger, save_claim, save_release, save_sent
 from audits.packets import Packet, department_packets, packet_file_names
 from audits.quarters import Quarter
 from audits.runs import RunInfo
@@ -32,9 +32,9 @@ from governance import access
 from governance.errors import InputError
 from governance.i18n import t, tn
 from governance.mail import Attachment, MailError, SmtpSession, build_message
+from governance.mail_claims import SendClaim, new_claim, verdict
 from governance.model import Department, Person, department_key
 from governance.service import Service
-from governance.storage.database import ReadTransaction, WriteTransaction
 from governance.store import log_change, repos
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,45 +42,10 @@ HTML_TYPE = "text/html"
 
 
 @dataclass(frozen=True)
-class SentRecord:
-    """A department's packet of a quarter went out: when, by whom, to how many (no addresses)."""
-
-    quarter: Quarter
-    department: str
-    run: str
-    at: datetime
-    user: str
-    recipients: int
-    refused: int = 0
-
-    def to_doc(self) -> dict[str, Any]:
-        return {
-            "quarter": str(self.quarter),
-            "department": self.department,
-            "key": department_key(self.department),
-            "run": self.run,
-            "at": self.at.isoformat(),
-            "user": self.user,
-            "recipients": self.recipients,
-            "refused": self.refused,
-        }
-
-    @classmethod
-    def from_doc(cls, doc: Mapping[str, Any]) -> SentRecord:
-        return cls(
-            stored.quarter(doc, "quarter"),
-            stored.text(doc, "department"),
-            stored.text(doc, "run"),
-            stored.moment(doc, "at"),
-            stored.text(doc, "user"),
-            stored.whole(doc, "recipients"),
-            stored.whole(doc, "refused", 0),
-        )
-
-
-@dataclass(frozen=True)
 class Delivery:
-    """How one department's mail went: ``sent``, ``failed``, ``already_sent`` or ``no_contacts``.
+    """How one department's mail went: ``sent``, ``failed``, ``already_sent``, ``no_contacts``,
+    or not tried because another sender's claim is on it: ``busy`` (live) or ``unfinished``
+    (stale, no ``--resend``).
 
     ``refused`` (address -> the server's answer) lives only in memory, for the report.
     """
@@ -91,6 +56,7 @@ class Delivery:
     refused: Mapping[str, str] = field(default_factory=dict)
     reason: str = ""
     previous: SentRecord | None = None
+    claim: SendClaim | None = None  # another sender's: live (busy), stale, or taken over (sent)
 
 
 @dataclass(frozen=True)
@@ -193,11 +159,15 @@ class PacketService(Service):
         report = service.build(packet.quarter, packet.department)
         return render_report(report, self.today())
 
-    def deliver(self, outgoing: Sequence[Outgoing], session: SmtpSession) -> Iterator[Delivery]:
+    def deliver(
+        self, outgoing: Sequence[Outgoing], session: SmtpSession, *, resend: bool = False
+    ) -> Iterator[Delivery]:
         """Send each message and record each department the server took it for, as it goes.
 
-        After a failure (a lost connection, a refused sender) the rest are not tried: they are
-        reported as failed with the same reason, and a later ``audit send`` sends them.
+        Each department is claimed just before its mail (:meth:`_claim`): one sent or claimed
+        by another sender since the plan is skipped, and said so. After a failure (a lost
+        connection, a refused sender) the rest are not tried: they are reported as failed with
+        the same reason, and a later ``audit send`` sends them.
         """
         failure: str | None = None
         for item in outgoing:
@@ -205,28 +175,61 @@ class PacketService(Service):
             if failure is not None:
                 yield Delivery(department, "failed", reason=failure)
                 continue
+            claimed = self._claim(item.packet, resend=resend)
+            if isinstance(claimed, Delivery):
+                yield claimed
+                continue
+            ours, taken_over = claimed
             try:
                 refused = session.send(item.message)
             except MailError as error:
+                self._release(item.packet, ours)
                 failure = str(error)
                 yield Delivery(department, "failed", reason=failure)
                 continue
             accepted = len(item.recipients) - len(refused)
             if accepted <= 0:
+                self._release(item.packet, ours)
                 yield Delivery(
                     department, "failed", refused=refused, reason=t("packets.send.all_refused")
                 )
                 continue
-            self._record(item.packet, accepted, len(refused))
-            yield Delivery(department, "sent", accepted, refused)
+            self._record(item.packet, accepted, len(refused), ours)
+            yield Delivery(department, "sent", accepted, refused, claim=taken_over)
 
     def sent(self, quarter: Quarter) -> dict[str, SentRecord]:
         """The latest record of each department (by key) whose packet of ``quarter`` went out."""
         with self._read() as txn:
-            records = load_sent(txn)
-        return {department_key(r.department): r for r in records if r.quarter == quarter}
+            return load_ledger(txn).latest(quarter)
 
-    def _record(self, packet: Packet, accepted: int, refused: int) -> None:
+    def _claim(
+        self, packet: Packet, *, resend: bool
+    ) -> Delivery | tuple[SendClaim, SendClaim | None]:
+        """Claim the department's mail (:mod:`governance.mail_claims`): this sender's claim and
+        the stale one it took over; or, if it may not send, why (``already_sent``, ``busy``,
+        ``unfinished``). The check and the claim are one transaction: two senders never both
+        pass."""
+        department = packet.department
+        with self._write() as txn:
+            self._authorize(txn, access.SEND_PACKETS, target=department)
+            ledger = load_ledger(txn)
+            previous = ledger.latest(packet.quarter).get(department_key(department))
+            if previous is not None and not resend:
+                return Delivery(department, "already_sent", previous=previous)
+            found = ledger.claims.get((packet.quarter, department_key(department)))
+            now = self._clock()
+            judged = verdict(found, now, resend=resend)
+            if judged in ("busy", "unfinished"):
+                return Delivery(department, judged, claim=found)
+            ours = new_claim(self.user, now)
+            save_claim(txn, packet.quarter, department, ours)
+        return ours, found
+
+    def _release(self, packet: Packet, claim: SendClaim) -> None:
+        with self._write() as txn:
+            save_release(txn, packet.quarter, packet.department, claim)
+
+    def _record(self, packet: Packet, accepted: int, refused: int, claim: SendClaim) -> None:
         with self._write() as txn:
             self._authorize(txn, access.SEND_PACKETS, target=packet.department)
             record = SentRecord(
@@ -237,6 +240,7 @@ class PacketService(Service):
                 self.user,
                 accepted,
                 refused,
+                claim.token,
             )
             save_sent(txn, record)
             entry = self._entry(
@@ -246,22 +250,6 @@ class PacketService(Service):
                 new=f"{packet.run.id}: {accepted}",
             )
             log_change(txn, entry)
-
-
-def load_sent(txn: ReadTransaction) -> list[SentRecord]:
-    """Every record of a packet sent, oldest first; one of the wrong shape is a corrupt file."""
-    kept = repos(txn).sent
-    with stored.reading(kept.where, "sent"):
-        docs = stored.records(kept.all(), "sent")
-    decoded = []
-    for doc_id, doc in docs.items():
-        with stored.reading(kept.where, f"sent {doc_id}"):
-            decoded.append(SentRecord.from_doc(doc))
-    return decoded
-
-
-def save_sent(txn: WriteTransaction, record: SentRecord) -> None:
-    repos(txn).sent.add(record.to_doc())
 
 
 def _choose(known: Sequence[Department], wanted: Sequence[str] | None) -> list[Department]:

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from governance.errors import FieldError
+from governance.mail_claims import SendClaim
 from governance.moderation.stored import ACTIONS as ACTIONS  # re-exported: its home is here
 from governance.moderation.stored import check_record_doc
 from governance.text_safety import MAX_TEXT, check_text, has_email_like
@@ -81,6 +82,7 @@ class ModerationRecord:
     sent_by: str = ""
     diarienummer: str = ""
     diarienummer_at: datetime | None = None
+    sending: SendClaim | None = None  # a process is mailing it now (governance.mail_claims)
     extra: Mapping[str, Any] = field(default_factory=dict)  # fields of a newer version, kept
 
     @property
@@ -98,6 +100,7 @@ class ModerationRecord:
             "screenshot": self.screenshot.to_doc() if self.screenshot else None,
             "sent_at": _stamp(self.sent_at), "sent_by": self.sent_by,
             "diarienummer": self.diarienummer, "diarienummer_at": _stamp(self.diarienummer_at),
+            "sending": self.sending.to_doc() if self.sending else None,  # put() merges: None ends
         }  # fmt: skip
 
     @classmethod
@@ -115,6 +118,7 @@ class ModerationRecord:
             ScreenshotRef.from_doc(shot) if shot else None,
             _moment(doc.get("sent_at")), str(doc.get("sent_by", "")),
             str(doc.get("diarienummer", "")), _moment(doc.get("diarienummer_at")),
+            SendClaim.from_doc(doc["sending"]) if doc.get("sending") is not None else None,
             {k: v for k, v in doc.items() if k not in known},
         )  # fmt: skip
 

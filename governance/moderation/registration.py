@@ -9,10 +9,10 @@ Kontokoll kept.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from governance.i18n import current_language, set_language, t
-from governance.moderation.records import ModerationRecord
 from governance.moderation.screenshots import MIME_TYPES
 from governance.moderation.service import ModerationService, Registration
 from governance.monthly import STOCKHOLM
@@ -76,21 +76,35 @@ def registration_body(registration: Registration) -> str:
 
 def send_registration(
     service: ModerationService, record_id: str, *, resend: bool = False
-) -> ModerationRecord:
-    """Mail the record's registration over SMTP (``[mail]``) and record that it was sent.
+) -> Registration:
+    """Mail the record's registration over SMTP (``[mail]``) and record that it was sent; the
+    registration as sent (``taken_over``: the stale claim that ``resend`` took over).
 
-    Every front end's "send to the registry": the rights and the resend check come first, a
-    recipient the server refuses is a MailError and the record stays unsent.
+    Every front end's "send to the registry": the rights, the resend check and the claim
+    (:mod:`governance.mail_claims`) come first, so a second sender at the same time sends
+    nothing and says who is sending. A mail the server did not take (no connection, a refused
+    recipient: a MailError) releases the claim and the record stays unsent. Anything else after
+    the claim (the process killed, the store locked while recording) leaves the claim, which
+    then says a mail may have gone out.
     """
     from governance.mail import MailError, load_mail_settings, smtp_password, smtp_session
 
-    registration = service.registration(record_id, resend=resend)  # rights, resend: read only
-    settings = load_mail_settings(service.store.data_dir)  # a bad [mail] stops before sending
-    message = registration_message(registration, settings.sender, service.settings.registry)
-    password = smtp_password() if settings.username else None
-    with smtp_session(settings, password) as session:
-        refused = session.send(message)
-    if refused:
-        detail = "; ".join(f"{address}: {answer}" for address, answer in refused.items())
-        raise MailError("moderation.error.refused", detail=detail)
-    return service.mark_sent(registration.listed.record.id)
+    registration = service.claim_registration(record_id, resend=resend)  # rights, resend, claim
+    try:
+        settings = load_mail_settings(service.store.data_dir)  # a bad [mail]: nothing sent
+        message = registration_message(registration, settings.sender, service.settings.registry)
+        password = smtp_password() if settings.username else None
+    except BaseException:
+        service.release(registration)
+        raise
+    try:
+        with smtp_session(settings, password) as session:
+            refused = session.send(message)
+        if refused:
+            detail = "; ".join(f"{address}: {answer}" for address, answer in refused.items())
+            raise MailError("moderation.error.refused", detail=detail)
+    except MailError:  # the server took no mail
+        service.release(registration)
+        raise
+    saved = service.mark_sent(registration.listed.record.id, registration.claim)
+    return replace(registration, listed=replace(registration.listed, record=saved))

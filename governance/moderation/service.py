@@ -24,6 +24,7 @@ from governance.account_refs import resolve
 from governance.errors import InputError, StoreCorrupt
 from governance.i18n import t
 from governance.kc import load_kc_department
+from governance.mail_claims import SendClaim, claim_params, new_claim, verdict
 from governance.model import Account, ChangeEntry, utc_now
 from governance.moderation.records import (
     ModerationRecord,
@@ -61,6 +62,8 @@ class Registration:
 
     listed: Listed
     screenshot: bytes | None  # None once the retention deleted it
+    claim: SendClaim | None = None  # this sender's claim on the mail (a dry run has none)
+    taken_over: SendClaim | None = None  # a stale claim this sender took over (``--resend``)
 
 
 def load_records(txn: ReadTransaction) -> list[ModerationRecord]:
@@ -187,35 +190,73 @@ class ModerationService(Service):
     # --- registering -------------------------------------------------------------------------
 
     def registration(self, record_id: str, *, resend: bool = False) -> Registration:
-        """What to mail for the record, if the user may register it and it was not yet sent."""
+        """What to mail for the record, if the user may register it and it was not yet sent
+        (a dry run's: it claims nothing, :meth:`claim_registration` does)."""
         wanted = parse_record_id(record_id)
         self.retain()
         with self._read() as txn:
-            listed = self._one(txn, wanted)
-            self._authorize_moderation(txn, REGISTER_MODERATION, listed.department, listed.ref,
-                                       kc_handles_comments=listed.kc_handles_comments)
-            record = listed.record
-            if record.sent_at is not None and not resend:
-                raise InputError("moderation.error.already_sent", id=record.id,
-                                 at=record.sent_at.astimezone(STOCKHOLM).isoformat(),
-                                 user=record.sent_by)
-            shot = record.screenshot
-            data = None
-            if shot is not None and shot.deleted_at is None:
-                data = repos(txn).moderation.screenshot(shot.sha256, shot.extension)
-                _check_checksum(txn, shot, data)
-            return Registration(listed, data)
+            return self._registration(txn, wanted, resend)
 
-    def mark_sent(self, record_id: str) -> ModerationRecord:
-        """Record that the registration mail went out now, by this user.
+    def claim_registration(self, record_id: str, *, resend: bool = False) -> Registration:
+        """What to mail, with this sender's claim on it (:mod:`governance.mail_claims`) stored
+        in the same transaction that checks the record is unsent and unclaimed, so two senders
+        at once never both mail it. A live claim refuses even ``resend``; a stale one refuses
+        without it, and with it is taken over (``Registration.taken_over`` names it)."""
+        wanted = parse_record_id(record_id)
+        self.retain()
+        with self._write() as txn:
+            registration = self._registration(txn, wanted, resend)
+            record = registration.listed.record
+            now = self._clock()
+            found = verdict(record.sending, now, resend=resend)
+            if record.sending is not None and found in ("busy", "unfinished"):
+                raise InputError(f"mail_claims.moderation.{found}", id=record.id,
+                                 **claim_params(record.sending))
+            claim = new_claim(self.user, now)
+            repos(txn).moderation.put(record.id, replace(record, sending=claim).to_doc())
+        return replace(registration, claim=claim, taken_over=record.sending)
+
+    def _registration(self, txn: ReadTransaction, wanted: str, resend: bool) -> Registration:
+        listed = self._one(txn, wanted)
+        self._authorize_moderation(txn, REGISTER_MODERATION, listed.department, listed.ref,
+                                   kc_handles_comments=listed.kc_handles_comments)
+        record = listed.record
+        if record.sent_at is not None and not resend:
+            raise InputError("moderation.error.already_sent", id=record.id,
+                             at=record.sent_at.astimezone(STOCKHOLM).isoformat(),
+                             user=record.sent_by)
+        shot = record.screenshot
+        data = None
+        if shot is not None and shot.deleted_at is None:
+            data = repos(txn).moderation.screenshot(shot.sha256, shot.extension)
+            _check_checksum(txn, shot, data)
+        return Registration(listed, data)
+
+    def release(self, registration: Registration) -> None:
+        """The mail did not go out: end this sender's claim, so the next try may send. A claim
+        another sender took over meanwhile is theirs and stays."""
+        record_id, ours = registration.listed.record.id, registration.claim
+        with self._write() as txn:
+            doc = repos(txn).moderation.get(record_id)
+            record = _from_doc(txn, doc, "") if doc is not None else None
+            if record is not None and ours is not None and ours.same(record.sending):
+                repos(txn).moderation.put(record_id, replace(record, sending=None).to_doc())
+
+    def mark_sent(self, record_id: str, claim: SendClaim | None = None) -> ModerationRecord:
+        """Record that the registration mail went out now, by this user (and end ``claim``,
+        the sender's own, unless another sender took it over meanwhile).
 
         A resend keeps the first sending's time and sender: the duty (one working day) was met
         or missed then, and an audit of an earlier day must judge what happened by that day. The
         change log keeps every sending.
         """
-        return self._change(record_id, REGISTER_MODERATION, "moderation-registered",
-                            lambda r: replace(r, sent_at=r.sent_at or self._clock(),
-                                              sent_by=r.sent_by or self.user))
+
+        def sent(r: ModerationRecord) -> ModerationRecord:
+            ours = claim is not None and claim.same(r.sending)
+            return replace(r, sent_at=r.sent_at or self._clock(), sent_by=r.sent_by or self.user,
+                           sending=None if ours else r.sending)
+
+        return self._change(record_id, REGISTER_MODERATION, "moderation-registered", sent)
 
     def set_diarienummer(
         self, record_id: str, text: str, *, replace_existing: bool = False

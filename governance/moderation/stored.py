@@ -17,6 +17,7 @@ from typing import Any
 
 from governance.fields import FIRST_YEAR, LAST_YEAR
 from governance.i18n import t
+from governance.mail_claims import claim_problems
 from governance.text_safety import MAX_TEXT, UNSAFE
 
 ACTIONS = ("hide", "delete", "block")
@@ -36,7 +37,8 @@ class BadRecord(ValueError):
     def __init__(self, record: str, field: str, reason: str) -> None:
         self.record = record
         self.field = field
-        self.detail = t(f"records_check.reason.{reason}", first=FIRST_YEAR, last=LAST_YEAR,
+        key = reason if "." in reason else f"records_check.reason.{reason}"  # a whole key: its own
+        self.detail = t(key, first=FIRST_YEAR, last=LAST_YEAR,
                         limit=MAX_TEXT,
                         actions=", ".join(ACTIONS), extensions=", ".join(EXTENSIONS))
         super().__init__(t("records_check.record", id=record, field=field, detail=self.detail))
@@ -89,6 +91,8 @@ def _field_problems(doc: Any, key: str) -> Iterator[tuple[str, str]]:
     if notified is not None and not isinstance(notified, bool):  # 1 == True, yet not a bool
         yield "notified", "notified"
     yield from _screenshot_problems(doc.get("screenshot"))
+    if doc.get("sending") is not None:  # older records have none
+        yield from claim_problems(doc["sending"])
 
 
 def _text_problems(doc: Mapping[str, Any]) -> Iterator[tuple[str, str]]:

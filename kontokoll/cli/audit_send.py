@@ -172,19 +172,22 @@ def send_packets(args: argparse.Namespace, ctx: CliContext) -> int:
         outgoing = service.messages(plan, settings.sender if settings else DRY_RUN_SENDER,
                                     with_report=args.with_report)
     for skipped in plan.skipped:
-        _report(ctx, skipped)
+        _report(ctx, skipped, str(plan.run.quarter))
     if args.dry_run:
         return _write_eml(ctx, outgoing, target)
     if not outgoing:
         ctx.print(t("packets.send.nothing", quarter=plan.run.quarter))
         return 0
     assert settings is not None
-    deliveries = _deliver(ctx, service, outgoing, settings, password)
+    deliveries = _deliver(ctx, service, outgoing, settings, password, resend=args.resend)
     counts = Counter(d.outcome for d in (*deliveries, *plan.skipped))
     ctx.print(t("packets.send.summary", quarter=plan.run.quarter, sent=counts["sent"],
                 already=counts["already_sent"], no_contacts=counts["no_contacts"],
                 failed=counts["failed"]))
-    return 1 if counts["failed"] else 0
+    if counts["busy"] or counts["unfinished"]:  # another sender's claim: see each line above
+        ctx.print(t("mail_claims.packets.claims", quarter=plan.run.quarter, busy=counts["busy"],
+                    unfinished=counts["unfinished"]))
+    return 1 if counts["failed"] or counts["unfinished"] else 0  # unfinished: a person decides
 
 
 def _mail_settings(ctx: CliContext, *, dry_run: bool) -> MailSettings | None:
@@ -205,31 +208,36 @@ def _deliver(
     outgoing: list[Outgoing],
     settings: MailSettings,
     password: str | None,
+    *,
+    resend: bool,
 ) -> list[Delivery]:
     """Send each message over one connection, reporting each department as it goes."""
     from audits.packet_service import Delivery
     from governance.mail import MailError, smtp_session
 
     deliveries: list[Delivery] = []
+    quarter = str(outgoing[0].packet.quarter)  # the plan's: one quarter
     try:
         with smtp_session(settings, password) as session:
-            for delivery in service.deliver(outgoing, session):
-                _report(ctx, delivery)
+            for delivery in service.deliver(outgoing, session, resend=resend):
+                _report(ctx, delivery, quarter)
                 deliveries.append(delivery)
     except MailError as error:  # no connection, or the login was refused: nothing was sent
         ctx.warn(str(error))
         reason = t("packets.send.no_server")
         for item in outgoing[len(deliveries) :]:
             delivery = Delivery(item.packet.department, "failed", reason=reason)
-            _report(ctx, delivery)
+            _report(ctx, delivery, quarter)
             deliveries.append(delivery)
     return deliveries
 
 
-def _report(ctx: CliContext, delivery: Delivery) -> None:
+def _report(ctx: CliContext, delivery: Delivery, quarter: str) -> None:
     """One line per department: sent, skipped (and why), or failed (and why)."""
     name = delivery.department
     if delivery.outcome == "sent":
+        if delivery.claim is not None:  # a stale claim --resend took over: a mail may be twice
+            _report_claim(ctx, delivery, "taken_over", quarter)
         ctx.print(t("packets.send.sent", department=name, count=delivery.recipients))
     elif delivery.outcome == "already_sent" and delivery.previous is not None:
         previous = delivery.previous
@@ -237,10 +245,22 @@ def _report(ctx: CliContext, delivery: Delivery) -> None:
                     user=previous.user, run=previous.run))
     elif delivery.outcome == "no_contacts":
         ctx.print(t("packets.send.not_sent", department=name, reason=delivery.reason))
+    elif delivery.outcome in ("busy", "unfinished") and delivery.claim is not None:
+        _report_claim(ctx, delivery, delivery.outcome, quarter)
     else:
         ctx.warn(t("packets.send.failed", department=name, reason=delivery.reason))
     for address, answer in delivery.refused.items():
         ctx.warn(t("packets.send.refused", department=name, address=address, answer=answer))
+
+
+def _report_claim(ctx: CliContext, delivery: Delivery, what: str, quarter: str) -> None:
+    """Another sender's claim on the department's mail: live, stale, or taken over."""
+    from governance.mail_claims import claim_params
+
+    assert delivery.claim is not None
+    message = t(f"mail_claims.packets.{what}", department=delivery.department, quarter=quarter,
+                **claim_params(delivery.claim))
+    (ctx.print if what == "busy" else ctx.warn)(message)
 
 
 def _write_eml(ctx: CliContext, outgoing: list[Outgoing], target: Path) -> int:

@@ -173,14 +173,19 @@ def run_retention(args: argparse.Namespace, ctx: CliContext) -> int:
 def register_record(args: argparse.Namespace, ctx: CliContext) -> int:
     """Mail the registration (or, with ``--dry-run``, write it as an ``.eml`` file)."""
     from governance.errors import InputError
+    from governance.mail_claims import claim_params
     from governance.moderation.registration import registration_message, send_registration
 
     if args.output is not None and not args.dry_run:
         raise InputError("moderation.error.output_needs_dry_run")
     service = _service(ctx)
     if not args.dry_run:
-        saved = send_registration(service, args.id, resend=args.resend)
-        ctx.print(t("moderation.cli.sent", id=saved.id, registry=service.settings.registry))
+        done = send_registration(service, args.id, resend=args.resend)
+        record = done.listed.record
+        if done.taken_over is not None:  # the user must know a mail may have gone out twice
+            ctx.warn(t("mail_claims.moderation.taken_over", id=record.id,
+                       **claim_params(done.taken_over)))
+        ctx.print(t("moderation.cli.sent", id=record.id, registry=service.settings.registry))
         return 0
     settings = _dry_run_settings(ctx)
     registration = service.registration(args.id, resend=args.resend)
