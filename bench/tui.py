@@ -29,7 +29,8 @@ snapshot; ``audit_start_cpu_s``: the worklist, then the snapshot). Each of the w
 ``audit_bulk_waive_cpu_s``; on a shared machine they move far less than the wall times, and
 so does ``filter_cpu_ms``, the CPU time of (2) (the median of the eight keys).
 ``audit_first_paint_frames`` counts the frames the main screen drew up to and with the first
-paint of the audit (1: its first frame showed the findings).
+paint of the audit (1: its first frame showed the findings); ``first_paint_widgets`` and
+``audit_first_paint_widgets`` count the widgets of the screen at each first paint.
 ``import_cpu_s`` is the CPU time of ``import screens.app`` in a fresh interpreter (the median of
 three; what a user waits for before the app is even constructed, which the first paint above
 does not include). Compile the sources first (``python -m compileall``), as an install does.
@@ -210,6 +211,12 @@ class FrameSpy:
         return begin
 
 
+def widget_count(screen: Any) -> int:
+    """The widgets of ``screen`` (itself included): each is composed, styled, laid out and
+    drawn for its first frame."""
+    return len(list(screen.walk_children(with_self=True)))
+
+
 FILTER_KEYS = ("k", "u", "l", "t", "backspace", "backspace", "backspace", "backspace")
 
 
@@ -279,6 +286,7 @@ async def measure(directory: Path, count: int) -> dict[str, Any]:
             painted = await spy.first(lambda f: f.tables.get("AccountTable", (0,))[0] == count)
             first_paint = painted.at - started
             first_paint_cpu = painted.cpu - cpu_started
+            widgets = widget_count(painted.screen)
             table = app.screen.query_one(AccountTable)
             assert table.shown == count, (table.shown, count)
             await app.workers.wait_for_complete()
@@ -302,6 +310,7 @@ async def measure(directory: Path, count: int) -> dict[str, Any]:
         "accounts": count,
         "first_paint_s": round(first_paint, 3),
         "first_paint_cpu_s": round(first_paint_cpu, 3),
+        "first_paint_widgets": widgets,
         "filter_ms": round(statistics.median(samples), 1),
         "filter_ms_max": round(max(samples), 1),
         "filter_cpu_ms": round(statistics.median(filter_cpu), 1),
@@ -407,6 +416,7 @@ async def measure_audit(directory: Path) -> dict[str, Any]:
             main_frames = sum(
                 1 for f in spy.frames[: spy.frames.index(painted) + 1] if f.screen is painted.screen
             )
+            widgets = widget_count(painted.screen)
             table = app.screen.query_one(FindingsTable)
             await pilot.pause()
             # The register is read after the worklist (KontokollApp.snapshot_after_audit): the
@@ -451,6 +461,7 @@ async def measure_audit(directory: Path) -> dict[str, Any]:
         "audit_first_paint_s": round(first_paint, 3),
         "audit_first_paint_cpu_s": round(first_paint_cpu, 3),
         "audit_first_paint_frames": main_frames,
+        "audit_first_paint_widgets": widgets,
         "audit_filter_ms": round(statistics.median(samples), 1),
         "audit_filter_ms_max": round(max(samples), 1),
         "audit_bulk_waive_s": round(bulk, 3),

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from audits.diff import DepartmentDiff
+from audits.worklist import RESOLVED, WORK_STATUSES
 from governance.i18n import t
 from governance.monthly import STOCKHOLM
 from screens.plain import plain, plain_cells
@@ -21,9 +22,16 @@ def summary_text(view: QuarterAudit) -> str:
     if view.report is None or worklist is None:
         return t("tui.audit.not_run", quarter=str(view.quarter))
     info = worklist.run.info
-    current = worklist.open_items()
-    severities = {s: sum(1 for i in current if i.finding.severity == s) for s in SEVERITIES}
-    statuses = worklist.by_status()
+    # One pass over the findings (20,000 at 10,000 accounts) counts them all.
+    tally = worklist.counts()  # per (severity, status)
+    statuses = dict.fromkeys(WORK_STATUSES, 0)
+    severities = dict.fromkeys(SEVERITIES, 0)
+    current = 0
+    for (severity, status), count in tally.items():
+        statuses[status] = statuses.get(status, 0) + count
+        if status != RESOLVED:
+            current += count
+            severities[severity] = severities.get(severity, 0) + count
     previous = worklist.previous
     key = "worklist.summary.statuses" if previous is not None else "worklist.summary.statuses_first"
     status_line = t(
@@ -45,7 +53,7 @@ def summary_text(view: QuarterAudit) -> str:
     )
     counts = t(
         "worklist.summary.counts",
-        count=len(current),
+        count=current,
         critical=severities["critical"],
         warning=severities["warning"],
     )

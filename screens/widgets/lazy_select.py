@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult, RenderResult
 from textual.content import Content
+from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Select
 from textual.widgets.select import NoSelection
@@ -67,11 +68,22 @@ class SelectFace(Widget):
         self._label, self._prompt = label, prompt
         self.refresh()
 
+    def _lines(self, width: int) -> list[Content]:
+        """The label wrapped to what a face ``width`` cells wide leaves beside the arrow."""
+        width = max(0, width - 2)
+        return (as_content(self._label).wrap(width) if width else None) or [Content("")]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The label's lines at ``width``. (Textual's own way, rendering the face, read the
+        face's size before it was laid out: that laid the whole screen out once more, a fifth
+        of the audit tab's first frame.)"""
+        return len(self._lines(width)) if width else 0
+
     def render(self) -> RenderResult:
         # The label wrapped to the width the arrow leaves; a space and the arrow on its first
         # line, two spaces on the others.
         width = max(0, self.content_size.width - 2)
-        lines = (as_content(self._label).wrap(width) if width else None) or [Content("")]
+        lines = self._lines(self.content_size.width)
         prompt = self.get_visual_style("select-face--prompt", partial=True)
         arrow = Content.styled(" ▼", self.get_visual_style("select-face--arrow", partial=True))
         shown = []
