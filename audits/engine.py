@@ -156,6 +156,8 @@ class Evaluation(msgspec.Struct, frozen=True):
     settings: AuditSettings
     accounts: int  # active accounts audited
     findings: tuple[Finding, ...]  # each first seen on as_of (storing it carries earlier days)
+    #: Accounts registered after D: they did not exist on the judged day, so nothing is judged.
+    registered_later: int = 0
 
 
 def judgement_day(quarter: Quarter | None, as_of: date | None, today: date) -> tuple[Quarter, date]:
@@ -189,18 +191,15 @@ def evaluate(
     cancelled: Cancelled | None = None,
 ) -> Evaluation:
     """Judge every active account and the register for ``quarter`` as of ``as_of``."""
-    # Imported here: readers of runs (export, worklist, diff) need Finding, not the evaluation.
-    from audits import subjects
+    from audits import subjects  # (here: readers of runs need Finding, not the evaluation)
 
-    total = len(repos(txn).accounts.index())
+    total = _started(txn, progress)
     judged, acks = _judgement(txn, quarter, as_of, settings)
     severities = {rule.id: severity_of(rule.id, settings) for rule in RULES}  # once per run
     findings: list[Finding] = []
-    audited = done = 0
+    audited = done = later = 0
     readers = activity_readers(quarter, as_of, settings)
     kc = kc_department(txn, settings)
-    if progress:
-        progress(0, total)
     with bulk_allocation():
         for shard in subjects.shards(txn, readers.earliest()):
             if cancelled is not None and cancelled():
@@ -211,8 +210,10 @@ def evaluate(
                 if status not in JUDGED_STATUSES:
                     continue
                 rel = shard.accounts_at
-                audited += status == "active"
                 try:  # (a try costs nothing in the loop; a ``with`` per account would)
+                    if subjects.registered_after(doc, as_of):  # not in the register on D
+                        later += 1
+                        continue
                     subject = subjects.subject_of(doc, acks)
                     activity = _NOT_ACTIVE  # requests and retired accounts: no stats judged
                     if status == "active":
@@ -223,12 +224,22 @@ def evaluate(
                 except (KeyError, TypeError, ValueError, AttributeError, IndexError):
                     with txn.shaped(rel):
                         raise
+                audited += status == "active"
                 for hit in check_account(subject, activity, judged):
                     findings.append(_finding(hit, severities[hit.rule], subject, kc, as_of))
             if progress:
                 progress(done, total)
     findings += _register_findings(txn, judged, severities)
-    return Evaluation(quarter, as_of, settings, audited, _sorted(findings))
+    return Evaluation(quarter, as_of, settings, audited, _sorted(findings), later)
+
+
+def _started(txn: ReadTransaction, progress: Progress | None) -> int:
+    """How many accounts the register holds (the run's total), told to ``progress`` as none
+    done yet."""
+    total = len(repos(txn).accounts.index())
+    if progress:
+        progress(0, total)
+    return total
 
 
 def _register_findings(

@@ -11,7 +11,7 @@ entry per finding.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from audits.engine import Finding
@@ -32,6 +32,7 @@ from audits.runs import (
 from governance import access
 from governance.account_refs import resolve
 from governance.errors import FieldError, InputError
+from governance.fields import check_day
 from governance.i18n import t
 from governance.model import ChangeEntry, utc_now
 from governance.service import Service
@@ -224,9 +225,7 @@ class ReviewService(Service):
         for finding in run.findings:
             if finding.rule == rule and finding.account_id == account_id:
                 return finding
-        raise InputError(
-            "audit.no_such_finding", rule=rule, account=account or "", quarter=run.info.quarter
-        )
+        raise _no_such_finding(rule, account or "", run.info.quarter)
 
     def _findings(
         self, txn: ReadTransaction, run: AuditRun, keys: Iterable[str], action: str
@@ -240,9 +239,7 @@ class ReviewService(Service):
             finding = by_key.get(key)
             if finding is None:
                 rule, _, account = key.partition(":")
-                raise InputError(
-                    "audit.no_such_finding", rule=rule, account=account, quarter=run.info.quarter
-                )
+                raise _no_such_finding(rule, account, run.info.quarter)
             if finding.responsible not in allowed:
                 self._authorize(txn, action, finding.responsible or None, finding.ref or key)
                 allowed.add(finding.responsible)
@@ -257,9 +254,24 @@ class ReviewService(Service):
 
 
 def _check_until(run: AuditRun, until: date) -> None:
-    """A waiver must last at least to the day the run judged."""
-    if until < run.info.as_of:
-        raise FieldError("until", "audit.until_before_audit", until=until, as_of=run.info.as_of)
+    """A waiver must last at least to the day the run judged, and at most the run's
+    ``waiver_max_days`` past it (AKN's: a waiver is temporary)."""
+    as_of = run.info.as_of
+    check_day(until, "until")  # (a day outside the years Kontokoll takes: that, first)
+    if until < as_of:
+        raise FieldError("until", "audit.until_before_audit", until=until, as_of=as_of)
+    days = run.settings.waiver_max_days
+    if (until - as_of).days > days:
+        latest = as_of + timedelta(days=days)
+        raise FieldError("until", "waiver_limit.too_long", until=until, as_of=as_of, days=days,
+                         latest=latest)  # fmt: skip
+
+
+def _no_such_finding(rule: str, account: str, quarter: Quarter) -> InputError:
+    """The run has no such finding: of the account, or (none named) of the register."""
+    if account:
+        return InputError("audit.no_such_finding", rule=rule, account=account, quarter=quarter)
+    return InputError("review_words.no_such_register_finding", rule=rule, quarter=quarter)
 
 
 def t_waived(reason: str, name: str, until: date) -> str:

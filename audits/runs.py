@@ -57,6 +57,8 @@ class RunInfo(msgspec.Struct, frozen=True):
     user: str
     accounts: int
     counts: Mapping[str, int]  # findings per severity
+    #: Accounts registered after ``as_of``, not judged (they did not exist then).
+    registered_later: int = 0
 
     def to_doc(self) -> dict[str, Any]:
         return {
@@ -68,6 +70,7 @@ class RunInfo(msgspec.Struct, frozen=True):
             "user": self.user,
             "accounts": self.accounts,
             "counts": dict(self.counts),
+            **({"registered_later": self.registered_later} if self.registered_later else {}),
         }
 
     @classmethod
@@ -90,6 +93,7 @@ class RunInfo(msgspec.Struct, frozen=True):
             user=stored.text(doc, "user", ""),
             accounts=stored.whole(doc, "accounts", 0),
             counts=dict(counts),
+            registered_later=stored.whole(doc, "registered_later", 0),
         )
 
 

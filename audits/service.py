@@ -177,6 +177,7 @@ class AuditService(ReviewService):
             user=self.user,
             accounts=evaluation.accounts,
             counts=dict(Counter(f.severity for f in findings)),
+            registered_later=evaluation.registered_later,
         )
         run = AuditRun(info, evaluation.settings, findings)
         save_run(txn, run)

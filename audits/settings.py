@@ -18,6 +18,7 @@ Each threshold is read by the rule in :mod:`audits.rules` whose docstring names 
     first_revision_deadline = 2024-03-31   # "nästa revidering sker i mars 2024"
     request_pending_days = 10              # AKN:s tillämpning: working days a request may wait
     revision_acknowledge_days = 30         # AKN:s tillämpning: days editors have to acknowledge
+    waiver_max_days = 366                  # AKN:s tillämpning: the longest a waiver may last
 
     [audit.severity]                       # override a rule's severity: critical | warning
     single-editor = "critical"
@@ -65,6 +66,9 @@ class AuditSettings:
     request_pending_days: int = 10
     #: AKN:s tillämpning: days after a revision (or an editor's appointment) to acknowledge it.
     revision_acknowledge_days: int = 30
+    #: AKN:s tillämpning: the most days a waiver may run past the day its run judged (a waiver is
+    #: temporary: a finding kept for good is a matter for the guideline, not for a waiver).
+    waiver_max_days: int = 366
     #: Severity overrides by rule id; rules not named keep their default severity.
     severity: Mapping[str, str] = field(default_factory=dict)
     #: ``inactive_days`` of the platforms named here (``[audit.inactive_days_per_platform]``).
@@ -87,6 +91,7 @@ class AuditSettings:
             "first_revision_deadline": self.first_revision_deadline.isoformat(),
             "request_pending_days": self.request_pending_days,
             "revision_acknowledge_days": self.revision_acknowledge_days,
+            "waiver_max_days": self.waiver_max_days,
             "severity": dict(self.severity),
             "inactive_days_per_platform": dict(self.inactive_days_per_platform),
             "kc_department": self.kc_department,
@@ -120,12 +125,14 @@ _INT_KEYS = {
     "revision_interval_months": (1, 120),
     "request_pending_days": (1, 3650),
     "revision_acknowledge_days": (1, 3650),
+    "waiver_max_days": (1, 3650),
 }
 #: Settings that came after the first runs were stored, with the defaults those runs stand for.
 _ADDED_LATER = {
     "editors_confirmed_days": 92,
     "request_pending_days": 10,
     "revision_acknowledge_days": 30,
+    "waiver_max_days": 366,
 }
 
 

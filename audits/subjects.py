@@ -14,7 +14,7 @@ files (:func:`governance.storage.audit_records.audit_shards`), each shard's stat
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,8 @@ class AuditDoc(msgspec.Struct, frozen=True, gc=False):
     audience: str = ""
     goals: tuple[str, ...] = ()
     department_goals: tuple[str, ...] = ()
+    #: When it was registered (a stamp of the wrong shape makes the shard corrupt, named).
+    created: datetime | None = None
 
 
 class _Meta(msgspec.Struct):
@@ -146,6 +148,13 @@ def subject_of(doc: AuditDoc, acks: RevisionAcks) -> Subject:
 
 
 _new = tuple.__new__
+
+
+def registered_after(doc: AuditDoc, day: date) -> bool:
+    """Whether the account was registered after ``day`` (the day of its stamp, UTC as stored,
+    as the other stamps'): it did not exist then, and an audit as of that day does not judge
+    it. A document from before the field existed has no stamp: judged as before."""
+    return doc.created is not None and doc.created.date() > day
 
 
 def _pending(editors: tuple[EditorDoc, ...], acks: RevisionAcks) -> tuple[date, ...]:

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from governance.account_fields import department_key
 from governance.errors import AccessRefused, FieldError
 from governance.i18n import t
-from governance.model import department_key
 
 if TYPE_CHECKING:  # the store is imported where users are read or written: ``--help`` lists
     # the roles (ROLES) without loading it

@@ -28,6 +28,7 @@ from governance.csvio import CsvTable, _header_problems
 from governance.errors import ImportRefused, InputError, RowProblem
 from governance.fields import CATEGORIES, GOALS, PLATFORMS, STATUSES, VISIBILITIES
 from governance.i18n import t
+from governance.input_limit import check_unpacked, read_file_bounded
 
 #: An xlsx file is a zip archive.
 ZIP_MAGIC = b"PK\x03\x04"
@@ -95,11 +96,13 @@ def read_xlsx_table(
 
     name = str(path)
     try:
-        raw = path.read_bytes() if data is None else data
+        raw = read_file_bounded(path) if data is None else data
     except (FileNotFoundError, IsADirectoryError):
         raise InputError("error.file_not_found", path=name) from None
     try:
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        check_unpacked(zipfile.ZipFile(io.BytesIO(raw)).infolist(), name)  # (a zip bomb)
+        # Formulas as written (not their cached values): a cell holding one is refused below.
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
         detail = type(error).__name__
         problem = RowProblem(1, "-", t("identity.field.not_xlsx", detail=detail))
@@ -107,8 +110,7 @@ def read_xlsx_table(
     try:
         if not book.worksheets:
             raise ImportRefused(name, [RowProblem(1, "-", t("identity.field.no_sheet"))])
-        lines = [(n, [_text(v) for v in row])
-                 for n, row in enumerate(book.worksheets[0].iter_rows(values_only=True), 1)]
+        lines, formulas = _sheet_lines(book.worksheets[0])
     finally:
         book.close()
     if not lines:
@@ -117,7 +119,37 @@ def read_xlsx_table(
     problems = _header_problems(header, required, optional)
     if problems:
         raise ImportRefused(name, problems)
-    return CsvTable(name, header, _rows(lines[1:], header, problems), problems)
+    problems += _formula_problems(formulas, header)
+    refused = {problem.line for problem in problems}
+    rows = _rows([line for line in lines[1:] if line[0] not in refused], header, problems)
+    return CsvTable(name, header, rows, problems)
+
+
+def _sheet_lines(sheet: Any) -> tuple[list[tuple[int, list[str]]], list[tuple[int, int]]]:
+    """Each row's cells as text, and where (row, column) a cell holds a formula.
+
+    A formula's value is what the spreadsheet last computed, if it saved one (a workbook a
+    script wrote has none): the import would store a guess or wipe the field, so such a cell
+    is refused; the CSV side keeps a cell from being one (``csvio.escape_cell``).
+    """
+    lines, formulas = [], []
+    for n, row in enumerate(sheet.iter_rows(), 1):
+        cells = []
+        for column, cell in enumerate(row):
+            if cell.data_type == "f":
+                formulas.append((n, column))
+            cells.append(_text(cell.value))
+        lines.append((n, cells))
+    return lines, formulas
+
+
+def _formula_problems(formulas: list[tuple[int, int]], header: list[str]) -> list[RowProblem]:
+    """A problem per formula cell below the header, named by its column's name."""
+    return [
+        RowProblem(line, header[column] if column < len(header) else "-", t("xlsx_input.formula"))
+        for line, column in formulas
+        if line > 1
+    ]
 
 
 def _rows(

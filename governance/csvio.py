@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from governance.errors import ImportRefused, InputError, RowProblem
 from governance.i18n import t
+from governance.input_limit import read_file_bounded
 from governance.storage.files import write_atomic
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def _decode(path: Path, name: str, data: bytes | None) -> str:
     """The file's text (``data``, when given, is standard input and ``path`` only names it);
     a missing file or one that is not UTF-8 is refused naming the file (and the line)."""
     try:
-        raw = path.read_bytes() if data is None else data
+        raw = read_file_bounded(path) if data is None else data
         return raw.decode("utf-8-sig")
     except (FileNotFoundError, IsADirectoryError):
         raise InputError("error.file_not_found", path=name) from None

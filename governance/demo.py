@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from governance.demo_registered import backdate_registration
 from governance.fields import REQUEST_STATUSES
 from governance.lifecycle import Lifecycle
 from governance.model import Person, utc_now
@@ -336,6 +337,7 @@ def fill_demo_register(directory: Path, now: datetime) -> None:
         rows = demo_rows(now.date())
         running = [r for r in rows if r.values["status"] not in REQUEST_STATUSES]
         register.import_rows(running, "<demo>")  # requests are filed below, as people file them
+        backdate_registration(store, now)  # (registered before the history the demo shows)
         unconfirmed = {f"{a.platform}:{a.handle}" for a in CATALOGUE if not a.confirmed}
         for account in register.accounts():
             if account.editors and account.ref not in unconfirmed:

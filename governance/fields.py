@@ -96,7 +96,7 @@ def parse_handle(text: str) -> str:
     value = text.strip().lstrip("@").lower()
     if not value:
         raise FieldError("handle", "field.required")
-    check_text(value, "handle", limit=MAX_NAME)
+    value = check_text(value, "handle", limit=MAX_NAME)
     if _HANDLE_FORBIDDEN.search(value):
         raise FieldError("handle", "field.bad_handle", value=text.strip())
     return value
@@ -105,7 +105,7 @@ def parse_handle(text: str) -> str:
 def parse_email(text: str, field: str = "email") -> str:
     """An e-mail address, in lower case (addresses are matched without regard to case)."""
     value = text.strip().lower()
-    check_text(value, field, limit=MAX_EMAIL)
+    value = check_text(value, field, limit=MAX_EMAIL)
     if not _EMAIL.match(value):
         raise FieldError(field, "field.bad_email", value=text.strip())
     return value
@@ -119,7 +119,7 @@ def parse_person(text: str, field: str = "editors") -> tuple[str, str]:
     name = match["name"].strip()
     if not name:
         raise FieldError(field, "field.person_without_name", value=text.strip())
-    check_text(name, field, limit=MAX_NAME)
+    name = check_text(name, field, limit=MAX_NAME)
     return name, parse_email(match["email"], field)
 
 

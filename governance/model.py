@@ -18,6 +18,11 @@ import msgspec
 from msgspec.structs import fields as struct_fields
 from msgspec.structs import replace as struct_replace
 
+# Re-exported: the model's names, kept in a module the command line's parsers import cheaply.
+from governance.account_fields import EDITABLE_FIELDS as EDITABLE_FIELDS
+from governance.account_fields import EXCHANGED_FIELDS as EXCHANGED_FIELDS
+from governance.account_fields import OPTIONAL_EXCHANGED_FIELDS as OPTIONAL_EXCHANGED_FIELDS
+from governance.account_fields import department_key as department_key
 from governance.fields import format_person
 
 
@@ -128,11 +133,6 @@ class Department:
             raise ValueError("a department goal id is not g<number>")
         contacts = tuple(Person(n, e) for n, e in doc.get("contacts", []))
         return cls(doc["name"], contacts, goals, last)
-
-
-def department_key(name: str) -> str:
-    """The case- and space-insensitive key a department name is matched by."""
-    return " ".join(name.split()).casefold()
 
 
 class Account(msgspec.Struct, frozen=True):
@@ -324,37 +324,6 @@ def retire_stamped(before: Account | None, after: Account, now: datetime) -> Acc
     return after.with_changes(retired_at=now, retirement=after.retirement or Retirement())
 
 
-#: The account fields of the accounts exchange format, in its column order: every field a person
-#: edits, and the editor list (edited on its own, since editors carry appointment dates, but
-#: exchanged in the same row). The accounts CSV's columns and EDITABLE_FIELDS derive from it, so a
-#: new field is added here (and to ACCOUNT_FIELD_PARSERS in governance.fields) and nowhere else.
-EXCHANGED_FIELDS: tuple[str, ...] = (
-    "platform",
-    "handle",
-    "department",
-    "purpose",
-    "visibility",
-    "closed_reason",
-    "project",
-    "project_end",
-    "editors",
-    "url",
-    "platform_id",
-    "status",
-    "shared",
-    "goals",
-    "audience",
-    "kc_handles_comments",
-    "categories",
-    "department_goals",
-)
-#: Exchanged fields that came after the first release: a file may leave them out, and then the
-#: stored values stay. New fields go here too, so that files people already have keep importing.
-OPTIONAL_EXCHANGED_FIELDS = frozenset(
-    {"shared", "goals", "audience", "kc_handles_comments", "categories", "department_goals"}
-)
-#: Fields a person edits one by one (in the CSV, the CLI and the app's form), in CSV order.
-EDITABLE_FIELDS: tuple[str, ...] = tuple(name for name in EXCHANGED_FIELDS if name != "editors")
 
 
 @dataclass(frozen=True, slots=True)

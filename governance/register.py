@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -19,10 +19,14 @@ from governance.account_checks import check_status_change
 from governance.account_order import by_ref
 from governance.account_refs import resolve as resolve  # also offered from here
 from governance.csvio import RepeatedRows
+from governance.edit_conflicts import EditConflict as EditConflict  # raised from here
+from governance.edit_conflicts import stale_fields
 from governance.errors import FieldError, ImportRefused, RowProblem
 from governance.fields import ACCOUNT_FIELD_PARSERS, format_value, parse_person
 from governance.goal_links import departments_by_key, linked
 from governance.heap import settle_survivors
+from governance.import_plan import AccountRow as AccountRow  # offered from here too
+from governance.import_plan import ImportPlan as ImportPlan
 from governance.model import (
     EDITABLE_FIELDS,
     Account,
@@ -40,30 +44,6 @@ from governance.service import Service
 from governance.storage.format import bulk_allocation
 from governance.store import ReadTransaction, Store, WriteTransaction, repos
 from governance.text_safety import MAX_NAME, check_text
-
-
-@dataclass(frozen=True)
-class AccountRow:
-    """One account as read from a file: the typed values of the columns it has, and its line."""
-
-    line: int
-    values: Mapping[str, Any]
-    editors: Sequence[tuple[str, str]] | None = None  # None: the file has no editors column
-
-
-@dataclass
-class ImportPlan:
-    """What an import changes: new accounts, changed accounts (before, after), unchanged ones."""
-
-    created: list[Account] = field(default_factory=list)
-    updated: list[tuple[Account, Account]] = field(default_factory=list)
-    unchanged: list[Account] = field(default_factory=list)
-    new_departments: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        """Whether applying the plan changes the register."""
-        return bool(self.created or self.updated)
 
 
 class Register(Service):
@@ -161,39 +141,61 @@ class Register(Service):
             self._log(txn, "account-created", account, new=account.ref)
         return account
 
-    def update_account(self, ref: str, **changes: Any) -> Account:
-        """Change fields of an account; values are typed (use :meth:`update_from_text` for text)."""
+    def update_account(
+        self, ref: str, *, expected: Mapping[str, Any] | None = None, **changes: Any
+    ) -> Account:
+        """Change fields of an account; values are typed (use :meth:`update_from_text` for text).
+
+        ``expected``: for fields the editor read before the user changed them, the typed value it
+        saw. One stored otherwise now is not written (see :mod:`governance.edit_conflicts`): the
+        other fields are saved, then :class:`EditConflict` names the refused ones.
+        """
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
             raise FieldError(sorted(unknown)[0], "field.not_editable")
         with self._write() as txn:
-            before = resolve(txn, ref)
-            self._authorize(txn, access.EDIT_ACCOUNT, before.department, before.ref)
-            if "department" in changes:
-                self._authorize(txn, access.EDIT_ACCOUNT, changes["department"], before.ref)
-                changes["department"] = self._department(txn, changes["department"])
-            after = before.with_changes(**changes)
-            if after == before:
-                return before
-            after = retire_stamped(before, after.with_changes(updated=self._clock()), self._clock())
-            if access.agreement_changed(before, after):  # who answers: AKN's to record
-                self._authorize(txn, access.SET_KC_AGREEMENT, after.department, after.ref)
-            after = linked(before, after, departments_by_key(txn))
-            check_account_fields(after)
-            check_status_change(before, after)
-            self._ensure_unique(txn, after)
-            repos(txn).accounts.put(after, before)
-            self._log_diff(txn, before, after)
+            before = resolve(txn, ref)  # compared under the write lock: nobody changes it now
+            stale = stale_fields(txn, before, changes, expected or {})
+            kept = {name: value for name, value in changes.items() if name not in stale}
+            after = self._change_account(txn, before, kept)
+        if stale:
+            raise EditConflict(after, list(stale.values()), changed_fields(before, after))
         return after
 
-    def update_from_text(self, ref: str, texts: Mapping[str, str]) -> Account:
-        """Parse typed-in texts field by field (as the CSV import does) and apply them."""
+    def _change_account(
+        self, txn: WriteTransaction, before: Account, changes: dict[str, Any]
+    ) -> Account:
+        self._authorize(txn, access.EDIT_ACCOUNT, before.department, before.ref)
+        if "department" in changes:
+            self._authorize(txn, access.EDIT_ACCOUNT, changes["department"], before.ref)
+            changes["department"] = self._department(txn, changes["department"])
+        after = before.with_changes(**changes)
+        if after == before:
+            return before
+        after = retire_stamped(before, after.with_changes(updated=self._clock()), self._clock())
+        if access.agreement_changed(before, after):  # who answers: AKN's to record
+            self._authorize(txn, access.SET_KC_AGREEMENT, after.department, after.ref)
+        after = linked(before, after, departments_by_key(txn))
+        check_account_fields(after)
+        check_status_change(before, after)
+        self._ensure_unique(txn, after)
+        repos(txn).accounts.put(after, before)
+        self._log_diff(txn, before, after)
+        return after
+
+    def update_from_text(
+        self, ref: str, texts: Mapping[str, str], expected: Mapping[str, Any] | None = None
+    ) -> Account:
+        """Parse typed-in texts field by field (as the CSV import does) and apply them.
+
+        ``expected``: the typed value the editor saw of each field (see :meth:`update_account`).
+        """
         changes = {
             name: ACCOUNT_FIELD_PARSERS[name](text)
             for name, text in texts.items()
             if name in ACCOUNT_FIELD_PARSERS
         }
-        return self.update_account(ref, **changes)
+        return self.update_account(ref, expected=expected, **changes)
 
     def add_editor(self, ref: str, person: str, appointed: date | None = None) -> Editor:
         """Appoint ``Name <email>`` as an editor of the account."""

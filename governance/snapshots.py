@@ -407,16 +407,21 @@ def keep_snapshots(root: Path) -> int:
 
 
 def restore_hint(path: str, find_root: Callable[[Path], Path | None] | None = None) -> str:
-    """How to recover from a damaged ``path``: the newest snapshot if it covers the file."""
+    """How to recover from a damaged ``path``: the newest snapshot that holds the file, if any."""
     file = Path(re.sub(r":\d+$", "", path))  # a change log problem is named FILE:LINE
     root = (find_root or data_dir_of)(file)
     if root is None:
         return t("backup.hint.backup", data_dir="DIR")
-    snapshots = list_snapshots(root)
-    covered = file.parent.name in ("register", "accounts")
-    if snapshots and covered:
-        return t("backup.hint.snapshot", data_dir=str(root), snapshot=str(snapshots[-1]))
-    return t("backup.hint.backup", data_dir=str(root))
+    rel = os.path.relpath(file, root).replace(os.sep, "/")
+    if not in_scope(rel, "register"):  # snapshots hold the register only
+        return t("backup.hint.backup", data_dir=str(root))
+    from governance.snapshot_advice import snapshot_advice  # only on the way to an error
+
+    try:
+        snapshots = list_snapshots(root)
+    except (StoreError, OSError):  # a planted link for the folder: no snapshot to trust
+        snapshots = []
+    return snapshot_advice(root, rel, snapshots, clock(), SNAPSHOT_PREFIX)
 
 
 def data_dir_of(file: Path) -> Path | None:

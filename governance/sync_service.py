@@ -4,8 +4,9 @@ Like the register and the audits, the sync is a :class:`~governance.service.Serv
 identified and must hold the right to rewrite stats (``stats.sync``, admins) before anything is
 fetched, and a refusal lands in the change log whichever front end asked. Where the figures come
 from is fixed when the service is made (a :class:`~governance.platforms.PlatformSource`: the
-real platforms by default, the emulation for the demo and tests), so a caller never passes
-transports or tokens through each call::
+real platforms by default, the emulation for tests), so a caller never passes transports or
+tokens through each call. A demo store reads the demo's emulation whatever source was given
+(:func:`~governance.sync_source.sync_source`: its marker file decides, not the caller)::
 
     service = SyncService(store, source=demo_source(accounts, now), clock=lambda: now)
     report = service.sync(accounts, progress=show, cancelled=worker_cancelled)
@@ -31,6 +32,7 @@ from governance.storage.post_files import PostsSink
 from governance.store import Store
 from governance.sync import Cancelled, ClientTiming, Progress, SyncAccount, SyncReport
 from governance.sync_run import run_sync
+from governance.sync_source import sync_source
 
 
 class SyncService(Service):
@@ -44,11 +46,14 @@ class SyncService(Service):
         user: str | None = None,
         clock: Callable[[], datetime] = utc_now,
         timing: ClientTiming | None = None,
+        demo: bool = False,
     ) -> None:
         """``clock`` gives the moment a sync is as of (which months are current, the outcomes'
-        time); ``timing`` is the clients' sleep and clocks, for tests."""
+        time); ``timing`` is the clients' sleep and clocks, for tests. Without ``source``: the
+        real platforms. A demo store (or with ``demo``) always reads the demo's emulation."""
         super().__init__(store, user=user, clock=clock)
-        self.source = source or PlatformSource()
+        self.source = source
+        self.demo = demo
         self._timing = timing
 
     def sync(
@@ -69,9 +74,11 @@ class SyncService(Service):
         # The word lists AKN may extend (DATA_DIR/comment-words.toml): a bad file is refused
         # here, naming it, before any request.
         classifier = load_classifier(self.store.data_dir)
+        now = self._clock()
+        source = sync_source(self.store.data_dir, accounts, now, self.source, demo=self.demo)
         report = asyncio.run(
             run_sync(
-                self.store.stats, accounts, self.source, now=self._clock(), since=since,
+                self.store.stats, accounts, source, now=now, since=since,
                 progress=progress, cancelled=cancelled, timing=self._timing,
                 classifier=classifier, posts=PostsSink(self.store), together=self.store,
             )

@@ -87,11 +87,16 @@ def visible(text: str, *, keep_newlines: bool = False) -> str:
 
 
 def check_text(value: str, field: str, *, limit: int, multiline: bool = False) -> str:
-    """``value`` unchanged if it fits ``limit`` and holds no unsafe character, else FieldError.
+    """``value`` in Unicode's composed form (NFC) if it fits ``limit`` and holds no unsafe
+    character, else FieldError.
 
+    Every field parser passes what people type through here, so this is where text is made
+    NFC: "ö" pasted from a Mac arrives as "o" and a combining diaeresis (NFD), looks the same
+    and would otherwise be another department, handle or name than the one typed on Windows.
     ``multiline`` allows line feeds and tabs (long free text); a CRLF must have been turned into
     LF by the caller. The message names the first offending character, escaped, and where it is.
     """
+    value = unicodedata.normalize("NFC", value)
     pattern = _UNSAFE_IN_TEXT if multiline else UNSAFE
     found = pattern.search(value)
     if found is not None:

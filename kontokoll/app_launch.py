@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from governance.i18n import set_language
+from governance.sync_source import is_demo_store
 from kontokoll.demo_setup import prepare_demo
 
 
@@ -21,6 +22,9 @@ def run_app(data_dir: Path, *, demo: bool, lang: str | None = None, start: str =
     if lang is not None:
         set_language(lang)
     directory = prepare_demo(data_dir) if demo else data_dir
+    # The store says whether it is the demo (its marker), however it was opened: a served
+    # session runs ``kontokoll --data-dir DIR/demo``, without --demo.
+    demo = demo or is_demo_store(directory)
     services = Services(directory, demo=demo)
     try:
         app = KontokollApp(services, start=start, demo=demo)

@@ -29,6 +29,7 @@ from governance.register import Register
 from governance.storage.files import fsync_directory, modes_for, write_atomic
 from governance.storage.lock import DirectoryLock
 from governance.store import Store
+from governance.sync_source import DEMO_MARKER
 
 #: Folders next to the demo: one being built, and a replaced demo on its way out (``--rebuild``).
 BUILDING_PREFIX = ".demo-building-"
@@ -39,7 +40,7 @@ BUILD_LOCK_TIMEOUT_S = 600.0
 #: What the demo holds, as a number: raise it whenever the demo gains or changes what it shows,
 #: so that a demo built before is recognised as older (``stale_demo``).
 DEMO_VERSION = 5
-VERSION_FILE = "demo-version"
+VERSION_FILE = DEMO_MARKER  # it also marks the store a demo: it never syncs with a real platform
 
 
 def demo_ready(data_dir: Path) -> bool:

@@ -233,9 +233,15 @@ class Services:
 
     # --- changing ----------------------------------------------------------------------------
 
-    def update_fields(self, ref: str, texts: Mapping[str, str]) -> Account:
-        """Apply typed-in field texts, validated exactly as the CSV import validates them."""
-        return self.register.update_from_text(ref, texts)
+    def update_fields(
+        self, ref: str, texts: Mapping[str, str], expected: Mapping[str, object] | None = None
+    ) -> Account:
+        """Apply typed-in field texts, validated exactly as the CSV import validates them.
+
+        ``expected``: the value the form showed of each field; one changed since by someone else
+        is refused (:class:`governance.register.EditConflict`), the others are saved.
+        """
+        return self.register.update_from_text(ref, texts, expected)
 
     def add_editor(self, ref: str, person: str) -> Editor:
         """Appoint ``Name <email>`` as an editor."""
@@ -339,18 +345,14 @@ class Services:
         user" error.
         """
         # Imported here: httpx and the platform clients are loaded only when the app syncs.
-        from governance.platforms import PlatformSource
         from governance.sync import SyncEvent
         from governance.sync_service import SyncService
 
         now = self.clock()
         accounts = [a for a in self.register.accounts() if a.status == "active"]
-        source = PlatformSource()
-        if self.demo:
-            from governance.emulation.demo import demo_source
-
-            source = demo_source(accounts, now)
-        service = SyncService(self.store, source=source, user=self.user, clock=lambda: now)
+        # No source given: the real platforms, or the demo's emulation when the store is the
+        # demo (its marker, or the demo flag: governance.sync_source).
+        service = SyncService(self.store, user=self.user, clock=lambda: now, demo=self.demo)
 
         def on_event(event: SyncEvent) -> None:
             if progress is not None:

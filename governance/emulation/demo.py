@@ -16,14 +16,13 @@ import httpx
 
 from governance.demo import DEMO_RECREATED, DEMO_RENAMED, demo_activity
 from governance.emulation import DEMO_TOKENS, AccountProfile, base_urls, build_emulation
-from governance.model import Account
-from governance.platforms import PlatformSource
+from governance.platforms import PlatformSource, SyncTarget
 
 #: The emulation's seed for the demo: the same figures on every machine for the same day.
 DEMO_SEED = 2035
 
 
-def demo_source(accounts: Iterable[Account], now: datetime) -> PlatformSource:
+def demo_source(accounts: Iterable[SyncTarget], now: datetime) -> PlatformSource:
     """Where a sync of the demo register's ``accounts`` reads from, as of ``now``.
 
     Each account is served with the activity the demo catalogue gives it ("active" otherwise),
@@ -34,8 +33,8 @@ def demo_source(accounts: Iterable[Account], now: datetime) -> PlatformSource:
     """
     activity = demo_activity()
     profiles = [
-        AccountProfile(a.platform, _served_id(a), DEMO_RENAMED.get(a.ref, a.handle),
-                       activity.get(a.ref, "active"))
+        AccountProfile(a.platform, _served_id(a), DEMO_RENAMED.get(_ref(a), a.handle),
+                       activity.get(_ref(a), "active"))
         for a in accounts
         if a.platform in DEMO_TOKENS and a.platform_id
     ]
@@ -45,9 +44,14 @@ def demo_source(accounts: Iterable[Account], now: datetime) -> PlatformSource:
     )
 
 
-def _served_id(account: Account) -> str:
+def _ref(account: SyncTarget) -> str:
+    """``PLATFORM:HANDLE``, as the demo catalogue names accounts (``Account.ref``)."""
+    return f"{account.platform}:{account.handle}"
+
+
+def _served_id(account: SyncTarget) -> str:
     """The id the emulation serves: a re-created account's new id follows from its handle, so
     that once an admin accepts it, the register and the emulation agree."""
-    if account.ref not in DEMO_RECREATED:
+    if _ref(account) not in DEMO_RECREATED:
         return account.platform_id
-    return str(10**14 + zlib.crc32(account.ref.encode()))
+    return str(10**14 + zlib.crc32(_ref(account).encode()))

@@ -113,6 +113,10 @@ class Database:
         self._checked: set[str] = set()  # store folders found sound in this transaction
         self._listed_memo: tuple[_Cached, frozenset[str]] | None = None
 
+    def on_read_only(self, report: Callable[[], None]) -> None:
+        """Call ``report`` once if the store turns out to be one this process cannot write."""
+        self._lock.on_read_only = report
+
     # --- transactions -------------------------------------------------------------------------
 
     @contextmanager

@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from governance.errors import InputError, StoreLocked
+from governance.errors import InputError, StoreError, StoreLocked
+from governance.os_errors import os_reason
 from governance.storage.files import open_store_file
 
 #: How long a command waits for another process before it gives up with a clear message,
@@ -45,7 +46,17 @@ def timeout_from_environment() -> float:
     if not 0 <= seconds <= MAX_TIMEOUT_S:  # also refuses nan and inf
         raise InputError("input.lock_timeout", value=text, limit=f"{MAX_TIMEOUT_S:g}")
     return seconds
+
+
 _POLL_S = 0.005
+#: Why the lock file may not open for writing when the store itself cannot be written.
+_CANNOT_WRITE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+class StoreReadOnly(StoreError):
+    """A change was asked of a store this process cannot write (read-only mount, no rights)."""
+
+    key = "read_only_store.refused"
 
 
 class DirectoryLock:
@@ -63,15 +74,47 @@ class DirectoryLock:
         self._readers = 0  # threads of this process holding the shared lock
         self._writer = False  # a thread of this process holds the exclusive lock
         self._fd: int | None = None
+        #: Why the lock file cannot be opened for writing, once found: the store is read-only.
+        self.read_only: OSError | None = None
+        #: Called once when the store turns out to be read-only (the CLI tells the user).
+        self.on_read_only: Callable[[], None] | None = None
 
-    def _open(self) -> int:
+    def _open(self) -> int | None:
+        """The lock file, opened once; None on a store we cannot write that has no lock file."""
         if self._fd is None:
-            # Never through a link: a planted .lock must not make us create or chmod a file
-            # elsewhere with our rights.
-            self._fd = open_store_file(self.path, os.O_RDWR | os.O_CREAT, self.file_mode)
+            try:
+                # Never through a link: a planted .lock must not make us create or chmod a file
+                # elsewhere with our rights.
+                self._fd = open_store_file(self.path, os.O_RDWR | os.O_CREAT, self.file_mode)
+            except OSError as error:
+                if error.errno not in _CANNOT_WRITE:
+                    raise
+                self._fd = self._open_for_reading(error)
+                return self._fd
             with contextlib.suppress(PermissionError):  # only the owner may; others need not
                 os.fchmod(self._fd, self.file_mode)  # the umask must not narrow a group's mode
         return self._fd
+
+    def _open_for_reading(self, error: OSError) -> int | None:
+        """The lock file opened for reading, on a store this process cannot write.
+
+        The lock file cannot be opened for writing: the file system is mounted read-only (a
+        backup mount, say) or the folder and its lock file are not ours to write. Readers need
+        only the shared lock, and flock takes one on a file opened for reading, so if the lock
+        file exists we still wait for a writer who has the rights we lack. If there is none,
+        there is nothing to lock: on a read-only file system nobody can write, so no writer can
+        race our reads; in a folder we may not write, a writer with rights creates the lock file
+        in its first transaction, and every later hold here looks for it again. Changes are
+        refused (:class:`StoreReadOnly`): we could not write them anyway.
+        """
+        if self.read_only is None:
+            self.read_only = error
+            if self.on_read_only is not None:
+                self.on_read_only()  # once: the CLI says so on standard error
+        try:
+            return open_store_file(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
 
     @contextmanager
     def hold(self, *, exclusive: bool) -> Iterator[None]:
@@ -125,6 +168,10 @@ class DirectoryLock:
 
     def _lock_file(self, mode: int, deadline: float) -> None:
         fd = self._open()
+        if mode == fcntl.LOCK_EX and self.read_only is not None:
+            raise StoreReadOnly(path=str(self.path.parent), detail=os_reason(self.read_only))
+        if fd is None:
+            return  # a store nobody can write, without a lock file: see _open_for_reading
         while True:
             try:
                 fcntl.flock(fd, mode | fcntl.LOCK_NB)

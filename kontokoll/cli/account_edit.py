@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from governance.account_fields import EDITABLE_FIELDS, department_key
 from governance.i18n import t
-from governance.model import EDITABLE_FIELDS, department_key
 from kontokoll.cli.context import CliContext
 
 #: The fields ``accounts edit`` and ``accounts add`` take as options.

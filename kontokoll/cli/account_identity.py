@@ -14,15 +14,16 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from governance.account_fields import department_key
 from governance.errors import FieldError
 from governance.i18n import t
-from governance.model import Account, department_key
 from governance.text_safety import visible
 from kontokoll.cli.context import CliContext
 
 FORMATS = ("csv", "xlsx")
 
 if TYPE_CHECKING:
+    from governance.model import Account
     from governance.register import Register
 
 

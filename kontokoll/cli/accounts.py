@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from governance.account_fields import department_key
 from governance.errors import FieldError
 from governance.fields import format_value, parse_platform, parse_status
 from governance.i18n import t
-from governance.model import department_key
 from governance.text_safety import visible
 from kontokoll.cli import account_edit, account_identity, lifecycle
 from kontokoll.cli.context import CliContext

@@ -10,10 +10,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from governance.account_fields import department_key
 from governance.errors import FieldError
 from governance.fields import parse_date
 from governance.i18n import t
-from governance.model import department_key
 from governance.text_safety import visible
 from kontokoll.cli import audit_send
 from kontokoll.cli.audit_summary import print_summary, warn_kc_missing
@@ -367,6 +367,25 @@ def show_settings(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.print(
         t("audit.cli.settings_from" if path.exists() else "audit.cli.settings_default", path=path)
     )
-    for key, value in settings.to_doc().items():
-        ctx.print(f"  {key} = {value}")
+    for key in settings.to_doc():  # (the keys in the stored runs' order)
+        ctx.print(f"  {key} = {_as_toml(getattr(settings, key))}")
     return 0
+
+
+def _as_toml(value: Any) -> str:
+    """A setting as ``settings.toml`` spells it: the reply rate 0.9 (not the Fraction 9/10), a
+    day bare, text quoted, a table inline."""
+    import json
+    from datetime import date
+    from fractions import Fraction
+
+    if isinstance(value, Fraction):
+        return repr(float(value))  # (read from a TOML float: the float gives it back exactly)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | date):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    if isinstance(value, dict):
+        pairs = (f"{json.dumps(k, ensure_ascii=False)} = {_as_toml(v)}" for k, v in value.items())
+        return "{ " + ", ".join(pairs) + " }" if value else "{}"
+    return visible(json.dumps(str(value), ensure_ascii=False))

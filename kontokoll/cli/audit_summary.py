@@ -38,6 +38,9 @@ def print_summary(ctx: CliContext, report: AuditReport) -> None:
             warning=severities["warning"],
         )
     )
+    if info.registered_later:
+        day = info.as_of.isoformat()
+        ctx.print(t("audit_scope.registered_later", count=info.registered_later, day=day))
     if not report.items:
         return
     ctx.print()

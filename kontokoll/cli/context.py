@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from governance.errors import InputError
+from governance.i18n import t
 from governance.identity import session_identity
 from governance.text_safety import visible
 
@@ -36,7 +37,21 @@ def chosen_data_dir(given: Path | None) -> Path:
     before anything reads the store (see governance.identity).
     """
     session_identity()
-    return default_data_dir() if given is None else expand_data_dir(given, "--data-dir")
+    chosen = default_data_dir() if given is None else expand_data_dir(given, "--data-dir")
+    return through_link(chosen)
+
+
+def through_link(path: Path) -> Path:
+    """A data directory given as a link to a folder, as the folder it names (resolved once).
+
+    One rule for every command: the link is followed here, where the data directory is chosen,
+    so ``doctor`` (which refuses a link where a store folder should be) and every other command
+    work on the same real folder. Links *inside* the data directory are still refused by the
+    store and by ``doctor``: those could point a write somewhere the owner did not choose.
+    """
+    if path.is_symlink() and path.is_dir():
+        return path.resolve()
+    return path
 
 
 def expand_data_dir(path: Path | str, source: str) -> Path:
@@ -69,6 +84,10 @@ class CliContext:
             from governance.store import Store
 
             self._store = Store(self.data_dir)
+            # Reading commands work on a read-only store (a backup mount); say so, once.
+            self._store.db.on_read_only(
+                lambda: self.warn(t("read_only_store.notice", path=str(self.data_dir)))
+            )
         return self._store
 
     def print(self, text: str = "") -> None:

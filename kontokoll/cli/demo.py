@@ -39,17 +39,23 @@ def run_demo(args: argparse.Namespace, ctx: CliContext) -> int:
     store = Store(directory)
     try:
         accounts = Register(store).accounts()
+        departments = [d.name for d in Register(store).departments()]
     finally:
         store.close()
     ctx.print(t("cli.demo.ready", path=str(directory)))
     per_platform = Counter(a.platform for a in accounts)
+    with_accounts = {a.department for a in accounts}
     ctx.print(
         t(
-            "cli.demo.summary",
+            "demo_summary.summary",
             accounts=len(accounts),
-            departments=len({a.department for a in accounts}),
+            with_accounts=len(with_accounts),
+            departments=len(departments),
             platforms=", ".join(f"{p} {n}" for p, n in sorted(per_platform.items())),
         )
     )
+    without = [name for name in departments if name not in with_accounts]
+    if without:  # (Kontaktcenter's: it answers for others' accounts, has none of its own)
+        ctx.print(t("demo_summary.without", names=", ".join(without)))
     ctx.print(t("cli.demo.try", path=str(directory)))
     return 0

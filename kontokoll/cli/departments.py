@@ -7,9 +7,9 @@ import argparse
 from collections import Counter
 from typing import Any
 
+from governance.account_fields import department_key
 from governance.fields import parse_person
 from governance.i18n import t
-from governance.model import Person, department_key
 from kontokoll.cli.context import CliContext
 from kontokoll.cli.tables import render_table
 
@@ -51,6 +51,7 @@ def list_departments(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def add_department(args: argparse.Namespace, ctx: CliContext) -> int:
+    from governance.model import Person
     from governance.register import Register
 
     contacts = [Person(*parse_person(text, "contact")) for text in args.contact]

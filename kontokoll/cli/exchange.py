@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from governance import service_account
-from governance.export_target import is_stream, write_export
+from governance.export_target import check_export, is_stream, write_export
 from governance.i18n import t
 
 if TYPE_CHECKING:
@@ -44,7 +44,16 @@ def read_input(source: Path) -> bytes | None:
     service_account.require_stream(source)
     if not is_stream(source):
         return None
-    return sys.stdin.buffer.read()
+    from governance.input_limit import read_bounded
+
+    return read_bounded(sys.stdin.buffer, str(source))
+
+
+def check_target(ctx: CliContext, target: Path) -> None:
+    """Refuse a target :func:`export` would refuse, before a long export is built for it
+    (``export`` checks it all again when it writes)."""
+    service_account.require_stream(target)
+    check_export(target, data_dir=ctx.data_dir)
 
 
 def export(ctx: CliContext, target: Path, data: bytes, done: str) -> None:

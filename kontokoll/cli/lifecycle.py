@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from governance.errors import FieldError
 from governance.i18n import t
-from governance.model import Account, Retirement
 from kontokoll.cli.context import CliContext
+
+if TYPE_CHECKING:
+    from governance.model import Account, Retirement
 
 #: The checklist's answers as options: (field, option, metavar) in the order they are asked.
 _ANSWER_OPTIONS = (
@@ -98,6 +100,7 @@ def reject_request(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def retire_account(args: argparse.Namespace, ctx: CliContext) -> int:
     from governance.lifecycle import Lifecycle
+    from governance.model import Retirement
 
     lifecycle = Lifecycle(ctx.store)
     fields = (*(field for field, _, _ in _ANSWER_OPTIONS), "disposal", "disposal_on")

@@ -39,11 +39,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     Loading one command's module instead of all of them is most of a short command's start-up
     (``comments classify`` in a pipeline pays it for every run): 0.3 s -> 0.05 s here.
     """
-    parser = argparse.ArgumentParser(prog="kontokoll", description=t("cli.description"))
-    parser.add_argument(
-        "--data-dir", type=Path, default=None, metavar="DIR", help=t("cli.data_dir_help")
-    )
-    parser.add_argument("--lang", choices=LANGUAGES, default=None, help=t("cli.lang_help"))
+    from kontokoll.cli.parser import KontokollParser  # (its --data-dir and --lang too)
+
+    parser = KontokollParser(prog="kontokoll", description=t("cli.description"), top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in (only,) if only in COMMANDS else COMMANDS:
         _command_module(str(name)).register(commands)

@@ -12,7 +12,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from governance.i18n import t
-from kontokoll.cli.exchange import export, output_path
+from kontokoll.cli.exchange import check_target, export, output_path
 
 if TYPE_CHECKING:
     from kontokoll.cli.context import CliContext
@@ -34,6 +34,7 @@ def write_report(args: argparse.Namespace, ctx: CliContext) -> int:
     from audits.report.data import ReportService
     from audits.report.document import render_report
 
+    check_target(ctx, args.output)  # (a FIFO or the data directory: refused before the build)
     service = ReportService(ctx.store)
     report = service.build(args.quarter, args.department)
     data = render_report(report, service.today())

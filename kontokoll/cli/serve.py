@@ -9,14 +9,16 @@ comes from an authenticating proxy's header and each session acts as that person
 from __future__ import annotations
 
 import argparse
-import ipaddress
+import re
 import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 from governance.i18n import current_language, t
+from governance.sync_source import is_demo_store
 from kontokoll.cli.context import CliContext
+from kontokoll.serving.addresses import is_loopback
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -56,16 +58,6 @@ def port_number(text: str) -> int:
     return port
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` only accepts connections from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def app_command(data_dir: str) -> str:
     """The command textual-serve runs (through a shell) for each browser session: the app on
     ``data_dir``. ``exec``, so that the shell becomes the app and ending it ends the app."""
@@ -91,7 +83,7 @@ def serve(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.warn(t("demo.stale"))
     key = startup_key(options, directory)  # refuses a proxy mode that would hand out admin
     _say_how(options, directory, ctx)
-    return _run(options, directory, key, demo=args.demo)
+    return _run(options, directory, key)
 
 
 def _say_how(options: Any, directory: Path, ctx: CliContext) -> None:
@@ -106,14 +98,15 @@ def _say_how(options: Any, directory: Path, ctx: CliContext) -> None:
         ctx.warn(t("tui.serve.no_login"))
 
 
-def _run(options: Any, directory: Path, key: bytes | None, *, demo: bool) -> int:
+def _run(options: Any, directory: Path, key: bytes | None) -> int:
     import tempfile  # (here: tempfile loads random and hashlib, which --help need not)
 
     from kontokoll.serving.server import KontokollServer
 
-    title = register_title(demo=demo)
+    # The store says whether it is the demo (its marker), as the sessions' app does.
+    title = register_title(demo=is_demo_store(directory))
     with tempfile.TemporaryDirectory(prefix="kontokoll-serve-") as templates:
-        titled_templates(Path(templates), title)
+        titled_templates(Path(templates), title, sign_out=options.from_proxy)
         server = KontokollServer(
             app_command(str(directory)), options, key=key, title=title, templates=templates
         )
@@ -126,17 +119,40 @@ def register_title(*, demo: bool) -> str:
     return t("tui.title_demo") if demo else t("tui.title")
 
 
-def titled_templates(folder: Path, title: str) -> Path:
+#: A stylesheet or script the page would load from another site (textual-serve's page loads its
+#: font from Google): every session would tell that site the person's address, and the page
+#: would wait for it on a closed network. The terminal falls back to the browser's monospace.
+_EXTERNAL_LINK = re.compile(
+    r"""<(?:link|script)\b[^>]*\b(?:href|src)\s*=\s*["']?(?:https?:)?//[^>]*>(?:\s*</script>)?""",
+    re.IGNORECASE,
+)
+#: The sign-out behind a proxy: a POST from the page itself (see the server's handle_sign_out).
+_SIGN_OUT_FORM = """
+    <style>
+      form.kontokoll-sign-out { position: fixed; top: 0; right: 0; z-index: 30; margin: 0; }
+      form.kontokoll-sign-out button { margin: 0; padding: 2px 10px; font-size: 12px; }
+    </style>
+    <form class="kontokoll-sign-out" method="post" action="/sign-out">
+      <button type="submit">{label}</button>
+    </form>
+  </body>"""
+
+
+def titled_templates(folder: Path, title: str, *, sign_out: bool = False) -> Path:
     """textual-serve's page template with a ``<title>``, so that the browser's tab names the
-    register instead of showing the server's address (textual-serve's own page has none)."""
+    register instead of showing the server's address (textual-serve's own page has none),
+    nothing loaded from other sites, and behind a proxy a sign-out button."""
     import html
 
     import textual_serve
 
     source = Path(textual_serve.__file__).with_name("templates") / "app_index.html"
-    page = source.read_text(encoding="utf-8")
+    page = _EXTERNAL_LINK.sub("", source.read_text(encoding="utf-8"))
     if "<title>" not in page:
         page = page.replace("<head>", f"<head>\n    <title>{html.escape(title)}</title>", 1)
+    if sign_out:
+        label = html.escape(t("serve_guard.sign_out"))
+        page = page.replace("</body>", _SIGN_OUT_FORM.replace("{label}", label), 1)
     target = folder / source.name
     target.write_text(page, encoding="utf-8")
     return target

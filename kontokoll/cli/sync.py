@@ -36,12 +36,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """Sync the chosen accounts, show progress and the table; 1 if any account failed.
 
-    The platforms are read through ``ctx.sync_source`` when set (tests: the emulation).
+    The platforms are read through ``ctx.sync_source`` when set (tests: the emulation); a demo
+    store always reads the demo's emulation (:func:`governance.sync_source.sync_source`).
     """
     from governance.monthly import month_of
 
     # Imported here: httpx and the clients cost a quarter second that other commands need not pay.
-    from governance.platforms import PlatformSource
     from governance.register import Register
     from governance.sync_service import SyncService
 
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if not accounts:
         ctx.print(t("sync.no_accounts"))
         return 0
-    source = ctx.sync_source() if ctx.sync_source is not None else PlatformSource()
+    source = ctx.sync_source() if ctx.sync_source is not None else None
     service = SyncService(ctx.store, source=source, clock=lambda: now)
     display = _Display(ctx.err, tty=_is_tty(ctx.err))
     report = service.sync(accounts, since=since, progress=display)

@@ -18,6 +18,7 @@ from governance.i18n import t
 from governance.service_account import login_of
 from governance.store import Store
 from kontokoll.cli.context import CliContext
+from kontokoll.serving.addresses import is_loopback
 from kontokoll.serving.options import ServeOptions
 
 
@@ -90,8 +91,6 @@ def _session_start() -> str:
 
 
 def _warnings(options: ServeOptions, data_dir: Path) -> list[str]:
-    from kontokoll.cli.serve import is_loopback
-
     found = []
     if options.socket is None and not is_loopback(options.host):
         found.append(t("serve.warn.exposed_proxy" if options.from_proxy else "serve.warn.exposed",

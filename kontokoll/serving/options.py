@@ -22,6 +22,7 @@ import platformdirs
 from governance.errors import InputError
 from governance.os_errors import os_reason
 from governance.text_safety import visible
+from kontokoll.serving.addresses import bind_all, is_loopback
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -59,12 +60,14 @@ class ServeOptions:
 
     def origins(self) -> frozenset[str]:
         """The origins a WebSocket may come from: the public URL's, and on a loopback default
-        address also the other names of this machine (a browser on it may say either)."""
+        address also the other names of this machine (a browser on it may say either). A
+        bind-all address (0.0.0.0, ::) names no page, so it is never an origin."""
         own = origin_of(self.public_url)
+        mine = frozenset() if bind_all(urlsplit(own).hostname or "") else frozenset({own})
         if self.public_url != default_url(self.host, self.port) or self.socket is not None:
-            return frozenset({own})
+            return mine
         names = ("127.0.0.1", "localhost", "[::1]")
-        return frozenset({own, *(f"http://{name}:{self.port}" for name in names)})
+        return mine | {f"http://{name}:{self.port}" for name in names}
 
 
 def default_url(host: str, port: int) -> str:
@@ -98,7 +101,7 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
     if not 1 <= args.max_sessions <= 1000:
         raise InputError("serve.option.bad_max_sessions", value=str(args.max_sessions))
     secret_file = args.proxy_secret_file
-    return ServeOptions(
+    options = ServeOptions(
         host=args.host,
         port=args.port,
         public_url=public_url(args.public_url) if args.public_url else default_url(
@@ -114,6 +117,19 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         sign_out_url=args.sign_out_url,
         max_sessions=args.max_sessions,
     )
+    if not options.from_proxy:
+        _refuse_exposed_without_login(options)
+    return options
+
+
+def _refuse_exposed_without_login(options: ServeOptions) -> None:
+    """Without the proxy's login every session is the server's OS account (admin): refuse to
+    be reached from other machines, directly (a bind to a non-loopback address) or through a
+    proxy (a public URL that is not this machine's)."""
+    if options.socket is None and not is_loopback(options.host):
+        raise InputError("serve_guard.bind_needs_login", host=visible(options.host))
+    if not is_loopback(urlsplit(options.public_url).hostname or ""):
+        raise InputError("serve_guard.url_needs_login", url=options.public_url)
 
 
 def _flag(name: str) -> str:
@@ -137,6 +153,7 @@ def public_url(url: str) -> str:
     if (
         parts.scheme not in ("http", "https")
         or not parts.hostname
+        or bind_all(parts.hostname)  # a browser never shows a page at 0.0.0.0: not an origin
         or parts.path not in ("", "/")
         or parts.query
         or parts.fragment

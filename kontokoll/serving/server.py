@@ -3,7 +3,7 @@
 What is ours: every request passes the gate (:mod:`kontokoll.serving.gate`) or gets a 403 and a
 line in the access log; a WebSocket must come from our own page (Origin); each session's app
 process gets its login and the server's signed proof (:mod:`kontokoll.serving.sessions`); a
-session ends after the idle time or on the proxy's sign-out (``/sign-out``); a download is only
+session ends after the idle time or on sign-out (a POST to ``/sign-out``); a download is only
 for the session that made it. Page, static files and the app protocol are textual-serve's.
 """
 
@@ -51,7 +51,7 @@ class KontokollServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.middlewares.append(self._gate)
-        app.router.add_route("*", SIGN_OUT_PATH, self.handle_sign_out)
+        app.router.add_post(SIGN_OUT_PATH, self.handle_sign_out)  # any other method: 405
         app.on_startup.append(self._start_launcher)
         app.on_cleanup.append(self._stop_launcher)  # after on_shutdown has ended every session
         return app
@@ -87,16 +87,17 @@ class KontokollServer(Server):
         await asyncio.gather(*(s.app.end() for s in list(self.sessions.open)))
 
     async def handle_sign_out(self, request: web.Request) -> web.StreamResponse:
-        """The proxy's sign-out: end every session of the login, then go where it says.
+        """The sign-out (the page's button, a POST): end every session of the login, then go
+        where ``--sign-out-url`` says.
 
-        A browser marks what another site made it ask (``Sec-Fetch-Site: cross-site``: an image
-        or a link on a foreign page, which the proxy would sign in all the same): refused, so
-        no other site can end a person's sessions. A request without the header (an older
-        browser, a script) is taken as before."""
+        Only a POST from our own page counts, checked as a WebSocket's Origin is: a browser
+        sends Origin with every POST, so a form on another site (which the proxy would sign in
+        all the same) is refused, and so is a POST without Origin. A GET (an image or a link on
+        a foreign page) never reaches here: 405."""
         login = request.get("login")
         if login is None:
             return self._refuse(request, "sign-out-without-login", 404)
-        if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+        if not origin_allowed(self.options, _values(request)):
             return self._refuse(request, "sign-out-from-another-site")
         for session in self.sessions.of_login(login):
             await self.sessions.end(session, "sign-out")

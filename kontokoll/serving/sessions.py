@@ -12,6 +12,7 @@ sign-out ends all of a person's sessions and an idle one ends on its own.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from asyncio.subprocess import Process
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,7 @@ from kontokoll.serving.launcher import Launcher
 
 #: How long an ended session's app may take to quit before it is killed.
 QUIT_GRACE_S = 5.0
+log = logging.getLogger("kontokoll.serve")
 
 
 class SessionApp(AppService):
@@ -64,12 +66,25 @@ class SessionApp(AppService):
         await self.remote_close()  # the app ended (quit, or refused its identity): so does the page
 
     async def end(self) -> None:
-        """Ask the app to quit; kill it if it has not after QUIT_GRACE_S."""
+        """Ask the app to quit; kill it unless it has ended QUIT_GRACE_S later.
+
+        What is waited for is the app's own end, not only textual-serve's relay of its output:
+        the relay stops as soon as a write to the browser fails (the page closed while the app
+        drew, e.g. an audit's progress), and an app that keeps running then blocks on its full
+        output pipe with the store's lock held. Whatever stopping raised, the app is killed.
+        """
         try:
-            await asyncio.wait_for(self.stop(), QUIT_GRACE_S)
-        except TimeoutError:
+            await asyncio.wait_for(self._quit(), QUIT_GRACE_S)
+        except Exception as error:  # (TimeoutError, or the relay's own failure)
+            log.debug("session %s did not quit: %r", self.app_service_id, error)
+        finally:
             if self._process is not None and self._process.returncode is None:
                 self._process.kill()
+
+    async def _quit(self) -> None:
+        await self.stop()
+        if self._process is not None:
+            await self._process.wait()
 
 
 class _EnvironmentOnly(AppService):

@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TabbedContent
 
 from governance import access
+from governance.edit_conflicts import EditConflict, describe
 from governance.fields import CATEGORIES, GOALS, PLATFORMS, STATUSES, VISIBILITIES, format_value
 from governance.i18n import t
 from governance.model import EDITABLE_FIELDS, Account, Department, department_key
@@ -167,6 +168,19 @@ FIELD_KINDS: dict[str, FieldKind] = {
 }
 
 
+def field_label(name: str) -> str:
+    """The form's label of a field."""
+    return t(_LABELS.get(name, f"tui.field.{name}"))
+
+
+def conflict_notice(conflict: EditConflict) -> str:
+    """Each field refused because someone else changed it: who, when, and what it holds now."""
+    return "\n".join(
+        t("edit_conflicts.notice", field=field_label(c.field), **describe(c))
+        for c in conflict.conflicts
+    )
+
+
 class AccountForm(AccountPart, VerticalScroll):
     """The account's fields, with Save and Reset."""
 
@@ -178,7 +192,7 @@ class AccountForm(AccountPart, VerticalScroll):
     def compose(self) -> ComposeResult:
         for name, kind in FIELD_KINDS.items():
             with Horizontal(classes="form-row", id=f"row-{name}"):
-                yield Label(t(_LABELS.get(name, f"tui.field.{name}")), classes="form-label")
+                yield Label(field_label(name), classes="form-label")
                 yield kind.build(name, f"field-{name}", self._departments)
         with Horizontal(id="form-buttons"):
             yield Button(t("tui.button.save"), variant="primary", id="save")
@@ -248,9 +262,12 @@ class AccountForm(AccountPart, VerticalScroll):
         for widget in self.query(".-invalid"):
             widget.remove_class("-invalid")
         ref, services = self.detail.account.id, kontokoll(self.app).services
+        # What the form showed of each changed field: one someone else has saved since is not
+        # overwritten (the screen then says who changed it and shows the stored value).
+        seen = {name: getattr(self.detail.account, name) for name in changes}
         self.post_message(
             ChangeRequested(
-                lambda: services.update_fields(ref, changes),
+                lambda: services.update_fields(ref, changes, seen),
                 t("tui.detail.saved", count=len(changes)),
             )
         )

@@ -25,13 +25,14 @@ from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from governance import access
+from governance.edit_conflicts import EditConflict
 from governance.errors import FieldError
 from governance.i18n import t
 from governance.model import Account
 from screens.account.activity import ActivityTab
 from screens.account.editors import EditorsPane
 from screens.account.findings import FindingsPane
-from screens.account.form import AccountForm
+from screens.account.form import AccountForm, conflict_notice
 from screens.account.history import HistoryTable
 from screens.account.lifecycle import LifecyclePane, available_actions
 from screens.account.moderation import ModerationPane
@@ -324,7 +325,13 @@ class AccountDetailScreen(LocalizedScreen[None]):
     )
     def change(self, apply: Callable[[], object], notice: str) -> None:
         """Apply one change to the store, then read the account again."""
-        apply()
+        try:
+            apply()
+        except EditConflict as conflict:  # the other fields were saved; the form shows the store
+            self.app.call_from_thread(
+                self.notify, conflict_notice(conflict), severity="warning", timeout=20
+            )
+            notice = t("tui.detail.saved", count=len(conflict.saved)) if conflict.saved else ""
         self._read(notice)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

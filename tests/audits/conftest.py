@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from audits.service import AuditService
+from governance.demo_registered import backdate_registration
 from governance.monthly import MonthlyStats
 from governance.register import AccountRow, Register
 from governance.store import Store
@@ -42,6 +43,9 @@ def make_accounts(store: Store) -> Callable[..., dict[str, str]]:
         register = Register(store, user="tester", clock=lambda: FIXED_NOW)
         rows = [account_row(n + 2, h, **dict(v)) for n, (h, v) in enumerate(specs)]
         register.import_rows(rows, "<test>")
+        # Registered before the quarters the tests audit (an audit judges an account only from
+        # the day it was registered: tests/audits/test_audit_scope.py).
+        backdate_registration(store, FIXED_NOW)
         for account in register.accounts():  # leads confirm their lists (the default here)
             if account.editors and account.editors_confirmed_at is None:
                 register.confirm_editors(account.id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audits.service import AuditService
+from governance.demo_registered import backdate_registration
 from governance.monthly import MonthlyStats
 from governance.register import Register
 from governance.store import Store
@@ -48,6 +49,7 @@ def make_store(data_dir: Path) -> None:
             ],
             "<test>",
         )
+        backdate_registration(store, FIXED_NOW)  # (registered before 2026Q3, audited below)
         for account in register.accounts():
             register.confirm_editors(account.id)
         first = register.accounts()[0]

@@ -116,3 +116,23 @@ def test_start_up_does_not_load_the_report_or_matplotlib() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_fifo_target_is_refused_before_the_report_is_built(
+    cli: Callable[..., CliResult], register: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from audits.report.data import ReportService
+
+    built: list[object] = []
+    real_build = ReportService.build
+    monkeypatch.setattr(ReportService, "build",
+                        lambda self, *a: built.append(a) or real_build(self, *a))  # fmt: skip
+    fifo = tmp_path / "rapport.html"
+    os.mkfifo(fifo)
+    result = cli("report", "--output", str(fifo))
+    assert result.code == 2 and str(fifo) in result.err and "Traceback" not in result.err
+    assert built == []  # refused first: nothing was built for it
+    written = cli("report", "--output", str(tmp_path / "ok.html"))
+    assert written.code == 0 and len(built) == 1

@@ -157,3 +157,25 @@ def test_a_file_that_is_no_workbook_is_refused(cli: Cli, tmp_path: Path) -> None
     fake.write_bytes(b"platform,handle\n")
     refused = cli("accounts", "import", str(fake))
     assert refused.code != 0 and f"{fake}:1:" in refused.err
+
+
+def test_a_formula_cell_is_refused_naming_its_line_and_column(
+    cli: Cli, tmp_path: Path, data_dir: Path
+) -> None:
+    """A workbook a script wrote holds a formula with no value saved: read as its cached value
+    it would wipe the purpose; it is refused instead, and nothing is stored."""
+    _imported(cli, tmp_path)
+    before = _accounts(data_dir)
+    book_path = tmp_path / "konton.xlsx"
+    cli("accounts", "export", str(book_path), "--format", "xlsx")
+    book = openpyxl.load_workbook(book_path)
+    sheet = book.active
+    assert sheet is not None
+    line = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 2).value == "hbgstad")
+    sheet.cell(line, ALL_COLUMNS.index("purpose") + 1).value = '=CONCATENATE("Ny ","text")'
+    book.save(book_path)
+    refused = cli("accounts", "import", str(book_path), "--dry-run")
+    assert refused.code != 0
+    assert f"{book_path}:{line}: purpose: cellen innehåller en formel" in refused.err
+    assert cli("accounts", "import", str(book_path)).code != 0
+    assert _accounts(data_dir) == before

@@ -17,6 +17,7 @@ import pytest
 
 from audits.runs import load_reviews
 from audits.service import AuditService
+from governance.demo_registered import backdate_registration
 from governance.errors import InputError
 from governance.forget import Scrubber, forget_in_document, forget_in_log
 from governance.identity import current_login
@@ -60,6 +61,7 @@ def _seed(store: Store) -> None:
         register.create_account(
             {"platform": "facebook", "handle": handle, "department": department}
         )
+    backdate_registration(store, FIXED_NOW)  # (registered before 2026Q3, which is audited)
     # Recorded under her earlier name, then removed before the forget: only the log remembers.
     register.add_editor("facebook:miljo", f"{EARLIER_NAME} <{ADDRESS}>")
     register.remove_editor("facebook:miljo", ADDRESS)

@@ -115,13 +115,20 @@ def test_sign_out_ends_every_session_of_the_login(served: Served) -> None:
         async with browser(served, "olle") as olle, browser(served, "lena") as lena:
             await olle.wait_for("Översikt")
             await lena.wait_for("Översikt")
-            # an image on another site, which the proxy signs in as olle: refused, olle stays
-            foreign = {**served.proxy_headers("olle"), "Sec-Fetch-Site": "cross-site",
-                       "Sec-Fetch-Dest": "image"}
-            async with aiohttp.ClientSession() as session, session.get(
-                served.url + "/sign-out", headers=foreign
-            ) as response:
-                assert response.status == 403
+            # What another site can make olle's browser send, which the proxy signs in as olle:
+            # an image or a link (a GET), a form (a POST with its Origin), and a POST that says
+            # no Origin at all: all refused, olle stays.
+            image = {**served.proxy_headers("olle"), "Sec-Fetch-Site": "cross-site",
+                     "Sec-Fetch-Dest": "image"}
+            form = {**served.proxy_headers("olle"), "Origin": "https://elsewhere.example"}
+            bare = {k: v for k, v in served.proxy_headers("olle").items() if k != "Origin"}
+            async with aiohttp.ClientSession() as session:
+                for method, headers, expected in (("GET", image, 405), ("POST", form, 403),
+                                                  ("POST", bare, 403)):
+                    async with session.request(
+                        method, served.url + "/sign-out", headers=headers
+                    ) as response:
+                        assert response.status == expected, (method, headers)
             assert not await olle.until_closed(1)
             async with aiohttp.ClientSession() as session, session.post(
                 served.url + "/sign-out", headers=served.proxy_headers("olle")

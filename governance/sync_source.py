@@ -1,0 +1,56 @@
+"""Where a data directory's sync reads from: a demo store only ever from the in-repo emulation.
+
+The demo register holds fictional accounts; a sync of it against the real platforms would send
+the city's tokens and made-up ids to them. Which store is the demo is written in the store
+itself (the ``demo-version`` file the demo build leaves), not in a flag a caller passes on, so
+that no front end (the CLI, the app, a served session started with other arguments) can forget
+it. :class:`~governance.sync_service.SyncService` asks :func:`sync_source` on every sync, so
+"whatever the caller asks" holds for every caller.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the platforms load httpx: the app asks is_demo_store before it draws
+    from governance.platforms import PlatformSource, SyncTarget
+
+#: The file the demo build writes into the demo store (its version): it marks the store a demo.
+DEMO_MARKER = "demo-version"
+
+
+def is_demo_store(data_dir: Path) -> bool:
+    """Whether ``data_dir`` is a demo store: anything named like the marker counts (a link or a
+    folder too), since taking a demo for a real store is the mistake that costs."""
+    return os.path.lexists(data_dir / DEMO_MARKER)
+
+
+def sync_source(
+    data_dir: Path,
+    accounts: Sequence[SyncTarget],
+    now: datetime,
+    wanted: PlatformSource | None = None,
+    *,
+    demo: bool = False,
+) -> PlatformSource:
+    """The source a sync of ``accounts`` in ``data_dir`` reads from, as of ``now``.
+
+    A demo store: the demo's emulation, whatever was ``wanted``. ``demo`` says the caller knows
+    it opened the demo (``kontokoll demo``: also a demo built before the marker existed); it
+    can only add that protection, never take it away. Any other store: ``wanted`` (a test's
+    emulation, the bench's server), else the real platforms.
+    """
+    if demo or is_demo_store(data_dir):
+        # Imported here: the emulation is needed only for the demo.
+        from governance.emulation.demo import demo_source
+
+        return demo_source(accounts, now)
+    if wanted is not None:
+        return wanted
+    from governance.platforms import PlatformSource
+
+    return PlatformSource()
