@@ -1,12 +1,14 @@
 """Benchmark the app with 10,000 accounts, headlessly.
 
-    python bench/tui.py [--accounts N] [--keep DIR] [--only accounts|audit]
+    python bench/tui.py [--accounts N] [--months M] [--keep DIR] [--only accounts|audit]
 
 Every time ends with a frame the app really drew: a spy on Textual's compositor records each frame
 from before the app starts, and on the tables which rows each frame drew.
 
-Measures (1) the first paint of the accounts table: from constructing the app (starting on the
-accounts tab) until the end of the first frame that drew data rows of the table holding every
+The accounts store holds ``--months`` (24) months of stats per account, as a real register does
+(``stats_months`` in the JSON): each row shows the account's last post and latest known follower
+count. Measures (1) the first paint of the accounts table: from constructing the app (starting on
+the accounts tab) until the end of the first frame that drew data rows of the table holding every
 account; (2) one keystroke in the filter box: from handing the key to the driver until the first
 frame that drew the table filtered by the text typed (the median of eight keys); (3) opening an
 account: from Enter on the table until the first frame drawn with the account's detail read and
@@ -59,7 +61,9 @@ if str(ROOT) not in sys.path:
 
 from governance.demo import DEPARTMENTS  # noqa: E402
 from governance.fields import PLATFORMS  # noqa: E402
+from governance.monthly import MonthlyStats, add_months  # noqa: E402
 from governance.register import AccountRow, Register  # noqa: E402
+from governance.storage.layout import STATS_FOLDER  # noqa: E402
 from governance.store import Store  # noqa: E402
 
 NOW = datetime(2026, 11, 28, 10, tzinfo=UTC)
@@ -90,14 +94,63 @@ def rows(count: int, active: float = 0.95) -> list[AccountRow]:
     return result
 
 
-def build_store(directory: Path, count: int) -> float:
-    """Fill ``directory`` with ``count`` accounts (unless it already has them); return seconds."""
+#: Months of stats per account in the accounts store, the newest November 2026: what a real
+#: register holds after two years of syncs (the table's rows show each one's last post and
+#: latest known follower count).
+STATS_MONTHS = 24
+
+
+def stats(account_ids: list[str], months: int) -> list[MonthlyStats]:
+    """``months`` of stats for each account, shaped as bench/audit.py builds them, deterministic:
+    every 13th account has none, every 11th has been silent its last six months, every 5th has
+    no follower count in its newest two months (a platform that stopped giving it), and every
+    7th none in its first year."""
+    rng = random.Random(24)
+    first = add_months("2026-11", -(months - 1))
+    records = []
+    for n, account_id in enumerate(account_ids):
+        if n % 13 == 0:
+            continue  # no stats at all
+        for m in range(months):
+            month = add_months(first, m)
+            year, mon = (int(part) for part in month.split("-"))
+            posted = not (n % 11 == 0 and m >= months - 6)
+            hour = rng.randrange(6, 22)
+            last_post = datetime(year, mon, rng.randrange(1, 29), hour, tzinfo=UTC)
+            followers_known = not (n % 5 == 0 and m >= months - 2) and not (n % 7 == 0 and m < 12)
+            records.append(
+                MonthlyStats(
+                    account_id,
+                    month,
+                    posts=rng.randrange(1, 30) if posted else 0,
+                    last_post_at=last_post if posted else None,
+                    followers=5000 + n % 900 + m if followers_known else None,
+                    new_followers=40,
+                    reach=12000,
+                    link_clicks=120,
+                    reactions=800,
+                    comments=60,
+                    shares=30,
+                    replies_due=20,
+                    replies_on_time=15 if n % 7 == 0 else 19,
+                )
+            )
+    return records
+
+
+def build_store(directory: Path, count: int, months: int = STATS_MONTHS) -> float:
+    """Fill ``directory`` with ``count`` accounts and their ``months`` of stats (unless it
+    already has them), written through the store as a sync writes them (so the stats shards'
+    recent files exist); return seconds."""
     started = time.perf_counter()
     store = Store(directory)
     try:
         register = Register(store, user="bench", clock=lambda: NOW)
         if len(register.accounts()) != count:
             register.import_rows(rows(count), "<bench>")
+        if months and not (directory / STATS_FOLDER).exists():
+            ids = sorted(account.id for account in register.accounts())
+            store.stats.save_batch(stats(ids, months))
     finally:
         store.close()
     return time.perf_counter() - started
@@ -473,6 +526,9 @@ async def measure_audit(directory: Path) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument(
+        "--months", type=int, default=STATS_MONTHS, help="months of stats per account"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="reuse/keep the stores in DIR")
     parser.add_argument("--only", choices=("accounts", "audit"), default=None)
     args = parser.parse_args()
@@ -481,9 +537,10 @@ def main() -> int:
         root = args.keep or Path(tmp)
         if args.only in (None, "accounts"):
             directory = root / "data"
-            built = build_store(directory, args.accounts)
+            built = build_store(directory, args.accounts, args.months)
             print(f"store with {args.accounts} accounts ready in {built:.1f} s", file=sys.stderr)
             result |= asyncio.run(measure(directory, args.accounts))
+            result["stats_months"] = args.months
             result["start_cpu_s"] = round(start_cpu_s(directory), 3)
             result["import_cpu_s"] = round(import_cpu_s(), 3)
         if args.only in (None, "audit"):

@@ -1,11 +1,13 @@
 """What ``kontokoll doctor`` finds wrong with a recent file (:mod:`governance.storage.recent`).
 
-A recent file is read with the audit's own typed decoder (one it cannot decode is damaged: the
-audit reads the stats shard instead), then derived anew from its stats shard
+A recent file is read with the audit's and the register's own typed decoders (one they cannot
+decode is damaged: they read the stats shard instead), then derived anew from its stats shard
 as it is on disk and compared: one derived from another version of the shard (an older
 Kontokoll's write, a hand edit) is stale, which the audit notices and reads the shard instead;
-one that claims the shard on disk but holds other rows than derived from it is a mismatch, which
-the audit would believe. ``--repair`` writes both anew (:func:`rederive`).
+one of an older format (:data:`~governance.storage.recent.FORMAT`) lacks what the register's
+rows read, which then read the shard; one that claims the shard on disk but holds other rows or
+figures than derived from it is a mismatch, which the audit (or the register's rows) would
+believe. ``--repair`` writes both anew (:func:`rederive`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def recent_problem(root: Path, rel: str) -> Found | None:
     try:
         raw = read_store_file(root / rel) or b""
         typed.recent_file(root / rel, raw)
+        typed.latest_file(root / rel, raw)
         data = parse_store_file(root / rel, raw)
     except StoreCorrupt as error:
         return "recent.damaged", {"stats": stats_rel, "detail": error.params.get("detail")}
@@ -60,8 +63,15 @@ def _compared(
     identity = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
     if {key: source.get(key) for key in identity} != identity:
         return "recent.stale", {"stats": stats_rel}
-    rows, wanted = data.get(RECENT_TABLE, {}), expected[RECENT_TABLE]
-    if rows != wanted or source != expected[SOURCE_TABLE]["1"]:
-        differs = sorted(k for k in {*rows, *wanted} if rows.get(k) != wanted.get(k))
-        return "recent.mismatch", {"stats": stats_rel, "doc": differs[0] if differs else "-"}
+    if source.get("format") != recent.FORMAT:
+        return "recent_format.older", {"stats": stats_rel}
+    # The audit's rows, then the register's figures: each a mismatch of its own reader.
+    for table, key in ((RECENT_TABLE, "recent.mismatch"),
+                       (recent.LATEST_TABLE, "recent_format.mismatch")):
+        rows, wanted = data.get(table, {}), expected[table]
+        if rows != wanted:
+            differs = sorted(k for k in {*rows, *wanted} if rows.get(k) != wanted.get(k))
+            return key, {"stats": stats_rel, "doc": differs[0]}
+    if source != expected[SOURCE_TABLE]["1"]:
+        return "recent.mismatch", {"stats": stats_rel, "doc": "-"}
     return None

@@ -6,8 +6,12 @@ the closing checklist) and a :class:`~governance.monthly.MonthlyStats` for each 
 to keep a platform, a handle, a count of editors and two figures, took most of the start-up's
 CPU. So this module decodes the shards' bytes straight into the few fields a row shows
 (:func:`governance.storage.typed.account_rows`: the rest of each document is only scanned, and
-nothing is built for it), and reads the stats documents as the audit engine does. Only the few
-accounts waiting for a decision become full accounts (the overview lists their requests).
+nothing is built for it). What a row shows of the stats (the last post's day, the latest known
+follower count) comes from each stats shard's recent file, which holds it per account derived
+from all its months (:func:`governance.storage.typed.latest_figures`); only where that file
+cannot be used (stale, damaged, missing, of an older format) are the stats documents read, every
+month of every account. Only the few accounts waiting for a decision become full accounts (the
+overview lists their requests).
 
 The fields a row shows (and the editors it counts) are checked as :meth:`Account.from_doc` checks
 them, and a document of the wrong shape there stops the read with
@@ -25,16 +29,15 @@ from typing import TYPE_CHECKING, Any
 
 from governance.account_order import by_ref
 from governance.model import Account
-from governance.monthly import STOCKHOLM, STORED_FIELDS
+from governance.monthly import STOCKHOLM
 from governance.stats_rows import post_moment
 from governance.storage.database import ReadTransaction, bulk_allocation
+from governance.storage.recent import FOLLOWERS_AT
 from screens.view_models import AccountSummary
 
 if TYPE_CHECKING:
     from governance.storage.typed import AccountRow, RowShard
 
-#: Where the follower count sits in a stored month row (``MonthlyStats.to_row``).
-FOLLOWERS_AT = STORED_FIELDS.index("followers")
 #: The errors a document of the wrong shape raises here (as ``ReadTransaction.shaped`` expects).
 SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
@@ -77,13 +80,15 @@ def _shard_rows(
     summaries: list[AccountSummary],
 ) -> None:
     """Add the rows of one shard to ``summaries``, each with its figures."""
-    rel, stats = shard.accounts_at, shard.stats
+    rel, stats, latest = shard.accounts_at, shard.stats, shard.latest
     try:  # (one try per shard: a ``with`` per account would cost more than the row)
         for key, row in rows.items():
             rel = shard.accounts_at
             summary = _summary(row, rules)
-            doc = stats.get(key)
-            if doc is not None:
+            if latest is not None:  # from the recent file: figures derived from every month
+                if (found := latest.get(key)) is not None:
+                    summary = _with_figures(summary, found.day, found.followers)
+            elif (doc := stats.get(key)) is not None:
                 rel = shard.stats_at
                 summary = _with_stats(summary, doc["months"])
             summaries.append(summary)
@@ -145,7 +150,8 @@ def _summary(row: AccountRow, rules: Mapping[str, tuple[str, ...]] | None) -> Ac
 
 
 def _with_stats(summary: AccountSummary, months: Mapping[str, list[Any]]) -> AccountSummary:
-    """The row with its last post (the latest of any month) and the latest known followers."""
+    """The row with its last post (the latest of any month) and the latest known followers,
+    from the stored months (a stats shard read in full: no usable recent file)."""
     last_post: datetime | None = None
     followers: int | None = None
     for month in sorted(months):  # oldest first: the latest known follower count wins
@@ -158,6 +164,13 @@ def _with_stats(summary: AccountSummary, months: Mapping[str, list[Any]]) -> Acc
     if last_post is None and followers is None:
         return summary
     day: date | None = last_post.astimezone(STOCKHOLM).date() if last_post else None
+    return _with_figures(summary, day, followers)
+
+
+def _with_figures(
+    summary: AccountSummary, day: date | None, followers: int | None
+) -> AccountSummary:
+    """The row with its last post day and latest known follower count."""
     return AccountSummary(
         summary.id,
         summary.ref,

@@ -37,6 +37,7 @@ from governance.storage.layout import (
 from governance.storage.layout import (
     account_shard as account_shard_file,
 )
+from governance.storage.recent import FORMAT as RECENT_FORMAT
 
 if TYPE_CHECKING:
     from governance.storage.transactions import ReadTransaction
@@ -130,15 +131,18 @@ def account_rows(path: Path, raw: bytes) -> dict[str, AccountRow]:
 
 @dataclass(frozen=True, slots=True)
 class RowShard:
-    """One shard's account rows and the stats documents of the same accounts, keyed alike.
+    """One shard's account rows and the stats of the same accounts, keyed alike.
 
     ``rows`` are decoded straight from the file (:func:`account_rows`), or None when the
     transaction has its own copy of the shard (it may have changed it): then ``docs`` holds its
-    documents. ``accounts_at`` and ``stats_at`` name the files, for messages.
+    documents. ``latest`` is what each row shows of the stats, from the stats shard's recent
+    file (:func:`latest_figures`), or None when ``stats`` holds the stats shard's documents
+    instead. ``accounts_at`` and ``stats_at`` name the files, for messages.
     """
 
     rows: Mapping[str, AccountRow] | None
     docs: Mapping[str, Any]
+    latest: Mapping[str, Latest] | None
     stats: Mapping[str, Any]
     accounts_at: str
     stats_at: str
@@ -148,13 +152,14 @@ _NO_ROWS: Mapping[str, AccountRow] = {}
 
 
 def row_shards(txn: ReadTransaction) -> Iterator[RowShard]:
-    """Each shard's account rows and stats documents, for one pass over the register."""
+    """Each shard's account rows and stats, for one pass over the register."""
     for shard in range(SHARDS):
         accounts_at, stats_at = account_shard_file(shard), stats_shard(shard)
-        stats = txn.table(stats_at, MONTHS_TABLE)
+        latest = latest_figures(txn, shard)
+        stats = txn.table(stats_at, MONTHS_TABLE) if latest is None else {}
         rows = txn.typed(accounts_at, account_rows, _NO_ROWS)
         docs = txn.table(accounts_at, ACCOUNTS_TABLE) if rows is None else {}
-        yield RowShard(rows, docs, stats, accounts_at, stats_at)
+        yield RowShard(rows, docs, latest, stats, accounts_at, stats_at)
 
 
 def accounts_with_ids(txn: ReadTransaction, rel: str, ids: set[str]) -> list[Account]:
@@ -200,6 +205,7 @@ class _Source(msgspec.Struct):
     size: int
     mtime_ns: int
     since: str | None
+    format: int = 1  # (a file written before the format was recorded)
 
 
 class RecentFile(msgspec.Struct):
@@ -236,13 +242,70 @@ def recent_rows(
     """Doc id -> month -> audit row of one stats shard, from its recent file; None when the
     shard must be read instead: no stats file or no usable recent file, one derived from another
     stats file than the one on disk, or one that does not cover every month from ``since`` on."""
+    found = _in_step(txn, shard, usable_recent_file)
+    covered = None if found is None else found.source["1"].since
+    if found is None or covered is None or covered > since:
+        return None
+    return found.recent
+
+
+class Latest(msgspec.Struct, gc=False):
+    """What an account's row shows of its stats (:func:`governance.storage.recent.latest`)."""
+
+    day: date | None
+    followers: int | None
+
+
+class _LatestFile(msgspec.Struct):
+    """A recent file read for the register's rows: its latest table (the audit rows skipped)."""
+
+    latest: dict[str, Latest] = {}
+    source: dict[str, _Source] = {}
+    meta: dict[str, _Meta] = msgspec.field(default_factory=dict, name=META_TABLE)
+
+
+_LATEST_FILE = msgspec.json.Decoder(_LatestFile)
+
+
+def latest_file(path: Path, raw: bytes) -> _LatestFile:
+    """A recent file's latest table, decoded (a corrupt or too new file refused, naming it)."""
+    found: _LatestFile = decoded(path, raw, _LATEST_FILE)
+    return found
+
+
+def _usable_latest_file(path: Path, raw: bytes) -> _LatestFile | None:
+    """:func:`latest_file`, or None for one that does not decode (as :func:`usable_recent_file`)."""
+    try:
+        return latest_file(path, raw)
+    except StoreCorrupt:
+        return None
+
+
+def latest_figures(txn: ReadTransaction, shard: int) -> Mapping[str, Latest] | None:
+    """Doc id -> what the register's row shows of the account's stats, from the shard's recent
+    file (an account absent: no post and no follower count known); None when the stats shard
+    must be read instead: as for :func:`recent_rows`, and for a file of an older format."""
+    found = _in_step(txn, shard, _usable_latest_file)
+    if found is None or found.source["1"].format != RECENT_FORMAT:
+        return None
+    return found.latest
+
+
+_File = TypeVar("_File", RecentFile, _LatestFile)
+
+
+def _in_step(
+    txn: ReadTransaction, shard: int, decode: Callable[[Path, bytes], _File | None]
+) -> _File | None:
+    """The shard's recent file ``decode``-d, if it is usable, covers some months (``since`` not
+    None) and was derived from the stats file on disk; else None."""
     identity = txn.identity(stats_shard(shard))
     if identity is None:  # (no stats file, or this transaction's own copy: nothing to decode)
         return None
-    found = txn.typed(recent_shard(shard), usable_recent_file, None)
+    found = txn.typed(recent_shard(shard), decode, None)
     source = None if found is None else found.source.get("1")
-    if found is None or source is None or source.since is None or source.since > since:
+    if found is None or source is None or source.since is None:
         return None
     if identity != (source.size, source.mtime_ns):
         return None
-    return found.recent
+    return found
