@@ -355,12 +355,19 @@ class Stats:
             return SyncOutcome.from_doc(dict(doc)) if isinstance(doc, dict) else None
 
     def outcomes(self) -> dict[str, SyncOutcome]:
-        """The last sync outcome of every account that was ever synced."""
+        """The last sync outcome of every account that was ever synced (each stats shard's
+        outcomes decoded straight from its bytes: its months only scanned, not parsed)."""
+        from governance.storage import typed  # (msgspec: only for the bulk reads)
+
         result: dict[str, SyncOutcome] = {}
         for shard in range(SHARDS):
             rel = stats_shard(shard)
+            none: dict[str, dict[str, Any]] = {}
+            docs = self._txn.typed(rel, typed.stats_outcomes, none)
+            if docs is None:  # this transaction's own copy of the shard
+                docs = self._txn.table(rel, OUTCOMES_TABLE)
             with self._txn.shaped(rel):
-                for doc in self._txn.tinydb(rel).table(OUTCOMES_TABLE):
+                for doc in docs.values():
                     outcome = SyncOutcome.from_doc(dict(doc))
                     result[outcome.account_id] = outcome
         return result

@@ -201,6 +201,24 @@ def stats_months(path: Path, raw: bytes) -> dict[str, dict[str, msgspec.Raw]]:
     return {doc_id: doc.months for doc_id, doc in shard.months.items()}
 
 
+class _OutcomesShard(msgspec.Struct):
+    """A stats shard read for its ``outcomes`` table: each month row only checked to be a
+    document (as the general read checks every table), not decoded."""
+
+    outcomes: dict[str, dict[str, Any]] = {}
+    months: dict[str, dict[str, msgspec.Raw]] = {}
+    meta: dict[str, _Meta] = msgspec.field(default_factory=dict, name=META_TABLE)
+
+
+_OUTCOMES_SHARD = msgspec.json.Decoder(_OutcomesShard)
+
+
+def stats_outcomes(path: Path, raw: bytes) -> dict[str, dict[str, Any]]:
+    """Doc id -> sync outcome document of one stats shard (a corrupt file refused, naming it)."""
+    shard: _OutcomesShard = decoded(path, raw, _OUTCOMES_SHARD)
+    return shard.outcomes
+
+
 class _Source(msgspec.Struct):
     size: int
     mtime_ns: int
