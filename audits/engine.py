@@ -33,6 +33,7 @@ from audits.rules import (
 from audits.rules import render_message as _render
 from audits.settings import AuditSettings
 from governance.errors import KontokollError
+from governance.registration_day import next_day_starts
 from governance.storage.database import ReadTransaction, bulk_allocation
 from governance.store import repos
 
@@ -47,6 +48,8 @@ Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1}
+#: How many of the accounts registered after D a run names (the rest it counts).
+LATER_NAMED = 5
 
 
 class AuditCancelled(KontokollError):
@@ -158,6 +161,8 @@ class Evaluation(msgspec.Struct, frozen=True):
     findings: tuple[Finding, ...]  # each first seen on as_of (storing it carries earlier days)
     #: Accounts registered after D: they did not exist on the judged day, so nothing is judged.
     registered_later: int = 0
+    #: The first few of them (``PLATFORM:HANDLE``, sorted), for the run to name.
+    registered_later_refs: tuple[str, ...] = ()
 
 
 def judgement_day(quarter: Quarter | None, as_of: date | None, today: date) -> tuple[Quarter, date]:
@@ -196,10 +201,10 @@ def evaluate(
     total = _started(txn, progress)
     judged, acks = _judgement(txn, quarter, as_of, settings)
     severities = {rule.id: severity_of(rule.id, settings) for rule in RULES}  # once per run
-    findings: list[Finding] = []
-    audited = done = later = 0
-    readers = activity_readers(quarter, as_of, settings)
-    kc = kc_department(txn, settings)
+    findings, later = list[Finding](), list[str]()  # (later: few, registered after D)
+    audited = done = 0
+    day_starts = next_day_starts(as_of)  # (registered at or after it: after D, not judged)
+    readers, kc = activity_readers(quarter, as_of, settings), kc_department(txn, settings)
     with bulk_allocation():
         for shard in subjects.shards(txn, readers.earliest()):
             if cancelled is not None and cancelled():
@@ -211,8 +216,8 @@ def evaluate(
                     continue
                 rel = shard.accounts_at
                 try:  # (a try costs nothing in the loop; a ``with`` per account would)
-                    if subjects.registered_after(doc, as_of):  # not in the register on D
-                        later += 1
+                    if subjects.registered_after(doc, day_starts):  # not in the register on D
+                        later.append(f"{doc.platform}:{doc.handle}")
                         continue
                     subject = subjects.subject_of(doc, acks)
                     activity = _NOT_ACTIVE  # requests and retired accounts: no stats judged
@@ -230,7 +235,12 @@ def evaluate(
             if progress:
                 progress(done, total)
     findings += _register_findings(txn, judged, severities)
-    return Evaluation(quarter, as_of, settings, audited, _sorted(findings), later)
+    return Evaluation(quarter, as_of, settings, audited, _sorted(findings), *_named(later))
+
+
+def _named(later: list[str]) -> tuple[int, tuple[str, ...]]:
+    """How many accounts were registered after D, and the first few of them (sorted) to name."""
+    return len(later), tuple(sorted(later)[:LATER_NAMED])
 
 
 def _started(txn: ReadTransaction, progress: Progress | None) -> int:
@@ -272,7 +282,6 @@ def _sorted(findings: list[Finding]) -> tuple[Finding, ...]:
     if "".join(keys).count("\0") != 3 * len(keys):
         return tuple(sorted(findings, key=Finding.sort_key))
     return tuple(map(findings.__getitem__, sorted(range(len(findings)), key=keys.__getitem__)))
-
 
 
 _NOT_ACTIVE = Activity(has_rows=False)

@@ -29,6 +29,7 @@ from audits.runs import (
     save_acknowledgement,
     save_waiver,
 )
+from audits.settings import load_settings
 from governance import access
 from governance.account_refs import resolve
 from governance.errors import FieldError, InputError
@@ -130,13 +131,14 @@ class ReviewService(Service):
         """Waive a finding from its quarter until ``until`` (inclusive): later audits carry it."""
         reason = clean_text(reason, "reason", required=True)
         name = clean_text(name, "name", required=True, limit=MAX_NAME)
+        limit = self._waiver_max_days()
         with self._write() as txn:
             run = self._run(txn, self._pick(txn, quarter, None))
             finding = self._finding(txn, run, rule, account)
             self._authorize(
                 txn, access.WAIVE_FINDING, finding.responsible or None, finding.ref or rule
             )
-            _check_until(run, until)
+            _check_until(run, until, limit)
             return self._waive(txn, run, finding, (reason, name, until))
 
     def waive_many(
@@ -154,11 +156,17 @@ class ReviewService(Service):
             clean_text(name, "name", required=True, limit=MAX_NAME),
             until,
         )
+        limit = self._waiver_max_days()
         with self._write() as txn:
             run = self._run(txn, self._pick(txn, quarter, None))
-            _check_until(run, until)
+            _check_until(run, until, limit)
             findings = self._findings(txn, run, keys, access.WAIVE_FINDING)
             return [self._waive(txn, run, finding, terms) for finding in findings]
+
+    def _waiver_max_days(self) -> int:
+        """``waiver_max_days`` as settings.toml says now (checked as ``audit settings`` checks
+        it: a bad value refused, naming the file and the key), not as the latest run had it."""
+        return load_settings(self.store.data_dir).waiver_max_days
 
     def _waive(
         self,
@@ -185,12 +193,14 @@ class ReviewService(Service):
         return waiver
 
     def waivers(self, active_on: date | None = None) -> list[Waiver]:
-        """Every waiver (or those still running on ``active_on``), by end date."""
+        """Every waiver (or those still running on ``active_on``, :meth:`Waiver.last_day` by the
+        current ``waiver_max_days``), by end date."""
         with self._read() as txn:
             reviews = load_reviews(txn)
         every = [w for ws in reviews.waivers.values() for w in ws]
-        if active_on is not None:
-            every = [w for w in every if w.until >= active_on]
+        if active_on is not None:  # (one stored longer than the limit ran out at the limit)
+            limit = self._waiver_max_days()
+            every = [w for w in every if w.last_day(limit) >= active_on]
         return sorted(every, key=lambda w: (w.until, w.key))
 
     # --- helpers -----------------------------------------------------------------------------
@@ -253,17 +263,16 @@ class ReviewService(Service):
         log_change(txn, entry)
 
 
-def _check_until(run: AuditRun, until: date) -> None:
-    """A waiver must last at least to the day the run judged, and at most the run's
-    ``waiver_max_days`` past it (AKN's: a waiver is temporary)."""
+def _check_until(run: AuditRun, until: date, days: int) -> None:
+    """A waiver must last at least to the day the run judged, and at most ``days``
+    (``waiver_max_days``) past it (AKN's: a waiver is temporary)."""
     as_of = run.info.as_of
     check_day(until, "until")  # (a day outside the years Kontokoll takes: that, first)
     if until < as_of:
         raise FieldError("until", "audit.until_before_audit", until=until, as_of=as_of)
-    days = run.settings.waiver_max_days
     if (until - as_of).days > days:
         latest = as_of + timedelta(days=days)
-        raise FieldError("until", "waiver_limit.too_long", until=until, as_of=as_of, days=days,
+        raise FieldError("until", "waiver_limit.too_long", until=until, as_of=as_of, count=days,
                          latest=latest)  # fmt: skip
 
 

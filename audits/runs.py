@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,6 +59,8 @@ class RunInfo(msgspec.Struct, frozen=True):
     counts: Mapping[str, int]  # findings per severity
     #: Accounts registered after ``as_of``, not judged (they did not exist then).
     registered_later: int = 0
+    #: The first few of them by ``PLATFORM:HANDLE`` (``audit run`` names them).
+    registered_later_refs: tuple[str, ...] = ()
 
     def to_doc(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,11 @@ class RunInfo(msgspec.Struct, frozen=True):
             "accounts": self.accounts,
             "counts": dict(self.counts),
             **({"registered_later": self.registered_later} if self.registered_later else {}),
+            **(
+                {"registered_later_refs": list(named)}
+                if (named := self.registered_later_refs)
+                else {}
+            ),
         }
 
     @classmethod
@@ -94,6 +101,7 @@ class RunInfo(msgspec.Struct, frozen=True):
             accounts=stored.whole(doc, "accounts", 0),
             counts=dict(counts),
             registered_later=stored.whole(doc, "registered_later", 0),
+            registered_later_refs=stored.texts(doc, "registered_later_refs"),
         )
 
 
@@ -149,9 +157,16 @@ class Waiver(msgspec.Struct, frozen=True):
     user: str = ""  # who recorded it
     at: datetime | None = None
 
-    def covers(self, quarter: Quarter, as_of: date) -> bool:
-        """Whether the waiver applies to an audit of ``quarter`` judged as of ``as_of``."""
-        return self.since <= quarter and as_of <= self.until
+    def covers(self, quarter: Quarter, as_of: date, max_days: int) -> bool:
+        """Whether the waiver applies to an audit of ``quarter`` judged as of ``as_of`` whose
+        ``waiver_max_days`` is ``max_days``."""
+        return self.since <= quarter and as_of <= self.last_day(max_days)
+
+    def last_day(self, max_days: int) -> date:
+        """The last day D the waiver covers: its end date, but at most ``max_days`` past its
+        quarter's last day. ``audit waive`` takes no longer one, so this cuts only a waiver
+        stored longer (a hand edit, or one from before the limit): a waiver is temporary."""
+        return min(self.until, self.since.last_day + timedelta(days=max_days))
 
     def to_doc(self) -> dict[str, Any]:
         return {
@@ -190,18 +205,24 @@ class Reviews(msgspec.Struct, frozen=True):
     acks: Mapping[tuple[Quarter, str], Acknowledgement] = msgspec.field(default_factory=dict)
     waivers: Mapping[str, tuple[Waiver, ...]] = msgspec.field(default_factory=dict)
 
-    def waiver(self, key: str, quarter: Quarter, as_of: date) -> Waiver | None:
-        """The waiver covering this finding in this audit (the one lasting longest), if any."""
+    def waiver(self, key: str, quarter: Quarter, as_of: date, max_days: int) -> Waiver | None:
+        """The waiver covering this finding in this audit (the one lasting longest), if any;
+        ``max_days``: the run's ``waiver_max_days``."""
         waivers = self.waivers.get(key)
         if not waivers:  # (most findings: asked for each of a run's 15,000)
             return None
-        covering = [w for w in waivers if w.covers(quarter, as_of)]
+        covering = [w for w in waivers if w.covers(quarter, as_of, max_days)]
         return max(covering, key=lambda w: w.until) if covering else None
 
-    def status(self, key: str, quarter: Quarter, as_of: date) -> str:
-        if self.waiver(key, quarter, as_of) is not None:
-            return WAIVED
-        return ACKNOWLEDGED if (quarter, key) in self.acks else OPEN
+    def ran_out_note(self, key: str, quarter: Quarter, as_of: date, max_days: int) -> str:
+        """What an open finding says of a waiver of it whose stored end date still covers the
+        audit but which ran out at ``max_days`` (:meth:`Waiver.last_day`); else nothing."""
+        cut = [w for w in self.waivers.get(key, ()) if w.since <= quarter and as_of <= w.until]
+        if not cut:
+            return ""
+        w = max(cut, key=lambda w: w.until)
+        return t("waiver_limit.ran_out", reason=w.reason, name=w.name, until=w.until,
+                 latest=w.last_day(max_days), days=max_days, since=w.since)  # fmt: skip
 
 
 class ReportItem(msgspec.Struct, frozen=True):
@@ -222,12 +243,13 @@ class ReportItem(msgspec.Struct, frozen=True):
 def report_items(run: AuditRun, reviews: Reviews) -> list[ReportItem]:
     """The run's findings with their current status."""
     quarter, as_of = run.info.quarter, run.info.as_of
+    max_days = run.settings.waiver_max_days
     if not reviews.acks and not reviews.waivers:  # (nothing reviewed yet: every finding open)
         return [ReportItem(finding, "open") for finding in run.findings]
     items = []
     for finding in run.findings:
         key = finding.key
-        waiver = reviews.waiver(key, quarter, as_of)
+        waiver = reviews.waiver(key, quarter, as_of, max_days)
         ack = reviews.acks.get((quarter, key))
         if waiver is not None:
             note = t(
@@ -237,7 +259,8 @@ def report_items(run: AuditRun, reviews: Reviews) -> list[ReportItem]:
         elif ack is not None:
             items.append(ReportItem(finding, "acknowledged", ack.note))
         else:
-            items.append(ReportItem(finding, "open"))
+            note = reviews.ran_out_note(key, quarter, as_of, max_days)
+            items.append(ReportItem(finding, "open", note))
     return items
 
 

@@ -178,6 +178,7 @@ class AuditService(ReviewService):
             accounts=evaluation.accounts,
             counts=dict(Counter(f.severity for f in findings)),
             registered_later=evaluation.registered_later,
+            registered_later_refs=evaluation.registered_later_refs,
         )
         run = AuditRun(info, evaluation.settings, findings)
         save_run(txn, run)

@@ -68,6 +68,14 @@ def text(doc: Mapping[str, Any], name: str, default: str | None = None) -> str:
     return value
 
 
+def texts(doc: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """A list of text (empty when absent)."""
+    value = doc.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadField(name)
+    return tuple(value)
+
+
 def whole(doc: Mapping[str, Any], name: str, default: int | None = None) -> int:
     """A whole number field (not a bool)."""
     value = doc.get(name, default)

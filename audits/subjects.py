@@ -23,6 +23,7 @@ import msgspec
 from audits.rule_kinds import Subject
 from governance.acknowledgements import RevisionAcks
 from governance.model import Retirement
+from governance.registration_day import registered_after as stamp_after
 from governance.storage import typed
 from governance.storage.audit_records import AuditShard, audit_shards
 from governance.storage.database import ReadTransaction
@@ -150,11 +151,13 @@ def subject_of(doc: AuditDoc, acks: RevisionAcks) -> Subject:
 _new = tuple.__new__
 
 
-def registered_after(doc: AuditDoc, day: date) -> bool:
-    """Whether the account was registered after ``day`` (the day of its stamp, UTC as stored,
-    as the other stamps'): it did not exist then, and an audit as of that day does not judge
-    it. A document from before the field existed has no stamp: judged as before."""
-    return doc.created is not None and doc.created.date() > day
+def registered_after(doc: AuditDoc, day_starts: datetime) -> bool:
+    """Whether the account was registered on a Stockholm day after D (its stamp at or after
+    ``day_starts``, :func:`governance.registration_day.next_day_starts` of D; a stamp without a
+    UTC offset or outside the accepted years: a ValueError naming the field): it did not exist
+    then, and an audit as of D does not judge it. A document from before the field existed has
+    no stamp: judged as before."""
+    return doc.created is not None and stamp_after(doc.created, day_starts)
 
 
 def _pending(editors: tuple[EditorDoc, ...], acks: RevisionAcks) -> tuple[date, ...]:

@@ -94,6 +94,7 @@ def build_worklist(run: AuditRun, reviews: Reviews, previous: AuditRun | None = 
     covering the audit, else an acknowledgement of the quarter), looked up once per finding.
     """
     quarter, as_of = run.info.quarter, run.info.as_of
+    limit = run.settings.waiver_max_days  # (a waiver stored longer runs out there)
     items: list[WorkItem] = []
     reported: list[ReportItem] = []
     waivers, acks = reviews.waivers, reviews.acks
@@ -104,7 +105,7 @@ def build_worklist(run: AuditRun, reviews: Reviews, previous: AuditRun | None = 
         days = ages.get(first, -1)
         if days == -1:
             days = ages[first] = days_between(first, as_of)
-        if key in waivers and (waiver := reviews.waiver(key, quarter, as_of)) is not None:
+        if key in waivers and (waiver := reviews.waiver(key, quarter, as_of, limit)) is not None:
             ack = acks.get((quarter, key))
             items.append(WorkItem(finding, WAIVED, days, ack, waiver))
             note = t_waived(waiver.reason, waiver.name, waiver.until)
@@ -114,7 +115,8 @@ def build_worklist(run: AuditRun, reviews: Reviews, previous: AuditRun | None = 
             reported.append(ReportItem(finding, ACKNOWLEDGED, ack.note))
         else:
             items.append(WorkItem(finding, OPEN, days))
-            reported.append(ReportItem(finding, OPEN))
+            note = reviews.ran_out_note(key, quarter, as_of, limit) if key in waivers else ""
+            reported.append(ReportItem(finding, OPEN, note))
     diff = None
     if previous is not None:
         diff = diff_findings(previous.info, previous.findings, run.info, run.findings)

@@ -103,14 +103,15 @@ def read_xlsx_table(
         check_unpacked(zipfile.ZipFile(io.BytesIO(raw)).infolist(), name)  # (a zip bomb)
         # Formulas as written (not their cached values): a cell holding one is refused below.
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        detail = type(error).__name__
-        problem = RowProblem(1, "-", t("identity.field.not_xlsx", detail=detail))
-        raise ImportRefused(name, [problem]) from None
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
+            SyntaxError) as error:  # (SyntaxError: XML's ParseError, a DTD or entity bomb too)
+        raise _not_xlsx(name, error) from None
     try:
         if not book.worksheets:
             raise ImportRefused(name, [RowProblem(1, "-", t("identity.field.no_sheet"))])
         lines, formulas = _sheet_lines(book.worksheets[0])
+    except SyntaxError as error:  # a sheet's XML is parsed only now, row by row
+        raise _not_xlsx(name, error) from None
     finally:
         book.close()
     if not lines:
@@ -123,6 +124,11 @@ def read_xlsx_table(
     refused = {problem.line for problem in problems}
     rows = _rows([line for line in lines[1:] if line[0] not in refused], header, problems)
     return CsvTable(name, header, rows, problems)
+
+
+def _not_xlsx(name: str, error: Exception) -> ImportRefused:
+    problem = RowProblem(1, "-", t("identity.field.not_xlsx", detail=type(error).__name__))
+    return ImportRefused(name, [problem])
 
 
 def _sheet_lines(sheet: Any) -> tuple[list[tuple[int, list[str]]], list[tuple[int, int]]]:

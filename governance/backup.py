@@ -8,10 +8,16 @@ A restore checks the whole archive before it touches anything, then replaces the
 write transaction under the exclusive lock: the redo journal makes the switch all-or-nothing even
 if the process is killed. The files it replaces are first copied, unchanged, to
 ``DATA/.restore-previous-<time>/``.
+
+A backup of the demo carries its marker (``demo-version``, listed and checksummed in the manifest
+like every file), so that its restore is a demo too and never syncs against the real platforms;
+the restore of any other full backup removes a marker the folder had (after the switch, so that a
+restore killed half-way leaves a demo marked). The marker replaced is set aside with the rest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -56,6 +62,7 @@ from governance.storage.layout import (
     screenshot_digest,
 )
 from governance.store import Repositories, WriteTransaction, repos
+from governance.sync_source import DEMO_MARKER, UNKNOWN_VERSION, MarkerInvalid, read_demo_version
 
 PREVIOUS_PREFIX = ".restore-previous-"
 
@@ -87,6 +94,9 @@ class Backups(Service):
         with self._read() as txn:
             authorize(txn, self.user, READ)
             files = collect_files(self.store.data_dir, "store")
+            marker = _marker_to_carry(self.store.data_dir)
+            if marker is not None:
+                files[DEMO_MARKER] = marker
         data = build_archive(files, scope="store", created=now, level=6)
         default = f"kontokoll-backup-{now.astimezone():%Y%m%dT%H%M%S}.tar.gz"
         target = output or Path.cwd() / default
@@ -107,6 +117,7 @@ class Backups(Service):
             self._authorize_restore(txn, archive)
             current = _current_files(root, archive.scope)
             previous = _set_aside(root, archive.scope, db.file_mode, db.dir_mode)
+            _set_aside_marker(root, previous, db.file_mode)
             stored = repos(txn)
             for rel, raw in sorted(archive.files.items()):
                 if is_document_file(rel):  # keeping the kind each file records
@@ -119,6 +130,10 @@ class Backups(Service):
             if archive.scope == "store":
                 _restore_log(stored, archive.files.get(CHANGE_LOG, b""))
             stored.log.append(self._entry("store-restored", field=archive.scope, new=path.name))
+            if DEMO_MARKER in archive.files:  # before the switch: a demo is never left unmarked
+                _replace_marker(root, archive.files[DEMO_MARKER], db.file_mode)
+        if archive.scope == "store" and DEMO_MARKER not in archive.files:
+            _remove_marker(root)
         if archive.scope == "store":
             settings = archive.files.get(SETTINGS_FILE)
             if settings is not None:
@@ -187,6 +202,43 @@ def _set_aside(root: Path, scope: str, file_mode: int, dir_mode: int) -> Path:
             ensure_directory(copy.parent, dir_mode)
             write_atomic(copy, raw, mode=file_mode)
     return target
+
+
+def _marker_to_carry(root: Path) -> bytes | None:
+    """The demo marker a backup of ``root`` carries; None for a store that is not the demo.
+
+    A marker that is not a version (a link, a folder, garbage) still makes the store a demo:
+    its backup carries the unknown version, so that the restore is a demo too.
+    """
+    try:
+        version = read_demo_version(root)
+    except MarkerInvalid:
+        version = UNKNOWN_VERSION
+    return None if version is None else f"{version}\n".encode("ascii")
+
+
+def _set_aside_marker(root: Path, previous: Path, file_mode: int) -> None:
+    """Keep the marker the restore replaces with the other files set aside (a valid one only:
+    anything else is not the demo's file, and is never followed)."""
+    try:
+        version = read_demo_version(root)
+    except MarkerInvalid:
+        return
+    if version is not None:
+        write_atomic(previous / DEMO_MARKER, f"{version}\n".encode("ascii"), mode=file_mode)
+
+
+def _replace_marker(root: Path, raw: bytes, file_mode: int) -> None:
+    # A folder by the marker's name already makes the store a demo (and doctor names it).
+    with contextlib.suppress(IsADirectoryError):
+        write_atomic(root / DEMO_MARKER, raw, mode=file_mode)
+
+
+def _remove_marker(root: Path) -> None:
+    # A link is removed itself, never what it points to; a folder by that name cannot be, and
+    # the store stays a demo: the safe side (doctor names it).
+    with contextlib.suppress(OSError):
+        (root / DEMO_MARKER).unlink(missing_ok=True)
 
 
 def _restore_log(stored: Repositories, raw: bytes) -> None:

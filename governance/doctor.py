@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from governance.doctor_demo import check_demo_marker
 from governance.doctor_recent import recent_problem
+from governance.doctor_registered import registration_problems
 from governance.doctor_shapes import shape_problem
 from governance.errors import (
     FieldError,
@@ -171,8 +173,10 @@ class _Checker:
         self.check_files(listed)
         self.check_index(listed)
         self.check_platform_ids()
+        self.problems += registration_problems(self.root, self.parsed)
         self.check_settings()
         self.check_snapshots()
+        check_demo_marker(self.root, self.add)
 
     # --- the tree: links, special files, owners, modes, temp files -----------------------------
 

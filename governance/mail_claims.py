@@ -24,10 +24,11 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from governance.fields import FIRST_YEAR, LAST_YEAR
+from governance.i18n import t
 from governance.monthly import STOCKHOLM
 from governance.text_safety import MAX_TEXT, UNSAFE
 
@@ -93,11 +94,18 @@ def is_stale(claim: SendClaim, now: datetime) -> bool:
     return claim.host == _host() and not _running(claim.pid)
 
 
-def claim_params(claim: SendClaim) -> dict[str, str]:
+def claim_params(claim: SendClaim, now: datetime | None = None) -> dict[str, str]:
     """The claim's facts as a message's parameters: ``user``, ``at`` (Stockholm time), ``pid``,
-    ``host``."""
+    ``host``; ``until``, the time (HH:MM) after which it counts as unfinished even if its
+    process still runs; and ``sent_when``, when a mail may have gone out: at the claim's time,
+    unless that is ahead of this clock (``now``, the real time if not given). A clock set back
+    since the claim makes that time one that has not happened, and the message says so."""
     at = claim.at.astimezone(STOCKHOLM).isoformat(timespec="seconds")
-    return {"user": claim.user, "at": at, "pid": str(claim.pid), "host": claim.host}
+    until = f"{(claim.at + STALE_AFTER).astimezone(STOCKHOLM):%H:%M}"
+    ahead = claim.at > (now or datetime.now(UTC))
+    sent_when = t("mail_claims.sent_when.ahead" if ahead else "mail_claims.sent_when.at", at=at)
+    return {"user": claim.user, "at": at, "pid": str(claim.pid), "host": claim.host,
+            "until": until, "sent_when": sent_when}
 
 
 def _host() -> str:

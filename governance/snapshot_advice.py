@@ -54,7 +54,11 @@ def snapshot_advice(
 
 
 def read_contents(path: Path, prefix: str) -> SnapshotContents | None:
-    """The snapshot's member names and account count; None if it cannot be read as one."""
+    """The snapshot's member names and account count; None if it cannot be read as one.
+
+    A link is never read (restore refuses links in the data directory, as the store does)."""
+    if path.is_symlink():
+        return None
     try:
         taken = datetime.strptime(path.name[len(prefix) :].split(".", 1)[0], STAMP_FORMAT)
     except ValueError:

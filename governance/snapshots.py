@@ -16,6 +16,7 @@ costs one ``stat()`` of the snapshots folder unless that folder is more than an 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import math
@@ -32,6 +33,7 @@ from typing import Any
 
 import orjson
 
+from governance.archive_file import ArchiveRefused, data_dir_of, read_archive_file
 from governance.errors import InputError, KontokollError, StoreCorrupt, StoreError
 from governance.i18n import t
 from governance.os_errors import os_reason
@@ -51,13 +53,13 @@ from governance.storage.layout import (
     CORE,
     HANDLES_TABLE,
     INDEX,
-    LOCK,
     REGISTER_FOLDER,
     SETTINGS_FILE,
     STORE_FOLDERS,
     STORE_PATHS,
     screenshot_digest,
 )
+from governance.sync_source import DEMO_MARKER, parse_demo_version
 
 MANIFEST = "kontokoll-backup.json"
 FORMAT = "kontokoll-backup"
@@ -84,6 +86,8 @@ def clock() -> datetime:
 
 def in_scope(rel: str, scope: str) -> bool:
     """Whether ``rel`` is a store file an archive of ``scope`` holds."""
+    if rel == DEMO_MARKER:  # a backup of the demo stays a demo (governance.backup)
+        return scope == "store"
     if not STORE_PATHS.fullmatch(rel):  # a snapshot holds the register's paths only
         return False
     return scope == "store" or rel.startswith(REGISTER_FOLDER + "/")
@@ -98,15 +102,6 @@ class Archive:
     created: str
     schema: int
     files: dict[str, bytes]
-
-
-class ArchiveRefused(InputError):
-    """An archive that is not a whole, untampered Kontokoll backup."""
-
-    key = "backup.refused"
-
-    def __init__(self, path: Path | str, reason_key: str, /, **params: Any) -> None:
-        super().__init__(path=str(path), reason=t(reason_key, **params))
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -170,10 +165,12 @@ def open_archive(path: Path, data: bytes | None = None) -> Archive:
     ``data`` is the archive's bytes when they come from standard input (``path`` is then ``-``).
     """
     try:
-        raw = path.read_bytes() if data is None else data
+        raw = read_archive_file(path) if data is None else data
     except FileNotFoundError:
         raise InputError("error.file_not_found", path=str(path)) from None
     except OSError as error:
+        if error.errno == errno.ELOOP:  # (only refused inside a data directory: O_NOFOLLOW)
+            raise ArchiveRefused(path, "restore_guard.link") from None
         raise ArchiveRefused(path, "backup.reason.unreadable", detail=os_reason(error)) from None
     try:
         members = _read_members(path, raw)
@@ -284,6 +281,8 @@ def check_file(path: Path, rel: str, raw: bytes) -> None:
             raise InputError("backup.reason.bad_settings", path=str(path), detail=detail) from None
     elif screenshot_digest(rel) is not None:
         check_screenshot(path, rel, raw)
+    elif rel == DEMO_MARKER:
+        parse_demo_version(raw)  # MarkerInvalid (an InputError) names what is wrong
     else:
         parse_store_file(path, raw)
 
@@ -422,11 +421,3 @@ def restore_hint(path: str, find_root: Callable[[Path], Path | None] | None = No
     except (StoreError, OSError):  # a planted link for the folder: no snapshot to trust
         snapshots = []
     return snapshot_advice(root, rel, snapshots, clock(), SNAPSHOT_PREFIX)
-
-
-def data_dir_of(file: Path) -> Path | None:
-    """The data directory a store file belongs to: the nearest folder above it with a lock."""
-    for parent in list(file.parents)[:4]:
-        if (parent / LOCK).exists():
-            return parent
-    return None

@@ -66,11 +66,16 @@ class SyncService(Service):
     ) -> SyncReport:
         """Sync ``accounts`` into the store and return the report (blocking).
 
-        Refuses (and logs) a user without the right to rewrite stats before any request.
+        Refuses (and logs) a user without the right to rewrite stats before any request; refuses
+        a store that cannot be written (StoreReadOnly) before any request too.
         ``since`` (``YYYY-MM``) re-reads from that month; ``cancelled()`` is asked between
         accounts. Runs its own event loop, so call it from a thread, never from async code.
         """
         self.require(SYNC_STATS)
+        # A store this process cannot write (StoreReadOnly) is refused before any request: the
+        # figures could not be kept, and fetching them would only spend the platforms' quota.
+        with self.store.write():
+            pass
         # The word lists AKN may extend (DATA_DIR/comment-words.toml): a bad file is refused
         # here, naming it, before any request.
         classifier = load_classifier(self.store.data_dir)

@@ -11,11 +11,15 @@ done. A build killed part-way leaves only that folder, which the next build remo
 starts again; it never leaves a half-built demo that later builds would take as finished. Once in
 place the demo is kept as it is, so opening it again is quick and keeps what a newcomer changed.
 A demo built by an older Kontokoll (its ``demo-version`` file is missing or older) is kept too, but
-``stale_demo`` says so, and the commands that open it tell how to rebuild it.
+``stale_demo`` says so, and the commands that open it tell how to rebuild it. One whose file is
+missing (built before the file also marked the store a demo) is given one holding
+``UNKNOWN_VERSION``: every later opening, however started, then knows the folder is a demo and
+never syncs it against the real platforms, and it still counts as older.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -29,7 +33,12 @@ from governance.register import Register
 from governance.storage.files import fsync_directory, modes_for, write_atomic
 from governance.storage.lock import DirectoryLock
 from governance.store import Store
-from governance.sync_source import DEMO_MARKER
+from governance.sync_source import (
+    DEMO_MARKER,
+    UNKNOWN_VERSION,
+    MarkerInvalid,
+    read_demo_version,
+)
 
 #: Folders next to the demo: one being built, and a replaced demo on its way out (``--rebuild``).
 BUILDING_PREFIX = ".demo-building-"
@@ -56,7 +65,15 @@ def prepare_demo(data_dir: Path, *, now: datetime | None = None, rebuild: bool =
         remove_leftovers(data_dir)
         if rebuild or not demo_ready(data_dir):
             _build_and_move_into_place(demo_dir(data_dir), moment)
+        elif not os.path.lexists(demo_dir(data_dir) / VERSION_FILE):
+            write_marker(demo_dir(data_dir), UNKNOWN_VERSION)
     return demo_dir(data_dir)
+
+
+def write_marker(directory: Path, version: int) -> None:
+    """Mark the store ``directory`` a demo of ``version`` (atomically, in the store's mode)."""
+    file_mode, _ = modes_for(directory)
+    write_atomic(directory / VERSION_FILE, f"{version}\n".encode("ascii"), mode=file_mode)
 
 
 def stale_demo(data_dir: Path) -> bool:
@@ -64,10 +81,9 @@ def stale_demo(data_dir: Path) -> bool:
     if not demo_ready(data_dir):
         return False
     try:
-        written = (demo_dir(data_dir) / VERSION_FILE).read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
+        return read_demo_version(demo_dir(data_dir)) != DEMO_VERSION
+    except MarkerInvalid:  # a link, a FIFO, garbage: never followed, waited on or read whole
         return True
-    return written != str(DEMO_VERSION)
 
 
 @contextmanager
@@ -120,8 +136,7 @@ def build_demo_into(directory: Path, now: datetime) -> None:
         seed_demo_audits(store, now)
     finally:
         store.close()
-    file_mode, _ = modes_for(directory)
-    write_atomic(directory / VERSION_FILE, f"{DEMO_VERSION}\n".encode("ascii"), mode=file_mode)
+    write_marker(directory, DEMO_VERSION)
 
 
 def sync_demo_stats(store: Store, now: datetime) -> None:

@@ -22,7 +22,7 @@ from kontokoll.cli.tables import render_table
 
 if TYPE_CHECKING:
     from audits.diff import AuditDiff
-    from audits.runs import RunInfo
+    from audits.runs import RunInfo, Waiver
     from audits.service import AuditService
     from kontokoll.cli.context import CliContext
 
@@ -344,8 +344,9 @@ def waive_finding(args: argparse.Namespace, ctx: CliContext) -> int:
 def list_waivers(args: argparse.Namespace, ctx: CliContext) -> int:
     service = _service(ctx)
     waivers = service.waivers(None if args.all else service.today())
+    limit = service.settings().waiver_max_days  # (a waiver stored longer: named as cut)
     rows = [
-        [w.ref or "–", w.rule, str(w.since), w.until.isoformat(), w.name, w.reason] for w in waivers
+        [w.ref or "–", w.rule, str(w.since), _until(w, limit), w.name, w.reason] for w in waivers
     ]
     header = [
         t("col.account"),
@@ -358,6 +359,14 @@ def list_waivers(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.print(render_table(header, rows))
     ctx.print(t("audit.cli.waiver_count", count=len(waivers)))
     return 0
+
+
+def _until(waiver: Waiver, limit: int) -> str:
+    """A waiver's end date, or where ``waiver_max_days`` cut one stored longer."""
+    last = waiver.last_day(limit)
+    if last == waiver.until:
+        return last.isoformat()
+    return t("waiver_limit.listed_cut", latest=last.isoformat(), until=waiver.until.isoformat())
 
 
 def show_settings(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from governance.i18n import t
+from governance.text_safety import visible
 from kontokoll.cli.tables import render_table
 
 if TYPE_CHECKING:
@@ -41,12 +42,24 @@ def print_summary(ctx: CliContext, report: AuditReport) -> None:
     if info.registered_later:
         day = info.as_of.isoformat()
         ctx.print(t("audit_scope.registered_later", count=info.registered_later, day=day))
+        _name_later(ctx, info.registered_later, info.registered_later_refs)
     if not report.items:
         return
     ctx.print()
     ctx.print(_rule_table(report))
     ctx.print()
     ctx.print(_department_table(report))
+
+
+def _name_later(ctx: CliContext, count: int, refs: tuple[str, ...]) -> None:
+    """Name the accounts left out as registered after D (the run stored the first few): a
+    stamp in the future hides an account from every audit, so a person should see which."""
+    if not refs:  # (a run stored before the names were)
+        return
+    names = ", ".join(visible(ref) for ref in refs)
+    if count > len(refs):
+        names = t("audit_scope.registered_later_more", names=names, count=count - len(refs))
+    ctx.print(t("audit_scope.registered_later_names", names=names))
 
 
 def _rule_table(report: AuditReport) -> str:

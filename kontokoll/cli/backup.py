@@ -44,9 +44,11 @@ def run_backup(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def run_restore(args: argparse.Namespace, ctx: CliContext) -> int:
     from governance.backup import Backups
+    from governance.input_limit import MAX_BACKUP_BYTES, read_bounded
 
     require_stream(args.archive)  # a sudo session reads the archive from standard input only
-    data = sys.stdin.buffer.read() if is_stream(args.archive) else None
+    data = (read_bounded(sys.stdin.buffer, "-", MAX_BACKUP_BYTES, "restore_guard.too_large")
+            if is_stream(args.archive) else None)
     result = Backups(ctx.store).restore(args.archive, data)
     key = "backup.cli.restored_register" if result.scope == "register" else "backup.cli.restored"
     ctx.print(t(key, path=str(result.archive), created=result.created, files=result.files,

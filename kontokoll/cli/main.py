@@ -68,13 +68,17 @@ def command_named(argv: Sequence[str]) -> str | None:
 
 
 def _language_from_argv(argv: Sequence[str]) -> str | None:
-    """Peek at ``--lang`` before parsing, so that help texts come out in that language."""
+    """Peek at ``--lang`` before parsing, so that help texts come out in that language.
+
+    The last one given, as for ``--data-dir`` (argparse keeps the last value, and a command's
+    own parser sets it after the top's): ``--lang en accounts list --lang sv`` is Swedish."""
+    wanted = None
     for index, arg in enumerate(argv):
         if arg == "--lang" and index + 1 < len(argv):
-            return argv[index + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return None
+            wanted = argv[index + 1]
+        elif arg.startswith("--lang="):
+            wanted = arg.split("=", 1)[1]
+    return wanted
 
 
 def main(
@@ -103,6 +107,8 @@ def _run(args_list: list[str], context: Callable[[Path], CliContext]) -> int:
     set_language(wanted if wanted in LANGUAGES else language_from_environment())
     parser = build_parser(command_named(args_list))
     args = parser.parse_args(args_list)
+    if args.lang is not None:  # what argparse kept (an abbreviation such as --lan too)
+        set_language(args.lang)
     handler: Handler | None = getattr(args, "handler", None)
     session = service_account.detect()
     if session is not None:

@@ -44,6 +44,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     # Imported here: httpx and the clients cost a quarter second that other commands need not pay.
     from governance.register import Register
     from governance.sync_service import SyncService
+    from governance.sync_source import is_demo_store
 
     now = datetime.now(UTC)
     since = None
@@ -65,6 +66,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if not accounts:
         ctx.print(t("sync.no_accounts"))
         return 0
+    if is_demo_store(ctx.store.data_dir):  # the source is the emulation: never let it pass
+        ctx.print(t("demo_marker.sync.demo"))  # for the platforms' figures
     source = ctx.sync_source() if ctx.sync_source is not None else None
     service = SyncService(ctx.store, source=source, clock=lambda: now)
     display = _Display(ctx.err, tty=_is_tty(ctx.err))

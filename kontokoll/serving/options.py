@@ -22,11 +22,13 @@ import platformdirs
 from governance.errors import InputError
 from governance.os_errors import os_reason
 from governance.text_safety import visible
-from kontokoll.serving.addresses import bind_all, is_loopback
+from kontokoll.serving.addresses import bind_all, bind_host, is_loopback, looks_local
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 #: An HTTP header name (RFC 9110 token).
+#: An origin's ``host[:port]``: a name or IPv4 address, or an IPv6 address in brackets.
+_NETLOC = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$")
 #: A secret shorter than this can be guessed; the README shows how to make a long one.
 MIN_SECRET_CHARS = 16
@@ -102,10 +104,10 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         raise InputError("serve.option.bad_max_sessions", value=str(args.max_sessions))
     secret_file = args.proxy_secret_file
     options = ServeOptions(
-        host=args.host,
+        host=bind_host(args.host),
         port=args.port,
         public_url=public_url(args.public_url) if args.public_url else default_url(
-            args.host, args.port),
+            bind_host(args.host), args.port),
         idle_s=args.idle_minutes * 60,
         access_log=args.access_log or default_access_log(),
         socket=args.socket,
@@ -126,9 +128,14 @@ def _refuse_exposed_without_login(options: ServeOptions) -> None:
     """Without the proxy's login every session is the server's OS account (admin): refuse to
     be reached from other machines, directly (a bind to a non-loopback address) or through a
     proxy (a public URL that is not this machine's)."""
+    url_host = urlsplit(options.public_url).hostname or ""
+    hosts = {"--host": options.host} if options.socket is None else {}
+    for option, host in {**hosts, "--public-url": url_host}.items():
+        if not is_loopback(host) and looks_local(host):  # "exposed" would be false for these
+            raise InputError("serve_address.not_recognised", option=option, host=visible(host))
     if options.socket is None and not is_loopback(options.host):
         raise InputError("serve_guard.bind_needs_login", host=visible(options.host))
-    if not is_loopback(urlsplit(options.public_url).hostname or ""):
+    if not is_loopback(url_host):
         raise InputError("serve_guard.url_needs_login", url=options.public_url)
 
 
@@ -149,21 +156,25 @@ def header_name(name: str) -> str:
 
 def public_url(url: str) -> str:
     """``url`` as an origin (``https://host[:port]``), or InputError: no path, query or user."""
-    parts = urlsplit(url.strip())
+    if not url.isprintable() or any(char.isspace() for char in url):
+        raise InputError("serve_address.url_spaces", value=visible(url))  # a typo, never trimmed
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # (raises for a port that is not a number or beyond 65535)
+    except ValueError:  # (and urlsplit for an unclosed [ of an IPv6 address)
+        raise InputError("serve.option.bad_public_url", value=visible(url)) from None
     if (
         parts.scheme not in ("http", "https")
+        or not _NETLOC.match(parts.netloc)  # host[:port] only: no user, nothing after "]"
         or not parts.hostname
+        or (parts.netloc.startswith("[") and bind_host(f"[{parts.hostname}]") != parts.hostname)
         or bind_all(parts.hostname)  # a browser never shows a page at 0.0.0.0: not an origin
+        or port == 0
         or parts.path not in ("", "/")
         or parts.query
         or parts.fragment
-        or parts.username
     ):
         raise InputError("serve.option.bad_public_url", value=visible(url))
-    try:
-        parts.port  # noqa: B018 - raises for a port that is not a number
-    except ValueError:
-        raise InputError("serve.option.bad_public_url", value=visible(url)) from None
     return origin_of(url)
 
 

@@ -3,7 +3,8 @@
 An account registered after the judged day D did not exist then: it is left out of the run and
 the run says how many were (``audit run``); accounts that existed are judged as before. The
 random test checks the engine against a second, independent statement of the rule: the
-accounts judged are exactly those whose registration moment falls on or before D (UTC).
+accounts judged are exactly those whose registration moment falls before the end of D in
+Stockholm (tests/audits/test_registration_stamp.py has the offsets).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from audits.quarters import Quarter
 from audits.service import AuditService
 from governance.errors import StoreCorrupt
+from governance.monthly import STOCKHOLM
 from governance.register import Register
 from governance.store import Store, repos
 from tests.audits.conftest import account_row
@@ -97,15 +99,17 @@ def test_the_accounts_judged_are_those_registered_by_the_day(
     handles = [f"konto{n}" for n in range(40)]
     _register_now(store, *handles)
     first = datetime(2025, 12, 31, 20, 0, tzinfo=UTC)
-    created = {h: first + timedelta(hours=rng.randrange(0, 24 * 330)) for h in handles}
+    created = {h: first + timedelta(minutes=rng.randrange(0, 24 * 60 * 330)) for h in handles}
     _set_created(store, created)
+    # Among the days: the UTC days of stamps late in the evening (their Stockholm day is the next).
+    late = [m.date() for m in created.values() if m.hour >= 22]
     for as_of in sorted({date(2026, 3, 31), date(2026, 6, 30), *(
         (first + timedelta(days=rng.randrange(0, 330))).date() for _ in range(3)
-    )}):
+    ), *late[:2]}):
         report = service.run(Quarter.of(as_of), as_of=as_of)
         judged = {i.finding.handle for i in report.items if i.finding.rule == "no-purpose"}
         # The rule again, from the other end: a registration moment and the day's last instant.
-        end_of_day = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), UTC)
+        end_of_day = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), STOCKHOLM)
         existing = {h for h, moment in created.items() if moment < end_of_day}
         assert judged == existing
         assert report.info.accounts == len(existing)

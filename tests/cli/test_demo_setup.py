@@ -85,6 +85,9 @@ def test_a_demo_an_older_version_built_is_kept_and_the_user_told_how_to_rebuild_
     result = cli("demo", "--no-app")
     assert result.code == 0
     assert "äldre version" in result.err and "kontokoll demo --rebuild" in result.err
-    assert _files(data_dir / "demo") == before  # kept: the newcomer's changes are theirs
+    # Kept (the newcomer's changes are theirs), and marked a demo of an unknown, older version.
+    marker = str(data_dir / "demo" / VERSION_FILE)
+    assert _files(data_dir / "demo") == {**before, marker: b"0\n"}
+    assert stale_demo(data_dir)
     (data_dir / "demo" / VERSION_FILE).write_text(f"{DEMO_VERSION - 1}\n", encoding="ascii")
     assert stale_demo(data_dir)
