@@ -137,15 +137,16 @@ def claim_problems(doc: Any, where: str = "sending") -> Iterator[tuple[str, str]
         value = doc.get(name)
         if not isinstance(value, str) or not value or len(value) > MAX_TEXT or UNSAFE.search(value):
             yield f"{where}.{name}", "mail_claims.reason.text"
-    if not _is_moment(doc.get("at")):
+    if not is_stored_moment(doc.get("at")):
         yield f"{where}.at", "mail_claims.reason.moment"
     pid = doc.get("pid")
     if isinstance(pid, bool) or not isinstance(pid, int) or not 0 < pid <= MAX_PID:
         yield f"{where}.pid", "mail_claims.reason.pid"
 
 
-def _is_moment(value: Any) -> bool:
-    """An aware ISO 8601 time within the project's years (so the age never overflows)."""
+def is_stored_moment(value: Any) -> bool:
+    """An aware ISO 8601 time within the project's years (so arithmetic on it never overflows):
+    how a stored time is checked here and in the moderation records."""
     if not isinstance(value, str):
         return False
     try:

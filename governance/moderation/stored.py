@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 from governance.fields import FIRST_YEAR, LAST_YEAR
 from governance.i18n import t
-from governance.mail_claims import claim_problems
+from governance.mail_claims import claim_problems, is_stored_moment
 from governance.text_safety import MAX_TEXT, UNSAFE
 
 ACTIONS = ("hide", "delete", "block")
@@ -85,7 +84,7 @@ def _field_problems(doc: Any, key: str) -> Iterator[tuple[str, str]]:
     yield from _text_problems(doc)
     for name in (*_MOMENTS, *_OPTIONAL_MOMENTS):
         value = doc.get(name)
-        if (value is not None or name in _MOMENTS) and not _is_moment(value):
+        if (value is not None or name in _MOMENTS) and not is_stored_moment(value):
             yield name, "moment"
     notified = doc.get("notified")
     if notified is not None and not isinstance(notified, bool):  # 1 == True, yet not a bool
@@ -120,16 +119,5 @@ def _screenshot_problems(shot: Any) -> Iterator[tuple[str, str]]:
     if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= _MAX_SCREENSHOT:
         yield "screenshot.size", "size"
     deleted = shot.get("deleted_at")
-    if deleted is not None and not _is_moment(deleted):
+    if deleted is not None and not is_stored_moment(deleted):
         yield "screenshot.deleted_at", "moment"
-
-
-def _is_moment(value: Any) -> bool:
-    """An aware ISO 8601 date-time within the project's years (so arithmetic never overflows)."""
-    if not isinstance(value, str):
-        return False
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return moment.tzinfo is not None and FIRST_YEAR <= moment.year <= LAST_YEAR
