@@ -211,7 +211,7 @@ class ModerationService(Service):
             found = verdict(record.sending, now, resend=resend)
             if record.sending is not None and found in ("busy", "unfinished"):
                 raise InputError(f"mail_claims.moderation.{found}", id=record.id,
-                                 **claim_params(record.sending))
+                                 **claim_params(record.sending, now))
             claim = new_claim(self.user, now)
             repos(txn).moderation.put(record.id, replace(record, sending=claim).to_doc())
         return replace(registration, claim=claim, taken_over=record.sending)
