@@ -159,7 +159,7 @@ def public_url(url: str) -> str:
     if not url.isprintable() or any(char.isspace() for char in url):
         raise InputError("serve_address.url_spaces", value=visible(url))  # a typo, never trimmed
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(_ascii_host(url))
         port = parts.port  # (raises for a port that is not a number or beyond 65535)
     except ValueError:  # (and urlsplit for an unclosed [ of an IPv6 address)
         raise InputError("serve.option.bad_public_url", value=visible(url)) from None
@@ -175,7 +175,22 @@ def public_url(url: str) -> str:
         or parts.fragment
     ):
         raise InputError("serve.option.bad_public_url", value=visible(url))
-    return origin_of(url)
+    return origin_of(parts.geturl())
+
+
+def _ascii_host(url: str) -> str:
+    """``url`` with an international host name in its ASCII form (punycode), as browsers send
+    it in ``Origin`` and ``Host``; ValueError if the name cannot be one (an empty label)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host.isascii():
+        return url
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError as error:  # (a UnicodeError is a ValueError: the caller's message)
+        raise ValueError(host) from error
+    netloc = parts.netloc.lower().replace(host, ascii_host, 1)
+    return parts._replace(netloc=netloc).geturl()
 
 
 def trusted_networks(text: str) -> tuple[Network, ...]:

@@ -68,3 +68,21 @@ def test_malformed_public_urls_are_refused_with_a_message(cli: Cli, url: str) ->
 def test_loopback_public_urls_are_accepted(cli: Cli, url: str) -> None:
     done = cli("serve", "--public-url", url, "--check")
     assert done.code == 0, done
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [("https://kontokoll.hälsingborg.se", "https://kontokoll.xn--hlsingborg-q5a.se"),
+     ("https://Kontokoll.HÄLSINGBORG.se:8443/", "https://kontokoll.xn--hlsingborg-q5a.se:8443")],
+)
+def test_an_international_host_name_is_the_origin_browsers_send(url: str, origin: str) -> None:
+    """Browsers send an IDN host in its ASCII form (punycode) in ``Origin``: so is it kept."""
+    from kontokoll.serving.options import public_url
+
+    assert public_url(url) == origin
+
+
+def test_an_international_host_name_that_cannot_be_one_is_refused(cli: Cli) -> None:
+    done = cli("serve", "--public-url", "https://a..hälsingborg.se", "--check")
+    assert done.code == 2 and "--public-url ”https://a..hälsingborg.se”" in done.err
+    assert "Traceback" not in done.err
