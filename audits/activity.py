@@ -94,7 +94,10 @@ class ActivityReader:
         by name (:attr:`earliest` on) and the older ones its latest post may be in."""
         if not months:
             return _NO_ROWS
-        rows = [months[m] for m in self.quarter_months if m in months]
+        rows = []  # (a loop, not a comprehension: that would be one more frame per account)
+        for month in self.quarter_months:
+            if month in months:
+                rows.append(months[month])
         return self._read(rows, months, months, _as_is)
 
     def undecoded(self, stored: Mapping[str, Row | Raw] | None) -> Activity:

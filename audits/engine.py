@@ -201,20 +201,20 @@ def evaluate(
     total = _started(txn, progress)
     judged, acks = _judgement(txn, quarter, as_of, settings)
     severities = {rule.id: severity_of(rule.id, settings) for rule in RULES}  # once per run
-    findings, later = list[Finding](), list[str]()  # (later: few, registered after D)
-    audited = done = 0
+    findings, later, audited, done = list[Finding](), list[str](), 0, 0  # (later: after D)
     day_starts = next_day_starts(as_of)  # (registered at or after it: after D, not judged)
     readers, kc = activity_readers(quarter, as_of, settings), kc_department(txn, settings)
     with bulk_allocation():
         for shard in subjects.shards(txn, readers.earliest()):
             if cancelled is not None and cancelled():
                 raise AuditCancelled()
-            for doc_id, doc in shard.accounts.items():
+            accounts, stats, accounts_at, stats_at, recent = shard  # (once, not per account)
+            for doc_id, doc in accounts.items():
                 done += 1
                 status = doc.status
                 if status not in JUDGED_STATUSES:
                     continue
-                rel = shard.accounts_at
+                rel = accounts_at
                 try:  # (a try costs nothing in the loop; a ``with`` per account would)
                     if subjects.registered_after(doc, day_starts):  # not in the register on D
                         later.append(f"{doc.platform}:{doc.handle}")
@@ -222,10 +222,10 @@ def evaluate(
                     subject = subjects.subject_of(doc, acks)
                     activity = _NOT_ACTIVE  # requests and retired accounts: no stats judged
                     if status == "active":
-                        rel = shard.stats_at
+                        rel = stats_at
                         read = readers[subject.platform]  # its platform's limit, or the default
-                        found = shard.stats.get(doc_id)  # (its recent file's: audit rows)
-                        activity = read.recent(found) if shard.recent else read.undecoded(found)
+                        found = stats.get(doc_id)  # (its recent file's: audit rows)
+                        activity = read.recent(found) if recent else read.undecoded(found)
                 except (KeyError, TypeError, ValueError, AttributeError, IndexError):
                     with txn.shaped(rel):
                         raise

@@ -370,8 +370,12 @@ JUDGED_STATUSES = frozenset(_CHECKS_BY_STATUS)
 
 def check_account(subject: Subject, activity: Activity, judged: Judgement) -> list[Hit]:
     """Every account rule of its status (active, requested, retired) ``subject`` breaks."""
-    checks = _CHECKS_BY_STATUS.get(subject.status, ())
-    return [hit for check in checks if (hit := check(subject, activity, judged)) is not None]
+    hits = []  # (a loop, not a comprehension: that would be one more frame per account)
+    for check in _CHECKS_BY_STATUS.get(subject.status, ()):
+        hit = check(subject, activity, judged)
+        if hit is not None:
+            hits.append(hit)
+    return hits
 
 
 def check_register(deadline: date, judged: Judgement) -> list[Hit]:

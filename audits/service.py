@@ -324,8 +324,10 @@ def _first_seen(
 ) -> tuple[Finding, ...]:
     """Each finding first seen when the earlier quarter's run first saw it, else on D; only the
     findings not already stamped so are made anew (a run's new findings come stamped with D)."""
+    if not seen:  # (no earlier quarter's run: the run's findings came stamped with D)
+        return findings
     stamped = []
     for finding in findings:
-        day = (seen.get(finding.key) if seen else None) or as_of
+        day = seen.get(finding.key) or as_of
         stamped.append(finding if finding.first_seen == day else finding.first_seen_on(day))
     return tuple(stamped)

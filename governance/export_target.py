@@ -3,13 +3,17 @@
 Every export (accounts, stats, audit findings, backups) goes through :func:`write_export`. The
 rules, and why each holds even against someone racing us:
 
-* **Never inside the data directory.** The target's parent directory is opened once and every
-  later step works relative to that open descriptor (``dir_fd``), so swapping a parent for a
-  symlink after the check changes nothing. From that descriptor we walk ``..`` up to ``/`` and
-  compare each directory's (device, inode) with the data directory's: ``..`` in the path, a
-  symlinked parent, a data directory reached through a symlink or a bind mount all resolve to the
-  same inode and are refused. A lexical ``realpath`` comparison runs as well, for a data directory
-  that does not exist yet. The data directory itself is refused too.
+* **Never inside the data directory, nor inside any other Kontokoll store.** The target's
+  parent directory is opened once and every later step works relative to that open descriptor
+  (``dir_fd``), so swapping a parent for a symlink after the check changes nothing. From that
+  descriptor we walk ``..`` up to ``/`` and compare each directory's (device, inode) with the
+  data directory's: ``..`` in the path, a symlinked parent, a data directory reached through a
+  symlink or a bind mount all resolve to the same inode and are refused. A lexical ``realpath``
+  comparison runs as well, for a data directory that does not exist yet. The data directory
+  itself is refused too. On the same walk a folder that is any Kontokoll store
+  (:func:`governance.store_folder.is_store_folder`) is refused: the demo lives inside the real
+  data directory, and an export from it must not overwrite the real register (nor one from a
+  test store another store's).
 * **Only an ordinary file is replaced.** The target is checked with ``lstat`` (no link followed):
   a directory, symlink, device (``/dev/null``), FIFO or socket is refused. Replacing an ordinary
   file stays allowed, and the caller is told so (the return value) to say it to the user.
@@ -33,6 +37,7 @@ from pathlib import Path
 
 from governance.errors import InputError
 from governance.os_errors import os_reason
+from governance.store_folder import data_dir_of, is_store_folder
 
 #: The target that means standard output (and, for imports, standard input).
 STREAM = "-"
@@ -103,12 +108,17 @@ def _write_stdout(data: bytes) -> None:
 
 
 def refuse_inside_data_dir(target: Path, data_dir: Path) -> None:
-    """Refuse a file Kontokoll will write later (a server's log, its socket) inside the store.
+    """Refuse a file Kontokoll will write later (a server's log, its socket) inside the store,
+    or inside any other Kontokoll store (another store's change log is no place for it either).
 
     The path is resolved now, links included; the file itself is opened later without
     following a link, so a link planted afterwards cannot lead it into the store either.
     """
-    _refuse_lexically_inside(target, data_dir, "server.own_file_inside_data_dir")
+    key = "server.own_file_inside_data_dir"
+    _refuse_lexically_inside(target, data_dir, key)
+    other = data_dir_of(Path(os.path.realpath(target)), levels=None)
+    if other is not None:
+        raise InputError(key, path=str(target), data_dir=str(other))
 
 
 def _refuse_lexically_inside(
@@ -126,11 +136,14 @@ def _identity(st: os.stat_result) -> tuple[int, int]:
 
 
 def _refuse_inside(target: Path, parent_fd: int, data_dir: Path) -> None:
-    """Refuse if the opened parent, any folder above it, or the target is the data directory."""
+    """Refuse if the opened parent, any folder above it, or the target is the data directory,
+    or if any of those folders is another Kontokoll store (the demo inside the real data
+    directory, a test store beside the real one: an export from one must not overwrite the
+    other's files)."""
     try:
-        store = _identity(os.stat(data_dir))
+        store: tuple[int, int] | None = _identity(os.stat(data_dir))
     except OSError:
-        return  # no data directory: nothing of the store to destroy (the lexical check ran too)
+        store = None  # no data directory yet: nothing of it to destroy (the lexical check ran)
     try:
         st = os.lstat(target.name, dir_fd=parent_fd)
         if stat.S_ISDIR(st.st_mode) and _identity(st) == store:
@@ -139,7 +152,7 @@ def _refuse_inside(target: Path, parent_fd: int, data_dir: Path) -> None:
             )
     except FileNotFoundError:
         pass
-    current = os.dup(parent_fd)
+    current, levels = os.dup(parent_fd), 0
     try:
         while True:
             here = _identity(os.fstat(current))
@@ -147,15 +160,26 @@ def _refuse_inside(target: Path, parent_fd: int, data_dir: Path) -> None:
                 raise InputError(
                     "server.export.inside_data_dir", path=str(target), data_dir=str(data_dir)
                 )
+            if is_store_folder(".", dir_fd=current):
+                raise InputError("server.export.inside_data_dir", path=str(target),
+                                 data_dir=str(_folder_above(target, levels)))
             parent = os.open("..", _ANCHOR_FLAGS, dir_fd=current)
             os.close(current)
-            current = parent
+            current, levels = parent, levels + 1
             if _identity(os.fstat(current)) == here:  # ".." of "/" is "/"
                 return
     except OSError as error:
         raise _cannot_write(target, error) from None
     finally:
         os.close(current)
+
+
+def _folder_above(target: Path, levels: int) -> Path:
+    """The folder ``levels`` above the target's (resolved) parent: only to name it."""
+    folder = Path(os.path.realpath(target.parent))
+    for _ in range(levels):
+        folder = folder.parent
+    return folder
 
 
 def _check_kind(target: Path, parent_fd: int) -> bool:
@@ -178,9 +202,8 @@ def _check_kind(target: Path, parent_fd: int) -> bool:
 
 def _write_and_rename(target: Path, parent_fd: int, data: bytes) -> None:
     """Write a private temp file next to the target and rename it over the target."""
-    import secrets  # here: every command imports this module, only a written export needs it
-
-    temp = f".{target.name}.kontokoll-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    # os.urandom(4).hex() is what secrets.token_hex(4) returns, without loading secrets.
+    temp = f".{target.name}.kontokoll-{os.getpid()}-{os.urandom(4).hex()}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         fd = os.open(temp, flags, 0o600, dir_fd=parent_fd)

@@ -174,7 +174,8 @@ def check_moment(moment: datetime, field: str, value: str) -> datetime:
     if offset is not None and abs(offset) > MAX_OFFSET:
         raise FieldError(field, "input.bad_offset", value=value)
     if offset is not None:  # "2000-01-01T00:30+14:00" is a moment of 1999
-        check_year((moment.replace(tzinfo=None) - offset).year, field, value)
+        # (An aware datetime minus a timedelta is wall-clock arithmetic, as on a naive one.)
+        check_year((moment - offset).year, field, value)
     return moment
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import grp
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -197,7 +196,9 @@ def prepare_atomic(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) ->
     Nothing visible changes until :func:`publish_atomic`; a failure here (a folder we may not
     write, a full disk) leaves no temp file behind and names ``path``, never the temp file.
     """
-    temp = path.with_name(f"{path.name}{TEMP_MARKER}{os.getpid()}-{secrets.token_hex(4)}")
+    # os.urandom(4).hex() is what secrets.token_hex(4) returns; secrets itself would load
+    # hmac, hashlib, random and base64 into every command that writes (a few ms a start).
+    temp = path.with_name(f"{path.name}{TEMP_MARKER}{os.getpid()}-{os.urandom(4).hex()}")
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     except OSError as error:  # name the file the user asked for, not our temp file

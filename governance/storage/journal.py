@@ -11,7 +11,7 @@ with a prefix of the journal's own lines. Anything else is refused, never applie
 
 from __future__ import annotations
 
-import secrets
+import os  # (os.urandom(8).hex(): secrets.token_hex(8) without loading secrets)
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -28,7 +28,7 @@ def document(plan: Plan) -> dict[str, Any]:
     """The journal file's content for a commit plan."""
     return {
         META_TABLE: {"1": {"schema": SCHEMA_VERSION, "kind": "journal"}},
-        "journal": {"1": {"txid": secrets.token_hex(8), "plan": plan}},
+        "journal": {"1": {"txid": os.urandom(8).hex(), "plan": plan}},
     }
 
 

@@ -3,7 +3,6 @@ one per department, and the warning when KC's findings stayed with the departmen
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING
 
 from governance.i18n import t
@@ -26,7 +25,6 @@ def warn_kc_missing(ctx: CliContext, report: AuditReport) -> None:
 def print_summary(ctx: CliContext, report: AuditReport) -> None:
     """The run's totals, then (if anything was found) a table per rule and one per department."""
     info = report.info
-    severities = Counter(i.finding.severity for i in report.items)
     ctx.print(
         t(
             "audit.cli.run_summary",
@@ -35,8 +33,9 @@ def print_summary(ctx: CliContext, report: AuditReport) -> None:
             run=info.id,
             accounts=info.accounts,
             findings=len(report.items),
-            critical=severities["critical"],
-            warning=severities["warning"],
+            # (the run counted its findings by severity as it stored them)
+            critical=info.counts.get("critical", 0),
+            warning=info.counts.get("warning", 0),
         )
     )
     if info.registered_later:
@@ -45,10 +44,11 @@ def print_summary(ctx: CliContext, report: AuditReport) -> None:
         _name_later(ctx, info.registered_later, info.registered_later_refs)
     if not report.items:
         return
+    tally = _Tally(report)
     ctx.print()
-    ctx.print(_rule_table(report))
+    ctx.print(_rule_table(tally))
     ctx.print()
-    ctx.print(_department_table(report))
+    ctx.print(_department_table(tally))
 
 
 def _name_later(ctx: CliContext, count: int, refs: tuple[str, ...]) -> None:
@@ -62,29 +62,49 @@ def _name_later(ctx: CliContext, count: int, refs: tuple[str, ...]) -> None:
     ctx.print(t("audit_scope.registered_later_names", names=names))
 
 
-def _rule_table(report: AuditReport) -> str:
-    """How often each rule fired, how many of those are open, and the section it enforces.
+class _Tally:
+    """Both tables' counts, from one pass over the run's findings (a quarter has 15,000).
 
-    The rows of :meth:`AuditReport.by_rule` (rules in their order, each with the severity of its
-    first finding), counted in one pass over the findings instead of grouping them first.
+    The rows of :meth:`AuditReport.by_rule` and :meth:`AuditReport.by_department` without
+    grouping or sorting the findings first.
     """
+
+    def __init__(self, report: AuditReport) -> None:
+        #: rule -> the severity of its first finding
+        self.first: dict[str, str] = {}
+        #: rule -> [findings, open]
+        self.rules: dict[str, list[int]] = {}
+        #: department ("" for the register) -> [critical, warning, open]
+        self.departments: dict[str, list[int]] = {}
+        for item in report.items:
+            finding, still_open = item.finding, item.status == "open"
+            rule, severity = finding.rule, finding.severity
+            counted = self.rules.get(rule)
+            if counted is None:
+                counted = self.rules[rule] = [0, 0]
+                self.first[rule] = severity
+            counted[0] += 1
+            counted[1] += still_open
+            row = self.departments.get(finding.department)
+            if row is None:
+                row = self.departments[finding.department] = [0, 0, 0]
+            if severity == "critical":
+                row[0] += 1
+            elif severity == "warning":
+                row[1] += 1
+            row[2] += still_open
+
+
+def _rule_table(tally: _Tally) -> str:
+    """How often each rule fired, how many of those are open, and the section it enforces
+    (rules in their order, each with the severity of its first finding)."""
     from audits.rules import RULE_IDS, RULES_BY_ID
 
-    first: dict[str, str] = {}  # rule -> the severity of its first finding
-    counts: dict[str, list[int]] = {}  # rule -> [findings, open]
-    for item in report.items:
-        rule = item.finding.rule
-        row = counts.get(rule)
-        if row is None:
-            row = counts[rule] = [0, 0]
-            first[rule] = item.finding.severity
-        row[0] += 1
-        row[1] += item.status == "open"
     rows = []
     for rule in RULE_IDS:  # (in the rules' order)
-        if rule in counts:
-            found, still_open = counts[rule]
-            severity = t(f"audit.severity.{first[rule]}")
+        if rule in tally.rules:
+            found, still_open = tally.rules[rule]
+            severity = t(f"audit.severity.{tally.first[rule]}")
             rows.append([rule, severity, str(found), str(still_open), RULES_BY_ID[rule].guideline])
     header = [
         t("audit.col.rule"),
@@ -96,24 +116,10 @@ def _rule_table(report: AuditReport) -> str:
     return render_table(header, rows)
 
 
-def _department_table(report: AuditReport) -> str:
-    """Critical, warning and open findings per department (the register on a row of its own).
-
-    The rows of :meth:`AuditReport.by_department` (departments in name order), counted in one
-    pass over the findings instead of sorting them first: a quarter has 15,000.
-    """
-    counts: dict[str, list[int]] = {}  # department -> [critical, warning, open]
-    for item in report.items:
-        finding = item.finding
-        row = counts.get(finding.department)
-        if row is None:
-            row = counts[finding.department] = [0, 0, 0]
-        severity = finding.severity
-        if severity == "critical":
-            row[0] += 1
-        elif severity == "warning":
-            row[1] += 1
-        row[2] += item.status == "open"
+def _department_table(tally: _Tally) -> str:
+    """Critical, warning and open findings per department (departments in name order, the
+    register on a row of its own)."""
+    counts = tally.departments
     rows = [
         [department or t("audit.register_scope"), *map(str, counts[department])]
         for department in sorted(counts)

@@ -107,3 +107,13 @@ def test_an_audit_export_loads_no_evaluation(tmp_path: Path) -> None:
     loaded = _loaded_after(code, (*_WRITERS, *_EVALUATION, *_CALENDARS))
     assert loaded == ["audits.exports", "csv", "governance.csvio"]
     assert out.read_bytes().startswith("\ufeffquarter;platform;handle;".encode())
+
+
+def test_writing_the_store_loads_no_crypto(tmp_path: Path) -> None:
+    """The store's temp files and journal ids take their random part from ``os.urandom`` (what
+    ``secrets.token_hex`` returns), so a run commits without loading secrets and with it hmac,
+    random and base64 (a few ms of every command that writes)."""
+    data = tmp_path / "data"
+    code = _command(data, "audit", "run", "--quarter", "2026Q3")
+    assert _loaded_after(code, ("secrets", "hmac", "random", "base64")) == []
+    assert (data / "audit" / "runs" / "2026Q3-1.json").is_file()
