@@ -211,8 +211,7 @@ def evaluate(
             accounts, stats, accounts_at, stats_at, recent = shard  # (once, not per account)
             for doc_id, doc in accounts.items():
                 done += 1
-                status = doc.status
-                if status not in JUDGED_STATUSES:
+                if (status := doc.status) not in JUDGED_STATUSES:
                     continue
                 rel = accounts_at
                 try:  # (a try costs nothing in the loop; a ``with`` per account would)

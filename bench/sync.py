@@ -108,9 +108,10 @@ def serve(port: int, now: datetime, profile_to: str | None = None) -> None:
     # "auto" picks uvloop and httptools when installed (see server_stack), else asyncio and h11.
     # No access log: a line a request is CPU that a real platform does not spend on our machine.
     with _profiled_to(profile_to):
+        # No proxy in front of it either: no X-Forwarded-* headers to look for in each request.
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
                     backlog=2048, timeout_keep_alive=60, loop="auto", http="auto",
-                    access_log=False)
+                    access_log=False, proxy_headers=False)
 
 
 @contextmanager

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
-from msgspec.structs import fields as struct_fields
 from msgspec.structs import replace as struct_replace
 
 # Re-exported: the model's names, kept in a module the command line's parsers import cheaply.
@@ -198,17 +197,19 @@ class Account(msgspec.Struct, frozen=True):
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {}
-        for f in struct_fields(self):
-            value = getattr(self, f.name)
-            if f.name == "editors":
+        # (__struct_fields__, the names in order: msgspec's fields() would evaluate the string
+        # annotations again at every call, compiling code for each.)
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if name == "editors":
                 value = [e.to_doc() for e in value]
-            elif f.name in _LIST_FIELDS:
+            elif name in _LIST_FIELDS:
                 value = list(value)
-            elif f.name == "retirement":
+            elif name == "retirement":
                 value = value.to_doc() if value is not None else None
             elif isinstance(value, datetime | date):
                 value = value.isoformat()
-            doc[f.name] = value
+            doc[name] = value
         return doc
 
     @classmethod

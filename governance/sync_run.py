@@ -438,8 +438,11 @@ def merge(
     """The records to store: each patched month over its stored record (or a blank one)."""
     records = []
     for month, patch in sorted(patches.items()):
-        base = previous.get(month) or MonthlyStats(account_id, month)
+        base = previous.get(month)
         changes = {k: v for k, v in patch.items() if k in _RECORD_FIELDS}
-        records.append(replace(base, **changes))
+        # A month not stored before (every month of a first sync) is made once, not made blank
+        # and then copied with the changes.
+        records.append(replace(base, **changes) if base is not None
+                       else MonthlyStats(account_id, month, **changes))
     return records
 

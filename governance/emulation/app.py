@@ -15,12 +15,13 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequen
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import orjson
 
 from governance.emulation import batch
 from governance.emulation.data import AccountData, AccountProfile, Post, generate
+from governance.emulation.query import query
 
 T = TypeVar("T")
 
@@ -265,7 +266,7 @@ class Emulation:
         from governance.emulation import errors
 
         path: str = scope["path"]
-        params = dict(parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True))
+        params = query(scope.get("query_string", b"").decode())
         if self.latency_s and not item:
             await asyncio.sleep(self.latency_s)
         platform = next((p for p, pre in PREFIXES.items() if path.startswith(pre + "/")), None)

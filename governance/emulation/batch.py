@@ -14,9 +14,10 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
+
+from governance.emulation.query import query
 
 #: The Graph API's limit of calls in one batch request.
 MOST = 50
@@ -77,7 +78,7 @@ def calls_of(fields: dict[str, str]) -> list[str] | str:
 async def answer(scope: MutableMapping[str, Any], prefix: str, form: bytes,
                  run: Runner) -> Exchange:
     """The batch's answer: each call run as if alone, gathered in order."""
-    fields = dict(parse_qsl(form.decode("utf-8", "replace"), keep_blank_values=True))
+    fields = query(form.decode("utf-8", "replace"))
     calls = calls_of(fields)
     headed = fields.get("include_headers", "true") != "false"
     if isinstance(calls, str):
@@ -88,9 +89,9 @@ async def answer(scope: MutableMapping[str, Any], prefix: str, form: bytes,
         if time.perf_counter() - slice_began >= SLICE_S:
             await asyncio.sleep(0)
             slice_began = time.perf_counter()
-        path, _, query = relative.lstrip("/").partition("?")
+        path, _, asked = relative.lstrip("/").partition("?")
         item_scope = {**scope, "method": "GET", "path": f"{prefix}/{path}",
-                      "query_string": query.encode()}
+                      "query_string": asked.encode()}
         result = await run(item_scope)
         if result is None:
             items.append(None)  # ran out of time

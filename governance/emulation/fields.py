@@ -24,6 +24,7 @@ router passes each answer through one of these selections:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +51,8 @@ def _graph_list(text: str, at: int, close: str) -> tuple[dict[str, Field], int]:
         if text[at] == "}":  # a stray brace: skipped
             at += 1
             continue
-        name_end = _scan(text, at, ".{,}" + close)
+        found = _GRAPH_NAME_END.search(text, at)  # "}" ends a name, closing this list or not
+        name_end = found.start() if found else len(text)
         name, at = text[at:name_end].strip(), name_end
         modifiers: dict[str, str] = {}
         while at < len(text) and text[at] == ".":
@@ -72,10 +74,9 @@ def _graph_list(text: str, at: int, close: str) -> tuple[dict[str, Field], int]:
     return tree, at
 
 
-def _scan(text: str, at: int, stops: str) -> int:
-    while at < len(text) and text[at] not in stops:
-        at += 1
-    return at
+#: What ends a field's name: its modifiers, subfields, the next field or the end of a list.
+_GRAPH_NAME_END = re.compile(r"[.{,}]")
+_GOOGLE_NAME_END = re.compile(r"[,()]")
 
 
 def graph_answer(body: Any, fields: str) -> Any:
@@ -143,7 +144,8 @@ def parse_google(text: str) -> dict[str, Any]:
 def _google_list(text: str, at: int) -> tuple[dict[str, Any], int]:
     tree: dict[str, Any] = {}
     while at < len(text) and text[at] != ")":
-        end = _scan(text, at, ",()")
+        found = _GOOGLE_NAME_END.search(text, at)
+        end = found.start() if found else len(text)
         path = [part.strip() for part in text[at:end].split("/")]
         at = end
         sub: dict[str, Any] = {}
@@ -201,23 +203,29 @@ def x_answer(body: Any, params: dict[str, str], kind: str) -> Any:
         return body
     out = dict(body)
     data = body.get("data")
+    kept = _x_kept(kind, params)
     if isinstance(data, list):
-        out["data"] = [_x_object(item, kind, params) for item in data]
+        out["data"] = [_x_object(item, kept) for item in data]
     elif isinstance(data, dict):
-        out["data"] = _x_object(data, kind, params)
+        out["data"] = _x_object(data, kept)
     expansions = params.get("expansions", "").split(",")
     includes = {}
     for name, found in body.get("includes", {}).items():
         if any(e in expansions for e in X_EXPANSIONS.get(name, ())):
-            includes[name] = [_x_object(item, name.rstrip("s"), params) for item in found]
+            kept = _x_kept(name.rstrip("s"), params)
+            includes[name] = [_x_object(item, kept) for item in found]
     out.pop("includes", None)
     if includes:
         out["includes"] = includes
     return out
 
 
-def _x_object(doc: Any, kind: str, params: dict[str, str]) -> Any:
+def _x_kept(kind: str, params: dict[str, str]) -> frozenset[str]:
+    """The fields a ``kind`` object answers with: its defaults and those named."""
+    return frozenset(X_DEFAULTS[kind]).union(params.get(f"{kind}.fields", "").split(","))
+
+
+def _x_object(doc: Any, kept: frozenset[str]) -> Any:
     if not isinstance(doc, dict):
         return doc
-    named = params.get(f"{kind}.fields", "").split(",")
-    return {k: v for k, v in doc.items() if k in X_DEFAULTS[kind] or k in named}
+    return {k: v for k, v in doc.items() if k in kept}

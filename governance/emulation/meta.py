@@ -47,18 +47,9 @@ def route(request: Request) -> tuple[AccountData | None, Handler | None]:
     edge = parts[1] if len(parts) > 1 else ""
     if data is None and request.platform == "instagram" and parts[1:] == ["insights"]:
         found = request.emulation.post("instagram", parts[0])  # /{ig-media-id}/insights
-        return (found[0], _fields_named(_media_insights)) if found else (None, None)
-    if request.platform == "facebook":
-        handlers: dict[str, Handler] = {"": _page, "published_posts": _posts,
-                                        "posts": _posts, "insights": _page_insights,
-                                        "conversations": _conversations}
-    else:
-        handlers = {"": _ig_user, "media": _media, "insights": _ig_insights,
-                    "conversations": _conversations}
-    handler = handlers.get(edge) if len(parts) <= 2 else None
-    if handler is _posts:
-        return data, _fields_named(handler, _POST_DEFAULTS)
-    return data, _fields_named(handler) if handler else None
+        return (found[0], _MEDIA_INSIGHTS) if found else (None, None)
+    handlers = _FACEBOOK if request.platform == "facebook" else _INSTAGRAM
+    return data, handlers.get(edge) if len(parts) <= 2 else None
 
 
 #: A Page post's default fields (``message`` or ``story`` when the post has one; the emulated
@@ -361,3 +352,17 @@ def _moment(text: str) -> datetime:
 
 def _day(text: str | None) -> date:
     return _moment(text or "0").date()
+
+
+#: The handlers of each platform's edges ("": the node itself), each answering only the fields
+#: the request names (published posts: their default fields when it names none).
+_FACEBOOK: dict[str, Handler] = {
+    "": _fields_named(_page), "published_posts": _fields_named(_posts, _POST_DEFAULTS),
+    "posts": _fields_named(_posts, _POST_DEFAULTS), "insights": _fields_named(_page_insights),
+    "conversations": _fields_named(_conversations),
+}
+_INSTAGRAM: dict[str, Handler] = {
+    "": _fields_named(_ig_user), "media": _fields_named(_media),
+    "insights": _fields_named(_ig_insights), "conversations": _fields_named(_conversations),
+}
+_MEDIA_INSIGHTS = _fields_named(_media_insights)

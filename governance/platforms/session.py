@@ -60,6 +60,7 @@ class HttpSession:
         self._free: dict[tuple[bytes, bytes, int | None], list[httpx.AsyncHTTPTransport]] = {}
         self._lanes: list[httpx.AsyncHTTPTransport] = []
         self._ssl: ssl.SSLContext | None = None
+        self._no_trust: ssl.SSLContext | None = None
 
     async def get(
         self, url: httpx.URL | str, params: Params | None, headers: httpx.Headers,
@@ -108,11 +109,8 @@ class HttpSession:
             return result
 
     def _lane(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
-        if self._ssl is None:
-            # Loading CA certificates is slow: once. SSL_CERT_FILE/SSL_CERT_DIR are honoured.
-            self._ssl = httpx.create_ssl_context()
         lane = httpx.AsyncHTTPTransport(
-            verify=self._ssl, proxy=_environment_proxy(url),
+            verify=self._tls(url), proxy=_environment_proxy(url),
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
         )
         # httpx builds the pool (TLS, proxy, limits, keep-alive) but takes no network backend;
@@ -120,6 +118,23 @@ class HttpSession:
         lane._pool._network_backend = self._backend
         self._lanes.append(lane)
         return lane
+
+    def _tls(self, url: httpx.URL) -> ssl.SSLContext:
+        """The TLS context of a lane to ``url``'s origin.
+
+        Loading the CA certificates costs ~40 ms of CPU, so it is done once, and only when an
+        https origin needs it: a plain-http lane (the emulation, a test) never starts TLS with
+        its origin (a proxy's own TLS takes the proxy's context). It still gets a context that
+        verifies but trusts no one, so that any TLS it were to start would fail, not go unchecked.
+        """
+        if url.scheme != "https":
+            if self._no_trust is None:
+                self._no_trust = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            return self._no_trust
+        if self._ssl is None:
+            # SSL_CERT_FILE/SSL_CERT_DIR are honoured.
+            self._ssl = httpx.create_ssl_context()
+        return self._ssl
 
     async def aclose(self) -> None:
         lanes, self._lanes, self._free = self._lanes, [], {}
