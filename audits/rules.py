@@ -24,6 +24,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from governance.account_checks import lacks_closed_reason
 from governance.i18n import current_language, t
 
 if TYPE_CHECKING:  # settings.py needs RULE_IDS at import time; only the annotations need this
@@ -135,7 +136,7 @@ def project_ended(subject: Subject, activity: Activity, judged: Judgement) -> Hi
 @account_rule("closed-without-reason", "warning", "Öppna och slutna konton")
 def closed_without_reason(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
     """A closed account must say why it is closed."""
-    if subject.visibility == "closed" and not subject.closed_reason.strip():
+    if lacks_closed_reason(subject.visibility, subject.closed_reason):
         return Hit("closed-without-reason")
     return None
 

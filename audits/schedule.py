@@ -2,7 +2,9 @@
 
 A quarter's audit is judged as of its last day, so that is the day it falls due. The next audit
 due is the earliest quarter, from the one before today's, that has no final run yet: a missed
-quarter shows as overdue before the current one.
+quarter shows as overdue before the current one. A quarter that ended before the register had
+any account is never due (:func:`first_due`): a register begun today is not told its previous
+quarter's audit is 60 days late.
 
 A run judged before its quarter's last day (the current quarter, audited part-way, or any quarter
 with ``audit run --as-of`` a day before its end) is *preliminary*: the quarter is not finished, it
@@ -13,7 +15,7 @@ finished stays finished.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, time
 from typing import Protocol
 
@@ -78,23 +80,39 @@ class _Final(msgspec.Struct, frozen=True):
         return datetime.combine(self.as_of, time(12), STOCKHOLM)
 
 
+def first_due(today: date, registered_before: Callable[[datetime], bool]) -> Quarter:
+    """The earliest quarter whose audit can be due on ``today``: the one before today's if the
+    register had an account by its end (``registered_before`` the first instant after its last
+    Stockholm day), else today's quarter (a register begun in it, or with no account yet)."""
+    current = Quarter.of(today)
+    previous = current.previous()
+    ends = datetime.combine(current.first_day, time(), STOCKHOLM)  # (previous's end)
+    return previous if registered_before(ends) else current
+
+
 def next_audit(
-    audited: Collection[Quarter] | Mapping[Quarter, Judged], today: date
+    audited: Collection[Quarter] | Mapping[Quarter, Judged],
+    today: date,
+    start: Quarter | None = None,
 ) -> CalendarEntry:
-    """The next audit due on ``today``, given the run that counts of each audited quarter."""
+    """The next audit due on ``today``, given the run that counts of each audited quarter, from
+    ``start`` on (:func:`first_due`; default: the quarter before today's)."""
     runs = _runs(audited)
-    quarter = Quarter.of(today).previous()
+    quarter = start or Quarter.of(today).previous()
     while finished(quarter, runs.get(quarter)):
         quarter = quarter.next()
     return _entry(quarter, today, runs.get(quarter))
 
 
 def upcoming(
-    audited: Collection[Quarter] | Mapping[Quarter, Judged], today: date, count: int = 4
+    audited: Collection[Quarter] | Mapping[Quarter, Judged],
+    today: date,
+    count: int = 4,
+    start: Quarter | None = None,
 ) -> list[CalendarEntry]:
     """The next ``count`` audits due, the first one as :func:`next_audit` gives it."""
     runs = _runs(audited)
-    first = next_audit(runs, today)
+    first = next_audit(runs, today, start)
     entries = [first]
     quarter = first.quarter
     while len(entries) < count:

@@ -117,13 +117,30 @@ class AuditService(ReviewService):
         """The next quarterly audits due, the first being the next (possibly overdue) one."""
         from audits import schedule
 
-        return schedule.upcoming(latest_runs(self.runs()), self.today(), count)
+        runs = latest_runs(self.runs())
+        return schedule.upcoming(runs, self.today(), count, self._first_due(runs))
 
     def next_audit(self) -> schedule.CalendarEntry:
         """The next quarterly audit due."""
         from audits import schedule
 
-        return schedule.next_audit(latest_runs(self.runs()), self.today())
+        runs = latest_runs(self.runs())
+        return schedule.next_audit(runs, self.today(), self._first_due(runs))
+
+    def _first_due(self, runs: Mapping[Quarter, RunInfo]) -> Quarter:
+        """The earliest quarter that can be due (:func:`audits.schedule.first_due`). The register
+        is read only if the quarter before today's has no final run: otherwise the calendar
+        starts after it whenever the register began."""
+        from audits import schedule
+
+        today = self.today()
+        previous = Quarter.of(today).previous()
+        if schedule.finished(previous, runs.get(previous)):
+            return previous
+        from governance.storage.typed import registered_before
+
+        with self._read() as txn:
+            return schedule.first_due(today, lambda moment: registered_before(txn, moment))
 
     # --- runs --------------------------------------------------------------------------------
 

@@ -133,11 +133,22 @@ def identify(txn: ReadTransaction, login: str) -> User:
     """The user running Kontokoll; refused if users are defined and this login is not one."""
     users = load_users(txn)
     if not users:
+        _refuse_served_session(login)
         return User(login, "admin")  # single-user mode
     for user in users:
         if user.login == login:
             return user
     raise AccessRefused("error.unknown_login", action=READ, target="", login=login)
+
+
+def _refuse_served_session(login: str) -> None:
+    """Single-user mode is for whoever runs Kontokoll on their own account, never for a login
+    an authenticating proxy vouched for: a restore that left a served store without users
+    would otherwise make every open browser session admin (the server admits no new ones)."""
+    from governance.identity import session_identity
+
+    if session_identity() is not None:
+        raise AccessRefused("f9a_serve.no_users", action=READ, target="", login=login)
 
 
 def authorize(

@@ -23,6 +23,23 @@ def check_account_fields(account: Account) -> None:
         raise FieldError("department", "field.required")
 
 
+def lacks_closed_reason(visibility: str, closed_reason: str) -> bool:
+    """Whether an account is closed without saying why (the guideline: a closed channel can be
+    "motiverat"; that the reason is written in the register is AKN's application). The audit's
+    rule ``closed-without-reason`` and the warnings at input both ask this."""
+    return visibility == "closed" and not closed_reason.strip()
+
+
+def guideline_gaps(account: Account) -> list[str]:
+    """The fields of ``account`` the guideline asks for that are missing: accepted at input,
+    with a warning (an older register's import must still go through), and flagged by the audit
+    later."""
+    gaps = []
+    if lacks_closed_reason(account.visibility, account.closed_reason):
+        gaps.append("closed_reason")
+    return gaps
+
+
 def check_status_change(before: Account | None, after: Account) -> None:
     """Only ``accounts request|approve|reject`` set or leave ``requested``/``rejected``."""
     old = before.status if before is not None else None

@@ -17,7 +17,7 @@ from typing import Any
 from governance import input_limit
 from governance.errors import InputError
 from governance.i18n import t
-from governance.storage.layout import LOCK, REGISTER_FOLDER
+from governance.store_folder import data_dir_of
 
 #: Standard input's archive is refused with the same words as a file's.
 TOO_LARGE_KEY = "restore_guard.too_large"
@@ -44,12 +44,3 @@ def read_archive_file(path: Path) -> bytes:
         if info.st_size > limit:  # (refused without reading it)
             raise input_limit.TooLarge(str(path), limit, TOO_LARGE_KEY)
         return input_limit.read_bounded(stream, str(path), limit, TOO_LARGE_KEY)  # (it may grow)
-
-
-def data_dir_of(file: Path) -> Path | None:
-    """The data directory a store file belongs to: the nearest folder above it with a lock and
-    a register (a lock alone is no store: pytest's temporary folders have one, for instance)."""
-    for parent in list(file.parents)[:4]:
-        if (parent / LOCK).exists() and (parent / REGISTER_FOLDER).is_dir():
-            return parent
-    return None

@@ -30,8 +30,15 @@ from typing import Any
 import orjson
 
 from governance import snapshots
-from governance.access import READ, RESTORE_STORE, User, action_in_words, authorize
-from governance.errors import AccessRefused, StoreError
+from governance.access import (
+    READ,
+    RESTORE_STORE,
+    User,
+    action_in_words,
+    authorize,
+    load_users,
+)
+from governance.errors import AccessRefused, InputError, StoreError
 from governance.export_target import write_export
 from governance.scrubbing import Scrubber
 from governance.service import Service
@@ -83,6 +90,10 @@ class RestoreResult:
     files: int
     removed: int
     previous: Path
+    #: The store had users and the archive none: it now runs in single-user mode.
+    users_dropped: bool = False
+    #: The archive is the demo's and the store was not: the store is now the demo.
+    now_demo: bool = False
 
 
 class Backups(Service):
@@ -103,18 +114,24 @@ class Backups(Service):
         replaced = write_export(target, data, data_dir=self.store.data_dir)
         return BackupResult(target, len(files), len(data), replaced)
 
-    def restore(self, path: Path, raw: bytes | None = None) -> RestoreResult:
+    def restore(
+        self, path: Path, raw: bytes | None = None, *, without_users: bool = False
+    ) -> RestoreResult:
         """Replace the store (or only the register, for a snapshot) with a checked archive.
 
-        ``raw`` holds the archive's bytes when it is read from standard input.
+        ``raw`` holds the archive's bytes when it is read from standard input. An archive
+        without users is refused for a store that has some, unless ``without_users``: see
+        :func:`_users_dropped`.
         """
         archive = open_archive(path, raw)
         root = self.store.data_dir
         db = self.store.db
+        was_demo = _marker_to_carry(root) is not None
         # The files a restore writes anew may be missing: that is what a restore is for.
         rebuilding = frozenset(r for r in db.listed_files() if in_scope(r, archive.scope))
         with self._refusals(), db.write(rebuilding=rebuilding) as txn:
             self._authorize_restore(txn, archive)
+            dropped = _users_dropped(txn, archive, path, accept=without_users)
             current = _current_files(root, archive.scope)
             previous = _set_aside(root, archive.scope, db.file_mode, db.dir_mode)
             _set_aside_marker(root, previous, db.file_mode)
@@ -141,7 +158,8 @@ class Backups(Service):
             else:
                 (root / SETTINGS_FILE).unlink(missing_ok=True)  # set aside with the rest
         return RestoreResult(path, archive.scope, archive.created, len(archive.files),
-                             len(removed), previous)
+                             len(removed), previous, users_dropped=dropped,
+                             now_demo=DEMO_MARKER in archive.files and not was_demo)
 
     def _authorize_restore(self, txn: WriteTransaction, archive: Archive) -> None:
         """Admin only. When the live register cannot be read, the archive's own users decide."""
@@ -150,9 +168,7 @@ class Backups(Service):
             return
         except StoreError:
             pass  # the damage a restore is for: the register the users live in is unreadable
-        core = archive.files.get(CORE)
-        docs = parse_store_file(Path(Path(CORE).name), core).get(USERS_TABLE, {}) if core else {}
-        users = [User.from_doc(d) for d in docs.values()]
+        users = [User.from_doc(d) for d in _archive_user_docs(archive)]
         user = next((u for u in users if u.login == self.user), None)
         refused = None
         if users and user is None:
@@ -163,6 +179,31 @@ class Backups(Service):
         if refused is not None:
             refused.params["action"] = action_in_words(RESTORE_STORE)  # .action: the id, logged
             raise refused
+
+
+def _archive_user_docs(archive: Archive) -> list[Any]:
+    """The users the archive's register defines (as stored, unchecked)."""
+    core = archive.files.get(CORE)
+    docs = parse_store_file(Path(Path(CORE).name), core).get(USERS_TABLE, {}) if core else {}
+    return list(docs.values())
+
+
+def _users_dropped(txn: WriteTransaction, archive: Archive, path: Path, *, accept: bool) -> bool:
+    """Whether the restore takes a store with users to none (single-user mode: everyone is
+    admin, as ``users remove`` never allows for the last admin); refused unless ``accept``.
+
+    A store whose users cannot be read is what a restore repairs: it is not held back here
+    (``_authorize_restore`` has let only the archive's admin, or anyone, through already).
+    """
+    if _archive_user_docs(archive):
+        return False
+    try:
+        count = len(load_users(txn))
+    except StoreError:
+        return False
+    if count and not accept:
+        raise InputError("f9a_restore.no_users", path=str(path), count=count)
+    return count > 0
 
 
 def _current_files(root: Path, scope: str) -> set[str]:

@@ -3,7 +3,8 @@
 Written files are UTF-8 with a BOM (so Excel detects the encoding), ``;``-separated (Excel's list
 separator in a Swedish locale) with CRLF line ends. Read files may use ``,`` or ``;``, with or
 without a BOM. Any cell that a spreadsheet would take as a formula is prefixed with ``'``; reading
-removes that prefix again, so export → import gives back the exact values.
+removes that prefix again, so export → import gives back the exact values. A control or bidi
+character, which no stored value should hold, is written as a visible escape, never raw.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from governance.errors import ImportRefused, InputError, RowProblem
 from governance.i18n import t
 from governance.input_limit import read_file_bounded
 from governance.storage.files import write_atomic
+from governance.text_safety import visible_in_text
 
 if TYPE_CHECKING:
     from _csv import Reader as _CsvReader
@@ -31,7 +33,11 @@ _ESCAPED = re.compile(r"^'+[=+\-@\t\r]")
 
 
 def escape_cell(value: str) -> str:
-    """Make a cell inert in a spreadsheet: prefix ``'`` to what would start a formula."""
+    """Make a cell inert in a spreadsheet: prefix ``'`` to what would start a formula, and show
+    every control or bidi character as an escape (``\\x1b``, ``\\u202e``; line feeds and tabs
+    stay). The store refuses such characters on the way in, but a platform's answer or an older
+    Kontokoll may have left one, and no exported file may carry it raw."""
+    value = visible_in_text(value)
     return "'" + value if _FORMULA.match(value) else value
 
 
@@ -94,7 +100,9 @@ def read_csv(
     problems = _header_problems(header, required, optional)
     if problems:
         raise ImportRefused(name, problems)
-    rows = _read_rows(reader, header, problems)
+    rows, stopped = _read_rows(reader, header, problems)
+    if stopped is not None:
+        problems.append(_syntax_problem(*stopped, text, header, delimiter))
     return CsvTable(name, header, rows, problems)
 
 
@@ -118,7 +126,7 @@ def _read_header(reader: _CsvReader, name: str) -> list[str]:
     except StopIteration:
         raise InputError("error.empty_file", path=name) from None
     except csv.Error as error:
-        raise InputError("error.csv_syntax", path=name, line=1, detail=str(error)) from None
+        raise InputError("error.csv_syntax", path=name, line=1, detail=_described(error)) from None
 
 
 def _header_problems(
@@ -145,9 +153,10 @@ def _header_problems(
 
 def _read_rows(
     reader: _CsvReader, header: list[str], problems: list[RowProblem]
-) -> list[tuple[int, dict[str, str]]]:
-    """The data rows with the line each starts on (a quoted cell may span lines); blank rows are
-    skipped, and a row of the wrong width or a syntax error is added to ``problems``."""
+) -> tuple[list[tuple[int, dict[str, str]]], tuple[int, csv.Error] | None]:
+    """The data rows with the line each starts on (a quoted cell may span lines), and the line
+    and error of a syntax error that stopped the reading; blank rows are skipped, and a row of
+    the wrong width is added to ``problems``."""
     rows: list[tuple[int, dict[str, str]]] = []
     while True:
         line = reader.line_num + 1
@@ -156,8 +165,7 @@ def _read_rows(
         except StopIteration:
             break
         except csv.Error as error:
-            problems.append(RowProblem(line, "-", t("error.csv_cell", detail=str(error))))
-            break
+            return rows, (line, error)
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(header):
@@ -166,7 +174,43 @@ def _read_rows(
             )
             continue
         rows.append((line, {h: unescape_cell(c) for h, c in zip(header, cells, strict=True)}))
-    return rows
+    return rows, None
+
+
+_UNCLOSED = "unexpected end of data"  # the csv module's words for a quote never closed
+_TOO_LARGE = re.compile(r"field larger than field limit \((\d+)\)")
+
+
+def _described(error: csv.Error) -> str:
+    """The csv module's complaint in the user's language (its own words only if unknown)."""
+    detail = str(error)
+    if detail == _UNCLOSED:
+        return t("f9d_csv.unclosed")
+    if detail.endswith("expected after '\"'"):
+        return t("f9d_csv.after_quote")
+    too_large = _TOO_LARGE.fullmatch(detail)
+    if too_large:
+        return t("f9d_csv.too_large", limit=too_large[1])
+    return detail
+
+
+def _syntax_problem(
+    line: int, error: csv.Error, text: str, header: list[str], delimiter: str
+) -> RowProblem:
+    """The row (from ``line`` on) the csv module could not read. A quote never closed is named by
+    its column and the line its cell begins on (the row may start lines earlier; the cell runs
+    to the end of the file)."""
+    if str(error) != _UNCLOSED:
+        return RowProblem(line, "-", t("error.csv_cell", detail=_described(error)))
+    rest = io.StringIO(text, newline="")  # (the line ends the reader counted)
+    for _ in range(line - 1):
+        rest.readline()
+    # Read without strict, the row ends at the end of the file: its last cell is the open one.
+    cells = next(csv.reader(rest, delimiter=delimiter), [""])
+    before = "".join(cells[:-1])
+    line += before.count("\n") + before.count("\r") - before.count("\r\n")
+    column = header[len(cells) - 1] if len(cells) <= len(header) else str(len(cells))
+    return RowProblem(line, column, t("f9d_csv.unclosed_cell"))
 
 
 class RepeatedRows(Generic[K]):

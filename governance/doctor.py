@@ -34,6 +34,7 @@ from governance.doctor_demo import check_demo_marker
 from governance.doctor_recent import recent_problem
 from governance.doctor_registered import registration_problems
 from governance.doctor_shapes import shape_problem
+from governance.doctor_snapshots import check_snapshot_folder
 from governance.errors import (
     FieldError,
     InputError,
@@ -415,6 +416,7 @@ class _Checker:
             pass  # a link or special file: reported by the tree check
 
     def check_snapshots(self) -> None:
+        check_snapshot_folder(self.root, self.add)
         for path in list_snapshots(self.root):
             if path.is_symlink():
                 continue

@@ -37,7 +37,6 @@ from pathlib import Path
 
 from governance.errors import InputError
 from governance.os_errors import os_reason
-from governance.store_folder import data_dir_of, is_store_folder
 
 #: The target that means standard output (and, for imports, standard input).
 STREAM = "-"
@@ -114,6 +113,8 @@ def refuse_inside_data_dir(target: Path, data_dir: Path) -> None:
     The path is resolved now, links included; the file itself is opened later without
     following a link, so a link planted afterwards cannot lead it into the store either.
     """
+    from governance.store_folder import data_dir_of  # (the store layout: not for --help)
+
     key = "server.own_file_inside_data_dir"
     _refuse_lexically_inside(target, data_dir, key)
     other = data_dir_of(Path(os.path.realpath(target)), levels=None)
@@ -140,6 +141,8 @@ def _refuse_inside(target: Path, parent_fd: int, data_dir: Path) -> None:
     or if any of those folders is another Kontokoll store (the demo inside the real data
     directory, a test store beside the real one: an export from one must not overwrite the
     other's files)."""
+    from governance.store_folder import is_store_folder  # (the store layout: not for --help)
+
     try:
         store: tuple[int, int] | None = _identity(os.stat(data_dir))
     except OSError:

@@ -33,7 +33,7 @@ from typing import Any
 
 import orjson
 
-from governance.archive_file import ArchiveRefused, data_dir_of, read_archive_file
+from governance.archive_file import ArchiveRefused, read_archive_file
 from governance.errors import InputError, KontokollError, StoreCorrupt, StoreError
 from governance.i18n import t
 from governance.os_errors import os_reason
@@ -59,6 +59,7 @@ from governance.storage.layout import (
     STORE_PATHS,
     screenshot_digest,
 )
+from governance.store_folder import data_dir_of
 from governance.sync_source import DEMO_MARKER, parse_demo_version
 
 MANIFEST = "kontokoll-backup.json"

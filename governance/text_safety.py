@@ -5,7 +5,11 @@ characters that are harmless to Python but not to the people reading the registe
 the other C0/C1 controls repaint a terminal, bidi overrides reorder what is shown, zero-width
 characters make two different handles look the same. :func:`check_text` refuses them on the way
 in (every entry path goes through the field parsers, which call it); :func:`visible` makes them
-visible on the way out, for what an older version may already have stored.
+visible on the way out, for what an older version may already have stored, and
+:func:`visible_in_text` does so for every CSV cell written. A platform's answer cannot be refused
+like a user's file: an id or username that holds one fails that account's sync as a malformed
+answer (:mod:`governance.platforms.identity`), and the reasons a sync stores and shows are made
+visible (:class:`governance.platforms.tokens.Redactor`).
 
 The refused characters are the Unicode categories Cc (controls), Cf (format: bidi marks and
 overrides, zero-width characters, the BOM, soft hyphen, tag characters), Cs (lone surrogates, which
@@ -86,6 +90,22 @@ def visible(text: str, *, keep_newlines: bool = False) -> str:
     return UNSAFE.sub(lambda match: escape_char(match.group()), text)
 
 
+def visible_in_text(text: str) -> str:
+    """``text`` with every control or invisible character shown as an escape, except the line
+    feeds and tabs that long free text may hold: what a file for another program carries (a CSV
+    cell, :func:`governance.csvio.escape_cell`), whatever reached the store or a platform sent."""
+    if not _UNSAFE_IN_TEXT.search(text):  # the common case: nothing to do, no copy
+        return text
+    return _UNSAFE_IN_TEXT.sub(lambda match: escape_char(match.group()), text)
+
+
+def first_unsafe(value: str, *, multiline: bool = False) -> tuple[str, int] | None:
+    """The first control or invisible character of ``value``, escaped, and its position
+    (from 1); None when there is none. ``multiline`` allows line feeds and tabs."""
+    found = (_UNSAFE_IN_TEXT if multiline else UNSAFE).search(value)
+    return None if found is None else (escape_char(found.group()), found.start() + 1)
+
+
 def check_text(value: str, field: str, *, limit: int, multiline: bool = False) -> str:
     """``value`` in Unicode's composed form (NFC) if it fits ``limit`` and holds no unsafe
     character, else FieldError.
@@ -97,15 +117,9 @@ def check_text(value: str, field: str, *, limit: int, multiline: bool = False) -
     LF by the caller. The message names the first offending character, escaped, and where it is.
     """
     value = unicodedata.normalize("NFC", value)
-    pattern = _UNSAFE_IN_TEXT if multiline else UNSAFE
-    found = pattern.search(value)
+    found = first_unsafe(value, multiline=multiline)
     if found is not None:
-        raise FieldError(
-            field,
-            "text.unsafe_char",
-            char=escape_char(found.group()),
-            position=found.start() + 1,
-        )
+        raise FieldError(field, "text.unsafe_char", char=found[0], position=found[1])
     if len(value) > limit:
         raise FieldError(field, "text.too_long", length=len(value), limit=limit)
     return value

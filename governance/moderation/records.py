@@ -18,6 +18,7 @@ from typing import Any
 
 from governance.errors import FieldError
 from governance.mail_claims import SendClaim
+from governance.moderation.personal_numbers import has_personnummer, has_phone_number
 from governance.moderation.stored import ACTIONS as ACTIONS  # re-exported: its home is here
 from governance.moderation.stored import check_record_doc
 from governance.text_safety import MAX_TEXT, check_text, has_email_like
@@ -147,12 +148,16 @@ def parse_choice(text: str, field: str, choices: tuple[str, ...]) -> str:
 
 
 def parse_note(text: str, reason: str) -> str:
-    """The note: one trimmed line, no control characters, no e-mail address; required for
-    ``annat``."""
+    """The note: one trimmed line, no control characters, no e-mail address, personnummer or
+    phone number (:mod:`governance.moderation.personal_numbers`); required for ``annat``."""
     value = " ".join(text.split())
     check_text(value, "note", limit=MAX_TEXT)
     if has_email_like(value):
         raise FieldError("note", "moderation.error.note_email")
+    if has_personnummer(value):
+        raise FieldError("note", "f9d_input.note.personnummer")
+    if has_phone_number(value):
+        raise FieldError("note", "f9d_input.note.phone")
     if reason == OTHER and not value:
         raise FieldError("note", "moderation.error.other_needs_note")
     return value

@@ -118,7 +118,8 @@ class FacebookClient:
     async def _profile(self, key: str, by_id: bool) -> tuple[int, Identity]:
         """The Page's followers, id and username (``key`` is its id or its username)."""
         body = obj(await self.http.get(key, {"fields": "id,username,followers_count"}), "page")
-        seen = Identity(text(body.get("id"), "page.id"), clean_username(body.get("username")))
+        seen = Identity(text(body.get("id"), "page.id"),
+                        clean_username(body.get("username"), "page.username"))
         return count(body.get("followers_count"), "page.followers_count"), seen
 
     async def _page_id(self, handle: str) -> str:

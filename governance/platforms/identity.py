@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from governance.platforms.errors import PlatformRefused
+from governance.platforms.errors import MalformedResponse, PlatformRefused
+from governance.text_safety import first_unsafe
 
 T = TypeVar("T")
 
@@ -72,9 +73,30 @@ def handle_check_due(handle: str, platform_id: str, cursor: Any, today: date) ->
     return today - on >= timedelta(days=HANDLE_CHECK_DAYS)
 
 
-def clean_username(value: Any) -> str:
-    """A platform's username as a register handle is kept: lower case, without ``@``."""
-    return value.strip().lstrip("@").lower() if isinstance(value, str) else ""
+def clean_username(value: Any, where: str) -> str:
+    """A platform's username as a register handle is kept: lower case, without ``@``; "" for
+    none. One with a control or invisible character is a malformed answer (:func:`shown_text`)."""
+    if not isinstance(value, str):
+        return ""
+    return shown_text(value.strip().lstrip("@").lower(), where)
+
+
+def shown_text(value: str, where: str) -> str:
+    """``value`` if it holds no control, bidi or invisible character, else MalformedResponse.
+
+    An id or username a sync reads is kept in the register and ends in the audit's messages and
+    exports. No platform allows such a character in either (Meta, Instagram and LinkedIn names
+    are letters, digits and dots, hyphens or underscores), so one there is a hostile or broken
+    answer, not the account's name: the account fails with the field named, as for any answer
+    of the wrong shape, rather than the register keeping a name nobody typed (escaped, it would
+    still differ from the handle, and a rename to it would be refused).
+    """
+    found = first_unsafe(value)
+    if found is not None:
+        char, position = found
+        raise MalformedResponse(
+            detail=f"control or invisible character {char} at {where} (position {position})")
+    return value
 
 
 async def read_profile(
@@ -93,16 +115,18 @@ async def read_profile(
     """
     if not platform_id:
         body, seen = await read(handle, False)
-        return body, Identity(seen.id, seen.username, seen.id)
+        return body, Identity(shown_text(seen.id, "id"), seen.username, seen.id)
     try:
         body, seen = await read(platform_id, True)
     except PlatformRefused:
-        other = await lookup(handle)
+        other = shown_text(await lookup(handle), "the id behind the handle")
         if other and other != platform_id:
             return None, Identity(other, handle, other)
         raise
     handle_id = await lookup(handle) if check_handle else None
-    return body, Identity(seen.id, seen.username, handle_id)
+    if handle_id is not None:
+        shown_text(handle_id, "the id behind the handle")
+    return body, Identity(shown_text(seen.id, "id"), seen.username, handle_id)
 
 
 async def found_or_empty(lookup: Awaitable[str]) -> str:

@@ -122,7 +122,8 @@ class InstagramClient:
 
     async def _profile(self, key: str, by_id: bool) -> tuple[int, Identity]:
         body = obj(await self.http.get(key, {"fields": "id,username,followers_count"}), "user")
-        seen = Identity(text(body.get("id"), "user.id"), clean_username(body.get("username")))
+        seen = Identity(text(body.get("id"), "user.id"),
+                        clean_username(body.get("username"), "user.username"))
         return count(body.get("followers_count"), "user.followers_count"), seen
 
     async def _discovered(self, own_id: str, handle: str) -> str:

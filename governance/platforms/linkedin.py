@@ -165,7 +165,8 @@ class LinkedInClient:
         org = obj(found[0], "organizations[0]")
         number = org.get("id")
         found_id = str(number) if isinstance(number, int) else text(number, "organizations.id")
-        return Identity(self._id_form(found_id), clean_username(org.get("vanityName")))
+        name = clean_username(org.get("vanityName"), "organizations[0].vanityName")
+        return Identity(self._id_form(found_id), name)
 
     async def _handle_id(self, handle: str) -> str:
         """The id of the organization with this vanity name, "" when there is none."""
@@ -177,7 +178,7 @@ class LinkedInClient:
     async def _vanity_name(self, org_id: str) -> str:
         body = obj(await self.http.get(f"organizations/{org_id.rsplit(':', 1)[-1]}"),
                    "organization")
-        return clean_username(body.get("vanityName"))
+        return clean_username(body.get("vanityName"), "organization.vanityName")
 
     def _id_form(self, number: str) -> str:
         """An organization id in the form the register keeps it (bare, or as a URN)."""

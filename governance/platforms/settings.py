@@ -3,8 +3,9 @@
 Defaults are the platforms' official bases. Each base can be overridden with
 ``KONTOKOLL_<PLATFORM>_BASE_URL`` (for proxies and the emulation); the Graph and LinkedIn versions
 with ``KONTOKOLL_GRAPH_VERSION`` and ``KONTOKOLL_LINKEDIN_VERSION``. An override of a base URL is
-used as given, version path included. ``KONTOKOLL_MAX_RESPONSE_MB`` caps the size of one response
-body (default 20 MB, 1 MB = 2**20 bytes), as sent and as unpacked.
+used as given, version path included, once checked: ``https://``, or ``http://`` to this machine
+only (:mod:`governance.platforms.base_url`). ``KONTOKOLL_MAX_RESPONSE_MB`` caps the size of one
+response body (default 20 MB, 1 MB = 2**20 bytes), as sent and as unpacked.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from governance.errors import InputError
 from governance.fields import API_PLATFORMS
+from governance.platforms.base_url import checked_base_url, checked_version
 
 #: The platforms Kontokoll has clients for, in the order reports list them (defined, once, as
 #: ``governance.fields.API_PLATFORMS``).
@@ -98,20 +100,26 @@ class Settings:
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Settings from the environment, defaults elsewhere."""
+    """Settings from the environment, defaults elsewhere; InputError for a base URL or version
+    the clients may not use (:mod:`governance.platforms.base_url`), before any request."""
     env = os.environ if env is None else env
-    overrides = {
-        platform: env[f"KONTOKOLL_{platform.upper()}_BASE_URL"]
-        for platform in PLATFORMS
-        if env.get(f"KONTOKOLL_{platform.upper()}_BASE_URL", "").strip()
-    }
+    overrides = {}
+    for platform in PLATFORMS:
+        variable = f"KONTOKOLL_{platform.upper()}_BASE_URL"
+        if env.get(variable, "").strip():
+            overrides[platform] = checked_base_url(variable, env[variable])
     return Settings(
-        graph_version=env.get("KONTOKOLL_GRAPH_VERSION", "").strip() or DEFAULT_GRAPH_VERSION,
-        linkedin_version=env.get("KONTOKOLL_LINKEDIN_VERSION", "").strip()
-        or DEFAULT_LINKEDIN_VERSION,
+        graph_version=_version(env, "KONTOKOLL_GRAPH_VERSION", DEFAULT_GRAPH_VERSION),
+        linkedin_version=_version(env, "KONTOKOLL_LINKEDIN_VERSION", DEFAULT_LINKEDIN_VERSION),
         base_url_overrides=overrides,
         max_response_bytes=_max_response_mb(env.get("KONTOKOLL_MAX_RESPONSE_MB", "")) * MB,
     )
+
+
+def _version(env: Mapping[str, str], variable: str, default: str) -> str:
+    """An API version from ``variable``; unset or blank is ``default``."""
+    value = env.get(variable, "")
+    return checked_version(variable, value) if value.strip() else default
 
 
 def _max_response_mb(value: str) -> int:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from governance.keyring_secrets import KeyringGet, keyring_get
 from governance.platforms.settings import PLATFORMS
+from governance.text_safety import visible
 
 #: The keyring service name; each platform is the "user name" under it.
 KEYRING_SERVICE = "kontokoll"
@@ -43,7 +44,9 @@ def load_tokens(
 
 
 class Redactor:
-    """Replaces every known secret in a text with ``***``."""
+    """Makes a text fit to store and show: every known secret becomes ``***``, and every control
+    or invisible character an escape (a reason may quote a platform's words, such as a Graph
+    error code, and a platform can send anything there)."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         # Longest first, so that a token containing another is removed whole.
@@ -57,4 +60,4 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        return text
+        return visible(text)

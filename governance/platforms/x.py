@@ -156,7 +156,8 @@ class XClient:
             path = f"users/{key}" if by_id else f"users/by/username/{key.lstrip('@')}"
             body = obj(await self.http.get(path, USER_PARAMS), "user")
         user = obj(body.get("data"), "user.data")
-        seen = Identity(text(user.get("id"), "user.data.id"), clean_username(user.get("username")))
+        seen = Identity(text(user.get("id"), "user.data.id"),
+                        clean_username(user.get("username"), "user.data.username"))
         return body, seen
 
     async def _batched(self, user_id: str) -> dict[str, Any]:

@@ -171,7 +171,8 @@ class YouTubeClient:
             channel = obj(found[0], "channels.items[0]")
         snippet = channel.get("snippet")
         custom = snippet.get("customUrl") if isinstance(snippet, dict) else None
-        seen = Identity(text(channel.get("id"), "channels.items[0].id"), clean_username(custom))
+        seen = Identity(text(channel.get("id"), "channels.items[0].id"),
+                        clean_username(custom, "channels.items[0].snippet.customUrl"))
         return channel, seen
 
     async def _batched(self, channel_id: str) -> dict[str, Any]:

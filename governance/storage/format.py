@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 
 from governance.errors import StoreCorrupt, StoreTooNew
+from governance.i18n import t
+from governance.storage.corrupt_detail import json_problem
 
 #: The version of the file layout this code writes. A file with a higher version is refused.
 #: 2: the store keeps a manifest of its files (``store.json``); an older Kontokoll, which would
@@ -59,15 +61,15 @@ def parse_store_file(path: Path, raw: bytes) -> Tables:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise StoreCorrupt(path=str(path), detail=str(error)) from None
+        raise StoreCorrupt(path=str(path), detail=json_problem(raw, error)) from None
     if not isinstance(data, dict) or not all(
         isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
         for table in data.values()
     ):
-        raise StoreCorrupt(path=str(path), detail="not a TinyDB document")
+        raise StoreCorrupt(path=str(path), detail=t("f9d_store.not_tinydb"))
     meta = data.get(META_TABLE, {}).get("1")
     if not isinstance(meta, dict) or not isinstance(meta.get("schema"), int):
-        raise StoreCorrupt(path=str(path), detail="no Kontokoll schema version")
+        raise StoreCorrupt(path=str(path), detail=t("f9d_store.no_schema"))
     if meta["schema"] > SCHEMA_VERSION:
         raise StoreTooNew(path=str(path), found=meta["schema"], supported=SCHEMA_VERSION)
     return data

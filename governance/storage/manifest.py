@@ -43,7 +43,7 @@ def listed(data: dict[str, Any], path: Path) -> frozenset[str]:
     """The paths a parsed manifest lists; a manifest of another shape is refused as corrupt."""
     paths = data.get("files", {}).get("1", {}).get("paths")
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
-        raise StoreCorrupt(path=str(path), detail="not a Kontokoll manifest")
+        raise StoreCorrupt(path=str(path), detail=t("f9d_store.not_manifest"))
     return frozenset(paths)
 
 

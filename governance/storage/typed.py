@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from governance.errors import StoreCorrupt, StoreTooNew
+from governance.i18n import t
 from governance.model import Account
+from governance.storage.corrupt_detail import json_problem
 from governance.storage.format import META_TABLE, SCHEMA_VERSION
 from governance.storage.layout import (
     ACCOUNTS_TABLE,
@@ -73,10 +75,10 @@ def decoded(path: Path, raw: bytes, decoder: msgspec.json.Decoder[Any]) -> Any:
         data = decoder.decode(raw)
     # ValidationError (a wrong type) is a DecodeError; invalid UTF-8 is a UnicodeDecodeError.
     except (msgspec.DecodeError, ValueError) as error:
-        raise StoreCorrupt(path=str(path), detail=str(error)) from None
+        raise StoreCorrupt(path=str(path), detail=json_problem(raw, error)) from None
     meta = data.meta.get("1")
     if meta is None:
-        raise StoreCorrupt(path=str(path), detail="no Kontokoll schema version")
+        raise StoreCorrupt(path=str(path), detail=t("f9d_store.no_schema"))
     if meta.schema > SCHEMA_VERSION:
         raise StoreTooNew(path=str(path), found=meta.schema, supported=SCHEMA_VERSION)
     return data
@@ -110,6 +112,8 @@ class AccountRow(msgspec.Struct, gc=False):
     status: str = "active"
     visibility: str = "open"
     editors: tuple[EditorRow, ...] = ()
+    #: When it was registered (the rules column: was it there when the latest audit judged?).
+    created: datetime | None = None
 
 
 class _AccountRowShard(msgspec.Struct):
@@ -160,6 +164,24 @@ def row_shards(txn: ReadTransaction) -> Iterator[RowShard]:
         rows = txn.typed(accounts_at, account_rows, _NO_ROWS)
         docs = txn.table(accounts_at, ACCOUNTS_TABLE) if rows is None else {}
         yield RowShard(rows, docs, latest, stats, accounts_at, stats_at)
+
+
+def registered_before(txn: ReadTransaction, moment: datetime) -> bool:
+    """Whether any account was registered (``created``) before ``moment``: shard by shard,
+    stopping at the first found (in a register older than ``moment``, the first shard). A stamp
+    without a UTC offset, damage that the audit refuses naming its file, is passed over here."""
+    for shard in range(SHARDS):
+        rel = account_shard_file(shard)
+        rows = txn.typed(rel, account_rows, _NO_ROWS)  # (the accounts table's rows: cached)
+        if rows is None:  # this transaction's own copy of the shard
+            with txn.shaped(rel):
+                created = [datetime.fromisoformat(doc["created"])
+                           for doc in txn.table(rel, ACCOUNTS_TABLE).values()]
+        else:
+            created = [row.created for row in rows.values() if row.created is not None]
+        if any(stamp.utcoffset() is not None and stamp < moment for stamp in created):
+            return True
+    return False
 
 
 def accounts_with_ids(txn: ReadTransaction, rel: str, ids: set[str]) -> list[Account]:

@@ -9,14 +9,20 @@ handle and platform change with ``accounts rename``; editors with ``editors add|
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from governance.account_fields import EDITABLE_FIELDS, department_key
 from governance.i18n import t
 from kontokoll.cli.context import CliContext
+from kontokoll.cli.option_names import option_of, options_named
+
+if TYPE_CHECKING:
+    from governance.model import Account
 
 #: The fields ``accounts edit`` and ``accounts add`` take as options.
 OPTION_FIELDS = tuple(name for name in EDITABLE_FIELDS if name not in ("platform", "handle"))
+#: Each of those fields' option, for messages.
+_OPTIONS = {name: option_of(name) for name in OPTION_FIELDS}
 
 
 def register(sub: Any) -> None:
@@ -32,14 +38,23 @@ def register(sub: Any) -> None:
 
 
 def _field_options(parser: argparse.ArgumentParser) -> None:
-    for name in OPTION_FIELDS:
-        option = "--" + name.replace("_", "-")
+    for name, option in _OPTIONS.items():
         parser.add_argument(option, dest=name, metavar="TEXT", help=t("goals.cli.field_help",
                                                                       field=name))  # fmt: skip
 
 
 def _given(args: argparse.Namespace) -> dict[str, str]:
     return {name: getattr(args, name) for name in OPTION_FIELDS if getattr(args, name) is not None}
+
+
+def warn_guideline_gaps(ctx: CliContext, account: Account) -> None:
+    """Say what the guideline asks of ``account`` that it lacks: saved all the same (an edit in
+    two steps, an older register's import), the audit raises it later."""
+    from governance.account_checks import guideline_gaps
+
+    for field in guideline_gaps(account):
+        reason = t(f"f9d_input.gap.{field}", option=_OPTIONS[field])
+        ctx.warn(t("error.field", field=account.ref, reason=reason))
 
 
 def add_account(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -49,11 +64,14 @@ def add_account(args: argparse.Namespace, ctx: CliContext) -> int:
 
     platform, handle = parse_ref(args.account)
     texts = _given(args)
-    values = {name: ACCOUNT_FIELD_PARSERS[name](text) for name, text in texts.items()}
+    with options_named(_OPTIONS):
+        values = {name: ACCOUNT_FIELD_PARSERS[name](text) for name, text in texts.items()}
     values.update(platform=platform, handle=handle)
     values.setdefault("department", "")
-    account = Register(ctx.store).create_account(values)
+    with options_named(_OPTIONS):
+        account = Register(ctx.store).create_account(values)
     ctx.print(t("goals.cli.created", account=account.ref, department=account.department))
+    warn_guideline_gaps(ctx, account)
     return 0
 
 
@@ -63,12 +81,14 @@ def edit_account(args: argparse.Namespace, ctx: CliContext) -> int:
     register_ = Register(ctx.store)
     texts = _given(args)
     before = register_.account(args.account)
-    after = register_.update_from_text(before.id, texts)
+    with options_named(_OPTIONS):
+        after = register_.update_from_text(before.id, texts)
     changed = changed_fields(before, after)
     if not changed:
         ctx.print(t("goals.cli.unchanged", account=after.ref))
         return 0
     ctx.print(t("goals.cli.saved", account=after.ref, count=len(changed)))
+    warn_guideline_gaps(ctx, after)
     dropped = "department_goals" in changed and "department_goals" not in texts
     if dropped and department_key(before.department) != department_key(after.department):
         old = len(before.department_goals)

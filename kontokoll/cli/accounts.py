@@ -17,6 +17,9 @@ from kontokoll.cli.exchange import add_delimiter_option, export, output_path, re
 from kontokoll.cli.tables import render_table
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from governance.import_plan import AccountRow
     from governance.register import ImportPlan
 
 
@@ -53,11 +56,26 @@ def import_accounts(args: argparse.Namespace, ctx: CliContext) -> int:
     register_ = Register(ctx.store)
     if args.dry_run:
         plan = register_.plan_import(rows, str(args.file))
-        _print_plan(ctx, plan, dry_run=True)
-        return 0
-    plan = register_.import_rows(rows, str(args.file))
-    _print_plan(ctx, plan, dry_run=False)
+    else:
+        plan = register_.import_rows(rows, str(args.file))
+    _print_plan(ctx, plan, dry_run=args.dry_run)
+    _warn_guideline_gaps(ctx, plan, rows, str(args.file))
     return 0
+
+
+def _warn_guideline_gaps(
+    ctx: CliContext, plan: ImportPlan, rows: Sequence[AccountRow], path: str
+) -> None:
+    """Per line, what the guideline asks of an account the file creates or changes that it
+    lacks (see :func:`account_edit.warn_guideline_gaps`)."""
+    from governance.account_checks import guideline_gaps
+
+    line_of = {f"{row.values['platform']}:{row.values['handle']}": row.line for row in rows}
+    for account in (*plan.created, *(after for _, after in plan.updated)):
+        for field in guideline_gaps(account):
+            reason = t(f"f9d_input.gap.{field}", option=t("f9d_input.column", name=field))
+            ctx.warn(t("error.row_problem", path=path, line=line_of.get(account.ref, "?"),
+                       field=field, reason=reason))
 
 
 def _print_plan(ctx: CliContext, plan: ImportPlan, *, dry_run: bool) -> None:

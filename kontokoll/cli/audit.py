@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from governance.account_fields import department_key
 from governance.errors import FieldError
 from governance.fields import parse_date
-from governance.i18n import t
+from governance.i18n import t, tn
 from governance.text_safety import visible
 from kontokoll.cli import audit_send
 from kontokoll.cli.audit_summary import print_summary, warn_kc_missing
@@ -199,7 +199,8 @@ def list_runs(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.print(t("audit.cli.run_count", count=len(runs)))
     entry = service.next_audit()
     key = "audit.calendar.overdue" if entry.overdue else "audit.calendar.next"
-    ctx.print(t(key, quarter=entry.quarter, due=entry.due, days=abs(entry.days_left)))
+    days = tn("noun.day", abs(entry.days_left))
+    ctx.print(t(key, quarter=entry.quarter, due=entry.due, days=days))
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from governance.i18n import t
+from governance.i18n import t, tn
 from governance.text_safety import visible
 from kontokoll.cli.tables import render_table
 
@@ -31,11 +31,11 @@ def print_summary(ctx: CliContext, report: AuditReport) -> None:
             quarter=info.quarter,
             as_of=info.as_of,
             run=info.id,
-            accounts=info.accounts,
-            findings=len(report.items),
+            accounts=tn("noun.active_account", info.accounts),
+            findings=tn("noun.finding", len(report.items)),
             # (the run counted its findings by severity as it stored them)
-            critical=info.counts.get("critical", 0),
-            warning=info.counts.get("warning", 0),
+            critical=tn("noun.critical", info.counts.get("critical", 0)),
+            warning=tn("noun.warning", info.counts.get("warning", 0)),
         )
     )
     if info.registered_later:

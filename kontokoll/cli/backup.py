@@ -22,6 +22,8 @@ def register(commands: Any) -> None:
     backup.set_defaults(handler=run_backup)
     restore = commands.add_parser("restore", help=t("backup.cli.restore_help"))
     restore.add_argument("archive", type=Path, metavar="FILE", help=t("backup.cli.file_help"))
+    restore.add_argument("--without-users", action="store_true",
+                         help=t("f9a_restore.without_users_help"))
     restore.set_defaults(handler=run_restore)
 
 
@@ -33,12 +35,14 @@ def run_backup(args: argparse.Namespace, ctx: CliContext) -> int:
     require_stream(args.output or Path("kontokoll-backup.tar.gz"))
     result = Backups(ctx.store).backup(args.output)
     # With ``--output -`` the archive itself is on standard output: messages go to stderr.
-    say = ctx.warn if args.output is not None and is_stream(args.output) else ctx.print
+    to_stream = args.output is not None and is_stream(args.output)
+    say = ctx.warn if to_stream else ctx.print
     if result.replaced:
         say(t("backup.cli.replaced", path=str(result.path)))
     say(t("backup.cli.done", path=str(result.path), files=result.files,
           size=f"{result.size / 1024:.0f}"))
-    say(t("backup.cli.personal"))
+    # On standard output the shell's redirect makes the file, in the mode its umask gives.
+    say(t("f9a_restore.personal_stream" if to_stream else "backup.cli.personal"))
     return 0
 
 
@@ -49,9 +53,14 @@ def run_restore(args: argparse.Namespace, ctx: CliContext) -> int:
     require_stream(args.archive)  # a sudo session reads the archive from standard input only
     data = (read_bounded(sys.stdin.buffer, "-", MAX_BACKUP_BYTES, "restore_guard.too_large")
             if is_stream(args.archive) else None)
-    result = Backups(ctx.store).restore(args.archive, data)
+    result = Backups(ctx.store).restore(args.archive, data, without_users=args.without_users)
     key = "backup.cli.restored_register" if result.scope == "register" else "backup.cli.restored"
     ctx.print(t(key, path=str(result.archive), created=result.created, files=result.files,
-                removed=result.removed))
+                count=result.removed))
     ctx.print(t("backup.cli.previous", path=str(result.previous)))
+    if result.users_dropped:
+        ctx.print(t("f9a_restore.single_user"))
+    if result.now_demo:
+        ctx.print(t("f9a_restore.now_demo", data_dir=str(ctx.data_dir),
+                    previous=str(result.previous)))
     return 0

@@ -38,7 +38,45 @@ def chosen_data_dir(given: Path | None) -> Path:
     """
     session_identity()
     chosen = default_data_dir() if given is None else expand_data_dir(given, "--data-dir")
-    return through_link(chosen)
+    chosen = through_link(chosen)
+    refuse_inside_store(chosen, _source_of(given))
+    return chosen
+
+
+def data_dir_argument(text: str) -> Path:
+    """``--data-dir``'s value: never empty. ``--data-dir "$DIR"`` with DIR unset would
+    otherwise make (or open) a store in whatever folder the command runs in."""
+    if not text.strip():
+        import argparse  # (loaded by the parser already: this only names its error)
+
+        raise argparse.ArgumentTypeError(t("f9a_datadir.empty"))
+    return Path(text)
+
+
+def _source_of(given: Path | None) -> str:
+    """Where the data directory came from, as a message names it."""
+    if given is not None:
+        return "--data-dir"
+    return "KONTOKOLL_DATA_DIR" if os.environ.get("KONTOKOLL_DATA_DIR", "").strip() else "-"
+
+
+def refuse_inside_store(path: Path, source: str) -> None:
+    """Refuse ``/`` and a folder inside another store (its ``register/``, its ``snapshots/``):
+    a store made there would mix its files with that store's, and each would take the other's
+    for its own. The one store that lives inside another is that store's demo."""
+    from governance.store_folder import data_dir_of
+
+    resolved = Path(os.path.realpath(path))
+    if resolved.parent == resolved:
+        raise InputError("f9a_datadir.root", path=str(path), source=source)
+    outer = data_dir_of(resolved, levels=None)  # the nearest store above it
+    if outer is None:
+        return
+    from governance.demo import demo_dir  # (only on the way to a refusal, or to the demo)
+
+    if resolved != demo_dir(outer):
+        raise InputError("f9a_datadir.inside_store", path=str(path), source=source,
+                         store=str(outer))
 
 
 def through_link(path: Path) -> Path:
@@ -83,7 +121,10 @@ class CliContext:
             # start without it, and it is most of a short command's import time.
             from governance.store import Store
 
+            existed = os.path.lexists(self.data_dir)
             self._store = Store(self.data_dir)
+            if not existed:  # a mistyped path would otherwise show an empty register, silently
+                self.warn(t("f9a_datadir.created", path=str(self.data_dir)))
             # Reading commands work on a read-only store (a backup mount); say so, once.
             self._store.db.on_read_only(
                 lambda: self.warn(t("read_only_store.notice", path=str(self.data_dir)))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from governance.errors import FieldError
 from governance.i18n import t
 from kontokoll.cli.context import CliContext
+from kontokoll.cli.option_names import options_named
 
 if TYPE_CHECKING:
     from governance.model import Account, Retirement
@@ -23,6 +24,12 @@ _ANSWER_OPTIONS = (
     ("diarienummer", "--diarienummer", "TEXT"),
     ("admins_removed", "--admins-removed", "ja|nej"),
 )
+#: The retire command's options by the field each answers, for messages.
+_RETIRE_OPTIONS = {
+    **{field: option for field, option, _ in _ANSWER_OPTIONS},
+    "disposal": "--deleted|--dormant",
+    "disposal_on": "--on",
+}
 
 
 def register(sub: Any) -> None:
@@ -108,7 +115,8 @@ def retire_account(args: argparse.Namespace, ctx: CliContext) -> int:
     if sys.stdin.isatty():  # on a terminal, ask what the options left unanswered
         stored = lifecycle.account(args.account).retirement or Retirement()
         answers = _ask_checklist(ctx, answers, stored, input)
-    account = lifecycle.retire(args.account, answers)
+    with options_named(_RETIRE_OPTIONS):
+        account = lifecycle.retire(args.account, answers)
     ctx.print(t("lifecycle.cli.retired", account=account.ref))
     items = (account.retirement or Retirement()).open_items(lifecycle.today())
     if items:

@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from pathlib import Path
 from typing import Any, NoReturn
 
 from governance.i18n import LANGUAGES, t
 from governance.text_safety import visible
+from kontokoll.cli.context import data_dir_argument
 
 #: argparse's error templates (Python 3.11's wording) -> the key that says the same.
 _TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -79,7 +79,8 @@ class KontokollParser(argparse.ArgumentParser):
         hidden = argparse.SUPPRESS
         data_help = t("cli_args.data_dir_help") if top else hidden
         lang_help = t("cli_args.lang_help") if top else hidden
-        self.add_argument("--data-dir", type=Path, default=unset, metavar="DIR", help=data_help)
+        self.add_argument("--data-dir", type=data_dir_argument, default=unset, metavar="DIR",
+                          help=data_help)
         self.add_argument("--lang", choices=LANGUAGES, default=unset, help=lang_help)
 
     def error(self, message: str) -> NoReturn:

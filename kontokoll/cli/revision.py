@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from governance.errors import FieldError
 from governance.fields import parse_date
-from governance.i18n import t
+from governance.i18n import t, tn
 from kontokoll.cli.tables import render_table
 
 if TYPE_CHECKING:
@@ -58,13 +58,15 @@ def _print_status(ctx: CliContext, service: Any) -> None:
     else:
         ctx.print(t("audit.revision.last", date=status.last.day, note=status.last.note or "–"))
     if status.days_left < 0:
-        ctx.print(t("audit.revision.overdue", deadline=status.deadline, days=-status.days_left))
+        ctx.print(t("audit.revision.overdue", deadline=status.deadline,
+                     days=tn("noun.day", -status.days_left)))
     else:
         key = "audit.revision.due_soon" if status.state == "due-soon" else "audit.revision.due"
-        ctx.print(t(key, deadline=status.deadline, days=status.days_left))
+        ctx.print(t(key, deadline=status.deadline, days=tn("noun.day", status.days_left)))
     entry = service.next_audit()
     key = "audit.calendar.overdue" if entry.overdue else "audit.calendar.next"
-    ctx.print(t(key, quarter=entry.quarter, due=entry.due, days=abs(entry.days_left)))
+    days = tn("noun.day", abs(entry.days_left))
+    ctx.print(t(key, quarter=entry.quarter, due=entry.due, days=days))
 
 
 def list_revisions(args: argparse.Namespace, ctx: CliContext) -> int:

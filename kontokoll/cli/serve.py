@@ -108,7 +108,8 @@ def _run(options: Any, directory: Path, key: bytes | None) -> int:
     with tempfile.TemporaryDirectory(prefix="kontokoll-serve-") as templates:
         titled_templates(Path(templates), title, sign_out=options.from_proxy)
         server = KontokollServer(
-            app_command(str(directory)), options, key=key, title=title, templates=templates
+            app_command(str(directory)), options, key=key, title=title, templates=templates,
+            data_dir=directory,
         )
         server.listen()
     return 0

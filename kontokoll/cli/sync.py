@@ -50,11 +50,11 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     since = None
     if args.since:
         try:
-            since = parse_month(args.since, "since")
+            since = parse_month(args.since, "--since")
         except FieldError as error:
             if error.key == "input.year_out_of_range":
                 raise  # a month, but not one Kontokoll accepts: main() names the range
-            ctx.warn(t("sync.bad_since", text=args.since))
+            ctx.warn(t("error.field", field="--since", reason=t("sync.bad_since", text=args.since)))
             return 2
         if since > month_of(now):
             ctx.warn(t("sync.future_since", month=since))
@@ -92,13 +92,13 @@ class _Display:
 
     def __call__(self, event: SyncEvent) -> None:
         if event.kind == "started":
-            self._line(t("sync.started", total=event.total))
+            self._line(t("sync.started", count=event.total))
         elif event.kind == "stopped":
             self._line(t("sync.stopped", platform=event.platform, reason=event.reason))
         elif self._tty:
             filled = round(BAR_WIDTH * event.done / max(1, event.total))
             bar = "█" * filled + "░" * (BAR_WIDTH - filled)
-            self._stream.write(f"\r{bar} {t('sync.bar', done=event.done, total=event.total)}")
+            self._stream.write(f"\r{bar} {t('sync.bar', done=event.done, count=event.total)}")
             self._stream.flush()
             self._drawn = True
         else:

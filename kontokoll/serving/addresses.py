@@ -3,7 +3,8 @@
 Apart from :mod:`kontokoll.serving.options` so that ``kontokoll --help`` (which loads the serve
 command's module) does not pay for the options' imports.
 
-Loopback is recognised in its unambiguous spellings: ``localhost`` in any case with an optional
+Loopback (:mod:`governance.loopback`, shared with the platform clients) is recognised in its
+unambiguous spellings: ``localhost`` in any case with an optional
 trailing dot, any 127.0.0.0/8 address in dotted form, ``::1`` (bracketed or not) and an
 IPv4-mapped loopback (``::ffff:127.0.0.1``). Other spellings that a resolver may or may not take
 for this machine (``127.1``, ``0x7f000001``, ``localhost.localdomain``) are refused as not
@@ -12,26 +13,10 @@ recognised, never called exposed: see :func:`looks_local`.
 
 from __future__ import annotations
 
-import ipaddress
+from governance.loopback import bind_host, is_loopback
+from governance.loopback import ip_or_none as _ip
 
-
-def bind_host(host: str) -> str:
-    """``host`` as the server binds it: ``[::1]`` without brackets, ``LOCALHOST.`` as
-    ``localhost``; anything else unchanged."""
-    if _is_localhost_name(host):
-        return "localhost"
-    inner = host[1:-1] if host.startswith("[") and host.endswith("]") else None
-    return inner if inner is not None and _ip(inner) is not None else host
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` only accepts connections from this machine."""
-    if _is_localhost_name(host):
-        return True
-    address = _ip(bind_host(host))
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address is not None and address.is_loopback
+__all__ = ["bind_all", "bind_host", "is_loopback", "looks_local"]
 
 
 def looks_local(host: str) -> bool:
@@ -51,14 +36,3 @@ def bind_all(host: str) -> bool:
     """Whether ``host`` is an address that means "every interface" (0.0.0.0, ::)."""
     address = _ip(host.strip("[]"))
     return address is not None and address.is_unspecified
-
-
-def _is_localhost_name(host: str) -> bool:
-    return host.lower() in ("localhost", "localhost.")
-
-
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None

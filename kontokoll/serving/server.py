@@ -14,11 +14,13 @@ import logging
 import os
 import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
 from textual_serve.server import Server
 
+from governance.errors import KontokollError
 from governance.i18n import t
 from kontokoll.serving.access_log import AccessLog
 from kontokoll.serving.gate import admit, origin_allowed
@@ -36,7 +38,8 @@ class KontokollServer(Server):
     """textual-serve's server, gated; see the module docstring."""
 
     def __init__(
-        self, command: str, options: ServeOptions, *, key: bytes | None, title: str, templates: str
+        self, command: str, options: ServeOptions, *, key: bytes | None, title: str,
+        templates: str, data_dir: Path,
     ) -> None:
         super().__init__(
             command, host=options.host, port=options.port, title=title,
@@ -44,6 +47,7 @@ class KontokollServer(Server):
         )
         self.options = options
         self.key = key
+        self.data_dir = data_dir
         self.access = AccessLog(options.access_log)
         self.sessions = Sessions(options.idle_s)
         self.launcher = make_launcher(command)
@@ -123,6 +127,8 @@ class KontokollServer(Server):
             raise web.HTTPForbidden(text=self._refuse(request, "bad-origin").text)
         if len(self.sessions.open) >= self.options.max_sessions:
             raise web.HTTPServiceUnavailable(text=self._refuse(request, "too-many", 503).text)
+        if self.options.from_proxy and not await asyncio.to_thread(self._users_defined):
+            raise web.HTTPForbidden(text=self._refuse(request, "no-users").text)
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
         app = SessionApp(
@@ -133,6 +139,18 @@ class KontokollServer(Server):
         session = Session(app, websocket.close)
         await self._run_session(request, websocket, session)
         return websocket
+
+    def _users_defined(self) -> bool:
+        """Whether the store has users now. Checked for every session, not only at start: a
+        restore may since have left none, and single-user mode would make every login that
+        the proxy vouches for admin. A store that cannot be read admits no one either."""
+        from kontokoll.serving.check import defined_users
+
+        try:
+            return defined_users(self.data_dir) > 0
+        except (KontokollError, OSError) as error:
+            log.warning("users of %s unreadable: %s", self.data_dir, error)
+            return False
 
     async def _run_session(
         self, request: web.Request, websocket: web.WebSocketResponse, session: Session

@@ -108,7 +108,7 @@ def test_stats_import_and_export(cli: Cli, registered: dict[str, str], tmp_path:
     assert cli("stats", "import", str(source)).code == 0
     target = tmp_path / "ut.csv"
     exported = cli("stats", "export", str(target), "--delimiter", ",")
-    assert exported.code == 0 and "1 månadsrader" in exported.out
+    assert exported.code == 0 and "Exporterade 1 månadsrad till" in exported.out
     assert (
         target.read_bytes().splitlines()[1]
         == b"facebook,solo,2026-10,3,2026-10-02T09:00:00+02:00,,,,,,,,,,4,4,,,,,,"

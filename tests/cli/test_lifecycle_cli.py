@@ -21,6 +21,12 @@ REQUEST = (
 )  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _existing_store(data_dir: Path) -> None:
+    """The register exists before the first command (a new one is said to be new, on stderr)."""
+    Store(data_dir).close()
+
+
 def _account(data_dir: Path, ref: str = "instagram:kulturtips") -> object:
     store = Store(data_dir)
     try:
@@ -108,7 +114,7 @@ def test_retire_by_options_reports_the_open_items(cli: Cli, data_dir: Path) -> N
     done = cli("accounts", "retire", "instagram:kulturtips", "--admins-removed", "ja")
     assert "komplett" in done.out and done.err == ""
     bad = cli("accounts", "retire", "instagram:kulturtips", "--announced", "kanske")
-    assert bad.code == 2 and bad.err.startswith("announced: ")
+    assert bad.code == 2 and bad.err.startswith("--announced: ")
     with pytest.raises(SystemExit):  # argparse refuses both at once
         cli("accounts", "retire", "instagram:kulturtips", "--deleted", "--dormant")
 

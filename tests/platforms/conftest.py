@@ -1,14 +1,16 @@
 """Shared fixtures for the platform tests: an in-memory sink, fake time, the emulation.
 
 No test here touches the network: clients talk to ``httpx.MockTransport`` or to the emulation
-through ``httpx.ASGITransport``. Sleeps are recorded, never slept.
+through ``httpx.ASGITransport``. Sleeps are recorded, never slept. Correctness only, never time:
+no request of a test that is not about timeouts can time out (:data:`FAST`), and one that is
+about them waits for a server that never answers (:data:`HANGS`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,8 +27,17 @@ from governance.sync_run import run_sync
 
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # a Wednesday afternoon
 TOKENS = {p: f"tok-{p}-s3cr3t" for p in ("facebook", "instagram", "linkedin", "x", "youtube")}
-#: Fast settings: short timeouts so a hanging request fails in milliseconds.
-FAST = Settings(request_timeout_s=0.05, call_deadline_s=600.0, max_rate_wait_s=900.0)
+#: The settings of tests that are not about time: a request timeout no loaded machine reaches
+#: (an emulated request that took 50 ms on a busy CI machine once failed a batch test), and no
+#: real sleeps (the clients' sleeps go to :class:`FakeTime`).
+FAST = Settings(request_timeout_s=120.0, call_deadline_s=600.0, max_rate_wait_s=900.0)
+#: The settings of tests about a request that times out. What should time out never gets an
+#: answer (the emulation's hang, NEVER_S, or a handler that never returns), so the outcome does
+#: not hang on the machine's speed; what should be answered is answered in milliseconds, far
+#: within the timeout even on a loaded machine, and costs a test a second of waiting per timeout.
+HANGS = replace(FAST, request_timeout_s=1.0)
+#: How long the emulation's "timeout" fault holds a request: longer than any test lives.
+NEVER_S = 3600.0
 
 
 @pytest.fixture(autouse=True)
@@ -161,7 +172,7 @@ def world() -> Callable[..., World]:
              **kwargs: Any) -> World:
         fake = FakeTime()
         app = build_emulation(list(profiles), now=NOW, faults=list(faults), tokens=TOKENS,
-                              wall=fake.wall, hang_s=5.0, **kwargs)
+                              wall=fake.wall, hang_s=NEVER_S, **kwargs)
         return World(list(profiles), app, MemorySink(), fake, accounts_for(profiles))
     return make
 

@@ -92,7 +92,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("KONTOKOLL_MAX_RESPONSE_MB", raising=False)
     for platform, name in ENV.items():
         monkeypatch.setenv(name, TOKENS[platform])
-    for platform, url in base_urls().items():
+    # https: a plain http:// base goes only to this machine (the emulation is in-process).
+    for platform, url in base_urls("https://emulation").items():
         monkeypatch.setenv(f"KONTOKOLL_{platform.upper()}_BASE_URL", url)
     directory = tmp_path / "data"
     register = Register(Store(directory))

@@ -23,7 +23,7 @@ from governance.platforms import Settings, Usage, make_client, open_http
 from governance.platforms.batching import GRAPH_BATCH_MOST
 from governance.platforms.errors import PlatformRefused
 from governance.platforms.tokens import Redactor
-from tests.platforms.conftest import FAST, NOW, TOKENS, FakeTime, World
+from tests.platforms.conftest import FAST, HANGS, NEVER_S, NOW, TOKENS, FakeTime, World
 
 MakeWorld = Callable[..., World]
 
@@ -96,14 +96,15 @@ def test_a_batch_of_more_than_50_calls_is_refused_whole() -> None:
 
 
 def _batched_gets(
-    handler: Callable[[httpx.Request], Any], count: int, *, return_exceptions: bool = False
+    handler: Callable[[httpx.Request], Any], count: int, *, return_exceptions: bool = False,
+    settings: Settings = FAST,
 ) -> list[Any]:
     """``count`` Facebook clients sharing one session and tally, each asking for its own node at
     once (so their calls travel batched) from ``handler``; their answers, in order."""
     fake = FakeTime()
+    settings = settings.with_base_urls(base_urls("https://api.test"))
 
     async def go() -> list[Any]:
-        settings = FAST.with_base_urls(base_urls("https://api.test"))
         usage = Usage()
         async with open_http(httpx.MockTransport(handler)) as session:
             clients = [make_client("facebook", session=session, token=TOKENS["facebook"],
@@ -233,9 +234,9 @@ def test_a_batch_that_timed_out_is_retried_in_smaller_ones() -> None:
         calls = orjson.loads(dict(httpx.QueryParams(request.content.decode()))["batch"])
         sizes.append(len(calls))
         if len(calls) > 10:
-            await asyncio.sleep(1)  # past the request timeout (FAST: 0.05 s)
+            await asyncio.sleep(NEVER_S)  # no answer: the request timeout (HANGS) ends it
         return httpx.Response(200, json=[{"code": 200, "body": '{"id": "1"}'} for _ in calls])
 
-    results = _batched_gets(handler, 40)
+    results = _batched_gets(handler, 40, settings=HANGS)
     assert results == [{"id": "1"}] * 40
     assert sizes[0] == 40 and max(sizes[1:]) <= 20  # the retries went in halves

@@ -18,7 +18,7 @@ from governance.register import Register
 from governance.store import Store
 from kontokoll.cli.context import CliContext
 from kontokoll.cli.main import main
-from tests.platforms.conftest import PROFILES
+from tests.platforms.conftest import HANGS, NEVER_S, PROFILES
 
 SECRET = {p: f"LEAK-{p}-7f3a9c2e41" for p in ("facebook", "instagram", "linkedin", "x", "youtube")}
 ENV = {"facebook": "KONTOKOLL_FACEBOOK_TOKEN", "instagram": "KONTOKOLL_INSTAGRAM_TOKEN",
@@ -37,7 +37,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(keyring, "get_password", no_keyring)
     for platform, name in ENV.items():
         monkeypatch.setenv(name, SECRET[platform])
-    for platform, url in base_urls().items():
+    # https: a plain http:// base goes only to this machine (the emulation is in-process).
+    for platform, url in base_urls("https://emulation").items():
         monkeypatch.setenv(f"KONTOKOLL_{platform.upper()}_BASE_URL", url)
     directory = tmp_path / "data"
     register = Register(Store(directory))
@@ -54,7 +55,7 @@ class Emulated:
 
     def __init__(self, faults: list[Fault] | None = None, settings: Settings | None = None) -> None:
         self.app = build_emulation(PROFILES, now=datetime.now(UTC), tokens=SECRET,
-                                   faults=faults, hang_s=2.0)
+                                   faults=faults, hang_s=NEVER_S)
         self.settings = settings
 
     def context(self, data_dir: Path) -> CliContext:
@@ -127,9 +128,10 @@ def test_no_token_ever_reaches_the_data_directory_logs_or_output(
     data_dir: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    # Millisecond timeouts and backoff: the CLI sleeps for real, so keep the waits tiny.
-    quick = replace(load_settings(), request_timeout_s=0.05, backoff_base_s=0.001,
-                    backoff_max_s=0.002)
+    # Millisecond backoff: the CLI sleeps for real, so keep the waits tiny. The timed-out request
+    # never gets an answer (hang_s); the others come in milliseconds, far within the timeout.
+    quick = replace(load_settings(), request_timeout_s=HANGS.request_timeout_s,
+                    backoff_base_s=0.001, backoff_max_s=0.002)
     # Faults that make every kind of message: retries, a stopped platform, a malformed body.
     kontokoll = Emulated([Fault("server-error", "facebook", times=1),
                           Fault("token-expired", "linkedin"), Fault("truncated", "youtube"),
@@ -146,3 +148,43 @@ def test_no_token_ever_reaches_the_data_directory_logs_or_output(
     for token in SECRET.values():
         for where, text in texts.items():
             assert token not in text, f"token leaked into {where}"
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("http://[::1", "ingen giltig URL"),
+    ("http://127.0.0.1:99999/", "porten ska vara ett tal från 1 till 65535"),
+    ("not a url", "ingen giltig URL"),
+    ("graph.example.org/v26.0", "ska börja med https://"),
+    ("http://graph.example.org/v26.0", "okrypterad"),
+    ("https://user:secret@graph.example.org/v26.0", "användarnamn eller lösenord"),
+    ("https://graph.example.org/v26.0?debug=all", "frågedel"),
+    ("https://graph.example.org/v26.0#top", "fragment"),
+    ("https://graph.exa\x1bmple.org/v26.0", "ingen giltig URL"),
+])
+def test_a_base_url_the_clients_may_not_use_is_refused_before_any_request(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    value: str, words: str,
+) -> None:
+    monkeypatch.setenv("KONTOKOLL_FACEBOOK_BASE_URL", value)
+    before = {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
+    kontokoll = Emulated()
+    assert kontokoll.main(["--data-dir", str(data_dir), "sync"]) == 2
+    out, err = capsys.readouterr()
+    assert "KONTOKOLL_FACEBOOK_BASE_URL" in err and words in err and "Inget har hämtats" in err
+    assert "Traceback" not in out + err and "\x1b" not in err  # (the value is shown escaped)
+    assert "Hämtar statistik" not in err  # refused before the sync started
+    assert sum(kontokoll.app.served.values()) == 0  # no platform was asked anything
+    assert {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()} == before
+
+
+def test_the_progress_counts_accounts_in_the_right_form(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kontokoll = Emulated()
+    assert kontokoll.main(["--data-dir", str(data_dir), "sync", "--platform", "x"]) == 0
+    assert "Hämtar statistik för 1 konto …" in capsys.readouterr().err
+    assert kontokoll.main(["--data-dir", str(data_dir), "--lang", "en", "sync"]) == 0
+    assert "Fetching stats for 5 accounts …" in capsys.readouterr().err
+    assert kontokoll.main(["--data-dir", str(data_dir), "--lang", "en", "sync", "--account",
+                           "x:hbgstad"]) == 0
+    assert "Fetching stats for 1 account …" in capsys.readouterr().err

@@ -8,7 +8,7 @@ import pytest
 
 from governance.emulation import AccountProfile, Fault
 from governance.platforms import Settings
-from tests.platforms.conftest import FAST, PROFILES, World
+from tests.platforms.conftest import FAST, HANGS, PROFILES, World
 
 PLATFORMS = [p.platform for p in PROFILES]
 MakeWorld = Callable[..., World]
@@ -32,9 +32,11 @@ def outcome_of(world: World, platform: str) -> tuple[bool, str, int]:
 def test_a_5xx_and_a_timeout_are_retried_and_the_account_ends_ok(
     world: MakeWorld, platform: str
 ) -> None:
-    # The first request hangs past the timeout, the second gets a 502, the third goes through.
+    # The first request never gets an answer and times out, the second gets a 502, the third
+    # goes through.
     w = world(pick(platform), faults=[Fault("timeout", platform, times=1),
                                       Fault("server-error", platform, times=2)])
+    w.settings = HANGS
     report = w.sync()
     assert not report.failed
     assert outcome_of(w, platform)[0]

@@ -19,7 +19,7 @@ from governance.platforms.errors import (
 )
 from governance.platforms.http import PlatformHttp
 from governance.platforms.tokens import Redactor, load_tokens
-from tests.platforms.conftest import FAST, TOKENS, FakeTime
+from tests.platforms.conftest import FAST, HANGS, NEVER_S, TOKENS, FakeTime
 
 OK_BODY = {"followers_count": 5, "id": "1"}
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -84,7 +84,7 @@ def test_a_hanging_request_times_out_and_is_retried() -> None:
     async def slow_then_fast(request: httpx.Request) -> httpx.Response:
         calls.append(1)
         if len(calls) == 1:
-            await asyncio.sleep(5)  # far beyond the 0.05 s request timeout
+            await asyncio.sleep(NEVER_S)  # no answer: the request timeout (HANGS) ends it
         return httpx.Response(200, json=OK_BODY)
 
     class Transport(httpx.AsyncBaseTransport):
@@ -95,7 +95,7 @@ def test_a_hanging_request_times_out_and_is_retried() -> None:
 
     async def go() -> object:
         async with open_http(Transport()) as session:
-            client = make_client("x", session=session, token="t", settings=FAST,
+            client = make_client("x", session=session, token="t", settings=HANGS,
                                  redact=Redactor(), sleep=fake.sleep, clock=fake.clock)
             return await client.http.get("users/1")
 
@@ -292,6 +292,6 @@ def test_base_urls_default_to_the_official_ones_and_can_be_overridden() -> None:
     assert settings.base_url("x") == "https://api.x.com/2"
     assert settings.base_url("youtube") == "https://www.googleapis.com/youtube/v3"
     custom = load_settings({"KONTOKOLL_GRAPH_VERSION": "v27.0",
-                            "KONTOKOLL_X_BASE_URL": "http://proxy.local/x/2"})
+                            "KONTOKOLL_X_BASE_URL": " https://proxy.local/x/2/ "})
     assert custom.base_url("instagram") == "https://graph.facebook.com/v27.0"
-    assert custom.base_url("x") == "http://proxy.local/x/2"
+    assert custom.base_url("x") == "https://proxy.local/x/2"
