@@ -209,6 +209,10 @@ class KontokollApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.report_error(event.worker.error)
+            if event.worker.group == "snapshot":  # (a main screen may hold its frame for it)
+                for screen in self.screen_stack:
+                    if isinstance(screen, MainScreen):
+                        screen.draw_first_frame()
 
     def report_error(self, error: BaseException) -> None:
         """Tell the user what went wrong, in their language; never a traceback."""

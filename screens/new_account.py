@@ -22,7 +22,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from governance import access
 from governance.fields import CATEGORIES, GOALS, PLATFORMS
 from governance.i18n import t
 from governance.model import Account, Department, department_key
@@ -30,7 +29,6 @@ from screens.account.dialogs import SubmitDialog, row
 from screens.dialogs import ConfirmDialog
 from screens.plain import plain_markup
 from screens.services import Services
-from screens.view_models import AccountsSnapshot
 
 if TYPE_CHECKING:
     from screens.app import KontokollApp
@@ -42,14 +40,6 @@ TEXT_FIELDS = {
     "purpose": "lifecycle_tui.placeholder.purpose",
     "audience": "lifecycle_tui.placeholder.audience",
 }
-
-
-def request_departments(snapshot: AccountsSnapshot | None) -> list[str]:
-    """The departments the user may request accounts for (none: the form is not offered)."""
-    if snapshot is None:
-        return []
-    rights = snapshot.rights
-    return [d.name for d in snapshot.departments if rights.may(access.REQUEST_ACCOUNT, d.name)]
 
 
 class NewAccountScreen(SubmitDialog[Account]):

@@ -175,7 +175,7 @@ class OverviewView(VerticalScroll):
                     "audit.calendar.overdue",
                     quarter=calendar_label(audit.next_audit),
                     due=audit.next_audit.due.isoformat(),
-                    days=-audit.next_audit.days_left,
+                    days=tn("noun.day", -audit.next_audit.days_left),
                 ),
                 id="overview-audit-banner",
                 classes="banner -overdue",

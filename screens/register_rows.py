@@ -37,6 +37,7 @@ from screens.view_models import AccountSummary
 
 if TYPE_CHECKING:
     from governance.storage.typed import AccountRow, RowShard
+    from screens.run_scope import RunScope
 
 #: The errors a document of the wrong shape raises here (as ``ReadTransaction.shaped`` expects).
 SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
@@ -51,9 +52,9 @@ class RegisterRows:
     requested: list[Account]
 
 
-def read_rows(txn: ReadTransaction, rules: Mapping[str, tuple[str, ...]] | None) -> RegisterRows:
-    """Every account's row; ``rules`` are the latest audit's broken rules per account id (None
-    before the first audit: the rules column is then unknown)."""
+def read_rows(txn: ReadTransaction, scope: RunScope | None) -> RegisterRows:
+    """Every account's row; ``scope`` tells the latest audit's broken rules per account and which
+    accounts it judged (None before the first audit: the rules column is then unknown)."""
     from governance.storage import typed  # msgspec: loaded when the register is first read
 
     summaries: list[AccountSummary] = []
@@ -64,7 +65,7 @@ def read_rows(txn: ReadTransaction, rules: Mapping[str, tuple[str, ...]] | None)
             if rows is None:  # this transaction's own copy of the shard: from its documents
                 with txn.shaped(shard.accounts_at):
                     rows = {key: _row_of(doc) for key, doc in shard.docs.items()}
-            _shard_rows(txn, shard, rows, rules, summaries)
+            _shard_rows(txn, shard, rows, scope, summaries)
             wanted = {row.id for row in rows.values() if row.status == "requested"}
             if wanted:
                 requested += typed.accounts_with_ids(txn, shard.accounts_at, wanted)
@@ -76,22 +77,23 @@ def _shard_rows(
     txn: ReadTransaction,
     shard: RowShard,
     rows: Mapping[str, AccountRow],
-    rules: Mapping[str, tuple[str, ...]] | None,
+    scope: RunScope | None,
     summaries: list[AccountSummary],
 ) -> None:
     """Add the rows of one shard to ``summaries``, each with its figures."""
     rel, stats, latest = shard.accounts_at, shard.stats, shard.latest
     try:  # (one try per shard: a ``with`` per account would cost more than the row)
         for key, row in rows.items():
-            rel = shard.accounts_at
-            summary = _summary(row, rules)
+            day: date | None = None
+            followers: int | None = None
             if latest is not None:  # from the recent file: figures derived from every month
                 if (found := latest.get(key)) is not None:
-                    summary = _with_figures(summary, found.day, found.followers)
+                    day, followers = found.day, found.followers
             elif (doc := stats.get(key)) is not None:
                 rel = shard.stats_at
-                summary = _with_stats(summary, doc["months"])
-            summaries.append(summary)
+                day, followers = _stats_figures(doc["months"])
+                rel = shard.accounts_at  # (the row's own fields are checked below)
+            summaries.append(_summary(row, scope, day, followers))
     except SHAPE_ERRORS:
         with txn.shaped(rel):
             raise
@@ -111,6 +113,7 @@ def _row_of(doc: Mapping[str, Any]) -> AccountRow:
     if not all(type(value) is str for value in values) or not isinstance(editors, list | tuple):
         raise TypeError("account fields id, platform, handle, department, status, visibility")
     account_id, platform, handle, department, status, visibility = values
+    created = doc.get("created")
     return AccountRow(
         id=account_id,
         platform=platform,
@@ -121,19 +124,23 @@ def _row_of(doc: Mapping[str, Any]) -> AccountRow:
         editors=tuple(
             EditorRow(name=e["name"], email=e["email"], appointed=e["appointed"]) for e in editors
         ),
+        created=None if created is None else datetime.fromisoformat(created),
     )
 
 
-def _summary(row: AccountRow, rules: Mapping[str, tuple[str, ...]] | None) -> AccountSummary:
-    """A row without its figures; its editors' appointments checked as the account reads them
+def _summary(
+    row: AccountRow,
+    scope: RunScope | None,
+    day: date | None,
+    followers: int | None,
+) -> AccountSummary:
+    """A row with its figures; its editors' appointments checked as the account reads them
     (they are counted), the other fields' types by the decoding."""
     for editor in row.editors:
         if not (type(editor.name) is str and type(editor.email) is str):
             raise TypeError("an editor's name and e-mail must be text")
         date.fromisoformat(editor.appointed)
-    broken = None
-    if rules is not None and row.status == "active":
-        broken = rules.get(row.id, ())
+    broken = None if scope is None else scope.rules_of(row.id, row.status, row.created)
     return AccountSummary(
         row.id,
         f"{row.platform}:{row.handle}",
@@ -143,15 +150,15 @@ def _summary(row: AccountRow, rules: Mapping[str, tuple[str, ...]] | None) -> Ac
         row.visibility,
         row.status,
         len(row.editors),
-        None,
-        None,
+        day,
+        followers,
         broken,
     )
 
 
-def _with_stats(summary: AccountSummary, months: Mapping[str, list[Any]]) -> AccountSummary:
-    """The row with its last post (the latest of any month) and the latest known followers,
-    from the stored months (a stats shard read in full: no usable recent file)."""
+def _stats_figures(months: Mapping[str, list[Any]]) -> tuple[date | None, int | None]:
+    """The day of the last post (the latest of any month) and the latest known followers, from
+    the stored months (a stats shard read in full: no usable recent file)."""
     last_post: datetime | None = None
     followers: int | None = None
     for month in sorted(months):  # oldest first: the latest known follower count wins
@@ -161,26 +168,5 @@ def _with_stats(summary: AccountSummary, months: Mapping[str, list[Any]]) -> Acc
             last_post = moment
         if len(row) > FOLLOWERS_AT and row[FOLLOWERS_AT] is not None:
             followers = row[FOLLOWERS_AT]
-    if last_post is None and followers is None:
-        return summary
     day: date | None = last_post.astimezone(STOCKHOLM).date() if last_post else None
-    return _with_figures(summary, day, followers)
-
-
-def _with_figures(
-    summary: AccountSummary, day: date | None, followers: int | None
-) -> AccountSummary:
-    """The row with its last post day and latest known follower count."""
-    return AccountSummary(
-        summary.id,
-        summary.ref,
-        summary.platform,
-        summary.handle,
-        summary.department,
-        summary.visibility,
-        summary.status,
-        summary.editors,
-        day,
-        followers,
-        summary.rules,
-    )
+    return day, followers

@@ -31,6 +31,7 @@ from governance.storage.format import bulk_allocation
 from governance.store import Store
 from screens.latest_report import LatestReport
 from screens.register_rows import read_rows
+from screens.run_scope import RunScope
 from screens.view_models import (
     AccountDetail,
     AccountFindings,
@@ -46,7 +47,6 @@ from screens.view_models import (
     build_overview,
     chart_points,
     pending_requests,
-    rules_by_account,
     summarize,
 )
 
@@ -105,7 +105,7 @@ class Services:
     def _snapshot(self) -> AccountsSnapshot:
         report = self.latest_report()
         with self.store.read() as txn:  # the rows straight from the documents (register_rows)
-            rows = read_rows(txn, rules_by_account(report) if report is not None else None)
+            rows = read_rows(txn, RunScope.of(report) if report is not None else None)
         audit = AuditState(
             latest=report.info if report is not None else None,
             counts=dict(report.counts()) if report is not None else {},
@@ -145,9 +145,10 @@ class Services:
         """The table row of one account (after it changed)."""
         report = report if report is not None else self.latest_report()
         months = self.store.stats.for_account(account.id)
-        if report is None or account.status != "active":
+        if report is None:
             return summarize(account, months)
-        return summarize(account, months, report.rules_of(account.id))
+        rules = RunScope.of(report).rules_of(account.id, account.status, account.created)
+        return summarize(account, months, rules)
 
     def chart(self, account_id: str) -> list[ChartPoint]:
         """The last CHART_MONTHS months of reach, interactions and followers; [] if no stats."""
@@ -347,6 +348,7 @@ class Services:
         # Imported here: httpx and the platform clients are loaded only when the app syncs.
         from governance.sync import SyncEvent
         from governance.sync_service import SyncService
+        from governance.sync_source import is_demo_store
 
         now = self.clock()
         accounts = [a for a in self.register.accounts() if a.status == "active"]
@@ -363,7 +365,13 @@ class Services:
             raise AuditCancelled()
         stopped = tuple(s.stopped for s in report.platforms.values() if s.stopped)
         return SyncResult(
-            len(report.outcomes), len(report.failed), stopped, report.requests, len(report.skipped)
+            len(report.outcomes),
+            len(report.failed),
+            stopped,
+            report.requests,
+            len(report.skipped),
+            # As the source was chosen (governance.sync_source): the demo flag or its marker.
+            demo=self.demo or is_demo_store(self.store.data_dir),
         )
 
     def export_findings(self, quarter: Quarter, *, fmt: str = "csv") -> bytes:

@@ -188,12 +188,15 @@ class SyncResult:
     stopped: tuple[str, ...]  # why platforms stopped (rendered messages)
     requests: int = 0  # requests sent to the platforms
     skipped: int = 0  # accounts on platforms without an API client
+    #: The figures came from the demo's emulation, not from the platforms.
+    demo: bool = False
 
     def describe(self) -> str:
         """What the sync did, in words: accounts read, requests, failures, accounts skipped and
         why platforms stopped. Said also when nothing was new, so that a sync never passes
-        silently."""
-        text = t(
+        silently; first, as ``kontokoll sync`` says it, that a demo's figures are made up."""
+        text = t("demo_marker.sync.demo") + "\n" if self.demo else ""
+        text += t(
             "tui.audit.synced",
             accounts=tn("noun.account", self.accounts),
             requests=tn("noun.request", self.requests),
@@ -246,6 +249,16 @@ class AccountDetail:
     open_items: tuple[str, ...] = ()
 
 
+def request_departments(snapshot: AccountsSnapshot | None) -> list[str]:
+    """The departments the user may request accounts for (none: the "Nytt konto" form is not
+    offered). Here, not with the form: the footer asks as soon as the register is read, and
+    importing the form's module (and its dialogs) then was a tenth of the first paint."""
+    if snapshot is None:
+        return []
+    rights = snapshot.rights
+    return [d.name for d in snapshot.departments if rights.may(access.REQUEST_ACCOUNT, d.name)]
+
+
 def pending_requests(
     accounts: Iterable[Account], rights: Rights, today: date
 ) -> tuple[PendingRequest, ...] | None:
@@ -296,16 +309,6 @@ def summarize(
         followers=followers,
         rules=rules,
     )
-
-
-def rules_by_account(report: AuditReport | None) -> dict[str, tuple[str, ...]]:
-    """Account id -> the rules it breaks in ``report`` (accounts without findings are absent)."""
-    found: dict[str, list[str]] = {}
-    if report is not None:
-        for item in report.items:
-            if item.finding.account_id:
-                found.setdefault(item.finding.account_id, []).append(item.finding.rule)
-    return {key: tuple(rules) for key, rules in found.items()}
 
 
 def rule_choices() -> list[tuple[str, str]]:

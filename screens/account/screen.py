@@ -32,7 +32,7 @@ from governance.model import Account
 from screens.account.activity import ActivityTab
 from screens.account.editors import EditorsPane
 from screens.account.findings import FindingsPane
-from screens.account.form import AccountForm, conflict_notice
+from screens.account.form import AccountForm, conflict_notice, gap_warnings
 from screens.account.history import HistoryTable
 from screens.account.lifecycle import LifecyclePane, available_actions
 from screens.account.moderation import ModerationPane
@@ -228,9 +228,13 @@ class AccountDetailScreen(LocalizedScreen[None]):
         """A screen built ahead is laid out for the terminal's size while it waits (once it is
         mounted), so that being pushed neither lays it out nor, newly shown at that size,
         resizes it and the screen below; and rendered (nowhere), so that each widget keeps its
-        lines and the first frame draws anew only the widgets the account changed."""
+        lines and the first frame draws anew only the widgets the account changed. Laid out
+        twice: the first pass gives the form its scrollbar (its fields are taller than the
+        screen), which only the next pass takes the width of; laid out once, every row of the
+        form was narrowed, and so drawn anew, when the account was shown."""
         if not self._resumed and not self.account_id:  # not opened meanwhile
-            self._refresh_layout(self.app.size)
+            for _ in range(2):
+                self._refresh_layout(self.app.size)
             self._compositor.render_update(full=True)
             self.built_ahead = True
             # And the garbage of the screen closed before (widget trees are cycles, which only
@@ -325,14 +329,18 @@ class AccountDetailScreen(LocalizedScreen[None]):
     )
     def change(self, apply: Callable[[], object], notice: str) -> None:
         """Apply one change to the store, then read the account again."""
+        saved: object = None
         try:
-            apply()
+            saved = apply()
         except EditConflict as conflict:  # the other fields were saved; the form shows the store
             self.app.call_from_thread(
                 self.notify, conflict_notice(conflict), severity="warning", timeout=20
             )
             notice = t("tui.detail.saved", count=len(conflict.saved)) if conflict.saved else ""
         self._read(notice)
+        if isinstance(saved, Account):  # the form's fields saved: what the guideline still asks
+            for warning in gap_warnings(saved):  # (as ``kontokoll accounts edit`` warns)
+                self.app.call_from_thread(self.notify, warning, severity="warning", timeout=20)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR or event.worker.error is None:

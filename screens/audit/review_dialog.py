@@ -89,7 +89,7 @@ class ReviewDialog(LocalizedModalScreen[str | None]):
                     options, value=value, allow_blank=False, id=f"form-{key}", compact=True
                 )
             if self._note:
-                yield Label(plain(self._note), classes="form-dialog-label")
+                yield Label(plain(self._note), classes="form-dialog-label form-dialog-note")
             with Horizontal(id="dialog-buttons"):
                 yield Button(self._confirm_label, variant="primary", id="form-ok")
                 yield Button(t("tui.button.cancel"), id="form-cancel")

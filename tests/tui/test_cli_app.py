@@ -40,7 +40,8 @@ class FakeServer:
     made: ClassVar[list[FakeServer]] = []
 
     def __init__(
-        self, command: str, options: Any, *, key: bytes | None, title: str, templates: str = ""
+        self, command: str, options: Any, *, key: bytes | None, title: str, templates: str = "",
+        data_dir: Path | None = None,
     ) -> None:
         self.command, self.host, self.port, self.title = command, options.host, options.port, title
         self.templates_path = templates

@@ -15,8 +15,9 @@ import pytest
 from governance.errors import InputError, StoreCorrupt
 from governance.storage.layout import account_file, stats_file
 from screens.latest_report import LatestReport
+from screens.run_scope import RunScope
 from screens.services import Services
-from screens.view_models import pending_requests, rules_by_account, summarize
+from screens.view_models import pending_requests, summarize
 from screens.widgets.findings_table import FindingsTable
 from tests.tui.conftest import NOW, USER, make_app
 from tests.tui.helpers import settle
@@ -25,11 +26,11 @@ from tests.tui.helpers import settle
 def rows_from_accounts(services: Services) -> list[Any]:
     """The rows as the app built them before: a full Account and its MonthlyStats per row."""
     report = services.latest_report()
-    rules = rules_by_account(report)
+    scope = RunScope.of(report) if report is not None else None
     stats = services.store.stats.all()
     return [
-        summarize(a, stats.get(a.id, ()), rules.get(a.id, ()) if a.status == "active" else None)
-        if report is not None
+        summarize(a, stats.get(a.id, ()), scope.rules_of(a.id, a.status, a.created))
+        if scope is not None
         else summarize(a, stats.get(a.id, ()))
         for a in services.register.accounts()
     ]

@@ -222,8 +222,10 @@ def test_a_recent_file_of_the_previous_format_is_not_read_for_the_rows(
     with store.read() as txn:  # the audit's rows are still of use
         assert typed.recent_rows(txn, int(path.stem), "9999-12") is not None
     calls: list[Any] = []
-    full_read = register_rows._with_stats
-    monkeypatch.setattr(register_rows, "_with_stats", lambda *a: calls.append(a) or full_read(*a))
+    full_read = register_rows._stats_figures
+    monkeypatch.setattr(
+        register_rows, "_stats_figures", lambda *a: calls.append(a) or full_read(*a)
+    )
     assert _rows(store) == expected and calls
 
 
