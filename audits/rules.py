@@ -24,7 +24,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from governance.account_checks import lacks_closed_reason
+from governance.account_checks import CLOSED_REASON_JUDGED, lacks_closed_reason
 from governance.i18n import current_language, t
 
 if TYPE_CHECKING:  # settings.py needs RULE_IDS at import time; only the annotations need this
@@ -133,7 +133,9 @@ def project_ended(subject: Subject, activity: Activity, judged: Judgement) -> Hi
     return Hit("project-ended", params=_project_params(subject))
 
 
-@account_rule("closed-without-reason", "warning", "Öppna och slutna konton")
+@account_rule(
+    "closed-without-reason", "warning", "Öppna och slutna konton", status=CLOSED_REASON_JUDGED
+)
 def closed_without_reason(subject: Subject, activity: Activity, judged: Judgement) -> Hit | None:
     """A closed account must say why it is closed."""
     if lacks_closed_reason(subject.visibility, subject.closed_reason):

@@ -23,6 +23,12 @@ def check_account_fields(account: Account) -> None:
         raise FieldError("department", "field.required")
 
 
+#: The status of the accounts the audit's rule ``closed-without-reason`` judges (audits/rules.py
+#: files the rule under it): a retired account is no channel anyone meets, and a requested one is
+#: judged once approved. The input warns only about what the audit would raise.
+CLOSED_REASON_JUDGED = "active"
+
+
 def lacks_closed_reason(visibility: str, closed_reason: str) -> bool:
     """Whether an account is closed without saying why (the guideline: a closed channel can be
     "motiverat"; that the reason is written in the register is AKN's application). The audit's
@@ -33,9 +39,10 @@ def lacks_closed_reason(visibility: str, closed_reason: str) -> bool:
 def guideline_gaps(account: Account) -> list[str]:
     """The fields of ``account`` the guideline asks for that are missing: accepted at input,
     with a warning (an older register's import must still go through), and flagged by the audit
-    later."""
+    later; only for an account of the status the audit judges it by."""
     gaps = []
-    if lacks_closed_reason(account.visibility, account.closed_reason):
+    judged = account.status == CLOSED_REASON_JUDGED
+    if judged and lacks_closed_reason(account.visibility, account.closed_reason):
         gaps.append("closed_reason")
     return gaps
 

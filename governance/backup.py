@@ -105,6 +105,8 @@ class Backups(Service):
         with self._read() as txn:
             authorize(txn, self.user, READ)
             files = collect_files(self.store.data_dir, "store")
+            if CORE not in files:  # a new or mistyped folder: an empty archive restores nothing
+                raise InputError("g1_backup.empty", path=str(self.store.data_dir))
             marker = _marker_to_carry(self.store.data_dir)
             if marker is not None:
                 files[DEMO_MARKER] = marker
@@ -171,7 +173,10 @@ class Backups(Service):
         users = [User.from_doc(d) for d in _archive_user_docs(archive)]
         user = next((u for u in users if u.login == self.user), None)
         refused = None
-        if users and user is None:
+        if not users and not _owns_data_dir(self.store.data_dir, self.user):
+            refused = AccessRefused("g1_restore.damaged_not_owner", action=RESTORE_STORE,
+                                    login=self.user, path=str(self.store.data_dir))
+        elif users and user is None:
             refused = AccessRefused("error.unknown_login", action=RESTORE_STORE, login=self.user)
         elif user is not None and user.role != "admin":
             refused = AccessRefused("error.role_refused", action=RESTORE_STORE, login=self.user,
@@ -179,6 +184,22 @@ class Backups(Service):
         if refused is not None:
             refused.params["action"] = action_in_words(RESTORE_STORE)  # .action: the id, logged
             raise refused
+
+
+def _owns_data_dir(root: Path, login: str) -> bool:
+    """Whether ``login`` is the OS account that owns the data directory, acting in its own
+    right (no proxy's session, no sudo caller): with the users table unreadable and an archive
+    without users, that account alone may restore, as it could rewrite the files by hand."""
+    from governance import service_account
+    from governance.identity import session_identity
+
+    if session_identity() is not None or service_account.detect() is not None:
+        return False
+    try:
+        owner = root.stat().st_uid
+    except OSError:
+        return False
+    return owner == os.getuid() and service_account.login_of(owner) == login
 
 
 def _archive_user_docs(archive: Archive) -> list[Any]:
@@ -192,15 +213,17 @@ def _users_dropped(txn: WriteTransaction, archive: Archive, path: Path, *, accep
     """Whether the restore takes a store with users to none (single-user mode: everyone is
     admin, as ``users remove`` never allows for the last admin); refused unless ``accept``.
 
-    A store whose users cannot be read is what a restore repairs: it is not held back here
-    (``_authorize_restore`` has let only the archive's admin, or anyone, through already).
+    A store whose users cannot be read may have users: it needs ``accept`` as well
+    (``_authorize_restore`` has let only the owner of the data directory through already).
     """
     if _archive_user_docs(archive):
         return False
     try:
         count = len(load_users(txn))
     except StoreError:
-        return False
+        if not accept:
+            raise InputError("g1_restore.no_users_unreadable", path=str(path)) from None
+        return True
     if count and not accept:
         raise InputError("f9a_restore.no_users", path=str(path), count=count)
     return count > 0

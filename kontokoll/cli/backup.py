@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from governance.errors import InputError
 from governance.export_target import is_stream
 from governance.i18n import t
 from governance.service_account import require_stream
@@ -33,14 +35,16 @@ def run_backup(args: argparse.Namespace, ctx: CliContext) -> int:
     from governance.backup import Backups
 
     require_stream(args.output or Path("kontokoll-backup.tar.gz"))
+    if not os.path.lexists(ctx.data_dir):  # a mistyped path: no new empty store left behind
+        raise InputError("g1_backup.no_data_dir", path=str(ctx.data_dir))
     result = Backups(ctx.store).backup(args.output)
     # With ``--output -`` the archive itself is on standard output: messages go to stderr.
     to_stream = args.output is not None and is_stream(args.output)
     say = ctx.warn if to_stream else ctx.print
     if result.replaced:
         say(t("backup.cli.replaced", path=str(result.path)))
-    say(t("backup.cli.done", path=str(result.path), files=result.files,
-          size=f"{result.size / 1024:.0f}"))
+    say(t("g1_backup.done_stream" if to_stream else "backup.cli.done", path=str(result.path),
+          files=result.files, size=f"{result.size / 1024:.0f}"))
     # On standard output the shell's redirect makes the file, in the mode its umask gives.
     say(t("f9a_restore.personal_stream" if to_stream else "backup.cli.personal"))
     return 0

@@ -39,7 +39,9 @@ def chosen_data_dir(given: Path | None) -> Path:
     session_identity()
     chosen = default_data_dir() if given is None else expand_data_dir(given, "--data-dir")
     chosen = through_link(chosen)
-    refuse_inside_store(chosen, _source_of(given))
+    source = _source_of(given)
+    refuse_inside_store(chosen, source)
+    refuse_holding_store(chosen, source)
     return chosen
 
 
@@ -57,7 +59,9 @@ def _source_of(given: Path | None) -> str:
     """Where the data directory came from, as a message names it."""
     if given is not None:
         return "--data-dir"
-    return "KONTOKOLL_DATA_DIR" if os.environ.get("KONTOKOLL_DATA_DIR", "").strip() else "-"
+    if os.environ.get("KONTOKOLL_DATA_DIR", "").strip():
+        return "KONTOKOLL_DATA_DIR"
+    return t("g1_datadir.default_source")
 
 
 def refuse_inside_store(path: Path, source: str) -> None:
@@ -77,6 +81,23 @@ def refuse_inside_store(path: Path, source: str) -> None:
     if resolved != demo_dir(outer):
         raise InputError("f9a_datadir.inside_store", path=str(path), source=source,
                          store=str(outer))
+
+
+def refuse_holding_store(path: Path, source: str) -> None:
+    """Refuse a folder that holds a store below it (``--data-dir ~`` with the real store in
+    ``~/.local/share/kontokoll``): a store made there would hold the real one inside it, and
+    the real one would then be refused as "inside a data directory". Only the places a store is
+    likely to be are looked at (see :func:`governance.store_folder.stores_below`), no tree walk.
+    The folder's own demo (``kontokoll demo`` before any other command) is no other store.
+    """
+    from governance.store_folder import stores_below
+
+    for inner in stores_below(path):
+        from governance.demo import demo_dir  # (only when a store was found: a rare path)
+
+        if inner != demo_dir(Path(os.path.realpath(path))):
+            raise InputError("g1_datadir.holds_store", path=str(path), source=source,
+                             store=str(inner))
 
 
 def through_link(path: Path) -> Path:
@@ -120,11 +141,15 @@ class CliContext:
             # Imported here: commands that never open the store (comments classify, deadline)
             # start without it, and it is most of a short command's import time.
             from governance.store import Store
+            from governance.store_folder import is_foreign_folder
 
             existed = os.path.lexists(self.data_dir)
+            foreign = is_foreign_folder(self.data_dir)  # asked before the store adds its files
             self._store = Store(self.data_dir)
             if not existed:  # a mistyped path would otherwise show an empty register, silently
                 self.warn(t("f9a_datadir.created", path=str(self.data_dir)))
+            elif foreign:  # the user's own files now share the folder with the register's
+                self.warn(t("g1_datadir.adopted", path=str(self.data_dir)))
             # Reading commands work on a read-only store (a backup mount); say so, once.
             self._store.db.on_read_only(
                 lambda: self.warn(t("read_only_store.notice", path=str(self.data_dir)))

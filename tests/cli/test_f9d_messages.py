@@ -226,6 +226,27 @@ def test_the_import_warns_per_line_and_imports(cli: Cli, data_dir: Path, tmp_pat
     assert _account(data_dir, "facebook:b").visibility == "closed"  # type: ignore[attr-defined]
 
 
+def test_the_import_does_not_warn_of_a_retired_closed_account(
+    cli: Cli, data_dir: Path, tmp_path: Path
+) -> None:
+    """The audit judges the reason of active accounts only; the import warns of what it raises."""
+    cli("departments", "add", "Kultur")
+    path = tmp_path / "konton.csv"
+    path.write_text(HEADER + "\ninstagram,i1,Kultur,Info,slutet,,,,,,,active\n"
+                    "instagram,i2,Kultur,Info,Closed,   ,,,,,,active\n"
+                    "instagram,i3,Kultur,Info,closed,,,,,,,retired\n", encoding="utf-8")
+    imported = cli("accounts", "import", str(path))
+    assert imported.code == 0, imported.err
+    warned = [line.split(": ")[0] for line in imported.err.splitlines()]
+    assert warned == [f"{path}:2", f"{path}:3"], imported.err
+    retired = _account(data_dir, "instagram:i3")
+    assert (retired.visibility, retired.status) == ("closed", "retired")  # type: ignore[attr-defined]
+    assert cli("audit", "run").code == 0
+    shown = cli("audit", "show")
+    raised = [line.split()[0] for line in shown.out.splitlines() if "closed-without-reason" in line]
+    assert raised == ["instagram:i1", "instagram:i2"], shown.out  # as warned: not the retired i3
+
+
 MODERATION = ("moderation", "record", "facebook:kultur", "--action", "hide", "--reason", "spam",
               "--at", "2026-11-28 10:00", "--note")  # fmt: skip
 
@@ -239,6 +260,13 @@ MODERATION = ("moderation", "record", "facebook:kultur", "--action", "hide", "--
         ("ring 070-123 45 67", "ett telefonnummer"),
         ("ring +46 70 123 45 67", "ett telefonnummer"),
         ("växeln 042-10 50 00", "ett telefonnummer"),
+        ("Skrev sitt personnummer 19900101 1239 i kommentaren", "ett personnummer"),
+        ("Personnummer 900101–1239 (tankstreck)", "ett personnummer"),
+        ("Personnummer ９００１０１-１２３９", "ett personnummer"),
+        ("Ring mig på 070.123.45.67", "ett telefonnummer"),
+        ("Ring (070) 123 45 67", "ett telefonnummer"),
+        ("Ring 46701234567", "ett telefonnummer"),
+        ("Ring +\u00a046 70\u00a0123 45 67", "ett telefonnummer"),
     ],
 )
 def test_a_note_with_a_personnummer_or_phone_number_is_refused(
@@ -255,7 +283,11 @@ def test_a_note_with_a_personnummer_or_phone_number_is_refused(
 @pytest.mark.parametrize(
     "note",
     ["Spam om lån 2026-11-28 kl 10:00, ärende KS 2026/01234", "kommentar 1234567890",
-     "19850101-1234 är ingen giltig kontrollsiffra"],
+     "19850101-1234 är ingen giltig kontrollsiffra",
+     "Dold under kampanjen 2026-01-05 - 2026-01-09 enligt punkt 4",
+     "Upprepad spam 2026-03-02 2026-03-04",
+     "Kommentaren kom 2026-01-05 0930, dold efter granskning",
+     "Inlägg 0123456789", "kommentar-id 1234567890_0123456789"],
 )
 def test_dates_ids_and_numbers_that_are_neither_are_accepted(cli: Cli, note: str) -> None:
     cli("accounts", "add", "facebook:kultur", "--department", "Kultur")

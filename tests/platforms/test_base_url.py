@@ -49,6 +49,18 @@ def test_an_https_base_or_a_plain_http_one_to_this_machine_is_taken(value: str) 
     ("https://proxy.example/x?access_token=1", "query"),
     ("https://proxy.example/x?", "query"),
     ("https://proxy.example/x#part", "fragment"),
+    # httpx drops "/../" silently and sends "%2e%2e" and an encoded "?", "#", "/" or "\\" as
+    # written, which a server may read as a step out of the base path or as a query (X9b).
+    ("https://graph.facebook.com/v26.0/../x", "dot segment"),
+    ("https://graph.facebook.com/./v26.0", "dot segment"),
+    ("https://graph.facebook.com/v26.0/..", "dot segment"),
+    ("https://graph.facebook.com/v26.0/%2e%2E/x", "dot segment"),
+    ("https://graph.facebook.com/v26.0/.%2e", "dot segment"),
+    ("https://proxy.example/x%3Faccess_token=1", "(%2F, %3F, %23, %5C)"),
+    ("https://proxy.example/x%23y", "(%2F, %3F, %23, %5C)"),
+    ("https://proxy.example/x%2f..%2fy", "(%2F, %3F, %23, %5C)"),
+    ("https://proxy.example/x%5c..%5cy", "(%2F, %3F, %23, %5C)"),
+    ("https://proxy.example/x\\..\\y", "(%2F, %3F, %23, %5C)"),
 ])
 def test_a_base_the_clients_may_not_use_is_refused_naming_the_variable(
     value: str, reason: str
@@ -71,12 +83,24 @@ def test_a_refused_value_is_quoted_bounded_and_escaped() -> None:
 
 
 @pytest.mark.parametrize("variable", ["KONTOKOLL_GRAPH_VERSION", "KONTOKOLL_LINKEDIN_VERSION"])
-@pytest.mark.parametrize("value", ["v26.0/../me", "v26.0?x=1", "2026 09", "v\x1b26", "v" * 40])
+@pytest.mark.parametrize("value", ["v26.0/../me", "v26.0?x=1", "2026 09", "v\x1b26", "v" * 40,
+                                   ".", "..", "...", "-", "_", "-._", "v26.0%2f"])
 def test_an_api_version_is_letters_digits_and_dots(variable: str, value: str) -> None:
     set_language("en")
     with pytest.raises(InputError) as refused:
         load_settings({variable: value})
     assert str(refused.value).startswith(f"{variable} must be an API version")
+
+
+@pytest.mark.parametrize("value", ["https://graph.facebook.com/v26.0.1/x..y/.well-known",
+                                   "https://proxy.example/x%20y/%41", "https://proxy.example/..x"])
+def test_dots_and_escapes_inside_a_path_segment_are_taken(value: str) -> None:
+    assert load_settings({VARIABLE: value}).base_url("x") == value
+
+
+@pytest.mark.parametrize("value", ["v26.0", "202609", "v2", "9", "a-b_c.d"])
+def test_a_version_with_a_letter_or_digit_is_taken(value: str) -> None:
+    assert load_settings({"KONTOKOLL_GRAPH_VERSION": value}).graph_version == value
 
 
 def test_versions_are_taken_as_given_and_blank_is_the_default() -> None:
