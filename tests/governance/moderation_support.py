@@ -63,3 +63,12 @@ def store_files(data_dir: Path) -> dict[str, bytes]:
         for p in sorted(data_dir.rglob("*"))
         if p.is_file() and not p.is_symlink() and p.name != ".lock" and "snapshots" not in p.parts
     }
+
+
+def luhn_digit(nine: str) -> str:
+    """The check digit a personnummer's first nine digits call for (the Luhn algorithm)."""
+    total = 0
+    for position, char in enumerate(nine):
+        product = int(char) * (2 if position % 2 == 0 else 1)
+        total += product // 10 + product % 10
+    return str((10 - total % 10) % 10)

@@ -17,6 +17,7 @@ from governance.fields import STATUSES
 from governance.model import Account
 from governance.moderation.personal_numbers import has_personnummer, has_phone_number
 from governance.moderation.records import parse_note
+from tests.governance.moderation_support import luhn_digit
 
 ROUNDS = 400
 # How a person separates the parts: hyphen, en dash, non-breaking hyphen, minus sign, fullwidth
@@ -25,14 +26,6 @@ DASHES = ("-", "–", "\u2011", "\u2212", "－")
 SPACES = (" ", "  ", "\u00a0", "\u202f", "\u3000")
 # Digits as another script or width types them: fullwidth, Arabic-Indic, Devanagari.
 ZEROS = ("０", "\u0660", "\u0966")
-
-
-def _luhn_digit(nine: str) -> str:
-    total = 0
-    for position, char in enumerate(nine):
-        product = int(char) * (2 if position % 2 == 0 else 1)
-        total += product // 10 + product % 10
-    return str((10 - total % 10) % 10)
 
 
 def _script(text: str, chance: random.Random) -> str:
@@ -65,7 +58,7 @@ def _personnummer(chance: random.Random) -> tuple[str, str]:
     born = date(1900, 1, 1) + timedelta(days=chance.randrange(46000))
     day = born.day + (60 if chance.random() < 0.2 else 0)
     nine = f"{born:%y%m}{day:02d}{chance.randrange(1000):03d}"
-    right = _luhn_digit(nine)
+    right = luhn_digit(nine)
     wrong = str((int(right) + chance.randrange(1, 10)) % 10)
     head = (f"{born:%Y}"[:2] if chance.random() < 0.5 else "") + nine[:6]
     separator = chance.choice(["+", *([_separator(chance)] * 5)])
