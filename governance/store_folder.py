@@ -59,6 +59,11 @@ def stores_below(folder: Path) -> Iterator[Path]:
     default = os.path.join(root, *_DEFAULT_BELOW_HOME)
     if is_store_folder(default):
         yield Path(default)
+    elif os.path.isdir(default):  # (`kontokoll demo` before any other command: its demo alone)
+        from governance.demo import DEMO_DIRNAME
+
+        if is_store_folder(os.path.join(default, DEMO_DIRNAME)):
+            yield Path(default, DEMO_DIRNAME)
     budget = [_MOST_ENTRIES]
     for child in _subfolders(root, budget):
         if is_store_folder(child):

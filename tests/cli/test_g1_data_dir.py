@@ -41,6 +41,21 @@ def test_a_folder_holding_a_store_is_refused_and_nothing_is_written(
     assert run(capsys, "--data-dir", str(real), "departments", "list")[0] == 0  # not locked out
 
 
+def test_a_home_whose_only_store_is_the_default_places_demo_is_refused(
+    tmp_path: Path, capsys: Capture
+) -> None:
+    """`kontokoll demo` as the first command makes only DEFAULT/demo: a home holding it is no
+    data directory either (the demo would be locked out as lying inside it)."""
+    home = tmp_path / "home"
+    demo = home / ".local/share/kontokoll/demo"
+    assert run(capsys, "--data-dir", str(demo), "departments", "add", "Kultur")[0] == 0
+    before = tree(home)
+    code, _, err = run(capsys, "--data-dir", str(home), "departments", "add", "Test")
+    assert code == 2 and f"datakatalogen {demo} ligger i den" in err
+    assert tree(home) == before
+    assert run(capsys, "--data-dir", str(demo), "departments", "list")[0] == 0  # not locked out
+
+
 def test_the_store_itself_with_its_demo_inside_still_opens(tmp_path: Path, capsys: Capture) -> None:
     real = tmp_path / "real"
     demo = real / "demo"
