@@ -180,15 +180,19 @@ def public_url(url: str) -> str:
 
 def _ascii_host(url: str) -> str:
     """``url`` with an international host name in its ASCII form (punycode), as browsers send
-    it in ``Origin`` and ``Host``; ValueError if the name cannot be one (an empty label)."""
+    it in ``Origin`` and ``Host``: mapped as UTS #46 maps it, as browsers do (``ß`` stays ``ß``,
+    where Python's own IDNA 2003 codec makes it ``ss``); ValueError if the name cannot be one
+    (an empty label)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if host.isascii():
         return url
+    import idna  # (only for an international name; the platform clients' base URLs use it too)
+
     try:
-        ascii_host = host.encode("idna").decode("ascii")
-    except UnicodeError as error:  # (a UnicodeError is a ValueError: the caller's message)
-        raise ValueError(host) from error
+        ascii_host = idna.encode(host, uts46=True).decode("ascii")
+    except UnicodeError as error:  # (idna's errors are UnicodeErrors, so ValueErrors: the
+        raise ValueError(host) from error  # caller's message)
     netloc = parts.netloc.lower().replace(host, ascii_host, 1)
     return parts._replace(netloc=netloc).geturl()
 

@@ -73,7 +73,8 @@ def test_loopback_public_urls_are_accepted(cli: Cli, url: str) -> None:
 @pytest.mark.parametrize(
     ("url", "origin"),
     [("https://kontokoll.hälsingborg.se", "https://kontokoll.xn--hlsingborg-q5a.se"),
-     ("https://Kontokoll.HÄLSINGBORG.se:8443/", "https://kontokoll.xn--hlsingborg-q5a.se:8443")],
+     ("https://Kontokoll.HÄLSINGBORG.se:8443/", "https://kontokoll.xn--hlsingborg-q5a.se:8443"),
+     ("https://kontokoll.straße.de", "https://kontokoll.xn--strae-oqa.de")],  # (not "strasse")
 )
 def test_an_international_host_name_is_the_origin_browsers_send(url: str, origin: str) -> None:
     """Browsers send an IDN host in its ASCII form (punycode) in ``Origin``: so is it kept."""
